@@ -6,6 +6,73 @@
  * the current time (microseconds, monotonic) from the caller; every effect goes
  * out through struct floor_ops. Timers are reported by floor_next_deadline()
  * and fired by floor_tick(). Given the same inputs it always does the same.
+ *
+ * The rules (test-floor has one case per rule, test-floor-model checks the
+ * invariants over random sequences):
+ *
+ * Press. idle (or releasing) --press--> requesting: capture(true) for the
+ *   pre-roll, then request(emergency) when the link is up; when it is down,
+ *   reconnect() and the press waits up to connect_timeout for link up, then
+ *   requests. A second press from any source while requesting, queued or
+ *   transmitting: -EALREADY (the first source holds the talk). A press while
+ *   releasing starts a new talk (our stop is already sent).
+ * Request retries (T101/C101). Each attempt lasts request_timeout; there are
+ *   request_attempts of them. The link is a reliable stream, so a request is
+ *   never sent twice on one link session (a second one would open a second
+ *   stream): an attempt that expires with the link up just waits one more
+ *   period for the answer. A request is known lost only when the link goes
+ *   down; on the next link up it is sent again (a new attempt). The last
+ *   attempt expired, or the link lost after it: denied ("no answer", "link
+ *   lost"). Link still down after connect_timeout: denied ("no link"). A hard
+ *   bound, floor_config_press_bound(), denies whatever is still undecided.
+ * Answers. granted(stream) -> transmitting: granted(stream), cue permit,
+ *   outcome granted. denied -> idle: capture off, cue busy, outcome denied.
+ *   queued(pos) -> queued: capture off (no pre-roll through an open-ended
+ *   wait); queue_timeout bounds it (then denied "queue timeout"); link down
+ *   while queued: denied "link lost". revoked while requesting/queued = denied.
+ * Cancel. release from the holding source while requesting/queued -> idle,
+ *   outcome cancelled. The request stays in flight: a later grant for it (or
+ *   any grant we did not ask for) is handed back at once with release(stream);
+ *   a new press on the same link session adopts it instead of sending another.
+ * Release. From the holder while transmitting -> releasing: capture off,
+ *   release(stream), cue end; T100/C100: release() is repeated every
+ *   release_timeout, release_attempts in all, then idle ("release
+ *   unconfirmed"); remote_idle(our stream) -> idle ("released"). A release from
+ *   any other source, or when nobody holds a talk: -EPERM, nothing changes.
+ * Max talk. talk_warning before the cut: cue talk-warning; at max_talk after
+ *   the grant: released as if the holder let go ("max talk"). max_talk 0: no
+ *   limit.
+ * Half-duplex. Capture and playback are never on at once: every "off" effect
+ *   comes before the "on" effect it makes room for. taken(stream, talker)
+ *   while idle -> receiving: playback(stream, true), cue incoming, talker.
+ *   A press while receiving: -EBUSY with cue busy (not accepted: no outcome),
+ *   unless emergency: playback off, talker NULL, then requesting(emergency).
+ *   taken while requesting (not emergency): the remote won, outcome denied,
+ *   cue busy, receiving. taken while requesting(emergency): ignored (we
+ *   pre-empt; the server decides). taken while transmitting/releasing (not our
+ *   own stream): the server let a remote pre-empt us: capture off, receiving.
+ *   taken while queued: played while we stay queued.
+ * Revoked while transmitting -> idle: capture off, cue end. remote_idle(our
+ *   stream) while transmitting is the same.
+ * Receiving ends on remote_idle(that stream), or after receive_timeout with
+ *   neither a new taken() nor floor_remote_activity() for it: playback off,
+ *   cue end, talker NULL -> idle. A taken() for another stream switches to it.
+ * Link down: transmitting -> idle ("link lost", capture off, cue link-lost);
+ *   receiving -> idle (playback off, cue link-lost); releasing -> idle;
+ *   requesting keeps waiting (reconnect(), connect_timeout, cue link-lost) while
+ *   attempts remain; queued -> denied. Link up while a press waits: cue
+ *   link-restored, request.
+ * Push(stream, talker): false when that stream is ours, playing, announced or
+ *   among the last 64 ended streams (a no-op); true otherwise: reconnect() when
+ *   the link is down, and when idle talker(talker) and the announcement lasts
+ *   receive_timeout unless taken() follows. A push never changes the state.
+ *   taken() for a stream among the ended ones is stale and ignored.
+ * Bounds. Every accepted press gets exactly one outcome within
+ *   floor_config_press_bound(); every state reaches idle without further input
+ *   within floor_config_settle_bound().
+ * Effects order within one input: stop effects (capture off, playback off,
+ *   talker NULL), transition, start effects (request, release, capture on,
+ *   granted, playback on), cue, talker, outcome.
  */
 #pragma once
 
@@ -57,6 +124,13 @@ struct floor_config {
 
 /* Sensible defaults, documented in the example config. */
 void floor_config_init(struct floor_config *cfg);
+/* The longest a press waits for its outcome (granted, denied or cancelled):
+ * (request_attempts + 1) * connect_timeout + request_attempts * request_timeout
+ * + queue_timeout. A press that is still undecided then is denied ("timeout"). */
+floor_usec_t floor_config_press_bound(const struct floor_config *cfg);
+/* The longest any state lasts without further input before the floor is idle
+ * again; 0 when max_talk is 0 (a held talk is then unbounded by design). */
+floor_usec_t floor_config_settle_bound(const struct floor_config *cfg);
 
 /*
  * Effects. All are optional. They are called synchronously from inside the
@@ -99,7 +173,11 @@ int floor_press(struct floor *f, floor_usec_t now, const char *source, bool emer
 /* A release from a source that does not hold the talk is ignored (-EPERM). */
 int floor_release(struct floor *f, floor_usec_t now, const char *source);
 
-/* Server inputs. */
+/*
+ * Server inputs. The link starts down: call floor_link(f, now, true) once the
+ * uplink is connected. Server inputs while the link is down are stale and
+ * ignored; a stream id of 0 is invalid and ignored.
+ */
 void floor_granted(struct floor *f, floor_usec_t now, uint32_t stream_id);
 void floor_denied(struct floor *f, floor_usec_t now, const char *reason);
 void floor_queued(struct floor *f, floor_usec_t now, unsigned position);
@@ -110,6 +188,10 @@ void floor_link(struct floor *f, floor_usec_t now, bool up);
 /* A push for stream_id. Returns true when it is news (start the late join),
  * false when that burst is already playing or already ended (a no-op). */
 bool floor_push(struct floor *f, floor_usec_t now, uint32_t stream_id, const char *talker);
+
+/* Audio (or any sign of life) of the remote burst stream_id: restarts its
+ * receive_timeout. Ignored unless that burst is the one playing. */
+void floor_remote_activity(struct floor *f, floor_usec_t now, uint32_t stream_id);
 
 /* Timers: the earliest deadline (0 = none) and the call that fires what is due. */
 floor_usec_t floor_next_deadline(const struct floor *f);
@@ -122,6 +204,12 @@ const char *floor_get_source(const struct floor *f);   /* who holds our talk, or
 uint32_t floor_get_stream_id(const struct floor *f);   /* ours or the remote's; 0 none */
 bool floor_get_emergency(const struct floor *f);
 unsigned floor_get_queue_position(const struct floor *f);
+bool floor_get_link(const struct floor *f);
+/* A press (requesting) or an announced push (idle) waits for the link to come
+ * back: the service status' "waiting" input. */
+bool floor_get_waiting(const struct floor *f);
+/* The press whose outcome is still due, 0 when none. */
+uint32_t floor_get_press_id(const struct floor *f);
 
 const char *floor_state_to_string(enum floor_state s);
 enum floor_state floor_state_from_string(const char *s);

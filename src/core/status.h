@@ -8,6 +8,19 @@
  * unavailable: neither the link nor the push channel has worked for
  *              unavailable_after, or the server refused our credentials.
  *
+ * The exact rules, first match wins:
+ *  1. auth_refused                                        -> unavailable
+ *  2. link_up                                             -> ready
+ *  3. waiting (a press or push waits on a reconnect)      -> connecting
+ *  4. push_configured && push_up                          -> ready
+ *  5. now - last_ok < unavailable_after (grace), where
+ *     last_ok = max(started, link_last_ok, push_last_ok if push_configured);
+ *     a now before last_ok counts as inside the grace     -> ready
+ *  6. otherwise                                           -> unavailable
+ * So a gateway that has just started, or just lost its link, stays ready for
+ * unavailable_after (a press then reconnects and gets through), shows
+ * connecting while a press actually waits, and only then unavailable.
+ *
  * Pure: no I/O; times are microseconds from the caller's monotonic clock.
  */
 #pragma once
