@@ -1,0 +1,538 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * push.c - the gateway's MQTT push client (see push.h).
+ */
+#include "push.h"
+
+#include <errno.h>
+#include <gio/gio.h>
+#include <glib-unix.h>
+#include <mosquitto.h>
+#include <string.h>
+#include <unistd.h>
+
+#define PUSH_MISC_INTERVAL_MS 500
+#define PUSH_MIN_DELAY_US 20000
+
+enum push_conn {
+	PUSH_CONN_IDLE,       /* waiting for the backoff timer */
+	PUSH_CONN_CONNECTING, /* socket open, no CONNACK yet */
+	PUSH_CONN_UP,         /* CONNACK accepted, subscribed */
+	_PUSH_CONN_MAX,
+};
+
+struct push_client {
+	struct push_config cfg;
+	struct push_events ev;
+	void *data;
+	GMainContext *ctx;
+	struct mosquitto *mosq;
+	struct push_verifier *verifier;
+
+	enum push_conn conn;
+	GSource *watch;
+	int watch_fd;
+	GIOCondition watch_cond;
+	GSource *misc;
+	GSource *retry;
+	uint64_t connect_started;
+	unsigned attempts;
+	char *last_error;
+	bool lost;        /* the library closed the socket in a callback */
+	bool in_dispatch;
+	struct push_stats stats;
+};
+
+static const char *push_conn_to_string(enum push_conn c)
+{
+	switch (c) {
+	case PUSH_CONN_IDLE:
+		return "idle";
+	case PUSH_CONN_CONNECTING:
+		return "connecting";
+	case PUSH_CONN_UP:
+		return "up";
+	case _PUSH_CONN_MAX:
+		break;
+	}
+	return "invalid";
+}
+
+/* ---- configuration ---- */
+
+gboolean push_config_load(const struct conf *c, const char *username, struct push_config *out,
+			  GError **error)
+{
+	struct push_config cfg = { 0 };
+	g_autofree char *host_name = NULL;
+	guint64 u;
+
+	if (!conf_get_hostport(c, "push", "broker", NULL, &cfg.host, &cfg.port, error))
+		goto fail;
+	if (!conf_get_string(c, "push", "topic", NULL, &cfg.topic, error))
+		goto fail;
+	if (!conf_get_string(c, "push", "key-file", PTTGW_SYSCONFDIR "/push.key", &cfg.key_file,
+			     error))
+		goto fail;
+	if (!conf_get_string(c, "push", "client-id", NULL, &cfg.client_id, error))
+		goto fail;
+	if (!conf_get_bool(c, "push", "tls", FALSE, &cfg.tls, error))
+		goto fail;
+	if (!conf_get_string(c, "push", "ca-file", NULL, &cfg.ca_file, error))
+		goto fail;
+	if (!conf_get_seconds(c, "push", "window", 60, 1, 3600, &cfg.window, error))
+		goto fail;
+	if (!conf_get_seconds(c, "push", "keepalive", 30, 5, 3600, &cfg.keepalive, error))
+		goto fail;
+	if (!conf_get_seconds(c, "push", "backoff-base", 0.5, 0.01, 60, &cfg.backoff_base, error))
+		goto fail;
+	if (!conf_get_seconds(c, "push", "backoff-cap", 30, 0.1, 3600, &cfg.backoff_cap, error))
+		goto fail;
+	if (!conf_get_uint(c, "push", "replay-cache", 4096, 16, 1000000, &u, error))
+		goto fail;
+	cfg.replay_cache = (guint)u;
+	if (cfg.backoff_cap < cfg.backoff_base) {
+		conf_set_error(c, error, "push", "backoff-cap", "is below backoff-base");
+		goto fail;
+	}
+	if (cfg.topic && (!*cfg.topic || strpbrk(cfg.topic, "+#"))) {
+		conf_set_error(c, error, "push", "topic",
+			       "'%s' is not a topic name (empty, or has a wildcard)", cfg.topic);
+		goto fail;
+	}
+	if (cfg.host && !cfg.topic) {
+		if (!username || !*username) {
+			conf_set_error(c, error, "push", "topic",
+				       "is needed: no [upstream] username to derive pttgw/<username>");
+			goto fail;
+		}
+		cfg.topic = g_strdup_printf("pttgw/%s", username);
+	}
+	if (cfg.client_id && !*cfg.client_id)
+		g_clear_pointer(&cfg.client_id, g_free);
+	if (!cfg.client_id) {
+		host_name = g_strdup(g_get_host_name());
+		cfg.client_id = g_strdup_printf("pttgw-%s%s%s", host_name,
+						username && *username ? "-" : "",
+						username ? username : "");
+	}
+	cfg.username = g_strdup(username);
+	*out = cfg;
+	return TRUE;
+fail:
+	push_config_clear(&cfg);
+	return FALSE;
+}
+
+void push_config_clear(struct push_config *cfg)
+{
+	if (!cfg)
+		return;
+	g_clear_pointer(&cfg->host, g_free);
+	g_clear_pointer(&cfg->topic, g_free);
+	g_clear_pointer(&cfg->key_file, g_free);
+	g_clear_pointer(&cfg->client_id, g_free);
+	g_clear_pointer(&cfg->ca_file, g_free);
+	g_clear_pointer(&cfg->username, g_free);
+}
+
+static void push_config_copy(struct push_config *dst, const struct push_config *src)
+{
+	*dst = *src;
+	dst->host = g_strdup(src->host);
+	dst->topic = g_strdup(src->topic);
+	dst->key_file = g_strdup(src->key_file);
+	dst->client_id = g_strdup(src->client_id);
+	dst->ca_file = g_strdup(src->ca_file);
+	dst->username = g_strdup(src->username);
+}
+
+/* ---- connection state ---- */
+
+static void set_conn(struct push_client *pc, enum push_conn c, const char *why)
+{
+	enum push_conn old = pc->conn;
+
+	if (old == c)
+		return;
+	pc->conn = c;
+	g_debug("push: connection %s -> %s (%s)", push_conn_to_string(old),
+		push_conn_to_string(c), why);
+	if (c == PUSH_CONN_UP) {
+		g_message("push: broker %s:%u up, topic %s", pc->cfg.host, pc->cfg.port,
+			  pc->cfg.topic);
+		if (pc->ev.state)
+			pc->ev.state(pc->data, true, pc->cfg.host);
+	} else if (old == PUSH_CONN_UP) {
+		g_message("push: broker %s:%u down: %s", pc->cfg.host, pc->cfg.port, why);
+		if (pc->ev.state)
+			pc->ev.state(pc->data, false, why);
+	}
+}
+
+static void set_error(struct push_client *pc, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+static void set_error(struct push_client *pc, const char *fmt, ...)
+{
+	va_list ap;
+
+	g_free(pc->last_error);
+	va_start(ap, fmt);
+	pc->last_error = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+}
+
+static void clear_source(GSource **s)
+{
+	if (*s) {
+		g_source_destroy(*s);
+		g_source_unref(*s);
+		*s = NULL;
+	}
+}
+
+static void schedule_retry(struct push_client *pc);
+static gboolean mosq_setup(struct push_client *pc, GError **error);
+static void update_watch(struct push_client *pc);
+
+static void connection_lost(struct push_client *pc)
+{
+	clear_source(&pc->watch);
+	pc->watch_fd = -1;
+	pc->lost = false;
+	set_conn(pc, PUSH_CONN_IDLE, pc->last_error ? pc->last_error : "connection closed");
+	schedule_retry(pc);
+}
+
+/* After any call into libmosquitto: did it close the socket? */
+static void after_io(struct push_client *pc)
+{
+	if (mosquitto_socket(pc->mosq) < 0 || pc->lost) {
+		if (pc->conn != PUSH_CONN_IDLE || pc->lost)
+			connection_lost(pc);
+		return;
+	}
+	update_watch(pc);
+}
+
+static gboolean on_fd(gint fd, GIOCondition cond, gpointer user_data)
+{
+	struct push_client *pc = user_data;
+	int rc = MOSQ_ERR_SUCCESS;
+
+	if (cond & (G_IO_IN | G_IO_ERR | G_IO_HUP)) {
+		rc = mosquitto_loop_read(pc->mosq, 16);
+		if (rc != MOSQ_ERR_SUCCESS && !pc->last_error)
+			set_error(pc, "read: %s", mosquitto_strerror(rc));
+	}
+	if (rc == MOSQ_ERR_SUCCESS && mosquitto_socket(pc->mosq) >= 0 &&
+	    (cond & G_IO_OUT)) {
+		rc = mosquitto_loop_write(pc->mosq, 16);
+		if (rc != MOSQ_ERR_SUCCESS && !pc->last_error)
+			set_error(pc, "write: %s", mosquitto_strerror(rc));
+	}
+	after_io(pc);
+	return G_SOURCE_CONTINUE; /* update_watch() replaces the source when it must */
+}
+
+static void update_watch(struct push_client *pc)
+{
+	int fd = mosquitto_socket(pc->mosq);
+	GIOCondition cond = G_IO_IN | G_IO_ERR | G_IO_HUP;
+
+	if (fd >= 0 && (mosquitto_want_write(pc->mosq) || pc->conn == PUSH_CONN_CONNECTING))
+		cond |= G_IO_OUT;
+	if (pc->watch && fd == pc->watch_fd && cond == pc->watch_cond)
+		return;
+	clear_source(&pc->watch);
+	pc->watch_fd = fd;
+	pc->watch_cond = cond;
+	if (fd < 0)
+		return;
+	pc->watch = g_unix_fd_source_new(fd, cond);
+	g_source_set_callback(pc->watch, G_SOURCE_FUNC(on_fd), pc, NULL);
+	g_source_attach(pc->watch, pc->ctx);
+}
+
+/* ---- libmosquitto callbacks (called from inside loop_read/write/misc) ---- */
+
+static void on_connect(struct mosquitto *mosq, void *obj, int rc)
+{
+	struct push_client *pc = obj;
+	int mid;
+
+	if (rc != 0) {
+		set_error(pc, "broker refused the connection: %s", mosquitto_connack_string(rc));
+		g_warning("push: %s", pc->last_error);
+		pc->lost = true;
+		return;
+	}
+	rc = mosquitto_subscribe(mosq, &mid, pc->cfg.topic, 1);
+	if (rc != MOSQ_ERR_SUCCESS) {
+		set_error(pc, "subscribe %s: %s", pc->cfg.topic, mosquitto_strerror(rc));
+		g_warning("push: %s", pc->last_error);
+		pc->lost = true;
+		return;
+	}
+	pc->stats.connects++;
+	pc->attempts = 0;
+	g_clear_pointer(&pc->last_error, g_free);
+	set_conn(pc, PUSH_CONN_UP, "connack");
+}
+
+static void on_disconnect(struct mosquitto *mosq, void *obj, int rc)
+{
+	struct push_client *pc = obj;
+
+	if (!pc->last_error)
+		set_error(pc, "%s", rc == MOSQ_ERR_KEEPALIVE ? "keepalive timeout"
+							       : mosquitto_strerror(rc));
+	pc->lost = true;
+}
+
+static void handle_message(struct push_client *pc, const void *payload, size_t len)
+{
+	g_autoptr(GError) error = NULL;
+	struct push_msg m = { 0 };
+
+	pc->stats.received++;
+	if (!push_verifier_check(pc->verifier, payload, len, g_get_real_time() / 1000, &m,
+				 &error)) {
+		pc->stats.rejected++;
+		if (g_error_matches(error, PUSH_MSG_ERROR, PUSH_MSG_ERROR_REPLAY)) {
+			pc->stats.replayed++;
+			g_message("push: rejected (replay): %s", error->message);
+		} else {
+			g_warning("push: rejected (%s): %s",
+				  push_msg_error_to_string((enum push_msg_error)error->code),
+				  error->message);
+		}
+		return;
+	}
+	pc->stats.accepted++;
+	g_info("push: stream %u on %s from %s", m.stream_id, m.channel, m.from);
+	if (pc->ev.push)
+		pc->ev.push(pc->data, &m);
+	push_msg_clear(&m);
+}
+
+static void on_message(struct mosquitto *mosq, void *obj, const struct mosquitto_message *msg)
+{
+	struct push_client *pc = obj;
+
+	if (!msg->topic || strcmp(msg->topic, pc->cfg.topic) != 0) {
+		g_debug("push: message on unexpected topic %s, ignoring",
+			msg->topic ? msg->topic : "(none)");
+		return;
+	}
+	handle_message(pc, msg->payload, msg->payloadlen > 0 ? (size_t)msg->payloadlen : 0);
+}
+
+/* ---- connecting, backoff, periodic work ---- */
+
+static gboolean on_misc(gpointer user_data)
+{
+	struct push_client *pc = user_data;
+	int rc;
+
+	if (pc->conn == PUSH_CONN_IDLE)
+		return G_SOURCE_CONTINUE;
+	if (pc->conn == PUSH_CONN_CONNECTING &&
+	    (uint64_t)g_get_monotonic_time() - pc->connect_started > pc->cfg.keepalive) {
+		/* no CONNACK in time (black-holed SYN, stuck TLS): start over */
+		set_error(pc, "no answer from the broker within %u s",
+			  (unsigned)(pc->cfg.keepalive / G_USEC_PER_SEC));
+		g_message("push: %s", pc->last_error);
+		/* a fresh object drops the stuck socket; the session lives on the broker */
+		clear_source(&pc->watch);
+		pc->watch_fd = -1;
+		mosquitto_reinitialise(pc->mosq, pc->cfg.client_id, false, pc);
+		mosq_setup(pc, NULL);
+		connection_lost(pc);
+		return G_SOURCE_CONTINUE;
+	}
+	rc = mosquitto_loop_misc(pc->mosq);
+	if (rc != MOSQ_ERR_SUCCESS && rc != MOSQ_ERR_NO_CONN && !pc->last_error)
+		set_error(pc, "%s", mosquitto_strerror(rc));
+	after_io(pc);
+	return G_SOURCE_CONTINUE;
+}
+
+static void try_connect(struct push_client *pc)
+{
+	int rc;
+
+	clear_source(&pc->retry);
+	g_clear_pointer(&pc->last_error, g_free);
+	pc->lost = false;
+	pc->attempts++;
+	pc->connect_started = g_get_monotonic_time();
+	/* resolves the name synchronously (getaddrinfo); the TCP connect does not block */
+	rc = mosquitto_connect_async(pc->mosq, pc->cfg.host, pc->cfg.port,
+				     (int)(pc->cfg.keepalive / G_USEC_PER_SEC));
+	if (rc != MOSQ_ERR_SUCCESS) {
+		set_error(pc, "connect to %s:%u: %s", pc->cfg.host, pc->cfg.port,
+			  rc == MOSQ_ERR_ERRNO ? g_strerror(errno) : mosquitto_strerror(rc));
+		g_debug("push: %s", pc->last_error);
+		schedule_retry(pc);
+		return;
+	}
+	set_conn(pc, PUSH_CONN_CONNECTING, "connect");
+	after_io(pc);
+}
+
+static gboolean on_retry(gpointer user_data)
+{
+	struct push_client *pc = user_data;
+
+	g_source_unref(pc->retry);
+	pc->retry = NULL;
+	try_connect(pc);
+	return G_SOURCE_REMOVE;
+}
+
+static void schedule_retry(struct push_client *pc)
+{
+	uint64_t ceiling = pc->cfg.backoff_base;
+	uint64_t delay;
+
+	for (unsigned i = 1; i < pc->attempts && ceiling < pc->cfg.backoff_cap; i++)
+		ceiling *= 2;
+	if (ceiling > pc->cfg.backoff_cap)
+		ceiling = pc->cfg.backoff_cap;
+	/* full jitter */
+	delay = (uint64_t)g_random_double_range(0, (double)ceiling);
+	if (delay < PUSH_MIN_DELAY_US)
+		delay = PUSH_MIN_DELAY_US;
+	g_debug("push: next attempt in %" G_GUINT64_FORMAT " ms (attempt %u)", delay / 1000,
+		pc->attempts + 1);
+	clear_source(&pc->retry);
+	pc->retry = g_timeout_source_new((guint)(delay / 1000));
+	g_source_set_callback(pc->retry, on_retry, pc, NULL);
+	g_source_attach(pc->retry, pc->ctx);
+}
+
+void push_client_connect_now(struct push_client *pc)
+{
+	if (!pc || pc->conn != PUSH_CONN_IDLE)
+		return;
+	pc->attempts = 0;
+	try_connect(pc);
+}
+
+static gboolean mosq_setup(struct push_client *pc, GError **error)
+{
+	int rc;
+
+	mosquitto_int_option(pc->mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
+	mosquitto_int_option(pc->mosq, MOSQ_OPT_TCP_NODELAY, 1);
+	mosquitto_connect_callback_set(pc->mosq, on_connect);
+	mosquitto_disconnect_callback_set(pc->mosq, on_disconnect);
+	mosquitto_message_callback_set(pc->mosq, on_message);
+	if (pc->cfg.tls) {
+		rc = mosquitto_tls_set(pc->mosq, pc->cfg.ca_file,
+				       pc->cfg.ca_file ? NULL : "/etc/ssl/certs", NULL, NULL,
+				       NULL);
+		if (rc == MOSQ_ERR_SUCCESS)
+			rc = mosquitto_tls_insecure_set(pc->mosq, false);
+		if (rc == MOSQ_ERR_SUCCESS)
+			rc = mosquitto_tls_opts_set(pc->mosq, 1 /* SSL_VERIFY_PEER */, NULL, NULL);
+		if (rc != MOSQ_ERR_SUCCESS) {
+			g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "push: TLS setup (%s): %s",
+				    pc->cfg.ca_file ? pc->cfg.ca_file : "/etc/ssl/certs",
+				    rc == MOSQ_ERR_ERRNO ? g_strerror(errno)
+							 : mosquitto_strerror(rc));
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
+static void push_lib_init(void)
+{
+	static gsize once;
+
+	if (g_once_init_enter(&once)) {
+		mosquitto_lib_init();
+		g_once_init_leave(&once, 1);
+	}
+}
+
+struct push_client *push_client_new(const struct push_config *cfg,
+				    const struct push_events *events, void *data,
+				    GError **error)
+{
+	struct push_client *pc;
+	g_autoptr(GBytes) key = NULL;
+
+	if (!cfg->host || !cfg->topic || !cfg->key_file || !cfg->client_id) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+			    "push: broker, topic, key-file and client-id are needed");
+		return NULL;
+	}
+	key = push_key_load(cfg->key_file, error);
+	if (!key)
+		return NULL;
+	push_lib_init();
+	pc = g_new0(struct push_client, 1);
+	push_config_copy(&pc->cfg, cfg);
+	if (events)
+		pc->ev = *events;
+	pc->data = data;
+	pc->watch_fd = -1;
+	pc->ctx = g_main_context_ref_thread_default();
+	pc->verifier = push_verifier_new(key, (int64_t)(cfg->window / 1000),
+					 cfg->replay_cache ? cfg->replay_cache : 4096,
+					 cfg->username);
+	/* persistent session: fixed client id, clean session off */
+	pc->mosq = mosquitto_new(pc->cfg.client_id, false, pc);
+	if (!pc->mosq) {
+		g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno),
+			    "push: mosquitto_new: %s", g_strerror(errno));
+		return push_client_free(pc);
+	}
+	if (!mosq_setup(pc, error))
+		return push_client_free(pc);
+	pc->misc = g_timeout_source_new(PUSH_MISC_INTERVAL_MS);
+	g_source_set_callback(pc->misc, on_misc, pc, NULL);
+	g_source_attach(pc->misc, pc->ctx);
+	g_message("push: broker %s:%u%s, topic %s, client id %s", pc->cfg.host, pc->cfg.port,
+		  pc->cfg.tls ? " (TLS)" : "", pc->cfg.topic, pc->cfg.client_id);
+	try_connect(pc);
+	return pc;
+}
+
+struct push_client *push_client_free(struct push_client *pc)
+{
+	if (!pc)
+		return NULL;
+	clear_source(&pc->retry);
+	clear_source(&pc->misc);
+	clear_source(&pc->watch);
+	if (pc->mosq) {
+		if (pc->conn == PUSH_CONN_UP)
+			mosquitto_disconnect(pc->mosq); /* the session stays on the broker */
+		mosquitto_destroy(pc->mosq);
+	}
+	pc->verifier = push_verifier_free(pc->verifier);
+	if (pc->ctx)
+		g_main_context_unref(pc->ctx);
+	g_free(pc->last_error);
+	push_config_clear(&pc->cfg);
+	g_free(pc);
+	return NULL;
+}
+
+bool push_client_is_up(const struct push_client *pc)
+{
+	return pc && pc->conn == PUSH_CONN_UP;
+}
+
+void push_client_get_stats(const struct push_client *pc, struct push_stats *out)
+{
+	*out = pc->stats;
+}
+
+void push_client_inject(struct push_client *pc, const void *payload, size_t len)
+{
+	handle_message(pc, payload, len);
+}
