@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * button-events.h - what talk buttons tell the daemon; shared by the BLE
+ * (buttons.h) and the evdev (evdev.h) sides.
+ *
+ * All callbacks are optional and run on the GLib main context the module was
+ * created on. source names the button: "ble:AA:BB:CC:DD:EE:FF" or
+ * "evdev:/dev/input/event3".
+ *
+ * press:   the talk key went down (emergency false), or an emergency key went
+ *          down (emergency true). A press with emergency true may also come
+ *          from a source that already holds a press (a long press turned into
+ *          an emergency): the daemon escalates the talk it already has.
+ * release: every key of that source is up again. It comes once per press
+ *          series; the same source may be released only after a press.
+ * channel: step the channel by delta (+1 next, -1 previous).
+ */
+#pragma once
+
+#include <stdbool.h>
+
+struct button_events {
+	void (*press)(void *data, const char *source, bool emergency);
+	void (*release)(void *data, const char *source);
+	void (*channel)(void *data, int delta);
+};

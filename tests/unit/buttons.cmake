@@ -1,0 +1,12 @@
+# Unit tests of the pure parts of pttgw-buttons (profiles, gestures, key names,
+# config) and of the hwdb file.
+if(TARGET pttgw-buttons)
+  add_executable(test-buttons ${CMAKE_CURRENT_LIST_DIR}/test-buttons.c)
+  target_link_libraries(test-buttons PRIVATE pttgw-buttons)
+  add_test(NAME unit-buttons COMMAND test-buttons)
+  set_tests_properties(unit-buttons PROPERTIES LABELS unit)
+
+  add_test(NAME unit-buttons-hwdb
+    COMMAND ${CMAKE_CURRENT_LIST_DIR}/test-buttons-hwdb.sh ${PROJECT_SOURCE_DIR}/udev)
+  set_tests_properties(unit-buttons-hwdb PROPERTIES LABELS unit TIMEOUT 60)
+endif()

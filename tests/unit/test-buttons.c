@@ -1,0 +1,385 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests: button profiles, LED colours, gestures, key names, [buttons]/[evdev] config. */
+#include <errno.h>
+#include <glib.h>
+#include <linux/input.h>
+
+#include "button-profiles.h"
+#include "buttons.h"
+#include "evdev.h"
+#include "gesture.h"
+
+#define T BUTTON_ACTION_TALK
+#define E BUTTON_ACTION_EMERGENCY
+
+static const struct decode_case {
+	const char *profile;
+	const char *hex; /* the value; "" for empty */
+	int ret;
+	uint32_t actions;
+} decode_cases[] = {
+	{ "zello", "00", 0, 0 },
+	{ "zello", "01", 0, T },
+	{ "zello", "02", -EBADMSG, 0 },
+	{ "zello", "ff", -EBADMSG, 0 },
+	{ "zello", "", -EMSGSIZE, 0 },
+	{ "zello", "0100", -EMSGSIZE, 0 },
+	{ "pryme", "00", 0, 0 },
+	{ "pryme", "01", 0, T },
+	{ "pryme", "80", -EBADMSG, 0 },
+	{ "pryme", "0101", -EMSGSIZE, 0 },
+	{ "blu-ptt", "00", 0, 0 },
+	{ "blu-ptt", "01", 0, T },
+	{ "blu-ptt", "03", -EBADMSG, 0 },
+	{ "blu-ptt", "", -EMSGSIZE, 0 },
+	{ "aina", "00", 0, 0 },
+	{ "aina", "01", 0, T },         /* PTT1 */
+	{ "aina", "02", 0, T | E },     /* emergency */
+	{ "aina", "04", 0, T },         /* PTT2 */
+	{ "aina", "05", 0, T },
+	{ "aina", "07", 0, T | E },
+	{ "aina", "08", -EBADMSG, 0 },  /* unknown bit */
+	{ "aina", "81", -EBADMSG, 0 },  /* known and unknown bits: ignored as a whole */
+	{ "aina", "0100", -EMSGSIZE, 0 },
+	{ "aina", "", -EMSGSIZE, 0 },
+};
+
+static void test_decode(void)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(decode_cases); i++) {
+		const struct decode_case *c = &decode_cases[i];
+		const struct button_profile *p = button_profile_by_name(c->profile);
+		uint8_t buf[8];
+		size_t len = strlen(c->hex) / 2;
+		uint32_t actions = 0xdead;
+		int r;
+
+		g_assert_nonnull(p);
+		for (size_t j = 0; j < len; j++)
+			buf[j] = (uint8_t)g_ascii_strtoull((char[]){ c->hex[2 * j], c->hex[2 * j + 1], 0 },
+							   NULL, 16);
+		r = button_profile_decode(p, buf, len, &actions);
+		g_test_message("%s %s -> %d 0x%x", c->profile, c->hex, r, actions);
+		g_assert_cmpint(r, ==, c->ret);
+		g_assert_cmpuint(actions, ==, c->ret == 0 ? c->actions : 0xdead);
+	}
+	g_assert_cmpint(button_profile_decode(NULL, (uint8_t[]){ 1 }, 1, &(uint32_t){ 0 }), ==,
+			-EMSGSIZE);
+}
+
+static void test_table(void)
+{
+	g_assert_cmpuint(button_profiles_count(), ==, 4);
+	for (size_t i = 0; i < button_profiles_count(); i++) {
+		const struct button_profile *p = button_profile_at(i);
+		char n[37];
+
+		g_assert_true(button_uuid_normalise(p->service_uuid, n));
+		g_assert_cmpstr(n, ==, p->service_uuid); /* stored normalised */
+		g_assert_true(button_uuid_normalise(p->button_uuid, n));
+		g_assert_cmpstr(n, ==, p->button_uuid);
+		g_assert_true(p->n_map > 0 && p->n_map <= BUTTON_PROFILE_MAX_MAP);
+		g_assert_true(button_profile_by_name(p->name) == p);
+		g_assert_true(button_profile_by_service(p->service_uuid) == p);
+	}
+	g_assert_null(button_profile_at(4));
+	g_assert_true(button_profile_by_service("FFE0") == button_profile_by_name("zello"));
+	g_assert_true(button_profile_by_service("127FACE1-CB21-11E5-93D0-0002A5D5C51B") ==
+		      button_profile_by_name("AINA"));
+	g_assert_true(button_profile_by_name("blu-ptt")->advertised == false);
+	g_assert_nonnull(button_profile_by_name("aina")->led_uuid);
+	g_assert_null(button_profile_by_name("zello")->led_uuid);
+	g_assert_null(button_profile_by_name("nope"));
+	g_assert_null(button_profile_by_service("180f"));
+	g_assert_null(button_profile_by_service("not-a-uuid"));
+}
+
+static void test_uuid(void)
+{
+	char n[37];
+
+	g_assert_true(button_uuid_normalise("2A19", n));
+	g_assert_cmpstr(n, ==, "00002a19-0000-1000-8000-00805f9b34fb");
+	g_assert_true(button_uuid_normalise("0000180F", n));
+	g_assert_cmpstr(n, ==, "0000180f-0000-1000-8000-00805f9b34fb");
+	g_assert_false(button_uuid_normalise("2A1", n));
+	g_assert_false(button_uuid_normalise("zz19", n));
+	g_assert_false(button_uuid_normalise("127FACE1xCB21-11E5-93D0-0002A5D5C51B", n));
+	g_assert_false(button_uuid_normalise(NULL, n));
+	g_assert_true(button_uuid_equal("ffe1", "0000FFE1-0000-1000-8000-00805F9B34FB"));
+	g_assert_false(button_uuid_equal("ffe1", "ffe0"));
+}
+
+static void test_led(void)
+{
+	static const struct {
+		const char *floor, *svc;
+		enum button_led led;
+	} cases[] = {
+		{ "idle", "ready", BUTTON_LED_GREEN },
+		{ "idle", "connecting", BUTTON_LED_OFF },
+		{ "idle", "unavailable", BUTTON_LED_OFF },
+		{ "requesting", "connecting", BUTTON_LED_RED },
+		{ "transmitting", "ready", BUTTON_LED_RED },
+		{ "releasing", "ready", BUTTON_LED_RED },
+		{ "receiving", "ready", BUTTON_LED_AMBER },
+		{ "queued", "ready", BUTTON_LED_AMBER },
+		{ "bogus", "ready", BUTTON_LED_OFF },
+		{ NULL, "ready", BUTTON_LED_OFF },
+		{ "idle", NULL, BUTTON_LED_OFF },
+	};
+	const struct button_profile *aina = button_profile_by_name("aina");
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++)
+		g_assert_cmpstr(button_led_to_string(button_led_for_state(cases[i].floor,
+									 cases[i].svc)),
+				==, button_led_to_string(cases[i].led));
+	g_assert_cmpuint(aina->led_values[BUTTON_LED_RED], ==, 0x01);
+	g_assert_cmpuint(aina->led_values[BUTTON_LED_GREEN], ==, 0x02);
+	g_assert_cmpuint(aina->led_values[BUTTON_LED_AMBER], ==, 0x04);
+	g_assert_cmpuint(aina->led_values[BUTTON_LED_OFF], ==, 0x00);
+}
+
+/* Gestures: a script of (time ms, 'd'own / 'u'p / 't'ick) and the action expected. */
+struct step {
+	unsigned ms;
+	char what;
+	enum gesture_action want;
+};
+
+static void run_gesture(const char *name, unsigned long_ms, unsigned double_ms,
+			const struct step *steps, size_t n)
+{
+	struct gesture g;
+	struct gesture_config cfg = { .long_press = long_ms * 1000ull,
+				      .double_press = double_ms * 1000ull };
+
+	gesture_init(&g, &cfg);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t now = 1000000000ull + steps[i].ms * 1000ull;
+		enum gesture_action a;
+
+		if (steps[i].what == 't')
+			a = gesture_tick(&g, now);
+		else
+			a = gesture_key(&g, now, steps[i].what == 'd');
+		g_test_message("%s: step %zu %c@%u -> %s", name, i, steps[i].what, steps[i].ms,
+			       gesture_action_to_string(a));
+		g_assert_cmpstr(gesture_action_to_string(a), ==,
+				gesture_action_to_string(steps[i].want));
+	}
+}
+
+#define RUN(name, l, d, ...)                                                          \
+	do {                                                                          \
+		const struct step s_[] = { __VA_ARGS__ };                             \
+		run_gesture(name, l, d, s_, G_N_ELEMENTS(s_));                        \
+	} while (0)
+
+static void test_gesture_plain(void)
+{
+	RUN("plain", 0, 0, { 0, 'd', GESTURE_PRESS }, { 5000, 't', GESTURE_NONE },
+	    { 5000, 'd', GESTURE_NONE }, { 6000, 'u', GESTURE_RELEASE },
+	    { 6001, 'u', GESTURE_NONE }, { 6100, 'd', GESTURE_PRESS },
+	    { 6200, 'u', GESTURE_RELEASE });
+}
+
+static void test_gesture_long(void)
+{
+	struct gesture g;
+
+	RUN("long", 2000, 0, { 0, 'd', GESTURE_PRESS }, { 1999, 't', GESTURE_NONE },
+	    { 2000, 't', GESTURE_EMERGENCY }, { 2500, 't', GESTURE_NONE },
+	    { 3000, 'u', GESTURE_RELEASE }, { 4000, 'd', GESTURE_PRESS },
+	    { 5000, 'u', GESTURE_RELEASE }, { 9000, 't', GESTURE_NONE });
+	gesture_init(&g, &(struct gesture_config){ .long_press = 2000000 });
+	g_assert_cmpuint(gesture_next_deadline(&g), ==, 0);
+	gesture_key(&g, 100, true);
+	g_assert_cmpuint(gesture_next_deadline(&g), ==, 2000100);
+	gesture_tick(&g, 2000100);
+	g_assert_cmpuint(gesture_next_deadline(&g), ==, 0);
+	gesture_reset(&g);
+	g_assert_false(g.down);
+	g_assert_cmpuint(g.cfg.long_press, ==, 2000000);
+}
+
+static void test_gesture_double(void)
+{
+	/* tap, tap within 400 ms: channel; the second tap's up is swallowed */
+	RUN("double", 0, 400, { 0, 'd', GESTURE_PRESS }, { 100, 'u', GESTURE_RELEASE },
+	    { 300, 'd', GESTURE_CHANNEL_NEXT }, { 350, 'u', GESTURE_NONE },
+	    /* a third tap right after is a fresh press, not another channel step */
+	    { 500, 'd', GESTURE_PRESS }, { 600, 'u', GESTURE_RELEASE });
+	/* too slow between taps */
+	RUN("double-slow-gap", 0, 400, { 0, 'd', GESTURE_PRESS }, { 100, 'u', GESTURE_RELEASE },
+	    { 501, 'd', GESTURE_PRESS }, { 600, 'u', GESTURE_RELEASE });
+	/* the first press was a talk, not a tap */
+	RUN("double-long-first", 0, 400, { 0, 'd', GESTURE_PRESS },
+	    { 1000, 'u', GESTURE_RELEASE }, { 1100, 'd', GESTURE_PRESS });
+	/* long press and double press together; a swallowed key never escalates */
+	RUN("double-and-long", 1000, 400, { 0, 'd', GESTURE_PRESS },
+	    { 100, 'u', GESTURE_RELEASE }, { 200, 'd', GESTURE_CHANNEL_NEXT },
+	    { 5000, 't', GESTURE_NONE }, { 5100, 'u', GESTURE_NONE },
+	    { 6000, 'd', GESTURE_PRESS }, { 7000, 't', GESTURE_EMERGENCY },
+	    { 7100, 'u', GESTURE_RELEASE });
+}
+
+static void test_keys_parse(void)
+{
+	static const struct {
+		const char *in;
+		bool ok;
+		unsigned n;
+		uint16_t first, last;
+	} cases[] = {
+		{ "KEY_F13,BTN_0", true, 2, KEY_F13, BTN_0 },
+		{ " KEY_VOLUMEUP , 183 ,0x2c0 ", true, 3, KEY_VOLUMEUP, 0x2c0 },
+		{ "", true, 0, 0, 0 },
+		{ ",,", true, 0, 0, 0 },
+		{ "KEY_NOPE", false, 0, 0, 0 },
+		{ "F13", false, 0, 0, 0 },
+		{ "REL_X", false, 0, 0, 0 },
+		{ "99999", false, 0, 0, 0 },
+		{ "12abc", false, 0, 0, 0 },
+		{ "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16", true, 16, 1, 16 },
+		{ "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17", false, 0, 0, 0 },
+	};
+	char buf[16];
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		struct evdev_keys k = { .n = 99 };
+		g_autoptr(GError) err = NULL;
+		gboolean ok = evdev_keys_parse(cases[i].in, &k, &err);
+
+		g_test_message("'%s' -> %d %s", cases[i].in, ok, err ? err->message : "");
+		g_assert_cmpint(ok, ==, cases[i].ok);
+		if (!ok) {
+			g_assert_nonnull(err);
+			g_assert_cmpuint(k.n, ==, 99); /* untouched */
+			continue;
+		}
+		g_assert_cmpuint(k.n, ==, cases[i].n);
+		if (k.n) {
+			g_assert_cmpuint(k.codes[0], ==, cases[i].first);
+			g_assert_cmpuint(k.codes[k.n - 1], ==, cases[i].last);
+		}
+	}
+	g_assert_cmpstr(evdev_key_name(KEY_F13, buf), ==, "KEY_F13");
+	g_assert_cmpstr(evdev_key_name(BTN_0, buf), ==, "BTN_0");
+	g_assert_cmpstr(evdev_key_name(0x2fa, buf), ==, "762");
+}
+
+static struct conf conf_from(const char *text)
+{
+	struct conf c = { .kf = g_key_file_new(), .path = "test.conf" };
+
+	g_assert_true(g_key_file_load_from_data(c.kf, text, -1, G_KEY_FILE_NONE, NULL));
+	return c;
+}
+
+static void test_config_evdev(void)
+{
+	static const struct {
+		const char *text;
+		const char *error; /* substring; NULL: loads */
+	} cases[] = {
+		{ "", NULL },
+		{ "[evdev]\nptt-keys = KEY_A\nemergency-keys = KEY_B\nlong-press-emergency = 2.5\n",
+		  NULL },
+		{ "[evdev]\nptt-keys = KEY_A\nchannel-next-keys = KEY_A\n",
+		  "test.conf: [evdev] channel-next-keys: a key is also in ptt-keys" },
+		{ "[evdev]\nptt-keys = KEY_F13,KEY_BOGUS\n",
+		  "test.conf: [evdev] ptt-keys: 'KEY_BOGUS' is not a key name" },
+		{ "[evdev]\ngrab = maybe\n", "test.conf: [evdev] grab:" },
+		{ "[evdev]\ndouble-press-channel = 9\n", "[evdev] double-press-channel" },
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		struct conf c = conf_from(cases[i].text);
+		struct evdev_config cfg = { 0 };
+		g_autoptr(GError) err = NULL;
+		gboolean ok = evdev_config_load(&c, &cfg, &err);
+
+		g_test_message("case %zu: %s", i, err ? err->message : "ok");
+		if (cases[i].error) {
+			g_assert_false(ok);
+			g_assert_nonnull(strstr(err->message, cases[i].error));
+		} else {
+			g_assert_true(ok);
+		}
+		if (i == 0) { /* defaults */
+			g_assert_true(cfg.enable);
+			g_assert_cmpuint(cfg.ptt.n, ==, 2);
+			g_assert_cmpuint(cfg.ptt.codes[0], ==, KEY_F13);
+			g_assert_cmpuint(cfg.emergency.n, ==, 0);
+			g_assert_cmpuint(cfg.long_press, ==, 0);
+			g_assert_false(cfg.grab);
+		} else if (i == 1) {
+			g_assert_cmpuint(cfg.long_press, ==, 2500000);
+			g_assert_cmpuint(cfg.emergency.codes[0], ==, KEY_B);
+		}
+		g_key_file_free(c.kf);
+	}
+}
+
+static void test_config_buttons(void)
+{
+	static const struct {
+		const char *text;
+		const char *error;
+		unsigned n_devices;
+	} cases[] = {
+		{ "", NULL, 0 },
+		{ "[buttons]\ndevices = AA:BB:CC:DD:EE:FF, 11:22:33:44:55:66=aina\n"
+		  "adapter = hci1\npairing-profiles = zello\n", NULL, 2 },
+		{ "[buttons]\ndevices = AA:BB:CC:DD:EE\n", "is not a Bluetooth address", 0 },
+		{ "[buttons]\ndevices = AA:BB:CC:DD:EE:FF=nokia\n", "unknown profile 'nokia'", 0 },
+		{ "[buttons]\npairing-profiles = zello,foo\n",
+		  "test.conf: [buttons] pairing-profiles: unknown profile 'foo'", 0 },
+		{ "[buttons]\nreconnect-interval = 0\n", "[buttons] reconnect-interval", 0 },
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		struct conf c = conf_from(cases[i].text);
+		struct buttons_config cfg = { 0 };
+		g_autoptr(GError) err = NULL;
+		gboolean ok = buttons_config_load(&c, &cfg, &err);
+
+		g_test_message("case %zu: %s", i, err ? err->message : "ok");
+		if (cases[i].error) {
+			g_assert_false(ok);
+			g_assert_nonnull(strstr(err->message, cases[i].error));
+		} else {
+			g_assert_true(ok);
+			g_assert_cmpuint(g_strv_length(cfg.devices), ==, cases[i].n_devices);
+		}
+		if (i == 0) {
+			g_assert_null(cfg.adapter);
+			g_assert_cmpuint(g_strv_length(cfg.pairing_profiles), ==, 4);
+			g_assert_cmpuint(cfg.reconnect_interval, ==, 5000000);
+			g_assert_true(cfg.led);
+		} else if (i == 1) {
+			g_assert_cmpstr(cfg.adapter, ==, "hci1");
+			g_assert_cmpstr(cfg.devices[1], ==, "11:22:33:44:55:66=aina");
+		}
+		buttons_config_clear(&cfg);
+		buttons_config_clear(&cfg); /* twice is fine */
+		g_key_file_free(c.kf);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/buttons/profile/decode", test_decode);
+	g_test_add_func("/buttons/profile/table", test_table);
+	g_test_add_func("/buttons/profile/uuid", test_uuid);
+	g_test_add_func("/buttons/led/state", test_led);
+	g_test_add_func("/buttons/gesture/plain", test_gesture_plain);
+	g_test_add_func("/buttons/gesture/long-press", test_gesture_long);
+	g_test_add_func("/buttons/gesture/double-press", test_gesture_double);
+	g_test_add_func("/buttons/keys/parse", test_keys_parse);
+	g_test_add_func("/buttons/config/evdev", test_config_evdev);
+	g_test_add_func("/buttons/config/buttons", test_config_buttons);
+	return g_test_run();
+}
