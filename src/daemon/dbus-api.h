@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dbus-api.h - org.pttgw.Gateway1 at /org/pttgw/Gateway: the control API.
+ * Documented in org.pttgw.Gateway1.txt.
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "gateway.h"
+
+#define PTTGW_BUS_NAME "org.pttgw.Gateway1"
+#define PTTGW_OBJECT_PATH "/org/pttgw/Gateway"
+#define PTTGW_INTERFACE "org.pttgw.Gateway1"
+
+struct dbus_api;
+
+/* Exports the object and owns the name. on_name_lost: called when the name
+ * cannot be had or is lost (another daemon runs), so the caller can quit. */
+struct dbus_api *dbus_api_new(GDBusConnection *bus, struct gateway *gw, GCallback on_name_lost,
+			      void *data, GError **error);
+struct dbus_api *dbus_api_free(struct dbus_api *api);

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * gateway-none.c - adapters this build does not have yet: what the floor
+ * sees when nothing is configured. Replaced adapter by adapter.
+ */
+#include "gateway-private.h"
+
+#include <errno.h>
+
+static void deny_no_uplink(struct gateway *gw, void *arg)
+{
+	floor_denied(gw->floor, gateway_now(), "no upstream configured");
+}
+
+gboolean gateway_uplink_init(struct gateway *gw, GError **error) { return TRUE; }
+void gateway_uplink_fini(struct gateway *gw) {}
+gboolean gateway_uplink_start(struct gateway *gw, GError **error) { return TRUE; }
+void gateway_uplink_request(struct gateway *gw, bool emergency)
+{
+	gateway_floor_input(gw, deny_no_uplink, NULL, NULL);
+}
+void gateway_uplink_release(struct gateway *gw, uint32_t stream_id) {}
+void gateway_uplink_reconnect(struct gateway *gw) {}
+void gateway_uplink_join(struct gateway *gw, uint32_t stream_id) {}
+int gateway_uplink_send(struct gateway *gw, uint32_t stream_id, const uint8_t *opus, size_t len)
+{
+	return -ENOTCONN;
+}
+void gateway_uplink_status_json(struct gateway *gw, JsonBuilder *b) {}
+
+gboolean gateway_push_init(struct gateway *gw, GError **error) { return TRUE; }
+void gateway_push_fini(struct gateway *gw) {}
+gboolean gateway_push_start(struct gateway *gw, GError **error) { return TRUE; }
+void gateway_push_status_json(struct gateway *gw, JsonBuilder *b) {}
+
+gboolean gateway_audio_init(struct gateway *gw, GError **error) { return TRUE; }
+void gateway_audio_fini(struct gateway *gw) {}
+gboolean gateway_audio_start(struct gateway *gw, GError **error) { return TRUE; }
+void gateway_audio_capture(struct gateway *gw, bool on) {}
+void gateway_audio_playback(struct gateway *gw, uint32_t stream_id, bool on) {}
+void gateway_audio_packet(struct gateway *gw, uint32_t stream_id, uint32_t packet_id,
+			  const uint8_t *opus, size_t len) {}
+void gateway_audio_cue(struct gateway *gw, enum floor_cue cue) {}
+void gateway_audio_status_json(struct gateway *gw, JsonBuilder *b) {}
+
+gboolean gateway_bt_init(struct gateway *gw, GError **error) { return TRUE; }
+void gateway_bt_fini(struct gateway *gw) {}
+gboolean gateway_bt_start(struct gateway *gw, GError **error) { return TRUE; }
+void gateway_bt_state_changed(struct gateway *gw) {}
+int gateway_bt_open_pairing(struct gateway *gw, unsigned seconds) { return -EOPNOTSUPP; }
+void gateway_bt_status_json(struct gateway *gw, JsonBuilder *b) {}

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * gateway-private.h - what the gateway's glue files (gateway-*.c) share.
+ * Each adapter gets one glue file that maps its events onto the floor and the
+ * floor's effects onto it.
+ */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+#include "floor.h"
+#include "floor-config.h"
+#include "gateway.h"
+#include "preroll.h"
+#include "status.h"
+
+struct gateway_listener {
+	guint id;
+	const struct gateway_events *ev;
+	void *data;
+	bool removed;
+};
+
+struct gateway_deferred {
+	void (*fn)(struct gateway *gw, void *arg);
+	void *arg;
+	GDestroyNotify free_arg;
+};
+
+struct gateway {
+	const struct conf *conf;
+	GDBusConnection *system_bus;
+	char *name;
+	uint64_t started;
+
+	struct floor_config floor_cfg;
+	struct floor *floor;
+	GSource *floor_timer;
+	int floor_depth;        /* > 0 while inside a floor call */
+	GQueue deferred;        /* floor inputs raised during a floor call */
+
+	/* Listeners */
+	GArray *listeners;      /* struct gateway_listener */
+	guint next_listener_id;
+	int emitting;
+
+	/* Service status */
+	struct svc_inputs svc;
+	enum svc_status status;
+	guint status_timer;
+
+	/* Link and push, as seen by the user */
+	char *link_state;       /* "disabled", "connecting", "connected", "backoff", ... */
+	char *link_detail;
+	char *push_state;       /* "disabled", "up", "down" */
+	char *channel;
+	char *talker;
+
+	/* Talk */
+	struct preroll preroll;
+	uint32_t tx_stream_id;  /* granted stream we are sending on; 0 none */
+	bool capturing;
+
+	/* Audio as seen by the user */
+	char *audio_route;
+	bool audio_active;
+	char *audio_error;
+
+	/* Counters (status --json "counters") */
+	uint64_t presses, grants, denials, cancels, pushes, pushes_ignored;
+	uint64_t frames_sent, frames_dropped, packets_received;
+
+	/* Adapters (NULL when not configured) */
+	struct gateway_uplink *uplink;
+	struct gateway_push *push;
+	struct gateway_audio *audio;
+	struct gateway_bt *bt;
+};
+
+/* gateway.c */
+JsonBuilder *gateway_event_begin(const char *type);
+void gateway_emit(struct gateway *gw, const char *type, JsonBuilder *b); /* consumes b */
+void gateway_changed(struct gateway *gw, unsigned props);
+void gateway_set_string(struct gateway *gw, char **field, const char *value, unsigned prop);
+void gateway_update_status(struct gateway *gw);
+/* Run fn(gw, arg) now, or right after the floor call in progress returns. */
+void gateway_floor_input(struct gateway *gw, void (*fn)(struct gateway *gw, void *arg), void *arg,
+			 GDestroyNotify free_arg);
+void gateway_floor_done(struct gateway *gw); /* rearm the timer, drain deferred inputs */
+static inline uint64_t gateway_now(void)
+{
+	return (uint64_t)g_get_monotonic_time();
+}
+
+/* Adapter glue: each returns TRUE when not configured (nothing to do). */
+gboolean gateway_uplink_init(struct gateway *gw, GError **error);
+void gateway_uplink_fini(struct gateway *gw);
+gboolean gateway_uplink_start(struct gateway *gw, GError **error);
+void gateway_uplink_request(struct gateway *gw, bool emergency);
+void gateway_uplink_release(struct gateway *gw, uint32_t stream_id);
+void gateway_uplink_reconnect(struct gateway *gw);
+void gateway_uplink_join(struct gateway *gw, uint32_t stream_id);
+int gateway_uplink_send(struct gateway *gw, uint32_t stream_id, const uint8_t *opus, size_t len);
+void gateway_uplink_status_json(struct gateway *gw, JsonBuilder *b);
+
+gboolean gateway_push_init(struct gateway *gw, GError **error);
+void gateway_push_fini(struct gateway *gw);
+gboolean gateway_push_start(struct gateway *gw, GError **error);
+void gateway_push_status_json(struct gateway *gw, JsonBuilder *b);
+
+gboolean gateway_audio_init(struct gateway *gw, GError **error);
+void gateway_audio_fini(struct gateway *gw);
+gboolean gateway_audio_start(struct gateway *gw, GError **error);
+void gateway_audio_capture(struct gateway *gw, bool on);
+void gateway_audio_playback(struct gateway *gw, uint32_t stream_id, bool on);
+void gateway_audio_packet(struct gateway *gw, uint32_t stream_id, uint32_t packet_id,
+			  const uint8_t *opus, size_t len);
+void gateway_audio_cue(struct gateway *gw, enum floor_cue cue);
+void gateway_audio_status_json(struct gateway *gw, JsonBuilder *b);
+/* The microphone's encoded frames enter here (from the audio glue). */
+void gateway_mic_frame(struct gateway *gw, const uint8_t *opus, size_t len);
+
+gboolean gateway_bt_init(struct gateway *gw, GError **error);
+void gateway_bt_fini(struct gateway *gw);
+gboolean gateway_bt_start(struct gateway *gw, GError **error);
+void gateway_bt_state_changed(struct gateway *gw);
+int gateway_bt_open_pairing(struct gateway *gw, unsigned seconds);
+void gateway_bt_status_json(struct gateway *gw, JsonBuilder *b);

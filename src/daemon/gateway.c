@@ -1,0 +1,642 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * gateway.c - the floor, its timer, the service status and the listeners.
+ * The adapters' glue lives in gateway-<adapter>.c.
+ */
+#include "gateway-private.h"
+
+#include <errno.h>
+#include <string.h>
+
+/* ---- listeners and events ---- */
+
+guint gateway_add_listener(struct gateway *gw, const struct gateway_events *ev, void *data)
+{
+	struct gateway_listener l = { .id = ++gw->next_listener_id, .ev = ev, .data = data };
+
+	g_array_append_val(gw->listeners, l);
+	return l.id;
+}
+
+static void listeners_compact(struct gateway *gw)
+{
+	for (guint i = 0; i < gw->listeners->len;) {
+		if (g_array_index(gw->listeners, struct gateway_listener, i).removed)
+			g_array_remove_index(gw->listeners, i);
+		else
+			i++;
+	}
+}
+
+void gateway_remove_listener(struct gateway *gw, guint id)
+{
+	for (guint i = 0; i < gw->listeners->len; i++) {
+		struct gateway_listener *l = &g_array_index(gw->listeners, struct gateway_listener, i);
+		if (l->id == id)
+			l->removed = true;
+	}
+	if (!gw->emitting)
+		listeners_compact(gw);
+}
+
+JsonBuilder *gateway_event_begin(const char *type)
+{
+	JsonBuilder *b = json_builder_new();
+
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "ts");
+	json_builder_add_int_value(b, (gint64)gateway_now());
+	json_builder_set_member_name(b, "type");
+	json_builder_add_string_value(b, type);
+	return b;
+}
+
+void gateway_emit(struct gateway *gw, const char *type, JsonBuilder *b)
+{
+	g_autoptr(JsonBuilder) owned = b;
+	g_autoptr(JsonNode) root = NULL;
+	g_autofree char *json = NULL;
+	uint64_t ts;
+
+	json_builder_end_object(b);
+	root = json_builder_get_root(b);
+	ts = (uint64_t)json_object_get_int_member(json_node_get_object(root), "ts");
+	json = json_to_string(root, FALSE);
+	g_debug("event %s", json);
+
+	gw->emitting++;
+	for (guint i = 0; i < gw->listeners->len; i++) {
+		struct gateway_listener l = g_array_index(gw->listeners, struct gateway_listener, i);
+		if (!l.removed && l.ev->event)
+			l.ev->event(l.data, ts, type, json);
+	}
+	if (--gw->emitting == 0)
+		listeners_compact(gw);
+}
+
+void gateway_changed(struct gateway *gw, unsigned props)
+{
+	gw->emitting++;
+	for (guint i = 0; i < gw->listeners->len; i++) {
+		struct gateway_listener l = g_array_index(gw->listeners, struct gateway_listener, i);
+		if (!l.removed && l.ev->changed)
+			l.ev->changed(l.data, props);
+	}
+	if (--gw->emitting == 0)
+		listeners_compact(gw);
+	if (props & (GATEWAY_PROP_FLOOR | GATEWAY_PROP_SERVICE | GATEWAY_PROP_LINK |
+		     GATEWAY_PROP_TALKER | GATEWAY_PROP_CHANNEL | GATEWAY_PROP_AUDIO))
+		gateway_bt_state_changed(gw);
+}
+
+void gateway_set_string(struct gateway *gw, char **field, const char *value, unsigned prop)
+{
+	if (g_strcmp0(*field, value) == 0)
+		return;
+	g_free(*field);
+	*field = g_strdup(value);
+	gateway_changed(gw, prop);
+}
+
+/* ---- service status ---- */
+
+void gateway_update_status(struct gateway *gw)
+{
+	enum svc_status old = gw->status;
+	JsonBuilder *b;
+
+	gw->svc.waiting = floor_get_state(gw->floor) == FLOOR_REQUESTING &&
+			  !gw->svc.link_up && gw->uplink;
+	gw->status = svc_status_derive(&gw->svc, gateway_now());
+	if (gw->status == old)
+		return;
+	g_message("service status %s -> %s", svc_status_to_string(old),
+		  svc_status_to_string(gw->status));
+	b = gateway_event_begin("status");
+	json_builder_set_member_name(b, "from");
+	json_builder_add_string_value(b, svc_status_to_string(old));
+	json_builder_set_member_name(b, "to");
+	json_builder_add_string_value(b, svc_status_to_string(gw->status));
+	gateway_emit(gw, "status", b);
+	gateway_changed(gw, GATEWAY_PROP_SERVICE);
+}
+
+static gboolean status_tick(gpointer data)
+{
+	gateway_update_status(data);
+	return G_SOURCE_CONTINUE;
+}
+
+/* ---- the floor and its timer ---- */
+
+static gboolean floor_timer_dispatch(GSource *source, GSourceFunc cb, gpointer data)
+{
+	struct gateway *gw = data;
+
+	g_source_set_ready_time(source, -1);
+	gw->floor_depth++;
+	floor_tick(gw->floor, gateway_now());
+	gw->floor_depth--;
+	gateway_floor_done(gw);
+	return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs floor_timer_funcs = {
+	.dispatch = floor_timer_dispatch,
+};
+
+void gateway_floor_done(struct gateway *gw)
+{
+	uint64_t deadline;
+
+	if (gw->floor_depth > 0)
+		return;
+	while (!g_queue_is_empty(&gw->deferred)) {
+		struct gateway_deferred *d = g_queue_pop_head(&gw->deferred);
+
+		gw->floor_depth++;
+		d->fn(gw, d->arg);
+		gw->floor_depth--;
+		if (d->free_arg)
+			d->free_arg(d->arg);
+		g_free(d);
+	}
+	deadline = floor_next_deadline(gw->floor);
+	g_source_set_ready_time(gw->floor_timer, deadline ? (gint64)deadline : -1);
+	gateway_update_status(gw);
+}
+
+void gateway_floor_input(struct gateway *gw, void (*fn)(struct gateway *gw, void *arg), void *arg,
+			 GDestroyNotify free_arg)
+{
+	struct gateway_deferred *d = g_new0(struct gateway_deferred, 1);
+
+	d->fn = fn;
+	d->arg = arg;
+	d->free_arg = free_arg;
+	g_queue_push_tail(&gw->deferred, d);
+	gateway_floor_done(gw);
+}
+
+static void on_transition(void *data, enum floor_state old, enum floor_state new_state,
+			  const char *reason)
+{
+	struct gateway *gw = data;
+	JsonBuilder *b;
+
+	g_message("floor %s -> %s (%s)", floor_state_to_string(old),
+		  floor_state_to_string(new_state), reason);
+	b = gateway_event_begin("floor");
+	json_builder_set_member_name(b, "from");
+	json_builder_add_string_value(b, floor_state_to_string(old));
+	json_builder_set_member_name(b, "to");
+	json_builder_add_string_value(b, floor_state_to_string(new_state));
+	json_builder_set_member_name(b, "reason");
+	json_builder_add_string_value(b, reason ? reason : "");
+	if (floor_get_source(gw->floor)) {
+		json_builder_set_member_name(b, "source");
+		json_builder_add_string_value(b, floor_get_source(gw->floor));
+	}
+	if (floor_get_stream_id(gw->floor)) {
+		json_builder_set_member_name(b, "stream_id");
+		json_builder_add_int_value(b, floor_get_stream_id(gw->floor));
+	}
+	gateway_emit(gw, "floor", b);
+	gateway_changed(gw, GATEWAY_PROP_FLOOR);
+}
+
+static void on_request(void *data, bool emergency)
+{
+	gateway_uplink_request(data, emergency);
+}
+
+static void on_release(void *data, uint32_t stream_id)
+{
+	gateway_uplink_release(data, stream_id);
+}
+
+static void on_reconnect(void *data)
+{
+	gateway_uplink_reconnect(data);
+}
+
+static void on_capture(void *data, bool on)
+{
+	struct gateway *gw = data;
+
+	if (on == gw->capturing)
+		return;
+	gw->capturing = on;
+	gw->tx_stream_id = 0;
+	preroll_clear(&gw->preroll);
+	gateway_audio_capture(gw, on);
+}
+
+static void on_granted(void *data, uint32_t stream_id)
+{
+	struct gateway *gw = data;
+	GBytes *frame;
+	unsigned n = 0;
+
+	gw->tx_stream_id = stream_id;
+	/* the pre-roll first, oldest frame first, then live audio */
+	while ((frame = preroll_pop(&gw->preroll))) {
+		gsize len;
+		const uint8_t *p = g_bytes_get_data(frame, &len);
+
+		if (gateway_uplink_send(gw, stream_id, p, len) < 0)
+			gw->frames_dropped++;
+		else
+			gw->frames_sent++;
+		g_bytes_unref(frame);
+		n++;
+	}
+	if (n)
+		g_info("sent %u pre-roll frames on stream %u", n, stream_id);
+}
+
+void gateway_mic_frame(struct gateway *gw, const uint8_t *opus, size_t len)
+{
+	if (!gw->capturing)
+		return;
+	if (!gw->tx_stream_id) {
+		preroll_push(&gw->preroll, opus, len);
+		return;
+	}
+	if (gateway_uplink_send(gw, gw->tx_stream_id, opus, len) < 0)
+		gw->frames_dropped++;
+	else
+		gw->frames_sent++;
+}
+
+static void on_playback(void *data, uint32_t stream_id, bool on)
+{
+	gateway_audio_playback(data, stream_id, on);
+}
+
+static void on_cue(void *data, enum floor_cue cue)
+{
+	struct gateway *gw = data;
+	JsonBuilder *b = gateway_event_begin("cue");
+
+	json_builder_set_member_name(b, "cue");
+	json_builder_add_string_value(b, floor_cue_to_string(cue));
+	gateway_emit(gw, "cue", b);
+	gateway_audio_cue(gw, cue);
+}
+
+static void on_outcome(void *data, uint32_t press_id, enum floor_outcome outcome,
+		       const char *reason)
+{
+	struct gateway *gw = data;
+	JsonBuilder *b = gateway_event_begin("outcome");
+
+	switch (outcome) {
+	case FLOOR_OUTCOME_GRANTED:
+		gw->grants++;
+		break;
+	case FLOOR_OUTCOME_DENIED:
+		gw->denials++;
+		break;
+	case FLOOR_OUTCOME_CANCELLED:
+	case _FLOOR_OUTCOME_MAX:
+		gw->cancels++;
+		break;
+	}
+	g_message("press %u: %s%s%s", press_id, floor_outcome_to_string(outcome),
+		  reason && *reason ? ": " : "", reason ? reason : "");
+	json_builder_set_member_name(b, "press_id");
+	json_builder_add_int_value(b, press_id);
+	json_builder_set_member_name(b, "outcome");
+	json_builder_add_string_value(b, floor_outcome_to_string(outcome));
+	json_builder_set_member_name(b, "reason");
+	json_builder_add_string_value(b, reason ? reason : "");
+	gateway_emit(gw, "outcome", b);
+}
+
+static void on_talker(void *data, const char *name)
+{
+	struct gateway *gw = data;
+	JsonBuilder *b;
+
+	if (g_strcmp0(gw->talker, name) == 0)
+		return;
+	b = gateway_event_begin("talker");
+	json_builder_set_member_name(b, "talker");
+	if (name)
+		json_builder_add_string_value(b, name);
+	else
+		json_builder_add_null_value(b);
+	gateway_emit(gw, "talker", b);
+	gateway_set_string(gw, &gw->talker, name, GATEWAY_PROP_TALKER);
+}
+
+static const struct floor_ops floor_ops = {
+	.transition = on_transition,
+	.request = on_request,
+	.release = on_release,
+	.reconnect = on_reconnect,
+	.capture = on_capture,
+	.granted = on_granted,
+	.playback = on_playback,
+	.cue = on_cue,
+	.outcome = on_outcome,
+	.talker = on_talker,
+};
+
+/* ---- user actions ---- */
+
+static const char *errno_reason(int r)
+{
+	switch (-r) {
+	case EBUSY:
+		return "busy: a remote talker holds the floor";
+	case EALREADY:
+		return "already talking";
+	case EPERM:
+		return "this source does not hold the talk";
+	case ENOTCONN:
+		return "not connected";
+	case EINVAL:
+		return "invalid argument";
+	case EOPNOTSUPP:
+		return "not supported by this gateway's configuration";
+	default:
+		return g_strerror(-r);
+	}
+}
+
+int gateway_press(struct gateway *gw, const char *source, bool emergency, const char **ret_reason)
+{
+	int r;
+
+	gw->presses++;
+	gw->floor_depth++;
+	r = floor_press(gw->floor, gateway_now(), source, emergency);
+	gw->floor_depth--;
+	gateway_floor_done(gw);
+	if (r < 0 && ret_reason)
+		*ret_reason = errno_reason(r);
+	g_info("%s from %s: %s", emergency ? "emergency" : "press", source,
+	       r < 0 ? errno_reason(r) : "accepted");
+	return r;
+}
+
+int gateway_release(struct gateway *gw, const char *source, const char **ret_reason)
+{
+	int r;
+
+	gw->floor_depth++;
+	r = floor_release(gw->floor, gateway_now(), source);
+	gw->floor_depth--;
+	gateway_floor_done(gw);
+	if (r < 0 && ret_reason)
+		*ret_reason = errno_reason(r);
+	return r;
+}
+
+int gateway_select_channel(struct gateway *gw, const char *channel, const char **ret_reason)
+{
+	JsonBuilder *b;
+
+	if (!channel || !*channel || strlen(channel) > 128 || !g_utf8_validate(channel, -1, NULL)) {
+		*ret_reason = "invalid channel name";
+		return -EINVAL;
+	}
+	if (floor_get_state(gw->floor) != FLOOR_IDLE) {
+		*ret_reason = "the floor is busy; change channel when idle";
+		return -EBUSY;
+	}
+	b = gateway_event_begin("channel");
+	json_builder_set_member_name(b, "channel");
+	json_builder_add_string_value(b, channel);
+	gateway_emit(gw, "channel", b);
+	gateway_set_string(gw, &gw->channel, channel, GATEWAY_PROP_CHANNEL);
+	return 0;
+}
+
+int gateway_open_pairing(struct gateway *gw, unsigned seconds, const char **ret_reason)
+{
+	int r;
+
+	if (seconds == 0 || seconds > 600) {
+		*ret_reason = "the pairing window is 1 to 600 seconds";
+		return -EINVAL;
+	}
+	r = gateway_bt_open_pairing(gw, seconds);
+	if (r < 0)
+		*ret_reason = errno_reason(r);
+	return r;
+}
+
+/* ---- status ---- */
+
+const char *gateway_get_floor_state(struct gateway *gw)
+{
+	return floor_state_to_string(floor_get_state(gw->floor));
+}
+
+const char *gateway_get_service_status(struct gateway *gw)
+{
+	return svc_status_to_string(gw->status);
+}
+
+const char *gateway_get_link_state(struct gateway *gw)
+{
+	return gw->link_state;
+}
+
+const char *gateway_get_push_state(struct gateway *gw)
+{
+	return gw->push_state;
+}
+
+const char *gateway_get_channel(struct gateway *gw)
+{
+	return gw->channel ? gw->channel : "";
+}
+
+const char *gateway_get_talker(struct gateway *gw)
+{
+	return gw->talker ? gw->talker : "";
+}
+
+const char *gateway_get_audio_route(struct gateway *gw)
+{
+	return gw->audio_route ? gw->audio_route : "";
+}
+
+bool gateway_get_audio_active(struct gateway *gw)
+{
+	return gw->audio_active;
+}
+
+static void add_string(JsonBuilder *b, const char *name, const char *value)
+{
+	json_builder_set_member_name(b, name);
+	if (value)
+		json_builder_add_string_value(b, value);
+	else
+		json_builder_add_null_value(b);
+}
+
+static void add_uint(JsonBuilder *b, const char *name, uint64_t value)
+{
+	json_builder_set_member_name(b, name);
+	json_builder_add_int_value(b, (gint64)value);
+}
+
+char *gateway_status_json(struct gateway *gw)
+{
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	g_autoptr(JsonNode) root = NULL;
+
+	json_builder_begin_object(b);
+	add_string(b, "name", gw->name);
+	add_string(b, "floor", gateway_get_floor_state(gw));
+	add_string(b, "service", gateway_get_service_status(gw));
+	add_string(b, "link", gw->link_state);
+	add_string(b, "link_detail", gw->link_detail);
+	add_string(b, "push", gw->push_state);
+	add_string(b, "channel", gw->channel);
+	add_string(b, "talker", gw->talker);
+	add_string(b, "source", floor_get_source(gw->floor));
+	json_builder_set_member_name(b, "emergency");
+	json_builder_add_boolean_value(b, floor_get_emergency(gw->floor));
+	add_uint(b, "stream_id", floor_get_stream_id(gw->floor));
+	json_builder_set_member_name(b, "audio");
+	json_builder_begin_object(b);
+	add_string(b, "route", gw->audio_route);
+	json_builder_set_member_name(b, "active");
+	json_builder_add_boolean_value(b, gw->audio_active);
+	add_string(b, "error", gw->audio_error);
+	gateway_audio_status_json(gw, b);
+	json_builder_end_object(b);
+	json_builder_set_member_name(b, "upstream");
+	json_builder_begin_object(b);
+	gateway_uplink_status_json(gw, b);
+	json_builder_end_object(b);
+	json_builder_set_member_name(b, "push_channel");
+	json_builder_begin_object(b);
+	gateway_push_status_json(gw, b);
+	json_builder_end_object(b);
+	json_builder_set_member_name(b, "bluetooth");
+	json_builder_begin_object(b);
+	gateway_bt_status_json(gw, b);
+	json_builder_end_object(b);
+	json_builder_set_member_name(b, "counters");
+	json_builder_begin_object(b);
+	add_uint(b, "presses", gw->presses);
+	add_uint(b, "grants", gw->grants);
+	add_uint(b, "denials", gw->denials);
+	add_uint(b, "cancels", gw->cancels);
+	add_uint(b, "pushes", gw->pushes);
+	add_uint(b, "pushes_ignored", gw->pushes_ignored);
+	add_uint(b, "frames_sent", gw->frames_sent);
+	add_uint(b, "frames_dropped", gw->frames_dropped);
+	add_uint(b, "preroll_dropped", gw->preroll.dropped);
+	add_uint(b, "packets_received", gw->packets_received);
+	json_builder_end_object(b);
+	json_builder_end_object(b);
+	root = json_builder_get_root(b);
+	return json_to_string(root, TRUE);
+}
+
+/* ---- life cycle ---- */
+
+static gboolean load_config(struct gateway *gw, GError **error)
+{
+	if (!conf_get_string(gw->conf, "general", "name", "pttgw", &gw->name, error))
+		return FALSE;
+	if (!floor_config_load(gw->conf, &gw->floor_cfg, error))
+		return FALSE;
+	if (!conf_get_seconds(gw->conf, "general", "unavailable-after", 60, 1, 86400,
+			      &gw->svc.unavailable_after, error))
+		return FALSE;
+	return TRUE;
+}
+
+struct gateway *gateway_new(const struct conf *c, const struct gateway_options *opts,
+			    GError **error)
+{
+	g_autoptr(GError) local = NULL;
+	struct gateway *gw = g_new0(struct gateway, 1);
+	guint64 preroll_ms;
+
+	gw->conf = c;
+	gw->system_bus = opts && opts->system_bus ? g_object_ref(opts->system_bus) : NULL;
+	gw->listeners = g_array_new(FALSE, FALSE, sizeof(struct gateway_listener));
+	g_queue_init(&gw->deferred);
+	gw->started = gateway_now();
+	gw->svc.started = gw->started;
+	gw->link_state = g_strdup("disabled");
+	gw->push_state = g_strdup("disabled");
+	gw->status = SVC_READY;
+
+	if (!load_config(gw, error))
+		return gateway_free(gw);
+	if (!conf_get_uint(c, "floor", "preroll", 3000, 0, 10000, &preroll_ms, error))
+		return gateway_free(gw);
+	preroll_init(&gw->preroll, (unsigned)(preroll_ms / 20));
+
+	gw->floor = floor_new(&gw->floor_cfg, &floor_ops, gw);
+	if (!gw->floor) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "floor: %s", g_strerror(errno));
+		return gateway_free(gw);
+	}
+	gw->floor_timer = g_source_new(&floor_timer_funcs, sizeof(GSource));
+	g_source_set_callback(gw->floor_timer, NULL, gw, NULL);
+	g_source_set_name(gw->floor_timer, "pttgw floor timer");
+	g_source_attach(gw->floor_timer, NULL);
+
+	if (!gateway_uplink_init(gw, error) || !gateway_push_init(gw, error) ||
+	    !gateway_audio_init(gw, error) || !gateway_bt_init(gw, error))
+		return gateway_free(gw);
+	gw->svc.push_configured = gw->push != NULL;
+	return gw;
+}
+
+gboolean gateway_start(struct gateway *gw, GError **error)
+{
+	if (!gateway_audio_start(gw, error) || !gateway_push_start(gw, error) ||
+	    !gateway_uplink_start(gw, error) || !gateway_bt_start(gw, error))
+		return FALSE;
+	gw->status_timer = g_timeout_add_seconds(1, status_tick, gw);
+	gateway_update_status(gw);
+	return TRUE;
+}
+
+struct gateway *gateway_free(struct gateway *gw)
+{
+	if (!gw)
+		return NULL;
+	g_clear_handle_id(&gw->status_timer, g_source_remove);
+	gateway_bt_fini(gw);
+	gateway_uplink_fini(gw);
+	gateway_push_fini(gw);
+	gateway_audio_fini(gw);
+	if (gw->floor_timer) {
+		g_source_destroy(gw->floor_timer);
+		g_source_unref(gw->floor_timer);
+	}
+	gw->floor = floor_free(gw->floor);
+	while (!g_queue_is_empty(&gw->deferred)) {
+		struct gateway_deferred *d = g_queue_pop_head(&gw->deferred);
+		if (d->free_arg)
+			d->free_arg(d->arg);
+		g_free(d);
+	}
+	preroll_clear(&gw->preroll);
+	g_array_unref(gw->listeners);
+	g_clear_object(&gw->system_bus);
+	g_free(gw->name);
+	g_free(gw->link_state);
+	g_free(gw->link_detail);
+	g_free(gw->push_state);
+	g_free(gw->channel);
+	g_free(gw->talker);
+	g_free(gw->audio_route);
+	g_free(gw->audio_error);
+	g_free(gw);
+	return NULL;
+}
