@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * uplink-config.c - [upstream] of the gateway configuration.
+ */
+#include "uplink.h"
+
+#include <string.h>
+
+#include "conf.h"
+
+#define GROUP "upstream"
+
+static const char *const policy_names[] = {
+	[UPLINK_POLICY_PERSISTENT] = "persistent",
+	[UPLINK_POLICY_IDLE_DROP] = "idle-drop",
+	[UPLINK_POLICY_PUSH_ONLY] = "push-only",
+	NULL,
+};
+
+const char *uplink_policy_to_string(enum uplink_policy p)
+{
+	switch (p) {
+	case UPLINK_POLICY_PERSISTENT:
+		return "persistent";
+	case UPLINK_POLICY_IDLE_DROP:
+		return "idle-drop";
+	case UPLINK_POLICY_PUSH_ONLY:
+		return "push-only";
+	case _UPLINK_POLICY_MAX:
+	case _UPLINK_POLICY_INVALID:
+		break;
+	}
+	return "invalid";
+}
+
+void uplink_config_clear(struct uplink_config *cfg)
+{
+	if (!cfg)
+		return;
+	g_free(cfg->url);
+	g_free(cfg->channel);
+	g_free(cfg->username);
+	if (cfg->password)
+		explicit_bzero(cfg->password, strlen(cfg->password));
+	g_free(cfg->password);
+	if (cfg->auth_token)
+		explicit_bzero(cfg->auth_token, strlen(cfg->auth_token));
+	g_free(cfg->auth_token);
+	g_free(cfg->ca_file);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+static gboolean url_ok(const char *url)
+{
+	return g_str_has_prefix(url, "ws://") || g_str_has_prefix(url, "wss://");
+}
+
+static gboolean read_secret(const struct conf *c, const char *key, char **ret, GError **error)
+{
+	g_autofree char *path = NULL;
+	g_autoptr(GError) local = NULL;
+
+	if (!conf_get_string(c, GROUP, key, NULL, &path, error))
+		return FALSE;
+	if (!path || !*path) {
+		*ret = NULL;
+		return TRUE;
+	}
+	*ret = conf_read_secret_file(path, &local);
+	if (!*ret) {
+		conf_set_error(c, error, GROUP, key, "%s", local->message);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+gboolean uplink_config_load(const struct conf *c, struct uplink_config *out, GError **error)
+{
+	struct uplink_config cfg = { 0 };
+	gboolean insecure = FALSE;
+	guint64 frames = 0;
+	int policy = UPLINK_POLICY_PERSISTENT;
+
+	if (!conf_get_string(c, GROUP, "url", "ws://127.0.0.1:8765/", &cfg.url, error) ||
+	    !conf_get_string(c, GROUP, "channel", "pttgw", &cfg.channel, error) ||
+	    !conf_get_string(c, GROUP, "username", g_get_host_name(), &cfg.username, error) ||
+	    !read_secret(c, "credentials-file", &cfg.password, error) ||
+	    !read_secret(c, "token-file", &cfg.auth_token, error) ||
+	    !conf_get_seconds(c, GROUP, "heartbeat-interval", 10.0, 0.2, 3600.0,
+			      &cfg.heartbeat_interval, error) ||
+	    !conf_get_seconds(c, GROUP, "backoff-base", 0.5, 0.01, 3600.0, &cfg.backoff_base,
+			      error) ||
+	    !conf_get_seconds(c, GROUP, "backoff-cap", 30.0, 0.01, 86400.0, &cfg.backoff_cap,
+			      error) ||
+	    !conf_get_string(c, GROUP, "ca-file", NULL, &cfg.ca_file, error) ||
+	    !conf_get_bool(c, GROUP, "insecure", FALSE, &insecure, error) ||
+	    !conf_get_enum(c, GROUP, "policy", policy_names, UPLINK_POLICY_PERSISTENT, &policy,
+			   error) ||
+	    !conf_get_seconds(c, GROUP, "idle-drop-after", 60.0, 1.0, 86400.0,
+			      &cfg.idle_drop_after, error) ||
+	    !conf_get_uint(c, GROUP, "send-queue", 50, 4, 5000, &frames, error))
+		goto fail;
+
+	if (!url_ok(cfg.url)) {
+		conf_set_error(c, error, GROUP, "url", "'%s' is not a ws:// or wss:// URL", cfg.url);
+		goto fail;
+	}
+	if (!*cfg.channel || !*cfg.username) {
+		conf_set_error(c, error, GROUP, *cfg.channel ? "username" : "channel",
+			       "must not be empty");
+		goto fail;
+	}
+	if (cfg.backoff_cap < cfg.backoff_base) {
+		conf_set_error(c, error, GROUP, "backoff-cap", "is below backoff-base");
+		goto fail;
+	}
+	if (cfg.ca_file && !*cfg.ca_file)
+		g_clear_pointer(&cfg.ca_file, g_free);
+	cfg.insecure = insecure;
+	cfg.policy = (enum uplink_policy)policy;
+	cfg.send_queue_frames = (unsigned)frames;
+	*out = cfg;
+	return TRUE;
+fail:
+	uplink_config_clear(&cfg);
+	return FALSE;
+}

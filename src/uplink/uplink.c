@@ -1,0 +1,1283 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * uplink.c - libwebsockets client on the daemon's GLib loop: connection,
+ * logon, heartbeats, reconnect, link policy, and the mapping of the Zello
+ * Channel API onto floor events.
+ *
+ * The connection struct habit of lws' minimal ws-client: one scheduler entry
+ * (sul_retry), the wsi and the retry count; the application owns the retry and
+ * schedules it from both connect failure paths (NULL from
+ * lws_client_connect_via_info() and CLIENT_CONNECTION_ERROR). Every timer is an
+ * lws sul, serviced by the glib event library on the GLib loop.
+ */
+#include "uplink.h"
+
+#include <errno.h>
+#include <gio/gio.h>
+#include <libwebsockets.h>
+#include <string.h>
+
+#include "proto.h"
+#include "uplink-backoff.h"
+
+#define DEFAULT_QUEUE_FRAMES 50
+#define CONTROL_QUEUE_EXTRA 64    /* text frames queued beyond the audio limit */
+#define MAX_REMOTE_STREAMS 8      /* remote streams tracked at once */
+#define MAX_JOINS 4               /* join_stream requests pending at once */
+#define MAX_STALE 4               /* cancelled start_stream seqs remembered */
+#define RX_MAX (PROTO_MAX_TEXT > PROTO_MAX_BINARY ? PROTO_MAX_TEXT : PROTO_MAX_BINARY)
+#define PUSH_ONLY_GRACE (2 * G_USEC_PER_SEC) /* idle after logon before push-only drops */
+#define LOG_BURST 10              /* bad-input lines per connection before thinning */
+
+enum closing {
+	CLOSING_NONE,
+	CLOSING_POLICY, /* idle-drop / push-only: not an error */
+	CLOSING_STOP,   /* uplink_stop() */
+	CLOSING_ERROR,  /* dead link, refused logon: reconnect */
+};
+
+enum own_state {
+	OWN_NONE,
+	OWN_PENDING, /* start_stream sent, no answer yet */
+	OWN_ACTIVE,  /* granted */
+};
+
+struct txbuf {
+	size_t len;
+	enum lws_write_protocol type;
+	bool audio;
+	uint8_t buf[]; /* LWS_PRE + len */
+};
+
+struct remote_stream {
+	uint32_t id;
+	bool used;
+};
+
+struct join {
+	uint32_t stream_id;
+	uint32_t seq; /* 0: not sent yet (waiting for logon) */
+	bool used;
+};
+
+struct uplink {
+	struct uplink_config cfg;
+	GMainLoop *loop;
+	struct uplink_events ev;
+	void *data;
+	bool freeing;
+
+	struct lws_context *ctx;
+	struct lws_protocols protocols[2];
+	char *url_buf; /* cut up by lws_parse_uri() */
+	const char *host;
+	const char *path; /* with its leading '/' */
+	char *path_buf;
+	int port;
+	bool tls;
+
+	/* the connection */
+	lws_sorted_usec_list_t sul_retry;
+	struct lws *wsi;
+	unsigned retry_count;
+	bool in_connect;        /* inside lws_client_connect_via_info() */
+	bool connect_failed;    /* CONNECTION_ERROR came synchronously */
+	char *connect_error;
+
+	lws_sorted_usec_list_t sul_ping;
+	lws_sorted_usec_list_t sul_watchdog;
+	lws_sorted_usec_list_t sul_idle;
+	GRand *rand;
+
+	enum uplink_state state;
+	char *detail;
+	char *last_error;
+	uint64_t next_attempt;
+	bool want_link;         /* reconnect after a failure */
+	bool now_requested;     /* uplink_connect_now(): an attempt is scheduled at once */
+	enum closing closing;
+	bool drop_after_flush;
+	bool logged_on;
+	bool ping_due;
+	uint64_t last_rx;
+	uint32_t seq;
+	uint32_t logon_seq;
+	bool logon_used_refresh;
+	char *refresh_token;
+
+	/* our stream */
+	enum own_state own;
+	uint32_t own_seq;
+	uint32_t own_stream;
+	uint32_t own_packet;
+	bool own_cancel;
+	uint32_t stale_seq[MAX_STALE];
+	unsigned stale_next;
+
+	struct remote_stream remote[MAX_REMOTE_STREAMS];
+	unsigned n_remote;
+	struct join joins[MAX_JOINS];
+
+	GQueue txq;
+	unsigned txq_audio;
+
+	GByteArray *rx;
+	bool rx_binary;
+	bool rx_overflow;
+	size_t rx_total;
+	unsigned bad_logged;
+
+	struct uplink_stats stats;
+};
+
+static void link_close(struct uplink *u, enum closing why, const char *error);
+static void schedule_retry(struct uplink *u);
+static void policy_check(struct uplink *u, bool burst_ended);
+
+const char *uplink_state_to_string(enum uplink_state st)
+{
+	switch (st) {
+	case UPLINK_DISCONNECTED:
+		return "disconnected";
+	case UPLINK_CONNECTING:
+		return "connecting";
+	case UPLINK_CONNECTED:
+		return "connected";
+	case UPLINK_BACKOFF:
+		return "backoff";
+	case _UPLINK_STATE_MAX:
+	case _UPLINK_STATE_INVALID:
+		break;
+	}
+	return "invalid";
+}
+
+static uint64_t now_usec(void)
+{
+	return (uint64_t)g_get_monotonic_time();
+}
+
+static void set_state(struct uplink *u, enum uplink_state st, const char *detail)
+{
+	if (u->state == st && g_strcmp0(u->detail, detail) == 0)
+		return;
+	g_info("link: %s -> %s%s%s%s", uplink_state_to_string(u->state),
+	       uplink_state_to_string(st), detail ? " (" : "", detail ? detail : "",
+	       detail ? ")" : "");
+	u->state = st;
+	g_free(u->detail);
+	u->detail = g_strdup(detail);
+	if (st != UPLINK_BACKOFF)
+		u->next_attempt = 0;
+	if (!u->freeing && u->ev.state)
+		u->ev.state(u->data, st, detail);
+}
+
+static void set_error(struct uplink *u, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+static void set_error(struct uplink *u, const char *fmt, ...)
+{
+	va_list ap;
+
+	char *msg;
+
+	va_start(ap, fmt);
+	msg = g_strdup_vprintf(fmt, ap); /* fmt's arguments may point into last_error */
+	va_end(ap);
+	g_free(u->last_error);
+	u->last_error = msg;
+}
+
+/* Bad input from the server: always counted, logged in full for the first
+ * LOG_BURST per connection, then every 100th. */
+static void bad_input(struct uplink *u, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+static void bad_input(struct uplink *u, const char *fmt, ...)
+{
+	g_autofree char *msg = NULL;
+	va_list ap;
+
+	u->stats.bad_frames++;
+	if (u->bad_logged++ >= LOG_BURST && u->bad_logged % 100)
+		return;
+	va_start(ap, fmt);
+	msg = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	g_warning("link: bad frame from server: %s; frame dropped (%" G_GUINT64_FORMAT
+		  " so far)", msg, u->stats.bad_frames);
+}
+
+/* ---- send queue -------------------------------------------------------- */
+
+static void txq_clear(struct uplink *u)
+{
+	struct txbuf *t;
+
+	while ((t = g_queue_pop_head(&u->txq)))
+		g_free(t);
+	u->txq_audio = 0;
+}
+
+static int txq_push(struct uplink *u, const void *data, size_t len,
+		    enum lws_write_protocol type, bool audio)
+{
+	unsigned limit = u->cfg.send_queue_frames;
+	struct txbuf *t;
+
+	if (!u->wsi)
+		return -ENOTCONN;
+	if (audio ? u->txq_audio >= limit : u->txq.length >= limit + CONTROL_QUEUE_EXTRA)
+		return -ENOBUFS;
+	t = g_malloc(sizeof(*t) + LWS_PRE + len);
+	t->len = len;
+	t->type = type;
+	t->audio = audio;
+	memcpy(t->buf + LWS_PRE, data, len);
+	g_queue_push_tail(&u->txq, t);
+	if (audio)
+		u->txq_audio++;
+	lws_callback_on_writable(u->wsi);
+	return 0;
+}
+
+/* Takes ownership of json (g_free'd). */
+static int send_text(struct uplink *u, char *json)
+{
+	int r;
+
+	if (!json)
+		return -ENOMEM;
+	g_debug("link: > %s", json);
+	r = txq_push(u, json, strlen(json), LWS_WRITE_TEXT, false);
+	g_free(json);
+	return r;
+}
+
+static int on_writeable(struct uplink *u, struct lws *wsi)
+{
+	uint8_t ping[LWS_PRE];
+	struct txbuf *t;
+	int n;
+
+	if (u->ping_due) {
+		u->ping_due = false;
+		if (lws_write(wsi, ping + LWS_PRE, 0, LWS_WRITE_PING) < 0) {
+			set_error(u, "write failed (ping)");
+			return -1;
+		}
+		u->stats.last_write = now_usec();
+	} else if ((t = g_queue_pop_head(&u->txq))) {
+		if (t->audio)
+			u->txq_audio--;
+		n = lws_write(wsi, t->buf + LWS_PRE, t->len, t->type);
+		g_free(t);
+		if (n < 0) {
+			set_error(u, "write failed");
+			return -1;
+		}
+		u->stats.frames_out++;
+		u->stats.last_write = now_usec();
+	} else if (u->drop_after_flush) {
+		/* everything queued is on the wire: now close */
+		return -1;
+	}
+	if (u->ping_due || u->txq.length || u->drop_after_flush)
+		lws_callback_on_writable(wsi);
+	return 0;
+}
+
+/* ---- streams ----------------------------------------------------------- */
+
+static struct remote_stream *remote_find(struct uplink *u, uint32_t id)
+{
+	for (unsigned i = 0; i < MAX_REMOTE_STREAMS; i++)
+		if (u->remote[i].used && u->remote[i].id == id)
+			return &u->remote[i];
+	return NULL;
+}
+
+static struct remote_stream *remote_add(struct uplink *u, uint32_t id)
+{
+	for (unsigned i = 0; i < MAX_REMOTE_STREAMS; i++)
+		if (!u->remote[i].used) {
+			u->remote[i].used = true;
+			u->remote[i].id = id;
+			u->n_remote++;
+			return &u->remote[i];
+		}
+	return NULL;
+}
+
+static void remote_remove(struct uplink *u, struct remote_stream *r)
+{
+	r->used = false;
+	u->n_remote--;
+}
+
+static struct join *join_find_seq(struct uplink *u, uint32_t seq)
+{
+	for (unsigned i = 0; i < MAX_JOINS; i++)
+		if (u->joins[i].used && u->joins[i].seq == seq)
+			return &u->joins[i];
+	return NULL;
+}
+
+static struct join *join_find_stream(struct uplink *u, uint32_t id)
+{
+	for (unsigned i = 0; i < MAX_JOINS; i++)
+		if (u->joins[i].used && u->joins[i].stream_id == id)
+			return &u->joins[i];
+	return NULL;
+}
+
+static unsigned joins_pending(struct uplink *u)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < MAX_JOINS; i++)
+		n += u->joins[i].used;
+	return n;
+}
+
+static bool stale_take(struct uplink *u, uint32_t seq)
+{
+	for (unsigned i = 0; i < MAX_STALE; i++)
+		if (seq && u->stale_seq[i] == seq) {
+			u->stale_seq[i] = 0;
+			return true;
+		}
+	return false;
+}
+
+static void send_joins(struct uplink *u)
+{
+	for (unsigned i = 0; i < MAX_JOINS; i++) {
+		struct join *j = &u->joins[i];
+
+		if (!j->used || j->seq)
+			continue;
+		j->seq = ++u->seq;
+		if (send_text(u, proto_build_join_stream(j->seq, j->stream_id)) < 0) {
+			g_warning("link: join_stream %u could not be queued, dropped", j->stream_id);
+			j->used = false;
+		}
+	}
+}
+
+/* The link is gone: tell the owner what happened to every stream. */
+static void streams_lost(struct uplink *u, const char *why)
+{
+	uint32_t id;
+
+	switch (u->own) {
+	case OWN_PENDING:
+		u->own = OWN_NONE;
+		if (!u->own_cancel && !u->freeing && u->ev.denied)
+			u->ev.denied(u->data, why);
+		break;
+	case OWN_ACTIVE:
+		u->own = OWN_NONE;
+		id = u->own_stream;
+		if (!u->own_cancel && !u->freeing && u->ev.revoked)
+			u->ev.revoked(u->data, id, why);
+		break;
+	case OWN_NONE:
+		break;
+	}
+	u->own_cancel = false;
+	for (unsigned i = 0; i < MAX_REMOTE_STREAMS; i++) {
+		if (!u->remote[i].used)
+			continue;
+		id = u->remote[i].id;
+		remote_remove(u, &u->remote[i]);
+		if (!u->freeing && u->ev.remote_stop)
+			u->ev.remote_stop(u->data, id);
+	}
+	/* joins already sent are lost with the link; resend them on the next logon */
+	for (unsigned i = 0; i < MAX_JOINS; i++)
+		u->joins[i].seq = 0;
+	memset(u->stale_seq, 0, sizeof(u->stale_seq));
+}
+
+/* ---- timers ------------------------------------------------------------ */
+
+static void sul_arm(struct uplink *u, lws_sorted_usec_list_t *sul, sul_cb_t cb, uint64_t us)
+{
+	lws_sul_schedule(u->ctx, 0, sul, cb, (lws_usec_t)us);
+}
+
+static uint64_t dead_after(const struct uplink *u)
+{
+	return u->cfg.heartbeat_interval * 5 / 2;
+}
+
+static void ping_cb(lws_sorted_usec_list_t *sul)
+{
+	struct uplink *u = lws_container_of(sul, struct uplink, sul_ping);
+	uint64_t now = now_usec();
+
+	if (!u->wsi || !u->logged_on)
+		return;
+	/* stable for a while: the next failure starts the backoff from the base */
+	if (u->retry_count && now - u->stats.connected_since >= 3 * u->cfg.heartbeat_interval) {
+		g_debug("link: stable, backoff reset");
+		u->retry_count = 0;
+	}
+	u->ping_due = true;
+	send_text(u, proto_build_keepalive());
+	lws_callback_on_writable(u->wsi);
+	sul_arm(u, &u->sul_ping, ping_cb, u->cfg.heartbeat_interval);
+}
+
+static void watchdog_cb(lws_sorted_usec_list_t *sul)
+{
+	struct uplink *u = lws_container_of(sul, struct uplink, sul_watchdog);
+	uint64_t now = now_usec(), deadline = u->last_rx + dead_after(u);
+
+	if (!u->wsi)
+		return;
+	if (now < deadline) {
+		sul_arm(u, &u->sul_watchdog, watchdog_cb, deadline - now);
+		return;
+	}
+	if (u->logged_on) {
+		g_warning("link: nothing received for %.1f s (2.5 x heartbeat): dead link",
+			  (double)(now - u->last_rx) / G_USEC_PER_SEC);
+		set_error(u, "dead link: nothing received for %.1f s",
+			  (double)(now - u->last_rx) / G_USEC_PER_SEC);
+	} else {
+		g_warning("link: no logon within %.1f s, attempt abandoned",
+			  (double)dead_after(u) / G_USEC_PER_SEC);
+		set_error(u, "connect timeout after %.1f s", (double)dead_after(u) / G_USEC_PER_SEC);
+	}
+	link_close(u, CLOSING_ERROR, NULL);
+}
+
+static void idle_cb(lws_sorted_usec_list_t *sul)
+{
+	struct uplink *u = lws_container_of(sul, struct uplink, sul_idle);
+
+	if (!u->wsi || u->own != OWN_NONE || u->n_remote || joins_pending(u))
+		return;
+	g_info("link: idle, dropping the link (policy %s)", uplink_policy_to_string(u->cfg.policy));
+	u->want_link = false;
+	link_close(u, CLOSING_POLICY, NULL);
+}
+
+/* ---- connection -------------------------------------------------------- */
+
+static void logon(struct uplink *u)
+{
+	const char *channels[] = { u->cfg.channel, NULL };
+
+	u->logon_seq = ++u->seq;
+	u->logon_used_refresh = u->refresh_token != NULL;
+	/* refresh_token first; the password only when there is none */
+	send_text(u, proto_build_logon(u->logon_seq, u->cfg.username,
+				       u->refresh_token ? NULL : u->cfg.password,
+				       u->cfg.auth_token, u->refresh_token, channels));
+}
+
+/* A connection (attempt) ended; wsi is already gone or going. */
+static void link_gone(struct uplink *u, const char *error)
+{
+	enum closing why = u->closing;
+
+	u->wsi = NULL;
+	u->logged_on = false;
+	u->ping_due = false;
+	u->drop_after_flush = false;
+	u->closing = CLOSING_NONE;
+	u->stats.connected_since = 0;
+	lws_sul_cancel(&u->sul_ping);
+	lws_sul_cancel(&u->sul_watchdog);
+	lws_sul_cancel(&u->sul_idle);
+	txq_clear(u);
+	g_byte_array_set_size(u->rx, 0);
+	u->rx_overflow = false;
+
+	if (why == CLOSING_NONE || why == CLOSING_ERROR) {
+		if (error)
+			set_error(u, "%s", error);
+		else if (!u->last_error)
+			set_error(u, "connection closed");
+		g_message("link: lost: %s", u->last_error);
+	}
+	streams_lost(u, why == CLOSING_POLICY ? "idle (policy)" : "link lost");
+	if (u->freeing)
+		return;
+
+	switch (why) {
+	case CLOSING_POLICY:
+		set_state(u, UPLINK_DISCONNECTED, "idle (policy)");
+		break;
+	case CLOSING_STOP:
+		set_state(u, UPLINK_DISCONNECTED, "stopped");
+		break;
+	case CLOSING_NONE:
+	case CLOSING_ERROR:
+		if (u->now_requested)
+			break; /* an event handler asked for an attempt already */
+		if (u->want_link || u->cfg.policy == UPLINK_POLICY_PERSISTENT ||
+		    joins_pending(u))
+			schedule_retry(u);
+		else
+			set_state(u, UPLINK_DISCONNECTED, u->last_error);
+		break;
+	}
+}
+
+static void connect_cb(lws_sorted_usec_list_t *sul);
+
+static void attempt_failed(struct uplink *u, const char *error)
+{
+	u->wsi = NULL;
+	set_error(u, "connect failed: %s", error ? error : "unknown error");
+	g_message("link: %s", u->last_error);
+	lws_sul_cancel(&u->sul_watchdog);
+	if (u->freeing || u->now_requested)
+		return;
+	if (u->want_link || u->cfg.policy == UPLINK_POLICY_PERSISTENT || joins_pending(u))
+		schedule_retry(u);
+	else
+		set_state(u, UPLINK_DISCONNECTED, u->last_error);
+}
+
+static void schedule_retry(struct uplink *u)
+{
+	uint64_t delay;
+
+	if (u->retry_count < 64)
+		u->retry_count++;
+	delay = uplink_backoff_delay(u->cfg.backoff_base, u->cfg.backoff_cap, u->retry_count,
+				     g_rand_double(u->rand));
+	u->next_attempt = now_usec() + delay;
+	g_debug("link: attempt %u in %.3f s (bound %.3f s)", u->retry_count + 1,
+		(double)delay / G_USEC_PER_SEC,
+		(double)uplink_backoff_bound(u->cfg.backoff_base, u->cfg.backoff_cap,
+					     u->retry_count) / G_USEC_PER_SEC);
+	sul_arm(u, &u->sul_retry, connect_cb, delay);
+	set_state(u, UPLINK_BACKOFF, u->last_error);
+}
+
+static void connect_cb(lws_sorted_usec_list_t *sul)
+{
+	struct uplink *u = lws_container_of(sul, struct uplink, sul_retry);
+	struct lws_client_connect_info i;
+	struct lws *wsi;
+
+	u->now_requested = false;
+	if (u->wsi)
+		return; /* never two attempts at once */
+	memset(&i, 0, sizeof(i));
+	i.context = u->ctx;
+	i.address = u->host;
+	i.port = u->port;
+	i.path = u->path;
+	i.host = u->host;
+	i.origin = u->host;
+	i.protocol = NULL; /* the Zello API negotiates no subprotocol */
+	i.local_protocol_name = u->protocols[0].name;
+	i.userdata = u;
+	if (u->tls) {
+		i.ssl_connection = LCCSCF_USE_SSL;
+		if (u->cfg.insecure) {
+			i.ssl_connection |= LCCSCF_ALLOW_SELFSIGNED | LCCSCF_ALLOW_EXPIRED |
+					    LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK |
+					    LCCSCF_ALLOW_INSECURE;
+			g_warning("link: TLS certificate verification is OFF for %s "
+				  "([upstream] insecure = true)", u->cfg.url);
+		}
+	}
+
+	u->stats.attempts++;
+	u->closing = CLOSING_NONE;
+	u->bad_logged = 0;
+	set_state(u, UPLINK_CONNECTING, NULL);
+	u->last_rx = now_usec();
+	sul_arm(u, &u->sul_watchdog, watchdog_cb, dead_after(u));
+
+	u->in_connect = true;
+	u->connect_failed = false;
+	g_clear_pointer(&u->connect_error, g_free);
+	wsi = lws_client_connect_via_info(&i);
+	u->in_connect = false;
+	if (!wsi || u->connect_failed) {
+		/* failure path 1: NULL (or an error reported synchronously) */
+		g_autofree char *err = g_steal_pointer(&u->connect_error);
+
+		attempt_failed(u, err ? err : "could not start the connection");
+		return;
+	}
+	u->wsi = wsi;
+}
+
+/* Close the link from our side; link_gone() follows from lws' callbacks. */
+static void link_close(struct uplink *u, enum closing why, const char *error)
+{
+	if (error)
+		set_error(u, "%s", error);
+	if (!u->wsi)
+		return;
+	u->closing = why;
+	lws_set_timeout(u->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+}
+
+static void policy_check(struct uplink *u, bool burst_ended)
+{
+	bool idle = u->own == OWN_NONE && !u->n_remote && !joins_pending(u);
+
+	if (!u->wsi || !u->logged_on)
+		return;
+	switch (u->cfg.policy) {
+	case UPLINK_POLICY_PERSISTENT:
+		return;
+	case UPLINK_POLICY_IDLE_DROP:
+		if (idle)
+			sul_arm(u, &u->sul_idle, idle_cb, u->cfg.idle_drop_after);
+		else
+			lws_sul_cancel(&u->sul_idle);
+		return;
+	case UPLINK_POLICY_PUSH_ONLY:
+		if (!idle) {
+			lws_sul_cancel(&u->sul_idle);
+		} else if (burst_ended) {
+			/* flush what is queued (our stop_stream), then drop */
+			g_info("link: burst over, dropping the link (policy push-only)");
+			u->closing = CLOSING_POLICY;
+			u->want_link = false;
+			u->drop_after_flush = true;
+			lws_callback_on_writable(u->wsi);
+		} else {
+			sul_arm(u, &u->sul_idle, idle_cb, PUSH_ONLY_GRACE);
+		}
+		return;
+	case _UPLINK_POLICY_MAX:
+	case _UPLINK_POLICY_INVALID:
+		return;
+	}
+}
+
+/* ---- inbound ----------------------------------------------------------- */
+
+static void on_reply(struct uplink *u, const struct proto_msg *m)
+{
+	struct join *j;
+
+	if (m->seq == u->logon_seq && !u->logged_on) {
+		if (!m->success) {
+			g_warning("link: logon refused: %s", m->error);
+			set_error(u, "logon refused: %s", m->error);
+			if (u->logon_used_refresh) {
+				/* the refresh token is spent: next time auth_token/password */
+				g_clear_pointer(&u->refresh_token, g_free);
+			} else if (!u->freeing && u->ev.auth_refused) {
+				u->ev.auth_refused(u->data, m->error);
+			}
+			link_close(u, CLOSING_ERROR, NULL);
+			return;
+		}
+		if (m->refresh_token) {
+			g_free(u->refresh_token);
+			u->refresh_token = g_strdup(m->refresh_token);
+		}
+		u->logged_on = true;
+		u->stats.logons++;
+		u->stats.connected_since = now_usec();
+		g_clear_pointer(&u->last_error, g_free);
+		sul_arm(u, &u->sul_ping, ping_cb, u->cfg.heartbeat_interval);
+		set_state(u, UPLINK_CONNECTED, NULL);
+		if (u->wsi)
+			send_joins(u);
+		policy_check(u, false);
+		return;
+	}
+	if (u->own != OWN_NONE && m->seq == u->own_seq) {
+		bool cancel = u->own_cancel;
+
+		if (m->success && m->has_stream_id && u->own == OWN_PENDING) {
+			u->own_stream = m->stream_id;
+			u->own_packet = 0;
+			if (cancel) {
+				g_info("link: stream %u granted after release, stopping it",
+				       m->stream_id);
+				u->own = OWN_NONE;
+				u->own_cancel = false;
+				send_text(u, proto_build_stop_stream(true, ++u->seq, m->stream_id,
+								     u->cfg.channel));
+				policy_check(u, true);
+				return;
+			}
+			u->own = OWN_ACTIVE;
+			g_info("link: floor granted, stream %u", m->stream_id);
+			if (u->ev.granted)
+				u->ev.granted(u->data, m->stream_id);
+			return;
+		}
+		if (u->own == OWN_PENDING) {
+			const char *reason = m->success ? "reply without stream_id" : m->error;
+
+			if (m->success)
+				bad_input(u, "start_stream reply without stream_id");
+			u->own = OWN_NONE;
+			u->own_cancel = false;
+			g_info("link: floor denied: %s", reason);
+			if (!cancel && u->ev.denied)
+				u->ev.denied(u->data, reason);
+			policy_check(u, true);
+		}
+		return;
+	}
+	if (stale_take(u, m->seq)) {
+		if (m->success && m->has_stream_id)
+			send_text(u, proto_build_stop_stream(true, ++u->seq, m->stream_id,
+							     u->cfg.channel));
+		return;
+	}
+	if ((j = join_find_seq(u, m->seq))) {
+		if (m->success) {
+			g_info("link: joined stream %u", j->stream_id);
+		} else {
+			g_message("link: join_stream %u refused: %s", j->stream_id, m->error);
+			j->used = false;
+			policy_check(u, true);
+		}
+		return;
+	}
+	if (!m->success)
+		g_message("link: server error for request %u: %s", m->seq, m->error);
+	else
+		g_debug("link: reply for request %u", m->seq);
+}
+
+static void on_stream_start(struct uplink *u, const struct proto_msg *m)
+{
+	struct join *j = join_find_stream(u, m->stream_id);
+
+	if (!m->has_stream_id) {
+		bad_input(u, "on_stream_start without stream_id");
+		return;
+	}
+	if (u->own == OWN_ACTIVE && m->stream_id == u->own_stream)
+		return; /* our own stream echoed */
+	if (j)
+		j->used = false; /* the joined burst is coming */
+	if (remote_find(u, m->stream_id)) {
+		g_debug("link: on_stream_start %u again (late join), ignored", m->stream_id);
+		return;
+	}
+	if (!remote_add(u, m->stream_id)) {
+		bad_input(u, "on_stream_start %u: already %u streams in progress", m->stream_id,
+			  MAX_REMOTE_STREAMS);
+		return;
+	}
+	lws_sul_cancel(&u->sul_idle);
+	g_info("link: stream %u from %s%s%s", m->stream_id, m->from ? m->from : "?",
+	       m->emergency ? " (emergency)" : "", j ? " (joined)" : "");
+	if (u->ev.remote_start)
+		u->ev.remote_start(u->data, m->stream_id, m->from, m->channel,
+				   m->packet_duration);
+}
+
+static void on_stream_stop(struct uplink *u, const struct proto_msg *m)
+{
+	struct remote_stream *r;
+
+	if (!m->has_stream_id) {
+		bad_input(u, "on_stream_stop without stream_id");
+		return;
+	}
+	if (u->own == OWN_ACTIVE && m->stream_id == u->own_stream) {
+		u->own = OWN_NONE;
+		g_message("link: server ended our stream %u", m->stream_id);
+		if (u->ev.revoked)
+			u->ev.revoked(u->data, m->stream_id, "stopped by server");
+		policy_check(u, true);
+		return;
+	}
+	r = remote_find(u, m->stream_id);
+	if (!r) {
+		g_debug("link: on_stream_stop for unknown stream %u, ignored", m->stream_id);
+		return;
+	}
+	remote_remove(u, r);
+	g_info("link: stream %u ended", m->stream_id);
+	if (u->ev.remote_stop)
+		u->ev.remote_stop(u->data, m->stream_id);
+	policy_check(u, true);
+}
+
+static void on_text(struct uplink *u, const char *buf, size_t len)
+{
+	g_autoptr(GError) error = NULL;
+	struct proto_msg m = PROTO_MSG_INIT;
+	int r;
+
+	r = proto_parse_text(buf, len, &m, &error);
+	if (r < 0) {
+		bad_input(u, "%s", error ? error->message : "unparsable text frame");
+		goto out;
+	}
+	if (r == PROTO_PARSE_IGNORED) {
+		g_debug("link: unknown command \"%s\" ignored", m.command ? m.command : "?");
+		goto out;
+	}
+	if (!u->logged_on && m.cmd != PROTO_CMD_REPLY && m.cmd != PROTO_CMD_ON_ERROR &&
+	    m.cmd != PROTO_CMD_ON_CHANNEL_STATUS && m.cmd != PROTO_CMD_KEEPALIVE) {
+		bad_input(u, "%s before logon", proto_cmd_to_string(m.cmd));
+		goto out;
+	}
+	switch (m.cmd) {
+	case PROTO_CMD_REPLY:
+		on_reply(u, &m);
+		break;
+	case PROTO_CMD_ON_CHANNEL_STATUS:
+		g_info("link: channel %s %s (%" G_GINT64_FORMAT " online)",
+		       m.channel ? m.channel : "?", m.status ? m.status : "?", m.users_online);
+		break;
+	case PROTO_CMD_ON_STREAM_START:
+		on_stream_start(u, &m);
+		break;
+	case PROTO_CMD_ON_STREAM_STOP:
+		on_stream_stop(u, &m);
+		break;
+	case PROTO_CMD_ON_ERROR:
+		g_warning("link: server reports an error: %s", m.error ? m.error : "?");
+		if (!u->logged_on) {
+			set_error(u, "logon refused: %s", m.error ? m.error : "?");
+			if (u->ev.auth_refused)
+				u->ev.auth_refused(u->data, m.error);
+			link_close(u, CLOSING_ERROR, NULL);
+		}
+		break;
+	case PROTO_CMD_ON_TEXT_MESSAGE:
+		g_info("link: text from %s: %s", m.from ? m.from : "?", m.text ? m.text : "");
+		break;
+	case PROTO_CMD_KEEPALIVE:
+		break;
+	case PROTO_CMD_LOGON:
+	case PROTO_CMD_START_STREAM:
+	case PROTO_CMD_STOP_STREAM:
+	case PROTO_CMD_SEND_TEXT_MESSAGE:
+	case PROTO_CMD_JOIN_STREAM:
+	case PROTO_CMD_INVALID:
+	case PROTO_CMD_UNKNOWN:
+		bad_input(u, "unexpected command \"%s\" from a server", proto_cmd_to_string(m.cmd));
+		break;
+	}
+out:
+	proto_msg_clear(&m);
+}
+
+static void on_binary(struct uplink *u, const uint8_t *buf, size_t len)
+{
+	g_autoptr(GError) error = NULL;
+	struct proto_audio a;
+
+	if (proto_parse_audio(buf, len, &a, &error) < 0) {
+		bad_input(u, "%s", error ? error->message : "unparsable binary frame");
+		return;
+	}
+	if (!remote_find(u, a.stream_id)) {
+		bad_input(u, "audio for stream %u, which is not a stream we receive",
+			  a.stream_id);
+		return;
+	}
+	if (u->ev.audio)
+		u->ev.audio(u->data, a.stream_id, a.packet_id, a.data, a.len);
+}
+
+static void on_receive(struct uplink *u, struct lws *wsi, const void *in, size_t len)
+{
+	bool first = lws_is_first_fragment(wsi), final = lws_is_final_fragment(wsi);
+
+	if (first) {
+		g_byte_array_set_size(u->rx, 0);
+		u->rx_binary = lws_frame_is_binary(wsi);
+		u->rx_overflow = false;
+		u->rx_total = 0;
+	}
+	u->rx_total += len;
+	if (!u->rx_overflow) {
+		if (u->rx->len + len > RX_MAX) {
+			u->rx_overflow = true;
+			g_byte_array_set_size(u->rx, 0);
+		} else if (first && final) {
+			/* the common case: no copy */
+			u->stats.frames_in++;
+			if (u->rx_binary)
+				on_binary(u, in, len);
+			else
+				on_text(u, in, len);
+			return;
+		} else {
+			g_byte_array_append(u->rx, in, (guint)len);
+		}
+	}
+	if (!final)
+		return;
+	u->stats.frames_in++;
+	if (u->rx_overflow)
+		bad_input(u, "%s frame of %zu bytes exceeds the limit of %d bytes",
+			  u->rx_binary ? "binary" : "text", u->rx_total, RX_MAX);
+	else if (u->rx_binary)
+		on_binary(u, u->rx->data, u->rx->len);
+	else
+		on_text(u, (const char *)u->rx->data, u->rx->len);
+	u->rx_overflow = false;
+	if (u->rx_total > 16384) {
+		/* do not keep a large buffer around after an occasional big frame */
+		g_byte_array_unref(u->rx);
+		u->rx = g_byte_array_sized_new(4096);
+	} else {
+		g_byte_array_set_size(u->rx, 0);
+	}
+}
+
+static int lws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+		  size_t len)
+{
+	struct uplink *u = user;
+
+	switch (reason) {
+	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+		/* failure path 2 */
+		if (!u)
+			break;
+		if (u->in_connect) {
+			u->connect_failed = true;
+			g_free(u->connect_error);
+			u->connect_error = g_strdup(in ? (const char *)in : "connection error");
+			break;
+		}
+		if (wsi != u->wsi)
+			break;
+		if (u->closing == CLOSING_POLICY || u->closing == CLOSING_STOP) {
+			link_gone(u, NULL);
+		} else if (u->closing == CLOSING_ERROR) {
+			/* our watchdog gave up on the attempt: last_error says why */
+			u->closing = CLOSING_NONE;
+			attempt_failed(u, u->last_error);
+		} else {
+			attempt_failed(u, in ? (const char *)in : "connection error");
+		}
+		break;
+	case LWS_CALLBACK_CLIENT_ESTABLISHED:
+		if (!u || wsi != u->wsi)
+			break;
+		g_info("link: WebSocket to %s established, logging on as %s", u->cfg.url,
+		       u->cfg.username);
+		u->last_rx = now_usec();
+		logon(u);
+		break;
+	case LWS_CALLBACK_CLIENT_RECEIVE:
+		if (!u || wsi != u->wsi)
+			break;
+		u->last_rx = now_usec();
+		on_receive(u, wsi, in, len);
+		break;
+	case LWS_CALLBACK_CLIENT_RECEIVE_PONG:
+		if (u && wsi == u->wsi)
+			u->last_rx = now_usec();
+		break;
+	case LWS_CALLBACK_CLIENT_WRITEABLE:
+		if (!u || wsi != u->wsi)
+			break;
+		return on_writeable(u, wsi);
+	case LWS_CALLBACK_CLIENT_CLOSED:
+		if (u && wsi == u->wsi)
+			link_gone(u, "connection closed");
+		break;
+	case LWS_CALLBACK_WSI_DESTROY:
+		if (u && wsi == u->wsi)
+			link_gone(u, "connection destroyed");
+		break;
+	default:
+		break;
+	}
+	return lws_callback_http_dummy(wsi, reason, user, in, len);
+}
+
+/* ---- lws logging into GLib -------------------------------------------- */
+
+static void lws_log(int level, const char *line)
+{
+	g_autofree char *l = g_strchomp(g_strdup(line));
+
+	if (level & LLL_ERR)
+		g_log("pttgw-lws", G_LOG_LEVEL_WARNING, "%s", l);
+	else if (level & (LLL_WARN | LLL_NOTICE))
+		g_log("pttgw-lws", G_LOG_LEVEL_MESSAGE, "%s", l);
+	else
+		g_log("pttgw-lws", G_LOG_LEVEL_DEBUG, "%s", l);
+}
+
+/* ---- public API -------------------------------------------------------- */
+
+static bool parse_url(struct uplink *u, GError **error)
+{
+	const char *prot, *path;
+
+	u->url_buf = g_strdup(u->cfg.url);
+	if (lws_parse_uri(u->url_buf, &prot, &u->host, &u->port, &path) || !*u->host) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+			    "[upstream] url: cannot parse '%s'", u->cfg.url);
+		return false;
+	}
+	if (!strcmp(prot, "wss")) {
+		u->tls = true;
+	} else if (strcmp(prot, "ws")) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+			    "[upstream] url: '%s' is not ws:// or wss://", u->cfg.url);
+		return false;
+	}
+	u->path_buf = g_strconcat("/", path, NULL);
+	u->path = u->path_buf;
+	return true;
+}
+
+struct uplink *uplink_new(const struct uplink_config *cfg, GMainLoop *loop,
+			  const struct uplink_events *ev, void *data, GError **error)
+{
+	struct lws_context_creation_info info;
+	struct uplink *u;
+	void *foreign[1] = { loop };
+	int lws_levels = LLL_ERR | LLL_WARN;
+
+	g_return_val_if_fail(cfg && loop && ev, NULL);
+
+	u = g_new0(struct uplink, 1);
+	u->cfg = *cfg;
+	u->cfg.url = g_strdup(cfg->url);
+	u->cfg.channel = g_strdup(cfg->channel);
+	u->cfg.username = g_strdup(cfg->username);
+	u->cfg.password = g_strdup(cfg->password);
+	u->cfg.auth_token = g_strdup(cfg->auth_token);
+	u->cfg.ca_file = g_strdup(cfg->ca_file);
+	if (!u->cfg.send_queue_frames)
+		u->cfg.send_queue_frames = DEFAULT_QUEUE_FRAMES;
+	if (!u->cfg.heartbeat_interval)
+		u->cfg.heartbeat_interval = 10 * G_USEC_PER_SEC;
+	if (!u->cfg.backoff_base)
+		u->cfg.backoff_base = G_USEC_PER_SEC / 2;
+	if (u->cfg.backoff_cap < u->cfg.backoff_base)
+		u->cfg.backoff_cap = u->cfg.backoff_base;
+	u->loop = g_main_loop_ref(loop);
+	u->ev = *ev;
+	u->data = data;
+	u->state = UPLINK_DISCONNECTED;
+	u->rand = g_rand_new();
+	u->rx = g_byte_array_sized_new(4096);
+	g_queue_init(&u->txq);
+
+	if (!u->cfg.url || !u->cfg.channel || !u->cfg.username || !parse_url(u, error)) {
+		if (error && !*error)
+			g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+				    "[upstream]: url, channel and username are required");
+		uplink_free(u);
+		return NULL;
+	}
+
+	if (g_getenv("PTTGW_LWS_DEBUG"))
+		lws_levels |= LLL_NOTICE | LLL_INFO | LLL_CLIENT;
+	lws_set_log_level(lws_levels, lws_log);
+
+	u->protocols[0].name = "pttgw-uplink";
+	u->protocols[0].callback = lws_cb;
+	u->protocols[0].rx_buffer_size = 0;
+
+	memset(&info, 0, sizeof(info));
+	info.port = CONTEXT_PORT_NO_LISTEN;
+	info.protocols = u->protocols;
+	info.options = LWS_SERVER_OPTION_GLIB | LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+	info.foreign_loops = foreign;
+	info.client_ssl_ca_filepath = u->cfg.ca_file;
+	info.fd_limit_per_thread = 1 + 1 + 1;
+	info.timeout_secs = (unsigned)MAX(5, (dead_after(u) + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC);
+	u->ctx = lws_create_context(&info);
+	if (!u->ctx) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+			    "libwebsockets: cannot create a context on the GLib loop "
+			    "(is libwebsockets-evlib-glib installed?)");
+		uplink_free(u);
+		return NULL;
+	}
+	g_info("link: %s, channel %s, user %s, heartbeat %.1f s, backoff %.2f..%.1f s, policy %s",
+	       u->cfg.url, u->cfg.channel, u->cfg.username,
+	       (double)u->cfg.heartbeat_interval / G_USEC_PER_SEC,
+	       (double)u->cfg.backoff_base / G_USEC_PER_SEC,
+	       (double)u->cfg.backoff_cap / G_USEC_PER_SEC, uplink_policy_to_string(u->cfg.policy));
+	return u;
+}
+
+void uplink_free(struct uplink *u)
+{
+	if (!u)
+		return;
+	u->freeing = true;
+	if (u->ctx) {
+		lws_sul_cancel(&u->sul_retry);
+		lws_sul_cancel(&u->sul_ping);
+		lws_sul_cancel(&u->sul_watchdog);
+		lws_sul_cancel(&u->sul_idle);
+		lws_context_destroy(u->ctx);
+	}
+	txq_clear(u);
+	g_byte_array_unref(u->rx);
+	g_rand_free(u->rand);
+	g_free(u->connect_error);
+	if (u->refresh_token)
+		explicit_bzero(u->refresh_token, strlen(u->refresh_token));
+	g_free(u->refresh_token);
+	g_free(u->detail);
+	g_free(u->last_error);
+	g_free(u->path_buf);
+	g_free(u->url_buf);
+	if (u->loop)
+		g_main_loop_unref(u->loop);
+	uplink_config_clear(&u->cfg);
+	g_free(u);
+}
+
+int uplink_start(struct uplink *u)
+{
+	u->want_link = true;
+	uplink_connect_now(u);
+	return 0;
+}
+
+void uplink_stop(struct uplink *u)
+{
+	u->want_link = false;
+	lws_sul_cancel(&u->sul_retry);
+	for (unsigned i = 0; i < MAX_JOINS; i++)
+		u->joins[i].used = false;
+	if (u->wsi)
+		link_close(u, CLOSING_STOP, NULL);
+	else
+		set_state(u, UPLINK_DISCONNECTED, "stopped");
+}
+
+void uplink_connect_now(struct uplink *u)
+{
+	if (u->wsi || u->state == UPLINK_CONNECTING)
+		return; /* an attempt is in flight or the link is up */
+	u->want_link = true;
+	/* from the loop, not from inside whatever called us (maybe an lws callback) */
+	lws_sul_cancel(&u->sul_retry);
+	u->now_requested = true;
+	set_state(u, UPLINK_CONNECTING, "connect now");
+	sul_arm(u, &u->sul_retry, connect_cb, 0);
+}
+
+int uplink_start_stream(struct uplink *u, bool emergency)
+{
+	const struct proto_codec_header h = {
+		.sample_rate = 16000, .frames_per_packet = 1, .frame_ms = 20,
+	};
+	uint32_t seq;
+	int r;
+
+	if (!u->wsi || !u->logged_on)
+		return -ENOTCONN;
+	if (u->own == OWN_PENDING && u->own_cancel) {
+		/* the released request never got its answer: forget it */
+		u->stale_seq[u->stale_next++ % MAX_STALE] = u->own_seq;
+		u->own = OWN_NONE;
+		u->own_cancel = false;
+	}
+	if (u->own != OWN_NONE)
+		return -EBUSY;
+	seq = ++u->seq;
+	r = send_text(u, proto_build_start_stream(seq, u->cfg.channel, &h, 20, emergency));
+	if (r < 0)
+		return r;
+	u->own = OWN_PENDING;
+	u->own_seq = seq;
+	u->own_cancel = false;
+	lws_sul_cancel(&u->sul_idle);
+	return 0;
+}
+
+int uplink_stop_stream(struct uplink *u, uint32_t stream_id)
+{
+	int r;
+
+	if (!u->wsi || !u->logged_on)
+		return -ENOTCONN;
+	if (u->own == OWN_PENDING && (stream_id == 0 || stream_id == u->own_stream)) {
+		u->own_cancel = true; /* stopped when the answer comes */
+		return 0;
+	}
+	if (u->own != OWN_ACTIVE || (stream_id && stream_id != u->own_stream))
+		return -ENOENT;
+	r = send_text(u, proto_build_stop_stream(true, ++u->seq, u->own_stream, u->cfg.channel));
+	if (r < 0)
+		return r;
+	u->own = OWN_NONE;
+	policy_check(u, true);
+	return 0;
+}
+
+int uplink_send_audio(struct uplink *u, uint32_t stream_id, const uint8_t *opus, size_t len)
+{
+	uint8_t frame[PROTO_AUDIO_HEADER_LEN + 4096];
+	size_t n;
+	int r;
+
+	if (!u->wsi || !u->logged_on)
+		return -ENOTCONN;
+	if (u->own != OWN_ACTIVE || stream_id != u->own_stream)
+		return -ENOENT;
+	n = proto_build_audio(frame, sizeof(frame), stream_id, u->own_packet, opus, len);
+	if (!n)
+		return -EMSGSIZE;
+	r = txq_push(u, frame, n, LWS_WRITE_BINARY, true);
+	if (r == -ENOBUFS) {
+		u->stats.audio_dropped++;
+		return r;
+	}
+	if (r == 0)
+		u->own_packet++;
+	return r;
+}
+
+int uplink_join_stream(struct uplink *u, uint32_t stream_id)
+{
+	struct join *j = join_find_stream(u, stream_id);
+
+	if (remote_find(u, stream_id))
+		return -EALREADY;
+	if (!j) {
+		for (unsigned i = 0; i < MAX_JOINS && !j; i++)
+			if (!u->joins[i].used)
+				j = &u->joins[i];
+		if (!j)
+			return -ENOBUFS;
+		*j = (struct join){ .stream_id = stream_id, .used = true };
+	}
+	lws_sul_cancel(&u->sul_idle);
+	if (u->wsi && u->logged_on)
+		send_joins(u);
+	else
+		uplink_connect_now(u); /* sent right after the logon */
+	return 0;
+}
+
+enum uplink_state uplink_get_state(const struct uplink *u)
+{
+	return u->state;
+}
+
+uint64_t uplink_get_next_attempt(const struct uplink *u)
+{
+	return u->state == UPLINK_BACKOFF ? u->next_attempt : 0;
+}
+
+const char *uplink_get_last_error(const struct uplink *u)
+{
+	return u->last_error;
+}
+
+void uplink_get_stats(const struct uplink *u, struct uplink_stats *ret)
+{
+	*ret = u->stats;
+}

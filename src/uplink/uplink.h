@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * uplink.h - the gateway's WebSocket link to its dispatch server
+ * (Zello Channel API wire format, codec in src/proto/).
+ *
+ * libwebsockets client running on the daemon's GLib main loop (lws foreign
+ * loop through the glib event library). Owns: TLS, logon (refresh_token first,
+ * then auth_token, then password), heartbeats (WebSocket ping + keepalive every
+ * heartbeat-interval; the link is dead after 2.5 x interval of silence),
+ * reconnect with full-jitter exponential backoff, and the link policy
+ * (persistent | idle-drop | push-only).
+ *
+ * Everything is called on the main loop's thread; every event is emitted from
+ * it. Events may call back into the uplink (e.g. uplink_stop_stream() from
+ * revoked), but must not free it from inside an event.
+ * Times are uint64_t microseconds of the monotonic clock (g_get_monotonic_time).
+ */
+#pragma once
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct conf;
+
+enum uplink_state {
+	UPLINK_DISCONNECTED, /* not connected, no attempt scheduled (policy drop, stopped) */
+	UPLINK_CONNECTING,   /* one attempt in flight: TCP, TLS, WebSocket, logon */
+	UPLINK_CONNECTED,    /* logged on; streams can be started */
+	UPLINK_BACKOFF,      /* waiting for the next attempt (uplink_get_next_attempt()) */
+	_UPLINK_STATE_MAX,
+	_UPLINK_STATE_INVALID = -1,
+};
+
+enum uplink_policy {
+	UPLINK_POLICY_PERSISTENT, /* keep the link up, reconnect with backoff */
+	UPLINK_POLICY_IDLE_DROP,  /* drop after idle-drop-after s without streams */
+	UPLINK_POLICY_PUSH_ONLY,  /* drop after every burst (ours or remote) */
+	_UPLINK_POLICY_MAX,
+	_UPLINK_POLICY_INVALID = -1,
+};
+
+struct uplink_config {
+	char *url;          /* ws://host[:port][/path] or wss://... */
+	char *channel;
+	char *username;
+	char *password;     /* first line of credentials-file, or NULL */
+	char *auth_token;   /* first line of token-file, or NULL */
+	char *ca_file;      /* NULL: the system store */
+	bool insecure;      /* no certificate verification (warned at every connect) */
+	uint64_t heartbeat_interval; /* usec; dead link after 2.5 x this of silence */
+	uint64_t backoff_base;       /* usec */
+	uint64_t backoff_cap;        /* usec */
+	enum uplink_policy policy;
+	uint64_t idle_drop_after;    /* usec, for UPLINK_POLICY_IDLE_DROP */
+	unsigned send_queue_frames;  /* audio frames queued at most; 0 = default (50) */
+};
+
+/* Reads [upstream]; secrets through conf_read_secret_file() (refuses files
+ * others can read). FALSE + error (exit 78) on a bad value. */
+gboolean uplink_config_load(const struct conf *c, struct uplink_config *out, GError **error);
+void uplink_config_clear(struct uplink_config *cfg);
+
+struct uplink_events {
+	/* Every state change; detail: "idle (policy)", the last error, ... */
+	void (*state)(void *data, enum uplink_state st, const char *detail);
+	/* Our start_stream was answered with a stream id: we hold the floor. */
+	void (*granted)(void *data, uint32_t stream_id);
+	/* Our start_stream was refused (server's reason), or the link went
+	 * down before the answer ("link lost"). */
+	void (*denied)(void *data, const char *reason);
+	/* The server (or a link loss) ended our stream. */
+	void (*revoked)(void *data, uint32_t stream_id, const char *reason);
+	/* Someone else talks (taken). channel may be NULL. */
+	void (*remote_start)(void *data, uint32_t stream_id, const char *from,
+			     const char *channel, unsigned packet_duration_ms);
+	/* The remote stream ended (idle), also when the link went down. */
+	void (*remote_stop)(void *data, uint32_t stream_id);
+	/* One Opus packet of a remote stream; opus is valid during the call. */
+	void (*audio)(void *data, uint32_t stream_id, uint32_t packet_id,
+		      const uint8_t *opus, size_t len);
+	/* Logon refused (bad credentials/token); the uplink keeps retrying
+	 * with backoff, the owner decides whether that is "unavailable". */
+	void (*auth_refused)(void *data, const char *reason);
+};
+
+struct uplink;
+
+/* loop: the daemon's main loop (lws attaches its sources to its context). */
+struct uplink *uplink_new(const struct uplink_config *cfg, GMainLoop *loop,
+			  const struct uplink_events *ev, void *data, GError **error);
+void uplink_free(struct uplink *u);
+
+/* Begin connecting (all policies connect once at start). 0 or -errno. */
+int uplink_start(struct uplink *u);
+/* Close the link and stay disconnected until uplink_start()/connect_now(). */
+void uplink_stop(struct uplink *u);
+
+/*
+ * Press: start_stream (opus, 16000 Hz, 1 frame of 20 ms per packet).
+ * 0: sent, granted/denied follows. -ENOTCONN: not logged on (call
+ * uplink_connect_now() and retry on UPLINK_CONNECTED). -EBUSY: a stream of
+ * ours is pending or active. -ENOBUFS: send queue full.
+ */
+int uplink_start_stream(struct uplink *u, bool emergency);
+/* Release: stop_stream. stream_id 0 = the pending request (answer not yet
+ * in; it is stopped as soon as the id arrives). 0, -ENOENT, -ENOTCONN. */
+int uplink_stop_stream(struct uplink *u, uint32_t stream_id);
+/* One Opus packet of our stream (packet ids are ours, from 0).
+ * 0, -ENOENT (not our active stream), -ENOTCONN, -EMSGSIZE, -ENOBUFS (queue full). */
+int uplink_send_audio(struct uplink *u, uint32_t stream_id, const uint8_t *opus, size_t len);
+/* Late join (pttgw extension join_stream): ask the relay for the burst in
+ * progress from its first packet. 0, -ENOTCONN, -ENOBUFS. */
+int uplink_join_stream(struct uplink *u, uint32_t stream_id);
+
+/* Press or push: attempt now, skipping any backoff wait. A no-op while an
+ * attempt is in flight or the link is up (never two attempts at once). */
+void uplink_connect_now(struct uplink *u);
+
+enum uplink_state uplink_get_state(const struct uplink *u);
+/* Monotonic usec of the next attempt in UPLINK_BACKOFF, else 0. */
+uint64_t uplink_get_next_attempt(const struct uplink *u);
+/* Last error (connect failure, dead link, refused logon...), or NULL. */
+const char *uplink_get_last_error(const struct uplink *u);
+
+struct uplink_stats {
+	uint64_t attempts;        /* connection attempts */
+	uint64_t logons;          /* successful logons */
+	uint64_t frames_in;
+	uint64_t frames_out;
+	uint64_t bad_frames;      /* dropped inbound frames */
+	uint64_t audio_dropped;   /* -ENOBUFS refusals */
+	uint64_t connected_since; /* usec, 0 when not connected */
+	uint64_t last_write;      /* usec of the last frame written to the socket */
+};
+void uplink_get_stats(const struct uplink *u, struct uplink_stats *ret);
+
+const char *uplink_state_to_string(enum uplink_state st);
+const char *uplink_policy_to_string(enum uplink_policy p);
