@@ -7,27 +7,6 @@
 
 #include <errno.h>
 
-static void deny_no_uplink(struct gateway *gw, void *arg)
-{
-	floor_denied(gw->floor, gateway_now(), "no upstream configured");
-}
-
-gboolean gateway_uplink_init(struct gateway *gw, GError **error) { return TRUE; }
-void gateway_uplink_fini(struct gateway *gw) {}
-gboolean gateway_uplink_start(struct gateway *gw, GError **error) { return TRUE; }
-void gateway_uplink_request(struct gateway *gw, bool emergency)
-{
-	gateway_floor_input(gw, deny_no_uplink, NULL, NULL);
-}
-void gateway_uplink_release(struct gateway *gw, uint32_t stream_id) {}
-void gateway_uplink_reconnect(struct gateway *gw) {}
-void gateway_uplink_join(struct gateway *gw, uint32_t stream_id) {}
-int gateway_uplink_send(struct gateway *gw, uint32_t stream_id, const uint8_t *opus, size_t len)
-{
-	return -ENOTCONN;
-}
-void gateway_uplink_status_json(struct gateway *gw, JsonBuilder *b) {}
-
 gboolean gateway_push_init(struct gateway *gw, GError **error) { return TRUE; }
 void gateway_push_fini(struct gateway *gw) {}
 gboolean gateway_push_start(struct gateway *gw, GError **error) { return TRUE; }

@@ -29,6 +29,7 @@ struct gateway_deferred {
 
 struct gateway {
 	const struct conf *conf;
+	GMainLoop *loop;
 	GDBusConnection *system_bus;
 	char *name;
 	uint64_t started;

@@ -565,6 +565,7 @@ struct gateway *gateway_new(const struct conf *c, const struct gateway_options *
 
 	gw->conf = c;
 	gw->system_bus = opts && opts->system_bus ? g_object_ref(opts->system_bus) : NULL;
+	gw->loop = opts && opts->loop ? g_main_loop_ref(opts->loop) : NULL;
 	gw->listeners = g_array_new(FALSE, FALSE, sizeof(struct gateway_listener));
 	g_queue_init(&gw->deferred);
 	gw->started = gateway_now();
@@ -629,6 +630,7 @@ struct gateway *gateway_free(struct gateway *gw)
 	preroll_clear(&gw->preroll);
 	g_array_unref(gw->listeners);
 	g_clear_object(&gw->system_bus);
+	g_clear_pointer(&gw->loop, g_main_loop_unref);
 	g_free(gw->name);
 	g_free(gw->link_state);
 	g_free(gw->link_detail);

@@ -34,6 +34,7 @@ struct gateway_events {
 };
 
 struct gateway_options {
+	GMainLoop *loop;             /* the one main loop */
 	GDBusConnection *system_bus; /* for BlueZ; NULL: no Bluetooth adapters */
 };
 

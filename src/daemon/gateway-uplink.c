@@ -1,0 +1,347 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * gateway-uplink.c - the WebSocket link to the dispatch server, joined to
+ * the floor: server answers become floor inputs, floor effects become
+ * commands, link state becomes the user's link state and service status.
+ */
+#include "gateway-private.h"
+
+#include <errno.h>
+
+#include "uplink.h"
+
+struct gateway_uplink {
+	struct uplink_config cfg;
+	struct uplink *u;
+	uint32_t join_pending; /* a pushed stream to join once logged on */
+	bool request_pending;  /* the floor asked while the link was coming up */
+	bool request_emergency;
+};
+
+/* ---- floor inputs (deferred when raised inside a floor call) ---- */
+
+struct link_input {
+	uint32_t stream_id;
+	char *text;
+	bool up;
+};
+
+static void link_input_free(void *p)
+{
+	struct link_input *in = p;
+
+	g_free(in->text);
+	g_free(in);
+}
+
+static struct link_input *link_input_new(uint32_t stream_id, const char *text)
+{
+	struct link_input *in = g_new0(struct link_input, 1);
+
+	in->stream_id = stream_id;
+	in->text = g_strdup(text);
+	return in;
+}
+
+static void do_granted(struct gateway *gw, void *arg)
+{
+	floor_granted(gw->floor, gateway_now(), ((struct link_input *)arg)->stream_id);
+}
+
+static void do_denied(struct gateway *gw, void *arg)
+{
+	floor_denied(gw->floor, gateway_now(), ((struct link_input *)arg)->text);
+}
+
+static void do_revoked(struct gateway *gw, void *arg)
+{
+	floor_revoked(gw->floor, gateway_now(), ((struct link_input *)arg)->text);
+}
+
+static void do_taken(struct gateway *gw, void *arg)
+{
+	struct link_input *in = arg;
+
+	floor_taken(gw->floor, gateway_now(), in->stream_id, in->text);
+}
+
+static void do_idle(struct gateway *gw, void *arg)
+{
+	floor_remote_idle(gw->floor, gateway_now(), ((struct link_input *)arg)->stream_id);
+}
+
+static void do_link(struct gateway *gw, void *arg)
+{
+	floor_link(gw->floor, gateway_now(), ((struct link_input *)arg)->up);
+}
+
+static void input(struct gateway *gw, void (*fn)(struct gateway *, void *), struct link_input *in)
+{
+	gateway_floor_input(gw, fn, in, link_input_free);
+}
+
+/* ---- uplink events ---- */
+
+static void emit_link(struct gateway *gw, enum uplink_state st, const char *detail)
+{
+	struct gateway_uplink *gu = gw->uplink;
+	JsonBuilder *b = gateway_event_begin("link");
+	uint64_t next = uplink_get_next_attempt(gu->u);
+
+	json_builder_set_member_name(b, "state");
+	json_builder_add_string_value(b, uplink_state_to_string(st));
+	if (detail) {
+		json_builder_set_member_name(b, "detail");
+		json_builder_add_string_value(b, detail);
+	}
+	if (st == UPLINK_BACKOFF && next) {
+		json_builder_set_member_name(b, "next_attempt_in_ms");
+		json_builder_add_int_value(b, (gint64)(next > gateway_now() ? next - gateway_now() : 0) /
+						      1000);
+	}
+	gateway_emit(gw, "link", b);
+}
+
+static void on_state(void *data, enum uplink_state st, const char *detail)
+{
+	struct gateway *gw = data;
+	struct gateway_uplink *gu = gw->uplink;
+	bool up = st == UPLINK_CONNECTED;
+	struct link_input *in;
+
+	g_message("link %s%s%s", uplink_state_to_string(st), detail ? ": " : "", detail ? detail : "");
+	emit_link(gw, st, detail);
+	g_free(gw->link_detail);
+	gw->link_detail = g_strdup(detail);
+	gateway_set_string(gw, &gw->link_state, uplink_state_to_string(st), GATEWAY_PROP_LINK);
+
+	if (up) {
+		gw->svc.link_up = true;
+		gw->svc.auth_refused = false;
+		gw->svc.link_last_ok = gateway_now();
+	} else if (gw->svc.link_up) {
+		gw->svc.link_up = false;
+		gw->svc.link_last_ok = gateway_now();
+	}
+	in = link_input_new(0, NULL);
+	in->up = up;
+	input(gw, do_link, in);
+
+	if (up && gu->join_pending) {
+		uint32_t id = gu->join_pending;
+
+		gu->join_pending = 0;
+		if (uplink_join_stream(gu->u, id) < 0)
+			g_warning("join of pushed stream %u failed at once", id);
+	}
+	gateway_update_status(gw);
+}
+
+static void on_granted(void *data, uint32_t stream_id)
+{
+	input(data, do_granted, link_input_new(stream_id, NULL));
+}
+
+static void on_denied(void *data, const char *reason)
+{
+	input(data, do_denied, link_input_new(0, reason));
+}
+
+static void on_revoked(void *data, uint32_t stream_id, const char *reason)
+{
+	input(data, do_revoked, link_input_new(stream_id, reason));
+}
+
+static void on_remote_start(void *data, uint32_t stream_id, const char *from, const char *channel,
+			    unsigned packet_duration_ms)
+{
+	input(data, do_taken, link_input_new(stream_id, from));
+}
+
+static void on_remote_stop(void *data, uint32_t stream_id)
+{
+	input(data, do_idle, link_input_new(stream_id, NULL));
+}
+
+static void on_audio(void *data, uint32_t stream_id, uint32_t packet_id, const uint8_t *opus,
+		     size_t len)
+{
+	struct gateway *gw = data;
+
+	gw->packets_received++;
+	/* half-duplex: only the burst the floor plays reaches the speaker */
+	if (floor_get_state(gw->floor) != FLOOR_RECEIVING ||
+	    floor_get_stream_id(gw->floor) != stream_id) {
+		g_debug("audio for stream %u not playing, dropped", stream_id);
+		return;
+	}
+	gateway_audio_packet(gw, stream_id, packet_id, opus, len);
+}
+
+static void on_auth_refused(void *data, const char *reason)
+{
+	struct gateway *gw = data;
+
+	g_warning("the server refused our credentials: %s", reason);
+	gw->svc.auth_refused = true;
+	gateway_update_status(gw);
+}
+
+static const struct uplink_events uplink_events = {
+	.state = on_state,
+	.granted = on_granted,
+	.denied = on_denied,
+	.revoked = on_revoked,
+	.remote_start = on_remote_start,
+	.remote_stop = on_remote_stop,
+	.audio = on_audio,
+	.auth_refused = on_auth_refused,
+};
+
+/* ---- floor effects ---- */
+
+void gateway_uplink_request(struct gateway *gw, bool emergency)
+{
+	struct gateway_uplink *gu = gw->uplink;
+	int r;
+
+	if (!gu) {
+		input(gw, do_denied, link_input_new(0, "no upstream configured"));
+		return;
+	}
+	r = uplink_start_stream(gu->u, emergency);
+	if (r == -ENOTCONN) {
+		/* the floor waits for the link (connect-timeout); it asks again on link up */
+		uplink_connect_now(gu->u);
+		return;
+	}
+	if (r < 0)
+		input(gw, do_denied, link_input_new(0, g_strerror(-r)));
+}
+
+void gateway_uplink_release(struct gateway *gw, uint32_t stream_id)
+{
+	if (gw->uplink)
+		uplink_stop_stream(gw->uplink->u, stream_id);
+}
+
+void gateway_uplink_reconnect(struct gateway *gw)
+{
+	if (gw->uplink)
+		uplink_connect_now(gw->uplink->u);
+}
+
+void gateway_uplink_join(struct gateway *gw, uint32_t stream_id)
+{
+	struct gateway_uplink *gu = gw->uplink;
+
+	if (!gu)
+		return;
+	if (uplink_get_state(gu->u) == UPLINK_CONNECTED) {
+		if (uplink_join_stream(gu->u, stream_id) == 0)
+			return;
+	}
+	gu->join_pending = stream_id;
+	uplink_connect_now(gu->u);
+}
+
+int gateway_uplink_send(struct gateway *gw, uint32_t stream_id, const uint8_t *opus, size_t len)
+{
+	if (!gw->uplink)
+		return -ENOTCONN;
+	return uplink_send_audio(gw->uplink->u, stream_id, opus, len);
+}
+
+void gateway_uplink_status_json(struct gateway *gw, JsonBuilder *b)
+{
+	struct gateway_uplink *gu = gw->uplink;
+	struct uplink_stats st;
+
+	json_builder_set_member_name(b, "configured");
+	json_builder_add_boolean_value(b, gu != NULL);
+	if (!gu)
+		return;
+	uplink_get_stats(gu->u, &st);
+	json_builder_set_member_name(b, "url");
+	json_builder_add_string_value(b, gu->cfg.url);
+	json_builder_set_member_name(b, "policy");
+	json_builder_add_string_value(b, uplink_policy_to_string(gu->cfg.policy));
+	json_builder_set_member_name(b, "last_error");
+	if (uplink_get_last_error(gu->u))
+		json_builder_add_string_value(b, uplink_get_last_error(gu->u));
+	else
+		json_builder_add_null_value(b);
+	json_builder_set_member_name(b, "attempts");
+	json_builder_add_int_value(b, (gint64)st.attempts);
+	json_builder_set_member_name(b, "logons");
+	json_builder_add_int_value(b, (gint64)st.logons);
+	json_builder_set_member_name(b, "frames_in");
+	json_builder_add_int_value(b, (gint64)st.frames_in);
+	json_builder_set_member_name(b, "frames_out");
+	json_builder_add_int_value(b, (gint64)st.frames_out);
+	json_builder_set_member_name(b, "bad_frames");
+	json_builder_add_int_value(b, (gint64)st.bad_frames);
+	json_builder_set_member_name(b, "audio_dropped");
+	json_builder_add_int_value(b, (gint64)st.audio_dropped);
+}
+
+/* ---- life cycle ---- */
+
+gboolean gateway_uplink_init(struct gateway *gw, GError **error)
+{
+	g_autofree char *url = NULL;
+	struct gateway_uplink *gu;
+
+	/* an explicitly empty url turns the link off */
+	if (gw->conf->kf && g_key_file_has_key(gw->conf->kf, "upstream", "url", NULL)) {
+		if (!conf_get_string(gw->conf, "upstream", "url", NULL, &url, error))
+			return FALSE;
+		if (!url || !*url) {
+			g_message("upstream: no url configured, the link is off");
+			return TRUE;
+		}
+	}
+	gu = g_new0(struct gateway_uplink, 1);
+	if (!uplink_config_load(gw->conf, &gu->cfg, error)) {
+		g_free(gu);
+		return FALSE;
+	}
+	gu->u = uplink_new(&gu->cfg, gw->loop, &uplink_events, gw, error);
+	if (!gu->u) {
+		uplink_config_clear(&gu->cfg);
+		g_free(gu);
+		return FALSE;
+	}
+	gw->uplink = gu;
+	if (gu->cfg.channel)
+		gateway_set_string(gw, &gw->channel, gu->cfg.channel, GATEWAY_PROP_CHANNEL);
+	gateway_set_string(gw, &gw->link_state, "disconnected", GATEWAY_PROP_LINK);
+	return TRUE;
+}
+
+gboolean gateway_uplink_start(struct gateway *gw, GError **error)
+{
+	int r;
+
+	if (!gw->uplink)
+		return TRUE;
+	r = uplink_start(gw->uplink->u);
+	if (r < 0) {
+		g_set_error(error, G_IO_ERROR, g_io_error_from_errno(-r), "upstream: %s",
+			    g_strerror(-r));
+		return FALSE;
+	}
+	return TRUE;
+}
+
+void gateway_uplink_fini(struct gateway *gw)
+{
+	struct gateway_uplink *gu = gw->uplink;
+
+	if (!gu)
+		return;
+	gw->uplink = NULL;
+	uplink_free(gu->u);
+	uplink_config_clear(&gu->cfg);
+	g_free(gu);
+}
