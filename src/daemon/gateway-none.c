@@ -7,11 +7,6 @@
 
 #include <errno.h>
 
-gboolean gateway_push_init(struct gateway *gw, GError **error) { return TRUE; }
-void gateway_push_fini(struct gateway *gw) {}
-gboolean gateway_push_start(struct gateway *gw, GError **error) { return TRUE; }
-void gateway_push_status_json(struct gateway *gw, JsonBuilder *b) {}
-
 gboolean gateway_audio_init(struct gateway *gw, GError **error) { return TRUE; }
 void gateway_audio_fini(struct gateway *gw) {}
 gboolean gateway_audio_start(struct gateway *gw, GError **error) { return TRUE; }
