@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * audio-ring.h - single-producer single-consumer ring of S16 samples over a
+ * fixed array (spa_ringbuffer: lock-free, no allocation). One side runs in
+ * process() on PipeWire's data thread, the other on the main loop.
+ */
+#pragma once
+
+#include <stdint.h>
+#include <string.h>
+
+#include <spa/utils/ringbuffer.h>
+
+#define AUDIO_RING_SAMPLES 8192u /* power of two: 512 ms at 16 kHz */
+
+struct audio_ring {
+	struct spa_ringbuffer rb;
+	int16_t buf[AUDIO_RING_SAMPLES];
+};
+
+static inline void audio_ring_init(struct audio_ring *r)
+{
+	spa_ringbuffer_init(&r->rb);
+}
+
+/* Samples ready to read. */
+static inline uint32_t audio_ring_fill(struct audio_ring *r)
+{
+	uint32_t idx;
+	int32_t n = spa_ringbuffer_get_read_index(&r->rb, &idx);
+
+	return n < 0 ? 0 : (uint32_t)n;
+}
+
+static inline uint32_t audio_ring_space(struct audio_ring *r)
+{
+	uint32_t idx;
+	int32_t n = spa_ringbuffer_get_write_index(&r->rb, &idx);
+
+	return n < 0 ? 0 : AUDIO_RING_SAMPLES - (uint32_t)n;
+}
+
+/* Write up to n samples; returns how many fit. */
+static inline uint32_t audio_ring_write(struct audio_ring *r, const int16_t *s, uint32_t n)
+{
+	uint32_t idx;
+	int32_t filled = spa_ringbuffer_get_write_index(&r->rb, &idx);
+	uint32_t space = filled < 0 ? 0 : AUDIO_RING_SAMPLES - (uint32_t)filled;
+
+	if (n > space)
+		n = space;
+	if (n == 0)
+		return 0;
+	spa_ringbuffer_write_data(&r->rb, r->buf, sizeof(r->buf),
+				  (idx % AUDIO_RING_SAMPLES) * sizeof(int16_t), s,
+				  n * sizeof(int16_t));
+	spa_ringbuffer_write_update(&r->rb, idx + n);
+	return n;
+}
+
+/* Read up to n samples; returns how many there were. */
+static inline uint32_t audio_ring_read(struct audio_ring *r, int16_t *s, uint32_t n)
+{
+	uint32_t idx;
+	int32_t avail = spa_ringbuffer_get_read_index(&r->rb, &idx);
+
+	if (avail <= 0)
+		return 0;
+	if (n > (uint32_t)avail)
+		n = (uint32_t)avail;
+	spa_ringbuffer_read_data(&r->rb, r->buf, sizeof(r->buf),
+				 (idx % AUDIO_RING_SAMPLES) * sizeof(int16_t), s,
+				 n * sizeof(int16_t));
+	spa_ringbuffer_read_update(&r->rb, idx + n);
+	return n;
+}

@@ -1,0 +1,422 @@
+/* SPDX-License-Identifier: MIT */
+#include "audio-stream.h"
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <spa/param/audio/format-utils.h>
+#include <spa/pod/builder.h>
+
+struct audio_stream {
+	struct audio_pw *pw;
+	struct audio_stream_events ev;
+	void *data;
+	bool capture;
+	char *target;
+	uint64_t activation_timeout;
+
+	struct pw_stream *stream;
+	struct spa_hook listener;
+	enum pw_stream_state pw_state;
+	enum audio_activation act;
+	char reason[256];
+	uint32_t peer_id;
+	char peer_name[AUDIO_NAME_MAX];
+	guint timeout_id;
+	guint recheck_id;
+	bool first_sample_told;
+	bool drained_told;
+
+	/* shared with process() on the data thread */
+	atomic_bool cycled;       /* process() moved a buffer */
+	atomic_bool sample_out;   /* a buffer with real samples went out */
+	atomic_bool eos;
+	atomic_bool started;
+	atomic_bool drained;
+	atomic_uint underruns;
+	atomic_uint overruns;
+	_Atomic uint64_t last_io;
+	struct audio_ring ring;
+};
+
+static const char *dir_word(const struct audio_stream *s)
+{
+	return s->capture ? "input" : "output";
+}
+
+static void set_act(struct audio_stream *s, enum audio_activation st, const char *fmt, ...)
+	G_GNUC_PRINTF(3, 4);
+
+static void set_act(struct audio_stream *s, enum audio_activation st, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (s->act == AUDIO_FAILED || s->act == st)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(s->reason, sizeof(s->reason), fmt, ap);
+	va_end(ap);
+	s->act = st;
+	if (st != AUDIO_STARTING && s->timeout_id) {
+		g_source_remove(s->timeout_id);
+		s->timeout_id = 0;
+	}
+	if (s->ev.state)
+		s->ev.state(s->data, s, st, s->reason);
+}
+
+static uint64_t now_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* data thread */
+static void on_process_playback(void *data)
+{
+	struct audio_stream *s = data;
+	struct pw_buffer *b = pw_stream_dequeue_buffer(s->stream);
+	struct spa_data *d;
+	uint32_t n, got;
+	int16_t *dst;
+
+	if (!b)
+		return;
+	d = &b->buffer->datas[0];
+	dst = d->data;
+	if (!dst) {
+		pw_stream_queue_buffer(s->stream, b);
+		return;
+	}
+	n = d->maxsize / sizeof(int16_t);
+	if (b->requested && b->requested < n)
+		n = (uint32_t)b->requested;
+	got = audio_ring_read(&s->ring, dst, n);
+	if (got < n) {
+		memset(dst + got, 0, (n - got) * sizeof(int16_t));
+		if (atomic_load(&s->started) && !atomic_load(&s->eos))
+			atomic_fetch_add(&s->underruns, 1);
+	}
+	d->chunk->offset = 0;
+	d->chunk->stride = sizeof(int16_t);
+	d->chunk->size = n * sizeof(int16_t);
+	pw_stream_queue_buffer(s->stream, b);
+
+	atomic_store(&s->cycled, true);
+	if (got > 0)
+		atomic_store(&s->sample_out, true);
+	if (atomic_load(&s->eos) && audio_ring_fill(&s->ring) == 0)
+		atomic_store(&s->drained, true);
+	audio_pw_notify_rt(s->pw);
+}
+
+/* data thread */
+static void on_process_capture(void *data)
+{
+	struct audio_stream *s = data;
+	struct pw_buffer *b = pw_stream_dequeue_buffer(s->stream);
+	struct spa_data *d;
+	uint32_t off, size, n;
+
+	if (!b)
+		return;
+	d = &b->buffer->datas[0];
+	if (d->data && d->chunk) {
+		off = SPA_MIN(d->chunk->offset, d->maxsize);
+		size = SPA_MIN(d->chunk->size, d->maxsize - off);
+		n = size / sizeof(int16_t);
+		if (audio_ring_write(&s->ring, SPA_PTROFF(d->data, off, const int16_t), n) < n)
+			atomic_fetch_add(&s->overruns, 1);
+		atomic_store(&s->last_io, now_usec());
+	}
+	pw_stream_queue_buffer(s->stream, b);
+	atomic_store(&s->cycled, true);
+	audio_pw_notify_rt(s->pw);
+}
+
+static void evaluate(struct audio_stream *s)
+{
+	uint32_t peer;
+
+	if (s->act != AUDIO_STARTING || !s->stream)
+		return;
+	peer = audio_pw_link_peer(s->pw, pw_stream_get_node_id(s->stream), !s->capture);
+	if (peer != SPA_ID_INVALID && peer != s->peer_id) {
+		const struct audio_node *n = audio_pw_find_node(s->pw, peer);
+
+		s->peer_id = peer;
+		if (n)
+			snprintf(s->peer_name, sizeof(s->peer_name), "%s", n->name);
+		else
+			snprintf(s->peer_name, sizeof(s->peer_name), "node %u", peer);
+	}
+	if (s->pw_state == PW_STREAM_STATE_STREAMING && atomic_load(&s->cycled) &&
+	    s->peer_id != SPA_ID_INVALID)
+		set_act(s, AUDIO_ACTIVE, "%s %s", s->capture ? "capturing from" : "playing to",
+			s->peer_name);
+}
+
+static void on_state_changed(void *data, enum pw_stream_state old, enum pw_stream_state state,
+			     const char *error)
+{
+	struct audio_stream *s = data;
+
+	g_debug("%s stream: %s -> %s%s%s", dir_word(s), pw_stream_state_as_string(old),
+		pw_stream_state_as_string(state), error ? ": " : "", error ? error : "");
+	s->pw_state = state;
+	switch (state) {
+	case PW_STREAM_STATE_ERROR:
+		if (error && strstr(error, "no node available"))
+			set_act(s, AUDIO_FAILED, "the session manager found no %s node for %s",
+				dir_word(s), s->target ? s->target : "the stream");
+		else if (error && (strstr(error, "format") || strstr(error, "no more")))
+			set_act(s, AUDIO_FAILED, "format refused: %s", error);
+		else
+			set_act(s, AUDIO_FAILED, "stream error: %s", error ? error : "unknown");
+		break;
+	case PW_STREAM_STATE_UNCONNECTED:
+		set_act(s, AUDIO_FAILED, "stream disconnected%s%s", error ? ": " : "",
+			error ? error : "");
+		break;
+	case PW_STREAM_STATE_CONNECTING:
+	case PW_STREAM_STATE_PAUSED:
+		break;
+	case PW_STREAM_STATE_STREAMING:
+		evaluate(s);
+		break;
+	}
+}
+
+static const struct pw_stream_events playback_events = {
+	PW_VERSION_STREAM_EVENTS,
+	.state_changed = on_state_changed,
+	.process = on_process_playback,
+};
+
+static const struct pw_stream_events capture_events = {
+	PW_VERSION_STREAM_EVENTS,
+	.state_changed = on_state_changed,
+	.process = on_process_capture,
+};
+
+static gboolean on_timeout(gpointer data)
+{
+	struct audio_stream *s = data;
+	const struct audio_node *peer;
+	double secs = (double)s->activation_timeout / 1e6;
+
+	s->timeout_id = 0;
+	evaluate(s);
+	if (s->act != AUDIO_STARTING)
+		return G_SOURCE_REMOVE;
+	if (s->target && !audio_pw_find_node_by_name(s->pw, s->target)) {
+		set_act(s, AUDIO_FAILED, "%s node %s not present", dir_word(s), s->target);
+	} else if (s->peer_id == SPA_ID_INVALID) {
+		set_act(s, AUDIO_FAILED, "no session manager linked the stream to %s within %.1f s",
+			s->target ? s->target : "any node", secs);
+	} else if ((peer = audio_pw_find_node(s->pw, s->peer_id)) &&
+		   (peer->state == PW_NODE_STATE_SUSPENDED || peer->state == PW_NODE_STATE_ERROR)) {
+		set_act(s, AUDIO_FAILED, "%s node %s is %s%s%s", dir_word(s), peer->name,
+			pw_node_state_as_string(peer->state), peer->error[0] ? ": " : "",
+			peer->error);
+	} else {
+		set_act(s, AUDIO_FAILED, "linked to %s but no buffer moved within %.1f s (%s)",
+			s->peer_name, secs, pw_stream_state_as_string(s->pw_state));
+	}
+	return G_SOURCE_REMOVE;
+}
+
+static gboolean on_recheck(gpointer data)
+{
+	struct audio_stream *s = data;
+	uint32_t peer;
+
+	s->recheck_id = 0;
+	if (s->act != AUDIO_ACTIVE)
+		return G_SOURCE_REMOVE;
+	peer = audio_pw_link_peer(s->pw, pw_stream_get_node_id(s->stream), !s->capture);
+	if (peer == SPA_ID_INVALID) {
+		if (!audio_pw_find_node(s->pw, s->peer_id))
+			set_act(s, AUDIO_FAILED, "%s node %s gone", dir_word(s), s->peer_name);
+		else
+			set_act(s, AUDIO_FAILED, "unlinked from %s", s->peer_name);
+	}
+	return G_SOURCE_REMOVE;
+}
+
+void audio_stream_check(struct audio_stream *s, const struct audio_node *gone)
+{
+	if (!s || s->act == AUDIO_FAILED)
+		return;
+	if (gone && ((s->peer_id != SPA_ID_INVALID && gone->id == s->peer_id) ||
+		     (s->target && strcmp(gone->name, s->target) == 0))) {
+		set_act(s, AUDIO_FAILED, "%s node %s gone", dir_word(s), gone->name);
+		return;
+	}
+	if (s->act == AUDIO_STARTING) {
+		evaluate(s);
+		return;
+	}
+	/* links go before their nodes: decide once the registry batch is in */
+	if (!s->recheck_id)
+		s->recheck_id = g_timeout_add(50, on_recheck, s);
+}
+
+void audio_stream_poll(struct audio_stream *s)
+{
+	if (!s)
+		return;
+	if (s->act == AUDIO_STARTING && atomic_load(&s->cycled))
+		evaluate(s);
+	if (s->act == AUDIO_FAILED)
+		return;
+	if (s->ev.io)
+		s->ev.io(s->data, s);
+	if (!s->first_sample_told && atomic_load(&s->sample_out)) {
+		s->first_sample_told = true;
+		if (s->ev.first_sample)
+			s->ev.first_sample(s->data, s);
+	}
+	if (!s->drained_told && atomic_load(&s->drained)) {
+		s->drained_told = true;
+		if (s->ev.drained)
+			s->ev.drained(s->data, s);
+	}
+}
+
+struct audio_stream *audio_stream_new(struct audio_pw *pw, const struct audio_stream_params *p,
+				      const struct audio_stream_events *ev, void *data)
+{
+	struct audio_stream *s;
+	struct pw_properties *props;
+	uint8_t buffer[1024];
+	struct spa_pod_builder b = SPA_POD_BUILDER_INIT(buffer, sizeof(buffer));
+	const struct spa_pod *params[1];
+	struct spa_audio_info_raw info = {
+		.format = SPA_AUDIO_FORMAT_S16,
+		.rate = AUDIO_RATE,
+		.channels = 1,
+		.position = { SPA_AUDIO_CHANNEL_MONO },
+	};
+	int r;
+
+	s = g_new0(struct audio_stream, 1);
+	s->pw = pw;
+	s->ev = *ev;
+	s->data = data;
+	s->capture = p->capture;
+	s->target = p->target && *p->target ? g_strdup(p->target) : NULL;
+	s->activation_timeout = p->activation_timeout;
+	s->act = AUDIO_STARTING;
+	s->peer_id = SPA_ID_INVALID;
+	audio_ring_init(&s->ring);
+
+	props = pw_properties_new(PW_KEY_MEDIA_TYPE, "Audio",
+				  PW_KEY_MEDIA_CATEGORY, p->capture ? "Capture" : "Playback",
+				  PW_KEY_NODE_NAME, p->name,
+				  PW_KEY_NODE_DESCRIPTION, p->name,
+				  PW_KEY_NODE_LATENCY, "320/16000",
+				  PW_KEY_NODE_DONT_RECONNECT, "true",
+				  NULL);
+	if (p->role)
+		pw_properties_set(props, PW_KEY_MEDIA_ROLE, p->role);
+	if (s->target)
+		pw_properties_set(props, PW_KEY_TARGET_OBJECT, s->target);
+	s->stream = pw_stream_new(audio_pw_get_core(pw), p->name, props);
+	if (!s->stream) {
+		snprintf(s->reason, sizeof(s->reason), "cannot create a stream: %s",
+			 g_strerror(errno));
+		s->act = AUDIO_FAILED;
+		return s;
+	}
+	pw_stream_add_listener(s->stream, &s->listener,
+			       p->capture ? &capture_events : &playback_events, s);
+	params[0] = spa_format_audio_raw_build(&b, SPA_PARAM_EnumFormat, &info);
+	r = pw_stream_connect(s->stream, p->capture ? PW_DIRECTION_INPUT : PW_DIRECTION_OUTPUT,
+			      PW_ID_ANY,
+			      PW_STREAM_FLAG_AUTOCONNECT | PW_STREAM_FLAG_MAP_BUFFERS |
+				      PW_STREAM_FLAG_RT_PROCESS,
+			      params, 1);
+	if (r < 0) {
+		snprintf(s->reason, sizeof(s->reason), "cannot connect the stream: %s",
+			 g_strerror(-r));
+		s->act = AUDIO_FAILED;
+		return s;
+	}
+	snprintf(s->reason, sizeof(s->reason), "connecting to %s",
+		 s->target ? s->target : "the default node");
+	s->timeout_id = g_timeout_add((guint)(s->activation_timeout / 1000), on_timeout, s);
+	return s;
+}
+
+void audio_stream_free(struct audio_stream *s)
+{
+	if (!s)
+		return;
+	if (s->recheck_id)
+		g_source_remove(s->recheck_id);
+	if (s->timeout_id)
+		g_source_remove(s->timeout_id);
+	if (s->stream) {
+		spa_hook_remove(&s->listener);
+		pw_stream_destroy(s->stream);
+	}
+	g_free(s->target);
+	g_free(s);
+}
+
+struct audio_ring *audio_stream_ring(struct audio_stream *s)
+{
+	return &s->ring;
+}
+
+enum audio_activation audio_stream_state(const struct audio_stream *s, const char **ret_reason)
+{
+	if (ret_reason)
+		*ret_reason = s->reason;
+	return s->act;
+}
+
+const char *audio_stream_peer_name(const struct audio_stream *s)
+{
+	return s->peer_name;
+}
+
+const char *audio_stream_target(const struct audio_stream *s)
+{
+	return s->target ? s->target : "";
+}
+
+void audio_stream_set_eos(struct audio_stream *s, bool eos)
+{
+	atomic_store(&s->eos, eos);
+	if (!eos) {
+		atomic_store(&s->drained, false);
+		s->drained_told = false;
+	}
+}
+
+void audio_stream_set_started(struct audio_stream *s, bool started)
+{
+	atomic_store(&s->started, started);
+}
+
+uint32_t audio_stream_underruns(const struct audio_stream *s)
+{
+	return atomic_load(&((struct audio_stream *)s)->underruns);
+}
+
+uint32_t audio_stream_overruns(const struct audio_stream *s)
+{
+	return atomic_load(&((struct audio_stream *)s)->overruns);
+}
+
+uint64_t audio_stream_last_io(const struct audio_stream *s)
+{
+	return atomic_load(&((struct audio_stream *)s)->last_io);
+}

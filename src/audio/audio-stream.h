@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * audio-stream.h - one PipeWire stream (playback or capture), 16 kHz mono S16,
+ * node.latency 320/16000, with its sample ring and its activation.
+ *
+ * Activation: STARTING at creation; ACTIVE when the stream is STREAMING, is
+ * linked to a node we know and process() has moved its first buffer; FAILED
+ * (terminal for this object) with a reason that names the cause. The owner
+ * calls audio_stream_check() on registry changes and audio_stream_poll() when
+ * process() asked for attention.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "audio-pw.h"
+#include "audio-ring.h"
+
+struct audio_stream;
+
+struct audio_stream_events {
+	/* activation changed */
+	void (*state)(void *data, struct audio_stream *s, enum audio_activation st,
+		      const char *reason);
+	/* playback: process() consumed samples (refill the ring); capture: samples are there */
+	void (*io)(void *data, struct audio_stream *s);
+	/* playback: eos set and the ring ran empty */
+	void (*drained)(void *data, struct audio_stream *s);
+	/* playback: the first non-silent buffer went out */
+	void (*first_sample)(void *data, struct audio_stream *s);
+};
+
+struct audio_stream_params {
+	bool capture;
+	const char *target;      /* node.name, NULL or "": let the session manager choose */
+	const char *name;        /* node.name of the stream */
+	const char *role;        /* media.role, or NULL */
+	uint64_t activation_timeout; /* usec */
+};
+
+struct audio_stream *audio_stream_new(struct audio_pw *pw, const struct audio_stream_params *p,
+				      const struct audio_stream_events *ev, void *data);
+void audio_stream_free(struct audio_stream *s);
+
+struct audio_ring *audio_stream_ring(struct audio_stream *s);
+enum audio_activation audio_stream_state(const struct audio_stream *s, const char **ret_reason);
+const char *audio_stream_peer_name(const struct audio_stream *s); /* "" until linked */
+const char *audio_stream_target(const struct audio_stream *s);
+/* playback: no more samples will come; drained fires when the ring is empty */
+void audio_stream_set_eos(struct audio_stream *s, bool eos);
+/* playback: samples are flowing now (underruns count from here) */
+void audio_stream_set_started(struct audio_stream *s, bool started);
+uint32_t audio_stream_underruns(const struct audio_stream *s); /* playback */
+uint32_t audio_stream_overruns(const struct audio_stream *s);  /* capture */
+uint64_t audio_stream_last_io(const struct audio_stream *s);   /* capture: usec of last write */
+/* Registry changed: re-evaluate (gone: a node that is going away, or NULL). */
+void audio_stream_check(struct audio_stream *s, const struct audio_node *gone);
+/* process() asked for attention: deliver io/first_sample/drained/activation. */
+void audio_stream_poll(struct audio_stream *s);

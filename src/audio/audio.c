@@ -1,0 +1,708 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * audio.c - the bridge: bursts through the jitter buffer and the decoder into
+ * the playback stream, the microphone through the encoder to events.frame,
+ * cues mixed into playback, and the route followed as nodes come and go.
+ *
+ * Structural changes (open, move, close a stream) happen in one place,
+ * reconcile(), run from an idle source, so that no stream is destroyed from
+ * inside its own callback.
+ */
+#include "audio.h"
+
+#include <errno.h>
+#include <gio/gio.h>
+#include <string.h>
+
+#include "audio-codec.h"
+#include "audio-cue.h"
+#include "audio-jitter.h"
+#include "audio-pw.h"
+#include "audio-route.h"
+#include "audio-stream.h"
+
+#define RING_TARGET (3 * AUDIO_FRAME_SAMPLES) /* decoded audio kept ahead of process() */
+#define MAX_MOVES 3                            /* fallbacks per burst / talk */
+
+struct audio {
+	struct audio_config cfg;
+	struct audio_events ev;
+	void *data;
+	struct audio_pw *pw;
+	struct audio_route route;
+	bool talking;
+	guint reconcile_id;
+
+	/* playback */
+	struct audio_stream *out;
+	struct audio_jitter *jit;
+	struct audio_dec *dec;
+	struct audio_cue_gen cue;
+	bool burst;              /* a burst is playing (until drained or cut) */
+	bool burst_ended;        /* the jitter buffer is empty after end: waiting for drain */
+	uint32_t play_id;
+	enum audio_activation play_act;
+	char play_reason[256];
+	unsigned play_moves;
+	uint32_t underruns_base;
+	bool first_pending;      /* the first burst sample is in the ring, not out yet */
+	uint32_t first_index;    /* its ring write index */
+	bool first_told;
+	struct audio_play_stats last;
+
+	/* capture */
+	struct audio_stream *in;
+	struct audio_enc *enc;
+	enum audio_activation cap_act;
+	char cap_reason[256];
+	unsigned cap_moves;
+	struct audio_capture_stats cstats;
+	int16_t cap_pcm[AUDIO_FRAME_SAMPLES];
+	unsigned cap_fill;
+};
+
+static void schedule(struct audio *a);
+
+static void set_play(struct audio *a, enum audio_activation st, const char *reason)
+{
+	if (a->play_act == st && strcmp(a->play_reason, reason) == 0)
+		return;
+	g_info("playback %u: %s -> %s: %s", a->play_id, audio_activation_to_string(a->play_act),
+	       audio_activation_to_string(st), reason);
+	a->play_act = st;
+	g_strlcpy(a->play_reason, reason, sizeof(a->play_reason));
+	if (a->ev.playback)
+		a->ev.playback(a->data, a->play_id, st, reason);
+}
+
+static void set_cap(struct audio *a, enum audio_activation st, const char *reason)
+{
+	if (a->cap_act == st && strcmp(a->cap_reason, reason) == 0)
+		return;
+	g_info("capture: %s -> %s: %s", audio_activation_to_string(a->cap_act),
+	       audio_activation_to_string(st), reason);
+	a->cap_act = st;
+	g_strlcpy(a->cap_reason, reason, sizeof(a->cap_reason));
+	if (a->ev.capture)
+		a->ev.capture(a->data, st, reason);
+}
+
+static void burst_finish(struct audio *a, enum audio_activation st, const char *reason)
+{
+	if (!a->burst)
+		return;
+	if (audio_jitter_active(a->jit))
+		audio_jitter_cancel(a->jit);
+	a->burst = false;
+	a->burst_ended = false;
+	a->first_pending = false;
+	a->last = *audio_jitter_stats(a->jit);
+	if (a->out) {
+		a->last.underruns = audio_stream_underruns(a->out) - a->underruns_base;
+		audio_stream_set_started(a->out, false);
+		audio_stream_set_eos(a->out, true);
+	}
+	g_info("burst %u: received %u played %u recovered %u concealed %u late %u duplicate %u "
+	       "invalid %u flushed %u stretched %u underruns %u",
+	       a->last.stream_id, a->last.received, a->last.played, a->last.recovered,
+	       a->last.concealed, a->last.late, a->last.duplicate, a->last.invalid,
+	       a->last.flushed, a->last.stretched, a->last.underruns);
+	set_play(a, st, reason);
+	if (a->ev.play_stats)
+		a->ev.play_stats(a->data, &a->last);
+	schedule(a);
+}
+
+/* Decode what the jitter buffer gives, mix cues, keep the ring RING_TARGET ahead. */
+static void refill(struct audio *a)
+{
+	struct audio_ring *ring;
+	int16_t pcm[AUDIO_FRAME_SAMPLES];
+
+	if (!a->out || audio_stream_state(a->out, NULL) == AUDIO_FAILED)
+		return;
+	ring = audio_stream_ring(a->out);
+	while (audio_ring_fill(ring) < RING_TARGET &&
+	       audio_ring_space(ring) >= AUDIO_FRAME_SAMPLES) {
+		bool have = false, burst_frame = false;
+
+		memset(pcm, 0, sizeof(pcm));
+		if (a->burst && !a->burst_ended) {
+			const uint8_t *d = NULL;
+			size_t len = 0;
+
+			switch (audio_jitter_get(a->jit, (uint64_t)g_get_monotonic_time(), &d,
+						 &len)) {
+			case AUDIO_JITTER_NONE:
+				break;
+			case AUDIO_JITTER_PLAY:
+				if (audio_dec_decode(a->dec, d, len, pcm) < 0)
+					audio_jitter_undecodable(a->jit);
+				burst_frame = true;
+				break;
+			case AUDIO_JITTER_FEC:
+				audio_dec_decode_fec(a->dec, d, len, pcm);
+				burst_frame = true;
+				break;
+			case AUDIO_JITTER_PLC:
+			case AUDIO_JITTER_STRETCH:
+				audio_dec_conceal(a->dec, pcm);
+				burst_frame = true;
+				break;
+			case AUDIO_JITTER_END:
+				a->burst_ended = true;
+				audio_stream_set_started(a->out, false);
+				break;
+			}
+		}
+		if (burst_frame) {
+			have = true;
+			audio_stream_set_started(a->out, true);
+			if (!a->first_told && !a->first_pending) {
+				a->first_pending = true;
+				a->first_index = ring->rb.writeindex;
+			}
+		}
+		if (a->cue.active && audio_cue_gen_mix(&a->cue, pcm))
+			have = true;
+		if (!have)
+			break;
+		audio_ring_write(ring, pcm, AUDIO_FRAME_SAMPLES);
+	}
+	if (a->burst_ended || (!a->burst && !a->cue.active))
+		audio_stream_set_eos(a->out, true);
+	else
+		audio_stream_set_eos(a->out, false);
+}
+
+static void out_state(void *data, struct audio_stream *s, enum audio_activation st,
+		      const char *reason)
+{
+	struct audio *a = data;
+
+	if (st == AUDIO_ACTIVE) {
+		if (a->burst)
+			set_play(a, AUDIO_ACTIVE, reason);
+		refill(a);
+	} else if (st == AUDIO_FAILED) {
+		g_message("playback stream: %s", reason);
+		schedule(a);
+	}
+}
+
+static void out_io(void *data, struct audio_stream *s)
+{
+	struct audio *a = data;
+	struct audio_ring *ring = audio_stream_ring(s);
+
+	refill(a);
+	if (a->first_pending && (int32_t)(ring->rb.readindex - a->first_index) > 0) {
+		a->first_pending = false;
+		a->first_told = true;
+		if (a->ev.first_sample)
+			a->ev.first_sample(a->data, a->play_id);
+	}
+}
+
+static void out_drained(void *data, struct audio_stream *s)
+{
+	schedule(data);
+}
+
+static const struct audio_stream_events out_events = {
+	.state = out_state,
+	.io = out_io,
+	.drained = out_drained,
+};
+
+static void in_state(void *data, struct audio_stream *s, enum audio_activation st,
+		     const char *reason)
+{
+	struct audio *a = data;
+
+	if (st == AUDIO_ACTIVE && a->talking)
+		set_cap(a, AUDIO_ACTIVE, reason);
+	else if (st == AUDIO_FAILED)
+		schedule(a);
+}
+
+static void in_io(void *data, struct audio_stream *s)
+{
+	struct audio *a = data;
+	struct audio_ring *ring = audio_stream_ring(s);
+	uint8_t pkt[AUDIO_MAX_PACKET];
+	uint64_t when = audio_stream_last_io(s);
+	int n;
+
+	a->cstats.overruns = audio_stream_overruns(s);
+	for (;;) {
+		a->cap_fill += audio_ring_read(ring, a->cap_pcm + a->cap_fill,
+					       AUDIO_FRAME_SAMPLES - a->cap_fill);
+		if (a->cap_fill < AUDIO_FRAME_SAMPLES)
+			break;
+		a->cap_fill = 0;
+		if (!a->talking)
+			continue;
+		n = audio_enc_encode(a->enc, a->cap_pcm, pkt, sizeof(pkt));
+		if (n < 0) {
+			g_warning("opus encode failed, frame dropped");
+			continue;
+		}
+		if (n == 0) {
+			a->cstats.dtx++;
+			continue;
+		}
+		a->cstats.frames++;
+		if (a->ev.frame)
+			a->ev.frame(a->data, pkt, (size_t)n, when);
+	}
+}
+
+static const struct audio_stream_events in_events = {
+	.state = in_state,
+	.io = in_io,
+};
+
+static struct audio_stream *open_stream(struct audio *a, bool capture, const char *target)
+{
+	struct audio_stream_params p = {
+		.capture = capture,
+		.target = target,
+		.name = capture ? "pttgw-capture" : "pttgw-playback",
+		/* lets the session manager switch a headset to HFP (hfp-policy on-talk) */
+		.role = capture && a->cfg.hfp_policy != AUDIO_HFP_NEVER ? "Communication" : NULL,
+		.activation_timeout = a->cfg.activation_timeout,
+	};
+
+	return audio_stream_new(a->pw, &p, capture ? &in_events : &out_events, a);
+}
+
+static void update_route(struct audio *a)
+{
+	struct audio_route r;
+	size_t n;
+	const struct audio_node *const *nodes = audio_pw_get_nodes(a->pw, &n);
+
+	audio_route_compute(&a->cfg, nodes, n, a->talking, &r);
+	if (audio_route_equal(&r, &a->route))
+		return;
+	g_info("route: sink %s (%s) -> %s (%s); source %s (%s) -> %s (%s)",
+	       a->route.sink.node_name[0] ? a->route.sink.node_name : "-", a->route.sink.reason,
+	       r.sink.node_name[0] ? r.sink.node_name : "-", r.sink.reason,
+	       a->route.source.node_name[0] ? a->route.source.node_name : "-",
+	       a->route.source.reason, r.source.node_name[0] ? r.source.node_name : "-",
+	       r.source.reason);
+	a->route = r;
+	if (a->ev.route)
+		a->ev.route(a->data, &a->route);
+}
+
+static void reconcile_output(struct audio *a)
+{
+	const char *reason = NULL;
+	bool want = a->burst || a->cue.active;
+	const struct audio_endpoint *ep = &a->route.sink;
+	g_autofree char *why = NULL;
+
+	if (a->out) {
+		enum audio_activation st = audio_stream_state(a->out, &reason);
+		bool moved = strcmp(audio_stream_target(a->out), ep->node_name) != 0;
+
+		if (st == AUDIO_FAILED) {
+			why = g_strdup(reason);
+			g_clear_pointer(&a->out, audio_stream_free);
+			if (a->burst && (!moved || ep->kind == AUDIO_EP_NONE ||
+					 a->play_moves >= MAX_MOVES)) {
+				burst_finish(a, AUDIO_FAILED, why);
+				return;
+			}
+			if (!a->burst) {
+				if (a->cue.active)
+					g_message("cue %s not played: %s",
+						  audio_cue_to_string(a->cue.cue), why);
+				a->cue.active = false;
+				return;
+			}
+		} else if (!want && audio_stream_state(a->out, NULL) != AUDIO_STARTING) {
+			/* nothing left to play: close once the ring ran dry */
+			refill(a);
+			return;
+		} else if (want && moved && ep->kind != AUDIO_EP_NONE) {
+			why = g_strdup_printf("route changed: %s", ep->reason);
+			g_clear_pointer(&a->out, audio_stream_free);
+		} else {
+			return;
+		}
+		if (a->burst)
+			a->play_moves++;
+	}
+	if (!want)
+		return;
+	if (ep->kind == AUDIO_EP_NONE) {
+		if (a->burst)
+			burst_finish(a, AUDIO_FAILED, ep->reason);
+		else
+			g_message("cue %s not played: %s", audio_cue_to_string(a->cue.cue),
+				  ep->reason);
+		a->cue.active = false;
+		return;
+	}
+	a->out = open_stream(a, false, ep->node_name);
+	a->underruns_base = 0;
+	a->first_pending = false;
+	if (a->burst) {
+		g_autofree char *msg = why ? g_strdup_printf("moving to %s: %s",
+							     ep->node_name[0] ? ep->node_name
+									       : "the default sink",
+							     why)
+					   : g_strdup_printf("connecting to %s (%s)",
+							     ep->node_name[0] ? ep->node_name
+									       : "the default sink",
+							     ep->reason);
+		set_play(a, AUDIO_STARTING, msg);
+	}
+	if (audio_stream_state(a->out, &reason) == AUDIO_FAILED)
+		schedule(a);
+	else
+		refill(a);
+}
+
+static void close_drained_output(struct audio *a)
+{
+	const char *reason;
+
+	if (!a->out || a->burst || a->cue.active)
+		return;
+	if (audio_stream_state(a->out, &reason) == AUDIO_STARTING)
+		return;
+	/* eos was set: the stream is drained or never will be (failed) */
+	g_clear_pointer(&a->out, audio_stream_free);
+}
+
+static void reconcile_input(struct audio *a)
+{
+	const char *reason = NULL;
+	const struct audio_endpoint *ep = &a->route.source;
+	g_autofree char *why = NULL;
+
+	if (!a->talking) {
+		g_clear_pointer(&a->in, audio_stream_free);
+		return;
+	}
+	if (a->in) {
+		enum audio_activation st = audio_stream_state(a->in, &reason);
+		bool moved = strcmp(audio_stream_target(a->in), ep->node_name) != 0;
+
+		if (st == AUDIO_FAILED) {
+			why = g_strdup(reason);
+			g_clear_pointer(&a->in, audio_stream_free);
+			if (!moved || ep->kind == AUDIO_EP_NONE || a->cap_moves >= MAX_MOVES) {
+				set_cap(a, AUDIO_FAILED, why);
+				return;
+			}
+		} else if (moved && ep->kind != AUDIO_EP_NONE) {
+			why = g_strdup_printf("route changed: %s", ep->reason);
+			g_clear_pointer(&a->in, audio_stream_free);
+		} else {
+			return;
+		}
+		a->cap_moves++;
+	}
+	if (a->cap_act == AUDIO_FAILED)
+		return;
+	if (ep->kind == AUDIO_EP_NONE) {
+		set_cap(a, AUDIO_FAILED, ep->reason);
+		return;
+	}
+	a->in = open_stream(a, true, ep->node_name);
+	{
+		g_autofree char *msg = g_strdup_printf(
+			"%s %s (%s)", why ? "moving to" : "connecting to",
+			ep->node_name[0] ? ep->node_name : "the default source",
+			why ? why : ep->reason);
+
+		set_cap(a, AUDIO_STARTING, msg);
+	}
+	if (audio_stream_state(a->in, &reason) == AUDIO_FAILED)
+		schedule(a);
+}
+
+static gboolean reconcile(gpointer data)
+{
+	struct audio *a = data;
+
+	a->reconcile_id = 0;
+	update_route(a);
+	if (a->out && !a->burst && !a->cue.active)
+		close_drained_output(a);
+	else
+		reconcile_output(a);
+	if (a->burst && a->burst_ended && a->out &&
+	    audio_stream_state(a->out, NULL) != AUDIO_FAILED) {
+		/* wait for drained; out_drained schedules us again */
+	}
+	reconcile_input(a);
+	return G_SOURCE_REMOVE;
+}
+
+static void schedule(struct audio *a)
+{
+	if (!a->reconcile_id)
+		a->reconcile_id = g_idle_add(reconcile, a);
+}
+
+static void pw_nodes(void *data, const struct audio_node *gone)
+{
+	struct audio *a = data;
+
+	audio_stream_check(a->out, gone);
+	audio_stream_check(a->in, gone);
+	schedule(a);
+}
+
+static void pw_links(void *data)
+{
+	struct audio *a = data;
+
+	audio_stream_check(a->out, NULL);
+	audio_stream_check(a->in, NULL);
+}
+
+static void pw_rt_notify(void *data)
+{
+	struct audio *a = data;
+
+	audio_stream_poll(a->out);
+	audio_stream_poll(a->in);
+	/* a drained burst ends when its last sample has gone out */
+	if (a->burst && a->burst_ended && a->out) {
+		struct audio_ring *ring = audio_stream_ring(a->out);
+
+		if (audio_ring_fill(ring) == 0)
+			burst_finish(a, AUDIO_OFF, "drained");
+	}
+}
+
+static void pw_disconnected(void *data, const char *message)
+{
+	struct audio *a = data;
+
+	g_warning("%s", message);
+	g_clear_pointer(&a->out, audio_stream_free);
+	g_clear_pointer(&a->in, audio_stream_free);
+	burst_finish(a, AUDIO_FAILED, message);
+	if (a->talking)
+		set_cap(a, AUDIO_FAILED, message);
+}
+
+static const struct audio_pw_events pw_events = {
+	.nodes = pw_nodes,
+	.links = pw_links,
+	.rt_notify = pw_rt_notify,
+	.disconnected = pw_disconnected,
+};
+
+struct audio *audio_new(const struct audio_config *cfg, const struct audio_events *events,
+			void *data, GError **error)
+{
+	struct audio *a = g_new0(struct audio, 1);
+	struct audio_enc_params ep = {
+		.bitrate = cfg->bitrate,
+		.packet_loss = cfg->packet_loss,
+		.fec = cfg->fec,
+		.dtx = cfg->dtx,
+	};
+	unsigned pre = (unsigned)((cfg->prebuffer + AUDIO_FRAME_USEC - 1) / AUDIO_FRAME_USEC);
+	unsigned max = (unsigned)(cfg->max_prebuffer / AUDIO_FRAME_USEC);
+
+	a->cfg = *cfg;
+	a->cfg.headset = g_strdup(cfg->headset);
+	a->cfg.output = g_strdup(cfg->output);
+	a->cfg.input = g_strdup(cfg->input);
+	a->ev = *events;
+	a->data = data;
+	g_strlcpy(a->play_reason, "idle", sizeof(a->play_reason));
+	g_strlcpy(a->cap_reason, "idle", sizeof(a->cap_reason));
+	a->jit = audio_jitter_new(pre, pre > 2 ? 2 : 1, max);
+	a->dec = audio_dec_new();
+	a->enc = audio_enc_new(&ep);
+	if (!a->jit || !a->dec || !a->enc) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot set up Opus (%s)",
+			    g_strerror(errno));
+		audio_free(a);
+		return NULL;
+	}
+	a->pw = audio_pw_new(&pw_events, a, error);
+	if (!a->pw) {
+		audio_free(a);
+		return NULL;
+	}
+	if (audio_pw_roundtrip(a->pw, 2000) < 0) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+			    "PipeWire did not answer within 2 s");
+		audio_free(a);
+		return NULL;
+	}
+	update_route(a);
+	return a;
+}
+
+struct audio *audio_free(struct audio *a)
+{
+	if (!a)
+		return NULL;
+	if (a->reconcile_id)
+		g_source_remove(a->reconcile_id);
+	audio_stream_free(a->in);
+	audio_stream_free(a->out);
+	audio_pw_free(a->pw);
+	audio_enc_free(a->enc);
+	audio_dec_free(a->dec);
+	audio_jitter_free(a->jit);
+	audio_config_clear(&a->cfg);
+	g_free(a);
+	return NULL;
+}
+
+int audio_play_begin(struct audio *a, uint32_t stream_id)
+{
+	if (a->burst) {
+		g_autofree char *why = g_strdup_printf("superseded by stream %u", stream_id);
+
+		burst_finish(a, AUDIO_OFF, why);
+	}
+	audio_jitter_begin(a->jit, stream_id, (uint64_t)g_get_monotonic_time());
+	audio_dec_reset(a->dec);
+	a->burst = true;
+	a->burst_ended = false;
+	a->play_id = stream_id;
+	a->play_moves = 0;
+	a->first_told = false;
+	a->first_pending = false;
+	a->play_act = AUDIO_OFF;
+	if (a->out) {
+		const char *reason;
+
+		a->underruns_base = audio_stream_underruns(a->out);
+		audio_stream_set_eos(a->out, false);
+		if (audio_stream_state(a->out, &reason) == AUDIO_ACTIVE)
+			set_play(a, AUDIO_ACTIVE, reason);
+		else
+			set_play(a, AUDIO_STARTING, reason);
+		schedule(a);
+	} else {
+		reconcile_output(a);
+	}
+	return 0;
+}
+
+void audio_play_packet(struct audio *a, uint32_t stream_id, uint32_t packet_id,
+		       const uint8_t *opus, size_t len)
+{
+	enum audio_jitter_put r;
+
+	if (!a->burst || stream_id != a->play_id) {
+		g_debug("packet %u of stream %u: no such burst playing, dropped", packet_id,
+			stream_id);
+		return;
+	}
+	r = audio_jitter_put(a->jit, packet_id, opus, len, (uint64_t)g_get_monotonic_time());
+	if (r == AUDIO_JITTER_PUT_INVALID)
+		g_message("stream %u packet %u: invalid (%zu bytes), dropped", stream_id,
+			  packet_id, len);
+	refill(a);
+}
+
+void audio_play_end(struct audio *a, uint32_t stream_id)
+{
+	if (!a->burst || stream_id != a->play_id)
+		return;
+	audio_jitter_end(a->jit);
+	if (!a->out || audio_stream_state(a->out, NULL) != AUDIO_ACTIVE) {
+		/* nothing can drain: end now */
+		burst_finish(a, AUDIO_OFF, "ended before playback was active");
+		return;
+	}
+	refill(a);
+}
+
+void audio_play_cancel(struct audio *a, uint32_t stream_id, const char *reason)
+{
+	if (!a->burst || stream_id != a->play_id)
+		return;
+	burst_finish(a, AUDIO_OFF, reason ? reason : "cancelled");
+}
+
+int audio_capture_begin(struct audio *a)
+{
+	if (a->talking)
+		return -EALREADY;
+	a->talking = true;
+	a->cap_moves = 0;
+	a->cap_fill = 0;
+	a->cap_act = AUDIO_OFF;
+	memset(&a->cstats, 0, sizeof(a->cstats));
+	audio_enc_reset(a->enc);
+	update_route(a);
+	reconcile_input(a);
+	schedule(a); /* the output may move to HFP */
+	return 0;
+}
+
+void audio_capture_end(struct audio *a)
+{
+	if (!a->talking)
+		return;
+	a->talking = false;
+	g_clear_pointer(&a->in, audio_stream_free);
+	set_cap(a, AUDIO_OFF, "released");
+	schedule(a); /* the route returns to listening */
+}
+
+void audio_cue(struct audio *a, enum audio_cue cue)
+{
+	if (!a->cfg.cues || (unsigned)cue >= _AUDIO_CUE_MAX)
+		return;
+	audio_cue_gen_start(&a->cue, cue, a->cfg.cue_volume);
+	if (a->out && audio_stream_state(a->out, NULL) != AUDIO_FAILED) {
+		audio_stream_set_eos(a->out, false);
+		refill(a);
+	} else {
+		schedule(a);
+	}
+}
+
+const struct audio_route *audio_get_route(const struct audio *a)
+{
+	return &a->route;
+}
+
+enum audio_activation audio_get_playback_state(const struct audio *a, const char **ret_reason)
+{
+	if (ret_reason)
+		*ret_reason = a->play_reason;
+	return a->play_act;
+}
+
+enum audio_activation audio_get_capture_state(const struct audio *a, const char **ret_reason)
+{
+	if (ret_reason)
+		*ret_reason = a->cap_reason;
+	return a->cap_act;
+}
+
+void audio_get_play_stats(const struct audio *a, struct audio_play_stats *ret)
+{
+	if (a->burst) {
+		*ret = *audio_jitter_stats(a->jit);
+		if (a->out)
+			ret->underruns = audio_stream_underruns(a->out) - a->underruns_base;
+	} else {
+		*ret = a->last;
+	}
+}
+
+void audio_get_capture_stats(const struct audio *a, struct audio_capture_stats *ret)
+{
+	*ret = a->cstats;
+}
