@@ -27,7 +27,7 @@
 #define MAX_STALE 4               /* cancelled start_stream seqs remembered */
 #define RX_MAX (PROTO_MAX_TEXT > PROTO_MAX_BINARY ? PROTO_MAX_TEXT : PROTO_MAX_BINARY)
 #define PUSH_ONLY_GRACE (2 * G_USEC_PER_SEC) /* idle after logon before push-only drops */
-#define LOG_BURST 10              /* bad-input lines per connection before thinning */
+#define LOG_BURST 20              /* bad-input lines per connection before thinning */
 
 enum closing {
 	CLOSING_NONE,
@@ -494,7 +494,7 @@ static void link_gone(struct uplink *u, const char *error)
 	g_byte_array_set_size(u->rx, 0);
 	u->rx_overflow = false;
 
-	if (why == CLOSING_NONE || why == CLOSING_ERROR) {
+	if (!u->freeing && (why == CLOSING_NONE || why == CLOSING_ERROR)) {
 		if (error)
 			set_error(u, "%s", error);
 		else if (!u->last_error)
@@ -591,7 +591,8 @@ static void connect_cb(lws_sorted_usec_list_t *sul)
 	u->stats.attempts++;
 	u->closing = CLOSING_NONE;
 	u->bad_logged = 0;
-	set_state(u, UPLINK_CONNECTING, NULL);
+	if (u->state != UPLINK_CONNECTING)
+		set_state(u, UPLINK_CONNECTING, NULL);
 	u->last_rx = now_usec();
 	sul_arm(u, &u->sul_watchdog, watchdog_cb, dead_after(u));
 
@@ -896,6 +897,7 @@ static void on_receive(struct uplink *u, struct lws *wsi, const void *in, size_t
 		u->rx_total = 0;
 	}
 	u->rx_total += len;
+	u->stats.last_read = u->last_rx;
 	if (!u->rx_overflow) {
 		if (u->rx->len + len > RX_MAX) {
 			u->rx_overflow = true;

@@ -133,6 +133,7 @@ struct uplink_stats {
 	uint64_t audio_dropped;   /* -ENOBUFS refusals */
 	uint64_t connected_since; /* usec, 0 when not connected */
 	uint64_t last_write;      /* usec of the last frame written to the socket */
+	uint64_t last_read;       /* usec of the last frame read from the socket */
 };
 void uplink_get_stats(const struct uplink *u, struct uplink_stats *ret);
 

@@ -1,0 +1,58 @@
+#!/bin/sh
+# Gateway against the reference relay: logon; press -> granted -> audio ->
+# release, the other gateway receives every packet; the second gateway is
+# denied while the first talks, then talks itself and the first receives.
+. "$(dirname "$0")/test-uplink-lib.sh"
+
+port=$(free_port)
+start_relay "$port"
+gateway_conf "$T/gw1.conf" "$port" gw1
+gateway_conf "$T/gw2.conf" "$port" gw2
+start_gateway gw1 "$T/gw1.conf"
+start_gateway gw2 "$T/gw2.conf"
+wait_for "$T/gw1.out" 'state connected' 10 || fail "gw1 did not log on"
+wait_for "$T/gw2.out" 'state connected' 10 || fail "gw2 did not log on"
+
+# gw1 talks: 25 packets
+say gw1 press
+wait_for "$T/gw1.out" ' granted [0-9]+' 5 || fail "gw1 not granted"
+id1=$(grep -Eo ' granted [0-9]+' "$T/gw1.out" | head -n1 | awk '{print $2}')
+wait_for "$T/gw2.out" "remote_start $id1 gw1 " 5 || fail "gw2 did not see gw1's stream start (taken)"
+
+# gw2 is denied while gw1 holds the floor
+say gw2 press
+wait_for "$T/gw2.out" ' denied ' 5 || fail "gw2 not denied while gw1 talks"
+echo "gw2 denied: $(grep ' denied ' "$T/gw2.out" | head -n1 | cut -d' ' -f3-)"
+
+say gw1 audio 25
+wait_for "$T/gw1.out" 'audio_done 25' 5 || fail "gw1 could not send 25 packets"
+sleep 0.2
+say gw1 release
+wait_for "$T/gw1.out" 'result release ok' 5 || fail "release refused"
+wait_for "$T/gw2.out" "remote_stop $id1 25\$" 5 || fail "gw2 did not receive all 25 packets then the stop"
+
+# now gw2 talks and gw1 receives
+say gw2 press
+wait_for "$T/gw2.out" ' granted [0-9]+' 5 || fail "gw2 not granted after gw1 released"
+id2=$(grep -Eo ' granted [0-9]+' "$T/gw2.out" | head -n1 | awk '{print $2}')
+[ "$id2" != "$id1" ] || fail "stream ids must differ"
+say gw2 audio 10
+wait_for "$T/gw2.out" 'audio_done 10' 5 || fail "gw2 could not send"
+sleep 0.2
+say gw2 release
+wait_for "$T/gw1.out" "remote_stop $id2 10\$" 5 || fail "gw1 did not receive gw2's 10 packets"
+
+# a dispatcher client sees the frames too, when there is one
+if [ -n "${PTTGW_DISPATCH:-}" ] && "$PTTGW_DISPATCH" --help 2>&1 | grep -q -- '--count'; then
+	echo "(pttgw-dispatch present)"
+fi
+
+say gw1 stats
+say gw2 stats
+wait_for "$T/gw2.out" ' stats ' 5 || fail "no stats"
+grep -q 'bad_frames=0' "$T/gw1.out" || fail "gw1 saw bad frames from the relay"
+grep -q 'bad_frames=0' "$T/gw2.out" || fail "gw2 saw bad frames from the relay"
+grep -h ' stats ' "$T/gw1.out" "$T/gw2.out"
+finish_gateway gw1
+finish_gateway gw2
+echo "PASS: logon, press/granted/audio/release, denied while taken, then roles swapped"
