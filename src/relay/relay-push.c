@@ -45,7 +45,7 @@ static void rp_on_disconnect(struct mosquitto *mosq, void *obj, int rc)
 
 	if (g_atomic_int_compare_and_exchange(&rp->connected, 1, 0))
 		g_message("relay-push: broker %s:%d down: %s", rp->host, rp->port,
-			  mosquitto_strerror(rc));
+			  rc == 0 ? "disconnected" : mosquitto_strerror(rc));
 }
 
 static void rp_on_publish(struct mosquitto *mosq, void *obj, int mid)
