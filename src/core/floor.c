@@ -268,6 +268,8 @@ int floor_press(struct floor *f, floor_usec_t now, const char *source, bool emer
 {
 	const char *what = emergency ? "emergency" : "press";
 
+	floor_tick(f, now); /* overdue timers first: the order stays that of time */
+
 	if (!source || !*source)
 		return -EINVAL;
 	switch (f->state) {
@@ -330,6 +332,8 @@ int floor_release(struct floor *f, floor_usec_t now, const char *source)
 {
 	char why[FLOOR_SOURCE_MAX + 16];
 
+	floor_tick(f, now); /* overdue timers first: the order stays that of time */
+
 	if (!source || !f->has_source || strcmp(source, f->source) != 0)
 		return -EPERM;
 	snprintf(why, sizeof(why), "release %s", f->source);
@@ -374,6 +378,7 @@ static void talk_ends(struct floor *f, enum floor_cue c, const char *why)
 
 void floor_granted(struct floor *f, floor_usec_t now, uint32_t stream_id)
 {
+	floor_tick(f, now); /* overdue timers first: the order stays that of time */
 	if (!f->link_up || !stream_id)
 		return;
 	f->req_in_flight = false;
@@ -414,6 +419,7 @@ void floor_granted(struct floor *f, floor_usec_t now, uint32_t stream_id)
 
 void floor_denied(struct floor *f, floor_usec_t now, const char *reason)
 {
+	floor_tick(f, now); /* overdue timers first: the order stays that of time */
 	if (!f->link_up)
 		return;
 	f->req_in_flight = false;
@@ -423,6 +429,7 @@ void floor_denied(struct floor *f, floor_usec_t now, const char *reason)
 
 void floor_queued(struct floor *f, floor_usec_t now, unsigned position)
 {
+	floor_tick(f, now); /* overdue timers first: the order stays that of time */
 	if (!f->link_up)
 		return;
 	if (f->state == FLOOR_QUEUED) {
@@ -440,6 +447,8 @@ void floor_queued(struct floor *f, floor_usec_t now, unsigned position)
 void floor_taken(struct floor *f, floor_usec_t now, uint32_t stream_id, const char *talker)
 {
 	const char *who = talker && *talker ? talker : "?";
+
+	floor_tick(f, now); /* overdue timers first: the order stays that of time */
 
 	if (!f->link_up || !stream_id || recent_has(f, stream_id))
 		return;
@@ -502,6 +511,7 @@ static void receive_ends(struct floor *f, enum floor_cue c, const char *why)
 
 void floor_remote_idle(struct floor *f, floor_usec_t now, uint32_t stream_id)
 {
+	floor_tick(f, now); /* overdue timers first: the order stays that of time */
 	if (!f->link_up || !stream_id)
 		return;
 	switch (f->state) {
@@ -544,6 +554,8 @@ void floor_revoked(struct floor *f, floor_usec_t now, const char *reason)
 {
 	const char *why = reason && *reason ? reason : "revoked";
 
+	floor_tick(f, now); /* overdue timers first: the order stays that of time */
+
 	if (!f->link_up)
 		return;
 	switch (f->state) {
@@ -573,12 +585,14 @@ void floor_revoked(struct floor *f, floor_usec_t now, const char *reason)
 
 void floor_remote_activity(struct floor *f, floor_usec_t now, uint32_t stream_id)
 {
+	floor_tick(f, now); /* overdue timers first: the order stays that of time */
 	if (f->link_up && f->state == FLOOR_RECEIVING && stream_id && stream_id == f->playing)
 		f->t_state = add_sat(now, f->cfg.receive_timeout);
 }
 
 void floor_link(struct floor *f, floor_usec_t now, bool up)
 {
+	floor_tick(f, now); /* overdue timers first: the order stays that of time */
 	if (f->link_up == up)
 		return;
 	f->link_up = up;
@@ -624,6 +638,7 @@ void floor_link(struct floor *f, floor_usec_t now, bool up)
 
 bool floor_push(struct floor *f, floor_usec_t now, uint32_t stream_id, const char *talker)
 {
+	floor_tick(f, now); /* overdue timers first: the order stays that of time */
 	if (!stream_id || stream_id == f->playing || stream_id == f->own_stream ||
 	    stream_id == f->announced || recent_has(f, stream_id))
 		return false;
@@ -651,83 +666,78 @@ floor_usec_t floor_next_deadline(const struct floor *f)
 	return min;
 }
 
-static bool due(floor_usec_t t, floor_usec_t now)
+/* The state's own timer fired at its deadline "at" (a late tick catches up:
+ * the next period counts from the deadline, not from the tick). */
+static void state_timer(struct floor *f, floor_usec_t at)
 {
-	return t && t <= now;
-}
-
-/* Fire one due timer; false when none is due. */
-static bool tick_one(struct floor *f, floor_usec_t now)
-{
+	f->t_state = 0;
 	switch (f->state) {
 	case FLOOR_IDLE:
-		if (!due(f->t_announce, now))
-			return false;
-		f->t_announce = 0;
-		f->announced = 0;
-		set_talker(f, NULL);
-		return true;
+		break;
 	case FLOOR_REQUESTING:
-		if (due(f->t_press, now)) {
-			deny(f, now, "timeout");
-			return true;
-		}
-		if (!due(f->t_state, now))
-			return false;
 		if (!f->link_up) {
-			deny(f, now, "no link");
+			deny(f, at, "no link");
 		} else if (f->attempts >= f->cfg.request_attempts) {
 			f->req_in_flight = false; /* deemed lost; a late grant is released */
-			deny(f, now, "no answer");
+			deny(f, at, "no answer");
 		} else {
-			request(f, now);
+			request(f, at);
 		}
-		return true;
+		break;
 	case FLOOR_QUEUED:
-		if (!due(f->t_press, now) && !due(f->t_state, now))
-			return false;
-		deny(f, now, "queue timeout");
-		return true;
+		deny(f, at, "queue timeout");
+		break;
 	case FLOOR_TRANSMITTING:
-		if (due(f->t_warn, now)) {
-			f->t_warn = 0;
-			cue(f, FLOOR_CUE_TALK_WARNING);
-			return true;
-		}
-		if (!due(f->t_state, now))
-			return false;
-		start_release(f, now, "max talk");
-		return true;
+		start_release(f, at, "max talk");
+		break;
 	case FLOOR_RELEASING:
-		if (!due(f->t_state, now))
-			return false;
 		if (f->rel_attempts < f->cfg.release_attempts) {
 			f->rel_attempts++;
-			f->t_state = add_sat(now, f->cfg.release_timeout);
+			f->t_state = add_sat(at, f->cfg.release_timeout);
 			if (f->ops.release)
 				f->ops.release(f->data, f->own_stream);
 		} else {
 			end_own_stream(f);
 			set_state(f, FLOOR_IDLE, "release unconfirmed");
 		}
-		return true;
+		break;
 	case FLOOR_RECEIVING:
-		if (!due(f->t_state, now))
-			return false;
 		receive_ends(f, FLOOR_CUE_END, "receive timeout");
-		return true;
+		break;
 	case _FLOOR_STATE_MAX:
 	case _FLOOR_STATE_INVALID:
 		break;
 	}
-	return false;
+}
+
+/* Fire the earliest due timer; false when none is due. */
+static bool tick_one(struct floor *f, floor_usec_t now)
+{
+	floor_usec_t at = floor_next_deadline(f);
+
+	if (!at || at > now)
+		return false;
+	if (at == f->t_warn) {
+		f->t_warn = 0;
+		cue(f, FLOOR_CUE_TALK_WARNING);
+	} else if (at == f->t_state) {
+		state_timer(f, at);
+	} else if (at == f->t_press) {
+		f->t_press = 0;
+		deny(f, at, "timeout");
+	} else {
+		f->t_announce = 0;
+		f->announced = 0;
+		set_talker(f, NULL);
+	}
+	return true;
 }
 
 void floor_tick(struct floor *f, floor_usec_t now)
 {
-	/* each firing either disarms a timer or moves it past now (or to a
-	 * state nearer idle); the bound is a safety net, never reached */
-	for (int i = 0; i < 64 && tick_one(f, now); i++)
+	/* each firing disarms a timer or moves it later; every chain of them
+	 * is short (C101, C100, a warning); the bound is a safety net */
+	for (int i = 0; i < 256 && tick_one(f, now); i++)
 		;
 }
 
