@@ -103,6 +103,7 @@ struct uplink {
 	uint32_t seq;
 	uint32_t logon_seq;
 	bool logon_used_refresh;
+	bool refused;           /* this connection's logon was refused */
 	char *refresh_token;
 
 	/* our stream */
@@ -495,7 +496,8 @@ static void link_gone(struct uplink *u, const char *error)
 	u->rx_overflow = false;
 
 	if (!u->freeing && (why == CLOSING_NONE || why == CLOSING_ERROR)) {
-		if (error)
+		/* our own reason (dead link, refused logon) beats "closed" */
+		if (error && why == CLOSING_NONE && !u->refused)
 			set_error(u, "%s", error);
 		else if (!u->last_error)
 			set_error(u, "connection closed");
@@ -590,6 +592,7 @@ static void connect_cb(lws_sorted_usec_list_t *sul)
 
 	u->stats.attempts++;
 	u->closing = CLOSING_NONE;
+	u->refused = false;
 	u->bad_logged = 0;
 	if (u->state != UPLINK_CONNECTING)
 		set_state(u, UPLINK_CONNECTING, NULL);
@@ -667,6 +670,7 @@ static void on_reply(struct uplink *u, const struct proto_msg *m)
 		if (!m->success) {
 			g_warning("link: logon refused: %s", m->error);
 			set_error(u, "logon refused: %s", m->error);
+			u->refused = true;
 			if (u->logon_used_refresh) {
 				/* the refresh token is spent: next time auth_token/password */
 				g_clear_pointer(&u->refresh_token, g_free);
@@ -844,6 +848,7 @@ static void on_text(struct uplink *u, const char *buf, size_t len)
 		g_warning("link: server reports an error: %s", m.error ? m.error : "?");
 		if (!u->logged_on) {
 			set_error(u, "logon refused: %s", m.error ? m.error : "?");
+			u->refused = true;
 			if (u->ev.auth_refused)
 				u->ev.auth_refused(u->data, m.error);
 			link_close(u, CLOSING_ERROR, NULL);

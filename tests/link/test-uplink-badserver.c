@@ -5,9 +5,11 @@
  * (stream 42, 10 packets). A gateway that survives logs one error per bad
  * frame, keeps the link, and reports "remote_stop 42 10".
  *
- *   test-uplink-badserver PORT [refuse]
+ *   test-uplink-badserver PORT [bad|good|refuse] [CERT KEY]
  *
- * "refuse" answers every logon with {seq, error: "not authorized"} instead.
+ * "good" answers the logon and sends only the good burst; "refuse" answers
+ * every logon with {seq, error: "not authorized"}. With CERT and KEY it
+ * speaks TLS (wss://).
  */
 #include <libwebsockets.h>
 #include <glib.h>
@@ -29,7 +31,7 @@ struct session {
 };
 
 static int interrupted;
-static int refuse;
+static int refuse, good;
 
 static void push(struct lws *wsi, struct session *s, const void *data, size_t len,
 		 enum lws_write_protocol type)
@@ -53,6 +55,8 @@ static void push_owned(struct lws *wsi, struct session *s, char *text)
 	push_text(wsi, s, text);
 	g_free(text);
 }
+
+static void good_burst(struct lws *wsi, struct session *s);
 
 static void script(struct lws *wsi, struct session *s)
 {
@@ -94,6 +98,15 @@ static void script(struct lws *wsi, struct session *s)
 	push_owned(wsi, s, proto_build_start_stream(1, "x", &h, 20, false));
 
 	/* and then a good burst: it must arrive whole */
+	good_burst(wsi, s);
+}
+
+static void good_burst(struct lws *wsi, struct session *s)
+{
+	const struct proto_codec_header h = { 16000, 1, 20 };
+	uint8_t frame[64];
+	size_t n;
+
 	push_owned(wsi, s, proto_build_on_stream_start(42, "test", "dispatcher", &h, 20, false));
 	for (uint32_t i = 0; i < 10; i++) {
 		n = proto_build_audio(frame, sizeof(frame), 42, i, "opus-data", 9);
@@ -123,7 +136,10 @@ static int cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
 			} else {
 				push_owned(wsi, s, proto_build_reply_ok(m.seq, false, 0, "rt-1"));
 				push_owned(wsi, s, proto_build_on_channel_status("test", "online", 2));
-				script(wsi, s);
+				if (good)
+					good_burst(wsi, s);
+				else
+					script(wsi, s);
 			}
 		}
 		proto_msg_clear(&m);
@@ -166,10 +182,11 @@ int main(int argc, char **argv)
 	struct lws_context *ctx;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: %s PORT [refuse]\n", argv[0]);
+		fprintf(stderr, "usage: %s PORT [bad|good|refuse] [CERT KEY]\n", argv[0]);
 		return 2;
 	}
 	refuse = argc > 2 && !strcmp(argv[2], "refuse");
+	good = argc > 2 && !strcmp(argv[2], "good");
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	lws_set_log_level(LLL_ERR, NULL);
@@ -177,7 +194,11 @@ int main(int argc, char **argv)
 	info.port = atoi(argv[1]);
 	info.iface = "127.0.0.1";
 	info.protocols = protocols;
-	info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 * 0;
+	if (argc > 4) {
+		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+		info.ssl_cert_filepath = argv[3];
+		info.ssl_private_key_filepath = argv[4];
+	}
 	ctx = lws_create_context(&info);
 	if (!ctx)
 		return 1;

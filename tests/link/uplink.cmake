@@ -33,6 +33,8 @@ endfunction()
 
 uplink_shell_test(uplink-badinput 60)
 uplink_shell_test(uplink-secrets 30)
+uplink_shell_test(uplink-auth 30)
+uplink_shell_test(uplink-tls 60)
 if(TARGET pttgw-relay)
   uplink_shell_test(uplink-relay 120)
   uplink_shell_test(uplink-reconnect 300)
