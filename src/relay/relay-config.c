@@ -1,0 +1,471 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * relay-config.c - pttgw-relay's command line and config file.
+ */
+#include "relay.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "conf.h"
+
+#define GROUP "relay"
+
+static const char config_help[] =
+	"Config file (GKeyFile, --config FILE); the command line wins over the file:\n"
+	"  [relay]\n"
+	"  listen = HOST:PORT         address to listen on (PORT 0: the kernel picks one)\n"
+	"  cert = FILE, key = FILE    TLS certificate and key (PEM); without them plain ws://\n"
+	"  mqtt = HOST:PORT           MQTT broker for pushes (none: no pushes)\n"
+	"  push-prefix = pttgw        pushes go to <push-prefix>/<username>\n"
+	"  max-connections = 256      more connections are refused\n"
+	"  max-queue = 4194304        bytes queued per connection; a slower consumer is dropped\n"
+	"  max-burst = 60             seconds; a longer burst is ended (on_stream_stop)\n"
+	"  keep-ended = 30            seconds an ended burst can still be fetched with join_stream\n"
+	"  stream-timeout = 10        seconds without audio before a burst is ended\n"
+	"  logon-timeout = 10         seconds a new connection has to log on\n"
+	"  ping-interval = 30         seconds of silence before a WebSocket ping\n"
+	"  [users]\n"
+	"  NAME = PASSWORD            one line per user\n"
+	"  [tokens]\n"
+	"  NAME = TOKEN               auth_token accepted for NAME instead of the password\n"
+	"  [channels]\n"
+	"  NAME = USER;USER           channel members; empty value: every user\n"
+	"  [push-keys]\n"
+	"  NAME = KEYFILE             push key of NAME (file not readable by others)\n"
+	"\n"
+	"Without any channel the relay has one channel \"default\" for every user.\n"
+	"Protocol: the Zello Channel API (API.md) plus join_stream and \"emergency\"\n"
+	"(see src/proto/proto.h). Logs: \"delivered stream=S user=U packets=N\" for\n"
+	"every burst and receiver, \"stream ... ended\" per burst; SIGUSR1 dumps counters.";
+
+static void user_free(gpointer p)
+{
+	struct relay_user *u = p;
+	unsigned i;
+
+	g_free(u->name);
+	g_free(u->password);
+	g_free(u->token);
+	for (i = 0; i < RELAY_REFRESH_TOKENS; i++)
+		g_free(u->refresh[i]);
+	g_free(u);
+}
+
+static void channel_free(gpointer p)
+{
+	struct relay_channel_conf *ch = p;
+
+	g_free(ch->name);
+	g_strfreev(ch->members);
+	g_free(ch);
+}
+
+void relay_config_free(struct relay_config *c)
+{
+	if (!c)
+		return;
+	g_free(c->listen_host);
+	g_free(c->cert);
+	g_free(c->key);
+	if (c->users)
+		g_hash_table_unref(c->users);
+	if (c->channels)
+		g_ptr_array_unref(c->channels);
+	g_free(c->mqtt_host);
+	g_free(c->push_prefix);
+	if (c->push_keys)
+		g_ptr_array_unref(c->push_keys);
+	g_free(c);
+}
+
+static struct relay_user *user_get(struct relay_config *c, const char *name)
+{
+	struct relay_user *u = g_hash_table_lookup(c->users, name);
+
+	if (!u) {
+		u = g_new0(struct relay_user, 1);
+		u->name = g_strdup(name);
+		g_hash_table_insert(c->users, u->name, u);
+	}
+	return u;
+}
+
+static struct relay_channel_conf *channel_get(struct relay_config *c, const char *name)
+{
+	struct relay_channel_conf *ch;
+	unsigned i;
+
+	for (i = 0; i < c->channels->len; i++) {
+		ch = g_ptr_array_index(c->channels, i);
+		if (strcmp(ch->name, name) == 0)
+			return ch;
+	}
+	ch = g_new0(struct relay_channel_conf, 1);
+	ch->name = g_strdup(name);
+	g_ptr_array_add(c->channels, ch);
+	return ch;
+}
+
+/* "NAME:VALUE" -> name, value; both non-empty. */
+static gboolean split_pair(const char *opt, const char *arg, char sep, char **ret_name,
+			   char **ret_value, GError **error)
+{
+	const char *s = strchr(arg, sep);
+
+	if (!s || s == arg || !s[1]) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+			    "%s %s: expected NAME%cVALUE", opt, arg, sep);
+		return FALSE;
+	}
+	*ret_name = g_strndup(arg, s - arg);
+	*ret_value = g_strdup(s + 1);
+	return TRUE;
+}
+
+static char **split_members(const char *v)
+{
+	g_auto(GStrv) parts = g_strsplit_set(v, ";,", -1);
+	GPtrArray *out = g_ptr_array_new();
+	unsigned i;
+
+	for (i = 0; parts[i]; i++) {
+		g_strstrip(parts[i]);
+		if (parts[i][0])
+			g_ptr_array_add(out, g_strdup(parts[i]));
+	}
+	if (out->len == 0) {
+		g_ptr_array_free(out, TRUE);
+		return NULL;
+	}
+	g_ptr_array_add(out, NULL);
+	return (char **)g_ptr_array_free(out, FALSE);
+}
+
+static gboolean load_group_pairs(const struct conf *cf, const char *group, GStrv *ret_keys,
+				 GError **error)
+{
+	g_autoptr(GError) local = NULL;
+
+	*ret_keys = NULL;
+	if (!g_key_file_has_group(cf->kf, group))
+		return TRUE;
+	*ret_keys = g_key_file_get_keys(cf->kf, group, NULL, &local);
+	if (!*ret_keys) {
+		g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE, "%s: [%s]: %s",
+			    cf->path, group, local->message);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static gboolean load_file(struct relay_config *c, const char *path, GError **error)
+{
+	g_autoptr(GKeyFile) kf = g_key_file_new();
+	g_autoptr(GError) local = NULL;
+	struct conf cf = { .path = (char *)path };
+	g_auto(GStrv) keys = NULL;
+	guint64 v;
+	unsigned i;
+
+	if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, &local)) {
+		g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_PARSE, "%s: %s", path,
+			    local->message);
+		return FALSE;
+	}
+	cf.kf = kf;
+
+	if (!conf_get_hostport(&cf, GROUP, "listen", NULL, &c->listen_host, &c->listen_port,
+			       error) ||
+	    !conf_get_string(&cf, GROUP, "cert", NULL, &c->cert, error) ||
+	    !conf_get_string(&cf, GROUP, "key", NULL, &c->key, error) ||
+	    !conf_get_hostport(&cf, GROUP, "mqtt", NULL, &c->mqtt_host, &c->mqtt_port, error))
+		return FALSE;
+	if (g_key_file_has_key(kf, GROUP, "push-prefix", NULL)) {
+		g_free(c->push_prefix);
+		if (!conf_get_string(&cf, GROUP, "push-prefix", "pttgw", &c->push_prefix, error))
+			return FALSE;
+	}
+	if (!conf_get_uint(&cf, GROUP, "max-connections", c->max_connections, 1, 100000, &v,
+			   error))
+		return FALSE;
+	c->max_connections = v;
+	if (!conf_get_uint(&cf, GROUP, "max-queue", c->max_queue_bytes, 65536, 1 << 30, &v,
+			   error))
+		return FALSE;
+	c->max_queue_bytes = v;
+	if (!conf_get_seconds(&cf, GROUP, "max-burst", c->max_burst_usec / 1e6, 1, 3600,
+			      &c->max_burst_usec, error) ||
+	    !conf_get_seconds(&cf, GROUP, "keep-ended", c->keep_usec / 1e6, 0, 3600,
+			      &c->keep_usec, error) ||
+	    !conf_get_seconds(&cf, GROUP, "stream-timeout", c->stream_timeout_usec / 1e6, 0.1,
+			      3600, &c->stream_timeout_usec, error) ||
+	    !conf_get_seconds(&cf, GROUP, "logon-timeout", c->logon_timeout_usec / 1e6, 0.1,
+			      3600, &c->logon_timeout_usec, error) ||
+	    !conf_get_seconds(&cf, GROUP, "ping-interval", c->ping_usec / 1e6, 1, 3600,
+			      &c->ping_usec, error))
+		return FALSE;
+
+	if (!load_group_pairs(&cf, "users", &keys, error))
+		return FALSE;
+	for (i = 0; keys && keys[i]; i++) {
+		struct relay_user *u = user_get(c, keys[i]);
+
+		g_free(u->password);
+		if (!conf_get_string(&cf, "users", keys[i], NULL, &u->password, error))
+			return FALSE;
+	}
+	g_clear_pointer(&keys, g_strfreev);
+	if (!load_group_pairs(&cf, "tokens", &keys, error))
+		return FALSE;
+	for (i = 0; keys && keys[i]; i++) {
+		struct relay_user *u = user_get(c, keys[i]);
+
+		g_free(u->token);
+		if (!conf_get_string(&cf, "tokens", keys[i], NULL, &u->token, error))
+			return FALSE;
+	}
+	g_clear_pointer(&keys, g_strfreev);
+	if (!load_group_pairs(&cf, "channels", &keys, error))
+		return FALSE;
+	for (i = 0; keys && keys[i]; i++) {
+		struct relay_channel_conf *ch = channel_get(c, keys[i]);
+		g_autofree char *members = NULL;
+
+		if (!conf_get_string(&cf, "channels", keys[i], "", &members, error))
+			return FALSE;
+		g_strfreev(ch->members);
+		ch->members = split_members(members);
+	}
+	g_clear_pointer(&keys, g_strfreev);
+	if (!load_group_pairs(&cf, "push-keys", &keys, error))
+		return FALSE;
+	for (i = 0; keys && keys[i]; i++) {
+		g_autofree char *file = NULL;
+
+		if (!conf_get_string(&cf, "push-keys", keys[i], NULL, &file, error))
+			return FALSE;
+		g_ptr_array_add(c->push_keys, g_strdup_printf("%s:%s", keys[i], file));
+	}
+	return TRUE;
+}
+
+/* HOST:PORT, [V6]:PORT; port 0 allowed (any free port). */
+static gboolean parse_hostport(const char *opt, const char *arg, char **ret_host,
+			       uint16_t *ret_port, GError **error)
+{
+	const char *colon = strrchr(arg, ':');
+	g_autofree char *host = NULL;
+	guint64 port;
+	char *end;
+
+	if (!colon || colon == arg || !colon[1])
+		goto bad;
+	if (arg[0] == '[') {
+		if (colon[-1] != ']' || colon - arg < 3)
+			goto bad;
+		host = g_strndup(arg + 1, colon - arg - 2);
+	} else {
+		host = g_strndup(arg, colon - arg);
+	}
+	port = g_ascii_strtoull(colon + 1, &end, 10);
+	if (*end || port > 65535)
+		goto bad;
+	g_free(*ret_host);
+	*ret_host = g_steal_pointer(&host);
+	*ret_port = port;
+	return TRUE;
+bad:
+	g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+		    "--%s %s: expected HOST:PORT", opt, arg);
+	return FALSE;
+}
+
+static gboolean load(struct relay_config *c, int *argc, char ***argv, GError **error)
+{
+	g_autofree char *config = NULL, *listen = NULL, *cert = NULL, *key = NULL;
+	g_autofree char *mqtt = NULL, *prefix = NULL;
+	g_auto(GStrv) users = NULL, channels = NULL, tokens = NULL, push_keys = NULL;
+	int max_conn = 0, max_queue = 0;
+	double max_burst = 0, keep = -1, stream_to = 0, logon_to = 0;
+	gboolean verbose = FALSE;
+	const GOptionEntry entries[] = {
+		{ "listen", 'l', 0, G_OPTION_ARG_STRING, &listen,
+		  "Address to listen on (PORT 0: any free port; printed)", "HOST:PORT" },
+		{ "config", 'c', 0, G_OPTION_ARG_FILENAME, &config,
+		  "Config file (keys below)", "FILE" },
+		{ "user", 'u', 0, G_OPTION_ARG_STRING_ARRAY, &users,
+		  "A user and its password (repeatable)", "NAME:PASSWORD" },
+		{ "token", 't', 0, G_OPTION_ARG_STRING_ARRAY, &tokens,
+		  "An auth_token accepted for user NAME (repeatable)", "NAME:TOKEN" },
+		{ "channel", 'C', 0, G_OPTION_ARG_STRING_ARRAY, &channels,
+		  "A channel, optionally with its members (default: every user; repeatable)",
+		  "NAME[=USER,USER]" },
+		{ "cert", 0, 0, G_OPTION_ARG_FILENAME, &cert, "TLS certificate (PEM): wss://",
+		  "FILE" },
+		{ "key", 0, 0, G_OPTION_ARG_FILENAME, &key, "TLS private key (PEM)", "FILE" },
+		{ "mqtt", 0, 0, G_OPTION_ARG_STRING, &mqtt,
+		  "MQTT broker: push every burst to every member", "HOST:PORT" },
+		{ "push-key", 0, 0, G_OPTION_ARG_STRING_ARRAY, &push_keys,
+		  "Push key file of user NAME (repeatable)", "NAME:KEYFILE" },
+		{ "push-prefix", 0, 0, G_OPTION_ARG_STRING, &prefix,
+		  "Push topic prefix (default pttgw): <prefix>/<username>", "P" },
+		{ "max-connections", 0, 0, G_OPTION_ARG_INT, &max_conn,
+		  "Most connections (default 256)", "N" },
+		{ "max-queue", 0, 0, G_OPTION_ARG_INT, &max_queue,
+		  "Bytes queued per connection before it is dropped (default 4 MiB)", "BYTES" },
+		{ "max-burst", 0, 0, G_OPTION_ARG_DOUBLE, &max_burst,
+		  "Longest burst in seconds (default 60)", "S" },
+		{ "keep-ended", 0, 0, G_OPTION_ARG_DOUBLE, &keep,
+		  "Seconds an ended burst stays joinable (default 30)", "S" },
+		{ "stream-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &stream_to,
+		  "Seconds without audio before a burst ends (default 10)", "S" },
+		{ "logon-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &logon_to,
+		  "Seconds a connection has to log on (default 10)", "S" },
+		{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Debug logs", NULL },
+		{ NULL }
+	};
+	g_autoptr(GOptionContext) ctx = g_option_context_new("- pttgw reference relay");
+	unsigned i;
+
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	g_option_context_set_summary(ctx,
+		"Serves the Zello Channel API subset of pttgw over WebSocket: logon, channels,\n"
+		"one talker per channel (emergency pre-empts), audio relayed with packet ids,\n"
+		"late join of a burst (join_stream) and a push per burst over MQTT.");
+	g_option_context_set_description(ctx, config_help);
+	if (!g_option_context_parse(ctx, argc, argv, error))
+		return FALSE;
+
+	c->users = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, user_free);
+	c->channels = g_ptr_array_new_with_free_func(channel_free);
+	c->push_keys = g_ptr_array_new_with_free_func(g_free);
+	c->push_prefix = g_strdup("pttgw");
+	c->max_connections = 256;
+	c->max_queue_bytes = 4 * 1024 * 1024;
+	c->max_queue_frames = 16384;
+	c->max_burst_usec = 60 * G_USEC_PER_SEC;
+	c->max_burst_bytes = 2 * 1024 * 1024;
+	c->keep_usec = 30 * G_USEC_PER_SEC;
+	c->stream_timeout_usec = 10 * G_USEC_PER_SEC;
+	c->logon_timeout_usec = 10 * G_USEC_PER_SEC;
+	c->ping_usec = 30 * G_USEC_PER_SEC;
+	c->verbose = verbose;
+
+	if (config && !load_file(c, config, error))
+		return FALSE;
+
+	if (listen && !parse_hostport("listen", listen, &c->listen_host, &c->listen_port, error))
+		return FALSE;
+	if (!c->listen_host) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+			    "no --listen HOST:PORT (or [relay] listen)");
+		return FALSE;
+	}
+	if (mqtt && !parse_hostport("mqtt", mqtt, &c->mqtt_host, &c->mqtt_port, error))
+		return FALSE;
+	if (cert) {
+		g_free(c->cert);
+		c->cert = g_steal_pointer(&cert);
+	}
+	if (key) {
+		g_free(c->key);
+		c->key = g_steal_pointer(&key);
+	}
+	if (!c->cert != !c->key) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+			    "TLS needs both --cert and --key");
+		return FALSE;
+	}
+	if (prefix) {
+		g_free(c->push_prefix);
+		c->push_prefix = g_steal_pointer(&prefix);
+	}
+	if (max_conn < 0 || max_queue < 0 || max_burst < 0 || stream_to < 0 || logon_to < 0) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+			    "negative limits make no sense");
+		return FALSE;
+	}
+	if (max_conn)
+		c->max_connections = max_conn;
+	if (max_queue)
+		c->max_queue_bytes = MAX(max_queue, 16 * 1024);
+	if (max_burst > 0)
+		c->max_burst_usec = max_burst * G_USEC_PER_SEC;
+	if (keep >= 0)
+		c->keep_usec = keep * G_USEC_PER_SEC;
+	if (stream_to > 0)
+		c->stream_timeout_usec = stream_to * G_USEC_PER_SEC;
+	if (logon_to > 0)
+		c->logon_timeout_usec = logon_to * G_USEC_PER_SEC;
+	/* a late joiner's replay must fit in its queue */
+	c->max_burst_bytes = MIN(c->max_burst_bytes, c->max_queue_bytes / 2);
+
+	for (i = 0; users && users[i]; i++) {
+		g_autofree char *name = NULL, *pw = NULL;
+		struct relay_user *u;
+
+		if (!split_pair("--user", users[i], ':', &name, &pw, error))
+			return FALSE;
+		u = user_get(c, name);
+		g_free(u->password);
+		u->password = g_steal_pointer(&pw);
+	}
+	for (i = 0; tokens && tokens[i]; i++) {
+		g_autofree char *name = NULL, *tok = NULL;
+		struct relay_user *u;
+
+		if (!split_pair("--token", tokens[i], ':', &name, &tok, error))
+			return FALSE;
+		u = user_get(c, name);
+		g_free(u->token);
+		u->token = g_steal_pointer(&tok);
+	}
+	for (i = 0; channels && channels[i]; i++) {
+		const char *eq = strchr(channels[i], '=');
+		g_autofree char *name = eq ? g_strndup(channels[i], eq - channels[i])
+					   : g_strdup(channels[i]);
+		struct relay_channel_conf *ch;
+
+		if (!name[0]) {
+			g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+				    "--channel %s: empty name", channels[i]);
+			return FALSE;
+		}
+		ch = channel_get(c, name);
+		g_strfreev(ch->members);
+		ch->members = eq ? split_members(eq + 1) : NULL;
+	}
+	for (i = 0; push_keys && push_keys[i]; i++)
+		g_ptr_array_add(c->push_keys, g_strdup(push_keys[i]));
+	if (c->channels->len == 0)
+		channel_get(c, "default");
+	return TRUE;
+}
+
+struct relay_config *relay_config_load(int *argc, char ***argv, GError **error)
+{
+	struct relay_config *c = g_new0(struct relay_config, 1);
+
+	if (!load(c, argc, argv, error)) {
+		relay_config_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+char **relay_config_members(const struct relay_config *c, const struct relay_channel_conf *ch)
+{
+	GHashTableIter it;
+	gpointer k;
+	GPtrArray *all;
+
+	if (ch->members)
+		return g_strdupv(ch->members);
+	all = g_ptr_array_new();
+	g_hash_table_iter_init(&it, c->users);
+	while (g_hash_table_iter_next(&it, &k, NULL))
+		g_ptr_array_add(all, g_strdup(k));
+	g_ptr_array_add(all, NULL);
+	return (char **)g_ptr_array_free(all, FALSE);
+}

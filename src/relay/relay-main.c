@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * relay-main.c - pttgw-relay: the reference relay (see relay.h and --help).
+ */
+#include "relay.h"
+
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+/* Signal handlers need these two; nothing else is global. */
+static volatile int stop_flag;
+static volatile int dump_flag;
+static struct relay_server *signal_server;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGUSR1)
+		dump_flag = 1;
+	else
+		stop_flag = 1;
+	if (signal_server)
+		relay_server_wake(signal_server);
+}
+
+int main(int argc, char **argv)
+{
+	g_autoptr(GError) error = NULL;
+	struct relay_config *cfg;
+	struct relay_logic *logic;
+	struct relay_server *srv;
+	struct sigaction sa = { .sa_handler = on_signal };
+	int r;
+
+	setlocale(LC_ALL, "");
+	cfg = relay_config_load(&argc, &argv, &error);
+	if (!cfg) {
+		fprintf(stderr, "pttgw-relay: %s\n", error->message);
+		return 78; /* EX_CONFIG */
+	}
+	if (cfg->verbose)
+		g_setenv("G_MESSAGES_DEBUG", "all", TRUE);
+	else if (!g_getenv("G_MESSAGES_DEBUG"))
+		g_setenv("G_MESSAGES_DEBUG", "pttgw-relay", TRUE); /* info too */
+	logic = relay_logic_new(cfg, &error);
+	if (!logic) {
+		fprintf(stderr, "pttgw-relay: %s\n", error->message);
+		relay_config_free(cfg);
+		return 78;
+	}
+	srv = relay_server_new(cfg, logic, &error);
+	if (!srv) {
+		fprintf(stderr, "pttgw-relay: %s\n", error->message);
+		relay_logic_free(logic);
+		relay_config_free(cfg);
+		return 1;
+	}
+	signal_server = srv;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	r = relay_server_run(srv, &stop_flag, &dump_flag);
+	relay_logic_dump_stats(logic);
+	signal_server = NULL;
+	relay_server_free(srv);
+	relay_logic_free(logic);
+	relay_config_free(cfg);
+	return r < 0 ? 1 : 0;
+}

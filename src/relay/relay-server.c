@@ -1,0 +1,389 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * relay-server.c - the relay's libwebsockets server: connections, frame reassembly with a
+ * size limit, bounded send queues (a slow consumer is dropped), a tick for timeouts.
+ */
+#include "relay.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <libwebsockets.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#define TICK_USEC (200 * 1000)
+/* frames written per WRITEABLE callback at most (while the socket takes them) */
+#define WRITE_BURST 64
+
+struct relay_server {
+	struct relay_config *cfg;
+	struct relay_logic *logic;
+	struct lws_context *ctx;
+	lws_retry_bo_t retry;
+	lws_sorted_usec_list_t tick;
+	GPtrArray *conns;
+	volatile int *dump;
+};
+
+struct relay_conn {
+	struct relay_server *srv;
+	struct lws *wsi;
+	char peer[INET6_ADDRSTRLEN + 8];
+	void *session;
+	GQueue out;			/* struct relay_frame * */
+	size_t out_bytes;
+	GByteArray *rx;			/* the message being reassembled */
+	bool rx_in_msg;
+	bool rx_binary;
+	bool rx_oversized;
+	size_t rx_total;
+	bool dead;			/* dropped: send nothing more */
+	bool close_after_flush;
+};
+
+struct pss {
+	struct relay_conn *conn;
+};
+
+/* ---- frames ---- */
+
+struct relay_frame *relay_frame_new(enum relay_frame_kind kind, size_t len)
+{
+	struct relay_frame *f = g_malloc0(sizeof(*f) + LWS_PRE + len);
+
+	f->ref = 1;
+	f->kind = kind;
+	f->len = len;
+	f->data = (uint8_t *)(f + 1) + LWS_PRE;
+	return f;
+}
+
+struct relay_frame *relay_frame_take_text(char *json)
+{
+	size_t len = strlen(json);
+	struct relay_frame *f = relay_frame_new(RELAY_FRAME_TEXT, len);
+
+	memcpy(f->data, json, len);
+	g_free(json);
+	return f;
+}
+
+struct relay_frame *relay_frame_ref(struct relay_frame *f)
+{
+	f->ref++;
+	return f;
+}
+
+void relay_frame_unref(struct relay_frame *f)
+{
+	if (f && --f->ref == 0)
+		g_free(f);
+}
+
+/* ---- connections ---- */
+
+const char *relay_conn_peer(const struct relay_conn *c)
+{
+	return c->peer;
+}
+
+void *relay_conn_get_session(const struct relay_conn *c)
+{
+	return c->session;
+}
+
+void relay_conn_set_session(struct relay_conn *c, void *session)
+{
+	c->session = session;
+}
+
+static void queue_clear(struct relay_conn *c)
+{
+	struct relay_frame *f;
+
+	while ((f = g_queue_pop_head(&c->out)))
+		relay_frame_unref(f);
+	c->out_bytes = 0;
+}
+
+void relay_conn_close(struct relay_conn *c, bool now, const char *why)
+{
+	if (c->dead)
+		return;
+	g_info("%s: closing: %s", c->peer, why);
+	if (now) {
+		c->dead = true;
+		queue_clear(c);
+		lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+		return;
+	}
+	c->close_after_flush = true;
+	lws_callback_on_writable(c->wsi);
+}
+
+void relay_conn_send(struct relay_conn *c, struct relay_frame *f)
+{
+	const struct relay_config *cfg = c->srv->cfg;
+
+	if (c->dead)
+		return;
+	if (c->out_bytes + f->len > cfg->max_queue_bytes ||
+	    c->out.length >= cfg->max_queue_frames) {
+		g_warning("%s: slow consumer: %u frames / %zu bytes queued (limit %zu bytes), "
+			  "dropped", c->peer, c->out.length, c->out_bytes, cfg->max_queue_bytes);
+		relay_conn_close(c, true, "slow consumer");
+		return;
+	}
+	g_queue_push_tail(&c->out, relay_frame_ref(f));
+	c->out_bytes += f->len;
+	lws_callback_on_writable(c->wsi);
+}
+
+void relay_conn_send_text(struct relay_conn *c, char *json)
+{
+	struct relay_frame *f = relay_frame_take_text(json);
+
+	relay_conn_send(c, f);
+	relay_frame_unref(f);
+}
+
+static void set_peer(struct relay_conn *c)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	char host[INET6_ADDRSTRLEN] = "?";
+	unsigned port = 0;
+	int fd = lws_get_socket_fd(c->wsi);
+
+	if (fd >= 0 && getpeername(fd, (struct sockaddr *)&ss, &sl) == 0) {
+		if (ss.ss_family == AF_INET) {
+			struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+
+			inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
+			port = ntohs(in->sin_port);
+		} else if (ss.ss_family == AF_INET6) {
+			struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+
+			inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+			port = ntohs(in6->sin6_port);
+		}
+	}
+	snprintf(c->peer, sizeof(c->peer), "%s:%u", host, port);
+}
+
+static int on_writeable(struct relay_conn *c)
+{
+	struct relay_frame *f;
+	int n = 0;
+
+	if (c->dead)
+		return -1;
+	while ((f = g_queue_peek_head(&c->out))) {
+		enum lws_write_protocol proto =
+			f->kind == RELAY_FRAME_AUDIO ? LWS_WRITE_BINARY : LWS_WRITE_TEXT;
+
+		if (n > 0 && (n >= WRITE_BURST || lws_send_pipe_choked(c->wsi)))
+			break;
+		if (lws_write(c->wsi, f->data, f->len, proto) < (int)f->len) {
+			g_warning("%s: write failed, closing", c->peer);
+			return -1;
+		}
+		g_queue_pop_head(&c->out);
+		c->out_bytes -= f->len;
+		relay_logic_written(c->srv->logic, c, f);
+		relay_frame_unref(f);
+		n++;
+	}
+	if (!g_queue_is_empty(&c->out)) {
+		lws_callback_on_writable(c->wsi);
+		return 0;
+	}
+	if (c->close_after_flush) {
+		lws_close_reason(c->wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION, NULL, 0);
+		return -1;
+	}
+	return 0;
+}
+
+static void on_receive(struct relay_conn *c, const void *in, size_t len)
+{
+	struct lws *wsi = c->wsi;
+	size_t limit;
+
+	if (!c->rx_in_msg) {
+		c->rx_in_msg = true;
+		c->rx_binary = lws_frame_is_binary(wsi);
+		c->rx_oversized = false;
+		c->rx_total = 0;
+		g_byte_array_set_size(c->rx, 0);
+	}
+	limit = c->rx_binary ? PROTO_MAX_BINARY : PROTO_MAX_TEXT;
+	c->rx_total += len;
+	if (c->rx_total > limit) {
+		if (!c->rx_oversized)
+			g_byte_array_set_size(c->rx, 0);
+		c->rx_oversized = true;
+	} else {
+		g_byte_array_append(c->rx, in, len);
+	}
+	if (!lws_is_final_fragment(wsi))
+		return;
+
+	c->rx_in_msg = false;
+	if (c->rx_oversized)
+		relay_logic_oversized(c->srv->logic, c, c->rx_binary, c->rx_total);
+	else if (c->rx_binary)
+		relay_logic_binary(c->srv->logic, c, c->rx->data, c->rx->len,
+				   g_get_monotonic_time());
+	else
+		relay_logic_text(c->srv->logic, c, (const char *)c->rx->data, c->rx->len,
+				 g_get_monotonic_time());
+	/* do not keep a large buffer per idle connection */
+	if (c->rx->len > 4096)
+		g_byte_array_set_size(c->rx, 0);
+}
+
+static void conn_free(struct relay_conn *c)
+{
+	queue_clear(c);
+	g_byte_array_unref(c->rx);
+	g_free(c);
+}
+
+static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+		    size_t len)
+{
+	struct relay_server *srv = lws_context_user(lws_get_context(wsi));
+	struct pss *pss = user;
+	struct relay_conn *c = pss ? pss->conn : NULL;
+
+	switch (reason) {
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+		if (srv->conns->len >= srv->cfg->max_connections) {
+			g_warning("connection refused: %u connections, the limit",
+				  srv->conns->len);
+			return 1;
+		}
+		return 0;
+	case LWS_CALLBACK_ESTABLISHED:
+		c = g_new0(struct relay_conn, 1);
+		c->srv = srv;
+		c->wsi = wsi;
+		c->rx = g_byte_array_new();
+		g_queue_init(&c->out);
+		set_peer(c);
+		pss->conn = c;
+		g_ptr_array_add(srv->conns, c);
+		relay_logic_connected(srv->logic, c, g_get_monotonic_time());
+		return 0;
+	case LWS_CALLBACK_RECEIVE:
+		if (c && !c->dead)
+			on_receive(c, in, len);
+		return 0;
+	case LWS_CALLBACK_SERVER_WRITEABLE:
+		return c ? on_writeable(c) : 0;
+	case LWS_CALLBACK_CLOSED:
+		if (!c)
+			return 0;
+		relay_logic_closed(srv->logic, c, g_get_monotonic_time());
+		g_ptr_array_remove(srv->conns, c);
+		pss->conn = NULL;
+		conn_free(c);
+		return 0;
+	default:
+		break;
+	}
+	return 0;
+}
+
+static const struct lws_protocols protocols[] = {
+	/* first: the protocol of clients that ask for none (Zello clients do not) */
+	{ .name = "pttgw-zello", .callback = callback,
+	  .per_session_data_size = sizeof(struct pss), .rx_buffer_size = 0 },
+	{ NULL, NULL, 0, 0, 0, NULL, 0 }
+};
+
+static void on_tick(lws_sorted_usec_list_t *sul)
+{
+	struct relay_server *srv = lws_container_of(sul, struct relay_server, tick);
+
+	relay_logic_tick(srv->logic, g_get_monotonic_time());
+	if (srv->dump && *srv->dump) {
+		*srv->dump = 0;
+		relay_logic_dump_stats(srv->logic);
+	}
+	lws_sul_schedule(srv->ctx, 0, &srv->tick, on_tick, TICK_USEC);
+}
+
+struct relay_server *relay_server_new(struct relay_config *cfg, struct relay_logic *l,
+				      GError **error)
+{
+	struct relay_server *srv = g_new0(struct relay_server, 1);
+	struct lws_context_creation_info info;
+	struct lws_vhost *vh;
+	bool any = strcmp(cfg->listen_host, "0.0.0.0") == 0 || strcmp(cfg->listen_host, "::") == 0 ||
+		   !cfg->listen_host[0];
+
+	srv->cfg = cfg;
+	srv->logic = l;
+	srv->conns = g_ptr_array_new();
+	srv->retry.secs_since_valid_ping = MAX(1, cfg->ping_usec / G_USEC_PER_SEC);
+	srv->retry.secs_since_valid_hangup = srv->retry.secs_since_valid_ping * 5 / 2 + 1;
+
+	lws_set_log_level(cfg->verbose ? LLL_ERR | LLL_WARN | LLL_NOTICE : LLL_ERR | LLL_WARN,
+			  NULL);
+	memset(&info, 0, sizeof(info));
+	info.port = cfg->listen_port;
+	info.iface = any ? NULL : cfg->listen_host;
+	info.protocols = protocols;
+	info.user = srv;
+	info.retry_and_idle_policy = &srv->retry;
+	info.options = LWS_SERVER_OPTION_DISABLE_IPV6 * (strchr(cfg->listen_host, ':') == NULL);
+	if (cfg->cert) {
+		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+		info.ssl_cert_filepath = cfg->cert;
+		info.ssl_private_key_filepath = cfg->key;
+	}
+	srv->ctx = lws_create_context(&info);
+	if (!srv->ctx) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+			    "cannot listen on %s:%u (address in use or TLS files unreadable?)",
+			    cfg->listen_host, cfg->listen_port);
+		g_ptr_array_unref(srv->conns);
+		g_free(srv);
+		return NULL;
+	}
+	vh = lws_get_vhost_by_name(srv->ctx, "default");
+	printf("pttgw-relay: listening on %s://%s:%d\n", cfg->cert ? "wss" : "ws",
+	       cfg->listen_host, vh ? lws_get_vhost_listen_port(vh) : cfg->listen_port);
+	fflush(stdout);
+	lws_sul_schedule(srv->ctx, 0, &srv->tick, on_tick, TICK_USEC);
+	return srv;
+}
+
+int relay_server_run(struct relay_server *srv, volatile int *stop, volatile int *dump)
+{
+	srv->dump = dump;
+	while (!*stop) {
+		if (lws_service(srv->ctx, 0) < 0)
+			return -EIO;
+	}
+	return 0;
+}
+
+void relay_server_wake(struct relay_server *srv)
+{
+	lws_cancel_service(srv->ctx);
+}
+
+void relay_server_free(struct relay_server *srv)
+{
+	if (!srv)
+		return;
+	lws_sul_cancel(&srv->tick);
+	lws_context_destroy(srv->ctx);	/* CLOSED for every connection */
+	g_ptr_array_unref(srv->conns);
+	g_free(srv);
+}

@@ -1,0 +1,793 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * relay.c - the relay's logic: logon, channels, floor arbitration, bursts, late join, push.
+ *
+ * Knows nothing of libwebsockets: frames go out through relay_conn_send(), which queues
+ * them (bounded) on the connection.
+ */
+#include "relay.h"
+
+#include <errno.h>
+#include <string.h>
+
+#ifdef PTTGW_RELAY_PUSH
+#include "relay-push.h"
+#endif
+
+/* Most packets kept per burst (60 s of 2.5 ms packets would be 24000; 8192 is 160 s at 20 ms). */
+#define MAX_BURST_PACKETS 8192
+
+struct channel;
+
+struct session {
+	struct relay_conn *conn;
+	char *user;			/* NULL until logged on */
+	GPtrArray *channels;		/* struct channel *, joined */
+	bool listen_only;
+	uint64_t connected_at;
+	GHashTable *receiving;		/* stream id -> packets written (GUINT_TO_POINTER) */
+	uint32_t bad_stream;		/* the last foreign stream id we logged */
+	bool closing;
+};
+
+struct burst {
+	uint32_t id;
+	struct channel *ch;
+	struct session *talker;		/* NULL once ended */
+	char *from;
+	struct proto_codec_header hdr;
+	unsigned packet_duration;
+	bool emergency;
+	GPtrArray *packets;		/* struct relay_frame *, packet_id == index */
+	size_t bytes;
+	uint64_t started;
+	uint64_t last_audio;
+	uint64_t ended_at;
+	bool ended;
+};
+
+struct channel {
+	const struct relay_channel_conf *conf;
+	char **members;
+	GPtrArray *sessions;		/* struct session *, logged on to this channel */
+	struct burst *live;
+	struct burst *last;		/* the last ended burst, joinable for keep_usec */
+};
+
+struct relay_logic {
+	struct relay_config *cfg;
+	GHashTable *channels;		/* name -> struct channel */
+	GHashTable *streams;		/* id -> struct burst (live and kept) */
+	GPtrArray *sessions;
+	uint32_t next_stream_id;
+	uint32_t next_message_id;
+#ifdef PTTGW_RELAY_PUSH
+	struct relay_push *push;
+#endif
+	struct {
+		uint64_t streams;
+		uint64_t packets_in;
+		uint64_t packets_out;
+		uint64_t bad_frames;
+		uint64_t logons_failed;
+		uint64_t busy;
+		uint64_t preempted;
+		uint64_t joins;
+	} stats;
+};
+
+/* ---- helpers ---- */
+
+static const char *peer(const struct session *s)
+{
+	return relay_conn_peer(s->conn);
+}
+
+static const char *who(const struct session *s)
+{
+	return s->user ? s->user : "(not logged on)";
+}
+
+static void send_text(struct session *s, char *json)
+{
+	relay_conn_send_text(s->conn, json);
+}
+
+/* An error to a command: {seq, error} when it had a seq, else on_error. */
+static void answer_error(struct session *s, const struct proto_msg *m, const char *err)
+{
+	if (m && m->has_seq)
+		send_text(s, proto_build_reply_error(m->seq, err));
+	else
+		send_text(s, proto_build_on_error(err));
+}
+
+static const char *error_code_string(int code)
+{
+	switch ((enum proto_error_code)code) {
+	case PROTO_ERROR_TOO_LARGE:
+		return PROTO_ERR_TOO_LARGE;
+	case PROTO_ERROR_MALFORMED:
+		return PROTO_ERR_INVALID_JSON;
+	case PROTO_ERROR_MISSING_FIELD:
+		return PROTO_ERR_NOT_ENOUGH_PARAMS;
+	case PROTO_ERROR_WRONG_TYPE:
+	case PROTO_ERROR_BAD_VALUE:
+		return PROTO_ERR_INVALID_REQUEST;
+	case PROTO_ERROR_TOO_SHORT:
+	case PROTO_ERROR_UNKNOWN_TYPE:
+		return PROTO_ERR_INVALID_AUDIO;
+	}
+	return PROTO_ERR_INVALID_REQUEST;
+}
+
+static struct channel *session_channel(struct session *s, const char *name)
+{
+	unsigned i;
+
+	if (!name)
+		return s->channels->len == 1 ? g_ptr_array_index(s->channels, 0) : NULL;
+	for (i = 0; i < s->channels->len; i++) {
+		struct channel *ch = g_ptr_array_index(s->channels, i);
+
+		if (strcmp(ch->conf->name, name) == 0)
+			return ch;
+	}
+	return NULL;
+}
+
+static bool is_member(const struct channel *ch, const char *user)
+{
+	return ch->members && g_strv_contains((const char *const *)ch->members, user);
+}
+
+static void channel_status(struct channel *ch)
+{
+	unsigned i;
+
+	for (i = 0; i < ch->sessions->len; i++) {
+		struct session *o = g_ptr_array_index(ch->sessions, i);
+
+		send_text(o, proto_build_on_channel_status(ch->conf->name, "online",
+							   ch->sessions->len));
+	}
+}
+
+/* ---- bursts ---- */
+
+static void burst_free(struct relay_logic *l, struct burst *b)
+{
+	g_hash_table_remove(l->streams, GUINT_TO_POINTER(b->id));
+	g_ptr_array_unref(b->packets);
+	g_free(b->from);
+	g_free(b);
+}
+
+static void frame_unref(gpointer p)
+{
+	relay_frame_unref(p);
+}
+
+static void end_burst(struct relay_logic *l, struct burst *b, const char *reason,
+		      bool tell_talker, uint64_t now)
+{
+	struct channel *ch = b->ch;
+	struct relay_frame *f = relay_frame_take_text(proto_build_on_stream_stop(b->id));
+	unsigned i, receivers = 0;
+
+	f->kind = RELAY_FRAME_STREAM_STOP;
+	f->stream_id = b->id;
+	for (i = 0; i < ch->sessions->len; i++) {
+		struct session *o = g_ptr_array_index(ch->sessions, i);
+
+		if (g_hash_table_contains(o->receiving, GUINT_TO_POINTER(b->id))) {
+			relay_conn_send(o->conn, f);
+			receivers++;
+		} else if (o == b->talker && tell_talker) {
+			relay_conn_send(o->conn, f);
+		}
+	}
+	relay_frame_unref(f);
+	g_message("stream %u on %s from %s ended (%s): packets=%u receivers=%u", b->id,
+		  ch->conf->name, b->from, reason, b->packets->len, receivers);
+
+	b->ended = true;
+	b->ended_at = now;
+	b->talker = NULL;
+	if (ch->live == b)
+		ch->live = NULL;
+	if (ch->last)
+		burst_free(l, ch->last);
+	ch->last = NULL;
+	if (l->cfg->keep_usec)
+		ch->last = b;
+	else
+		burst_free(l, b);
+}
+
+static void publish_push(struct relay_logic *l, struct burst *b)
+{
+#ifdef PTTGW_RELAY_PUSH
+	unsigned i;
+
+	if (!l->push)
+		return;
+	for (i = 0; b->ch->members && b->ch->members[i]; i++) {
+		const char *m = b->ch->members[i];
+
+		if (strcmp(m, b->from) != 0)
+			relay_push_publish(l->push, m, b->ch->conf->name, b->id, b->from);
+	}
+#else
+	(void)l;
+	(void)b;
+#endif
+}
+
+/* on_stream_start to s, and s starts receiving b. */
+static void start_receiving(struct session *s, struct burst *b)
+{
+	send_text(s, proto_build_on_stream_start(b->id, b->ch->conf->name, b->from, &b->hdr,
+						 b->packet_duration, b->emergency));
+	g_hash_table_insert(s->receiving, GUINT_TO_POINTER(b->id), GUINT_TO_POINTER(0));
+}
+
+static uint32_t new_stream_id(struct relay_logic *l)
+{
+	do {
+		l->next_stream_id++;
+	} while (l->next_stream_id == 0 ||
+		 g_hash_table_contains(l->streams, GUINT_TO_POINTER(l->next_stream_id)));
+	return l->next_stream_id;
+}
+
+/* ---- commands ---- */
+
+static struct relay_user *authenticate(struct relay_logic *l, const struct proto_msg *m)
+{
+	struct relay_user *u = NULL;
+	GHashTableIter it;
+	gpointer v;
+	unsigned i;
+
+	if (m->username) {
+		u = g_hash_table_lookup(l->cfg->users, m->username);
+		if (!u)
+			return NULL;
+		if (m->password && u->password && strcmp(m->password, u->password) == 0)
+			return u;
+		if (m->password)
+			return NULL;	/* a wrong password is not rescued by a token */
+	} else if (!m->refresh_token) {
+		return NULL;
+	}
+	if (u && m->auth_token && u->token && strcmp(m->auth_token, u->token) == 0)
+		return u;
+	if (!m->refresh_token)
+		return NULL;
+	g_hash_table_iter_init(&it, l->cfg->users);
+	while (g_hash_table_iter_next(&it, NULL, &v)) {
+		struct relay_user *c = v;
+
+		if (u && c != u)
+			continue;
+		for (i = 0; i < RELAY_REFRESH_TOKENS; i++)
+			if (c->refresh[i] && strcmp(c->refresh[i], m->refresh_token) == 0)
+				return c;
+	}
+	return NULL;
+}
+
+static void cmd_logon(struct relay_logic *l, struct session *s, const struct proto_msg *m)
+{
+	struct relay_user *u;
+	char *refresh;
+	unsigned i;
+
+	if (s->user) {
+		g_warning("%s: %s: logon again, refused", peer(s), who(s));
+		answer_error(s, m, PROTO_ERR_INVALID_REQUEST);
+		return;
+	}
+	u = authenticate(l, m);
+	if (!u) {
+		l->stats.logons_failed++;
+		g_warning("%s: logon of \"%s\" refused: bad credentials", peer(s),
+			  m->username ? m->username : "(refresh token)");
+		answer_error(s, m, PROTO_ERR_NOT_AUTHORIZED);
+		relay_conn_close(s->conn, false, "logon refused");
+		s->closing = true;
+		return;
+	}
+	refresh = g_strdup_printf("rt-%08x%08x%08x%08x", g_random_int(), g_random_int(),
+				  g_random_int(), g_random_int());
+	g_free(u->refresh[u->refresh_next]);
+	u->refresh[u->refresh_next] = g_strdup(refresh);
+	u->refresh_next = (u->refresh_next + 1) % RELAY_REFRESH_TOKENS;
+	s->user = g_strdup(u->name);
+	s->listen_only = m->listen_only;
+	send_text(s, proto_build_reply_ok(m->seq, false, 0, refresh));
+	g_free(refresh);
+	g_message("%s: %s logged on (%u channels)", peer(s), s->user, m->n_channels);
+
+	for (i = 0; i < m->n_channels; i++) {
+		struct channel *ch = g_hash_table_lookup(l->channels, m->channels[i]);
+		struct proto_msg st = PROTO_MSG_INIT;
+
+		st.cmd = PROTO_CMD_ON_CHANNEL_STATUS;
+		st.channel = m->channels[i];
+		st.status = (char *)"offline";
+		if (!ch || !is_member(ch, s->user)) {
+			st.error = (char *)(ch ? PROTO_ERR_NOT_AUTHORIZED : "no such channel");
+			g_warning("%s: %s: channel \"%s\": %s", peer(s), s->user, m->channels[i],
+				  st.error);
+			send_text(s, proto_build(&st, NULL));
+			continue;
+		}
+		if (session_channel(s, ch->conf->name))
+			continue;	/* listed twice */
+		g_ptr_array_add(s->channels, ch);
+		g_ptr_array_add(ch->sessions, s);
+		channel_status(ch);
+	}
+}
+
+static void cmd_start_stream(struct relay_logic *l, struct session *s, const struct proto_msg *m,
+			     uint64_t now)
+{
+	struct channel *ch = session_channel(s, m->channel);
+	struct burst *b;
+	unsigned i;
+
+	if (!ch) {
+		g_warning("%s: %s: start_stream on channel \"%s\" not joined", peer(s), who(s),
+			  m->channel ? m->channel : "(none; several joined)");
+		answer_error(s, m, m->channel ? PROTO_ERR_CHANNEL_NOT_READY
+					      : PROTO_ERR_NOT_ENOUGH_PARAMS);
+		return;
+	}
+	if (s->listen_only) {
+		answer_error(s, m, "listen only connection");
+		return;
+	}
+	if (ch->live) {
+		if (ch->live->talker == s) {
+			end_burst(l, ch->live, "restarted by its talker", false, now);
+		} else if (m->emergency && !ch->live->emergency) {
+			l->stats.preempted++;
+			g_message("channel %s: emergency from %s pre-empts stream %u of %s",
+				  ch->conf->name, s->user, ch->live->id, ch->live->from);
+			end_burst(l, ch->live, "pre-empted by an emergency", true, now);
+		} else {
+			l->stats.busy++;
+			g_info("channel %s: %s denied, %s talks (stream %u)", ch->conf->name,
+			       s->user, ch->live->from, ch->live->id);
+			answer_error(s, m, PROTO_ERR_CHANNEL_BUSY);
+			return;
+		}
+	}
+	b = g_new0(struct burst, 1);
+	b->id = new_stream_id(l);
+	b->ch = ch;
+	b->talker = s;
+	b->from = g_strdup(s->user);
+	b->hdr = m->codec_header;
+	b->packet_duration = m->packet_duration;
+	b->emergency = m->emergency;
+	b->packets = g_ptr_array_new_with_free_func(frame_unref);
+	b->started = b->last_audio = now;
+	g_hash_table_insert(l->streams, GUINT_TO_POINTER(b->id), b);
+	ch->live = b;
+	l->stats.streams++;
+
+	send_text(s, proto_build_reply_ok(m->seq, true, b->id, NULL));
+	for (i = 0; i < ch->sessions->len; i++) {
+		struct session *o = g_ptr_array_index(ch->sessions, i);
+
+		if (o != s)
+			start_receiving(o, b);
+	}
+	g_message("stream %u on %s from %s started%s", b->id, ch->conf->name, b->from,
+		  b->emergency ? " (emergency)" : "");
+	publish_push(l, b);
+}
+
+static void cmd_stop_stream(struct relay_logic *l, struct session *s, const struct proto_msg *m,
+			    uint64_t now)
+{
+	struct burst *b = g_hash_table_lookup(l->streams, GUINT_TO_POINTER(m->stream_id));
+
+	if (!b || b->ended || b->talker != s) {
+		/* e.g. a pre-empted talker stopping late: harmless */
+		g_info("%s: %s: stop_stream %u: not a stream of theirs in progress", peer(s),
+		       who(s), m->stream_id);
+		if (m->has_seq)
+			send_text(s, proto_build_reply_error(m->seq, PROTO_ERR_FAILED_STOP));
+		return;
+	}
+	end_burst(l, b, "stopped", false, now);
+	if (m->has_seq)
+		send_text(s, proto_build_reply_ok(m->seq, false, 0, NULL));
+}
+
+static void cmd_join_stream(struct relay_logic *l, struct session *s, const struct proto_msg *m)
+{
+	struct burst *b = g_hash_table_lookup(l->streams, GUINT_TO_POINTER(m->stream_id));
+	struct relay_frame *f;
+	unsigned i;
+
+	if (!b) {
+		g_info("%s: %s: join_stream %u: no such stream", peer(s), who(s), m->stream_id);
+		answer_error(s, m, PROTO_ERR_NO_SUCH_STREAM);
+		return;
+	}
+	if (!session_channel(s, b->ch->conf->name)) {
+		g_warning("%s: %s: join_stream %u on %s, a channel not joined", peer(s), who(s),
+			  b->id, b->ch->conf->name);
+		answer_error(s, m, PROTO_ERR_NOT_AUTHORIZED);
+		return;
+	}
+	if (b->talker == s || g_hash_table_contains(s->receiving, GUINT_TO_POINTER(b->id))) {
+		g_info("%s: %s: join_stream %u: already receiving it", peer(s), who(s), b->id);
+		answer_error(s, m, PROTO_ERR_ALREADY_JOINED);
+		return;
+	}
+	l->stats.joins++;
+	send_text(s, proto_build_reply_ok(m->seq, true, b->id, NULL));
+	start_receiving(s, b);
+	for (i = 0; i < b->packets->len; i++)
+		relay_conn_send(s->conn, g_ptr_array_index(b->packets, i));
+	g_message("%s: %s joins stream %u late: %u packets replayed%s", peer(s), s->user, b->id,
+		  b->packets->len, b->ended ? ", burst already ended" : ", then live");
+	if (b->ended) {
+		f = relay_frame_take_text(proto_build_on_stream_stop(b->id));
+		f->kind = RELAY_FRAME_STREAM_STOP;
+		f->stream_id = b->id;
+		relay_conn_send(s->conn, f);
+		relay_frame_unref(f);
+	}
+}
+
+static void cmd_text_message(struct relay_logic *l, struct session *s, const struct proto_msg *m)
+{
+	struct channel *ch = session_channel(s, m->channel);
+	unsigned i;
+
+	if (!ch) {
+		answer_error(s, m, PROTO_ERR_CHANNEL_NOT_READY);
+		return;
+	}
+	l->next_message_id++;
+	for (i = 0; i < ch->sessions->len; i++) {
+		struct session *o = g_ptr_array_index(ch->sessions, i);
+
+		if (o == s || (m->for_user && g_strcmp0(o->user, m->for_user) != 0))
+			continue;
+		send_text(o, proto_build_on_text_message(ch->conf->name, s->user, m->text,
+							 l->next_message_id, m->for_user));
+	}
+	send_text(s, proto_build_reply_ok(m->seq, false, 0, NULL));
+}
+
+void relay_logic_text(struct relay_logic *l, struct relay_conn *c, const char *buf, size_t len,
+		      uint64_t now)
+{
+	struct session *s = relay_conn_get_session(c);
+	struct proto_msg m = PROTO_MSG_INIT;
+	g_autoptr(GError) error = NULL;
+	int r;
+
+	if (!s || s->closing)
+		return;
+	r = proto_parse_text(buf, len, &m, &error);
+	if (r < 0) {
+		l->stats.bad_frames++;
+		g_warning("%s: %s: bad text frame (%zu bytes): %s, dropped", peer(s), who(s), len,
+			  error->message);
+		answer_error(s, &m, error_code_string(error->code));
+		proto_msg_clear(&m);
+		return;
+	}
+	if (r == PROTO_PARSE_IGNORED) {
+		g_debug("%s: %s: unknown command \"%s\", ignored", peer(s), who(s), m.command);
+		if (m.has_seq)
+			send_text(s, proto_build_reply_error(m.seq, PROTO_ERR_UNKNOWN_COMMAND));
+		proto_msg_clear(&m);
+		return;
+	}
+	if (!s->user && m.cmd != PROTO_CMD_LOGON && m.cmd != PROTO_CMD_KEEPALIVE) {
+		g_warning("%s: %s before logon, refused", peer(s), proto_cmd_to_string(m.cmd));
+		answer_error(s, &m, PROTO_ERR_NOT_LOGGED_IN);
+		proto_msg_clear(&m);
+		return;
+	}
+	switch (m.cmd) {
+	case PROTO_CMD_LOGON:
+		cmd_logon(l, s, &m);
+		break;
+	case PROTO_CMD_START_STREAM:
+		cmd_start_stream(l, s, &m, now);
+		break;
+	case PROTO_CMD_STOP_STREAM:
+		cmd_stop_stream(l, s, &m, now);
+		break;
+	case PROTO_CMD_JOIN_STREAM:
+		cmd_join_stream(l, s, &m);
+		break;
+	case PROTO_CMD_SEND_TEXT_MESSAGE:
+		cmd_text_message(l, s, &m);
+		break;
+	case PROTO_CMD_KEEPALIVE:
+		if (m.has_seq)
+			send_text(s, proto_build_reply_ok(m.seq, false, 0, NULL));
+		break;
+	case PROTO_CMD_REPLY:
+		g_debug("%s: %s: reply to seq %u, ignored", peer(s), who(s), m.seq);
+		break;
+	case PROTO_CMD_ON_CHANNEL_STATUS:
+	case PROTO_CMD_ON_STREAM_START:
+	case PROTO_CMD_ON_STREAM_STOP:
+	case PROTO_CMD_ON_ERROR:
+	case PROTO_CMD_ON_TEXT_MESSAGE:
+	case PROTO_CMD_INVALID:
+	case PROTO_CMD_UNKNOWN:
+		g_debug("%s: %s: server-side command %s from a client, ignored", peer(s), who(s),
+			proto_cmd_to_string(m.cmd));
+		if (m.has_seq)
+			send_text(s, proto_build_reply_error(m.seq, PROTO_ERR_INVALID_REQUEST));
+		break;
+	}
+	proto_msg_clear(&m);
+}
+
+void relay_logic_binary(struct relay_logic *l, struct relay_conn *c, const uint8_t *buf,
+			size_t len, uint64_t now)
+{
+	struct session *s = relay_conn_get_session(c);
+	g_autoptr(GError) error = NULL;
+	struct proto_audio a;
+	struct burst *b;
+	struct relay_frame *f;
+	unsigned i;
+
+	if (!s || s->closing)
+		return;
+	if (proto_parse_audio(buf, len, &a, &error) < 0) {
+		l->stats.bad_frames++;
+		g_warning("%s: %s: bad binary frame: %s, dropped", peer(s), who(s), error->message);
+		send_text(s, proto_build_on_error(PROTO_ERR_INVALID_AUDIO));
+		return;
+	}
+	if (!s->user) {
+		g_warning("%s: audio before logon, dropped", peer(s));
+		send_text(s, proto_build_on_error(PROTO_ERR_NOT_LOGGED_IN));
+		return;
+	}
+	b = g_hash_table_lookup(l->streams, GUINT_TO_POINTER(a.stream_id));
+	if (!b || b->ended || b->talker != s) {
+		/* logged once per stream: a pre-empted talker may send a few more packets */
+		if (s->bad_stream != a.stream_id) {
+			s->bad_stream = a.stream_id;
+			g_warning("%s: %s: audio for stream %u, which is not theirs in progress, "
+				  "dropped", peer(s), who(s), a.stream_id);
+		}
+		l->stats.bad_frames++;
+		return;
+	}
+	if (b->packets->len >= MAX_BURST_PACKETS ||
+	    b->bytes + len > l->cfg->max_burst_bytes) {
+		end_burst(l, b, "too much audio", true, now);
+		return;
+	}
+	f = relay_frame_new(RELAY_FRAME_AUDIO, len);
+	f->stream_id = b->id;
+	proto_audio_write_header(f->data, b->id, b->packets->len);
+	memcpy(f->data + PROTO_AUDIO_HEADER_LEN, a.data, a.len);
+	g_ptr_array_add(b->packets, f);
+	b->bytes += len;
+	b->last_audio = now;
+	l->stats.packets_in++;
+	for (i = 0; i < b->ch->sessions->len; i++) {
+		struct session *o = g_ptr_array_index(b->ch->sessions, i);
+
+		if (o != s && g_hash_table_contains(o->receiving, GUINT_TO_POINTER(b->id)))
+			relay_conn_send(o->conn, f);
+	}
+}
+
+void relay_logic_oversized(struct relay_logic *l, struct relay_conn *c, bool binary, size_t len)
+{
+	struct session *s = relay_conn_get_session(c);
+
+	if (!s || s->closing)
+		return;
+	l->stats.bad_frames++;
+	g_warning("%s: %s: %s frame of at least %zu bytes over the limit of %u, dropped", peer(s),
+		  who(s), binary ? "binary" : "text", len,
+		  binary ? PROTO_MAX_BINARY : PROTO_MAX_TEXT);
+	send_text(s, proto_build_on_error(PROTO_ERR_TOO_LARGE));
+}
+
+void relay_logic_written(struct relay_logic *l, struct relay_conn *c, const struct relay_frame *f)
+{
+	struct session *s = relay_conn_get_session(c);
+	gpointer key = GUINT_TO_POINTER(f->stream_id), v;
+
+	if (!s || !g_hash_table_lookup_extended(s->receiving, key, NULL, &v))
+		return;
+	if (f->kind == RELAY_FRAME_AUDIO) {
+		l->stats.packets_out++;
+		g_hash_table_insert(s->receiving, key, GUINT_TO_POINTER(GPOINTER_TO_UINT(v) + 1));
+	} else if (f->kind == RELAY_FRAME_STREAM_STOP) {
+		g_message("delivered stream=%u user=%s peer=%s packets=%u", f->stream_id, who(s),
+			  peer(s), GPOINTER_TO_UINT(v));
+		g_hash_table_remove(s->receiving, key);
+	}
+}
+
+/* ---- sessions ---- */
+
+void relay_logic_connected(struct relay_logic *l, struct relay_conn *c, uint64_t now)
+{
+	struct session *s = g_new0(struct session, 1);
+
+	s->conn = c;
+	s->channels = g_ptr_array_new();
+	s->receiving = g_hash_table_new(NULL, NULL);
+	s->connected_at = now;
+	relay_conn_set_session(c, s);
+	g_ptr_array_add(l->sessions, s);
+	g_info("%s: connected (%u connections)", peer(s), l->sessions->len);
+}
+
+void relay_logic_closed(struct relay_logic *l, struct relay_conn *c, uint64_t now)
+{
+	struct session *s = relay_conn_get_session(c);
+	unsigned i;
+
+	if (!s)
+		return;
+	for (i = 0; i < s->channels->len; i++) {
+		struct channel *ch = g_ptr_array_index(s->channels, i);
+
+		if (ch->live && ch->live->talker == s)
+			end_burst(l, ch->live, "talker disconnected", false, now);
+		g_ptr_array_remove(ch->sessions, s);
+		channel_status(ch);
+	}
+	g_info("%s: %s disconnected", peer(s), who(s));
+	relay_conn_set_session(c, NULL);
+	g_ptr_array_remove(l->sessions, s);
+	g_ptr_array_unref(s->channels);
+	g_hash_table_unref(s->receiving);
+	g_free(s->user);
+	g_free(s);
+}
+
+void relay_logic_tick(struct relay_logic *l, uint64_t now)
+{
+	const struct relay_config *cfg = l->cfg;
+	GHashTableIter it;
+	gpointer v;
+	unsigned i;
+
+	g_hash_table_iter_init(&it, l->channels);
+	while (g_hash_table_iter_next(&it, NULL, &v)) {
+		struct channel *ch = v;
+
+		if (ch->live && now - ch->live->last_audio > cfg->stream_timeout_usec)
+			end_burst(l, ch->live, "no audio, timed out", true, now);
+		if (ch->live && now - ch->live->started > cfg->max_burst_usec)
+			end_burst(l, ch->live, "longest burst reached", true, now);
+		if (ch->last && now - ch->last->ended_at > cfg->keep_usec) {
+			burst_free(l, ch->last);
+			ch->last = NULL;
+		}
+	}
+	for (i = 0; i < l->sessions->len; i++) {
+		struct session *s = g_ptr_array_index(l->sessions, i);
+
+		if (!s->user && !s->closing && now - s->connected_at > cfg->logon_timeout_usec) {
+			g_warning("%s: no logon within %.1f s, closing", peer(s),
+				  cfg->logon_timeout_usec / 1e6);
+			send_text(s, proto_build_on_error(PROTO_ERR_NOT_LOGGED_IN));
+			relay_conn_close(s->conn, false, "logon timeout");
+			s->closing = true;
+		}
+	}
+}
+
+void relay_logic_dump_stats(struct relay_logic *l)
+{
+	g_message("stats: connections=%u streams=%" G_GUINT64_FORMAT " packets_in=%"
+		  G_GUINT64_FORMAT " packets_out=%" G_GUINT64_FORMAT " bad_frames=%"
+		  G_GUINT64_FORMAT " logons_failed=%" G_GUINT64_FORMAT " busy=%" G_GUINT64_FORMAT
+		  " preempted=%" G_GUINT64_FORMAT " joins=%" G_GUINT64_FORMAT,
+		  l->sessions->len, l->stats.streams, l->stats.packets_in, l->stats.packets_out,
+		  l->stats.bad_frames, l->stats.logons_failed, l->stats.busy, l->stats.preempted,
+		  l->stats.joins);
+}
+
+/* ---- life cycle ---- */
+
+static void channel_free(gpointer p)
+{
+	struct channel *ch = p;
+
+	g_strfreev(ch->members);
+	g_ptr_array_unref(ch->sessions);
+	g_free(ch);
+}
+
+struct relay_logic *relay_logic_new(struct relay_config *cfg, GError **error)
+{
+	struct relay_logic *l = g_new0(struct relay_logic, 1);
+	unsigned i;
+
+	l->cfg = cfg;
+	l->channels = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, channel_free);
+	l->streams = g_hash_table_new(NULL, NULL);
+	l->sessions = g_ptr_array_new();
+	/* ids differ across restarts, so a gateway never mistakes a new burst for an old one */
+	l->next_stream_id = g_random_int_range(1, 1 << 30);
+	for (i = 0; i < cfg->channels->len; i++) {
+		struct channel *ch = g_new0(struct channel, 1);
+
+		ch->conf = g_ptr_array_index(cfg->channels, i);
+		ch->members = relay_config_members(cfg, ch->conf);
+		ch->sessions = g_ptr_array_new();
+		g_hash_table_insert(l->channels, ch->conf->name, ch);
+	}
+#ifdef PTTGW_RELAY_PUSH
+	if (cfg->mqtt_host) {
+		l->push = relay_push_new(cfg->mqtt_host, cfg->mqtt_port, cfg->push_prefix, error);
+		if (!l->push) {
+			relay_logic_free(l);
+			return NULL;
+		}
+		for (i = 0; i < cfg->push_keys->len; i++) {
+			if (!relay_push_add_key_arg(l->push, g_ptr_array_index(cfg->push_keys, i),
+						    error)) {
+				relay_logic_free(l);
+				return NULL;
+			}
+		}
+		g_message("pushes to %s:%u, topics %s/<username>", cfg->mqtt_host,
+			  cfg->mqtt_port, cfg->push_prefix);
+	}
+#else
+	if (cfg->mqtt_host) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+			    "--mqtt: this relay was built without push support");
+		relay_logic_free(l);
+		return NULL;
+	}
+#endif
+	return l;
+}
+
+void relay_logic_free(struct relay_logic *l)
+{
+	GHashTableIter it;
+	gpointer v;
+
+	if (!l)
+		return;
+	/* connections are closed (relay_logic_closed) before this */
+	g_hash_table_iter_init(&it, l->streams);
+	while (g_hash_table_iter_next(&it, NULL, &v)) {
+		struct burst *b = v;
+
+		g_hash_table_iter_steal(&it);
+		g_ptr_array_unref(b->packets);
+		g_free(b->from);
+		g_free(b);
+	}
+	g_hash_table_unref(l->streams);
+	g_hash_table_unref(l->channels);
+	g_ptr_array_unref(l->sessions);
+#ifdef PTTGW_RELAY_PUSH
+	relay_push_free(l->push);
+#endif
+	g_free(l);
+}
