@@ -3,11 +3,11 @@ add_executable(test-floor test-floor.c)
 target_link_libraries(test-floor PRIVATE pttgw-core-conf PkgConfig::GLIB)
 target_compile_definitions(test-floor PRIVATE
   PTTGW_CONF_EXAMPLE="${PROJECT_SOURCE_DIR}/src/daemon/pttgw.conf.example")
-add_test(NAME floor COMMAND test-floor)
+add_test(NAME floor-rules COMMAND test-floor)
 
 add_executable(test-status test-status.c)
 target_link_libraries(test-status PRIVATE pttgw-core PkgConfig::GLIB)
-add_test(NAME status COMMAND test-status)
+add_test(NAME service-status COMMAND test-status)
 
 # Random event and timer sequences against the invariants; the count is in
 # the name so that ctest's summary shows it (PTTGW_SEQUENCES overrides it).
@@ -18,5 +18,5 @@ add_test(NAME floor-model-${FLOOR_MODEL_SEQUENCES}-sequences COMMAND test-floor-
 set_tests_properties(floor-model-${FLOOR_MODEL_SEQUENCES}-sequences PROPERTIES
   ENVIRONMENT "PTTGW_SEQUENCES=${FLOOR_MODEL_SEQUENCES}" TIMEOUT 300)
 
-set_tests_properties(floor status floor-model-${FLOOR_MODEL_SEQUENCES}-sequences
+set_tests_properties(floor-rules service-status floor-model-${FLOOR_MODEL_SEQUENCES}-sequences
   PROPERTIES LABELS unit)

@@ -51,6 +51,8 @@ struct model {
 	char err[512];
 
 	bool link;
+	bool in_flight;         /* a request on this link session awaits its answer */
+	uint32_t last_ended;    /* the last remote burst whose playback stopped */
 	enum floor_state state; /* as reported by transitions */
 	bool capture;
 	uint32_t playing;
@@ -133,6 +135,9 @@ static void on_request(void *d, bool emergency)
 	trace(m, "    request%s\n", emergency ? " emergency" : "");
 	if (!m->link)
 		fail(m, "request while the link is down");
+	if (m->in_flight)
+		fail(m, "second request on one link session: two streams");
+	m->in_flight = true;
 }
 
 static void on_release(void *d, uint32_t id)
@@ -196,6 +201,7 @@ static void on_playback(void *d, uint32_t id, bool on)
 		if (m->playing != id)
 			fail(m, "play %u off, but %u plays", id, m->playing);
 		m->playing = 0;
+		m->last_ended = id;
 	}
 }
 
@@ -230,6 +236,8 @@ static void on_outcome(void *d, uint32_t id, enum floor_outcome o, const char *w
 		m->stats->outcomes[o]++;
 	if (!why || !*why)
 		fail(m, "outcome without a reason");
+	else if (!strcmp(why, "no answer"))
+		m->in_flight = false; /* the floor deems that request lost */
 	else if (!strcmp(why, "timeout"))
 		fail(m, "press %u hit the hard bound: the per-state bounds leak", id);
 }
@@ -401,6 +409,8 @@ static void input(struct model *m)
 
 		id = q == 0 && own ? own : q == 1 ? remote_id(m) : ++m->next_grant;
 		trace(m, "  @%" PRIu64 " granted %u\n", m->now, id);
+		if (m->link)
+			m->in_flight = false;
 		floor_granted(m->f, m->now, id);
 		if (m->link && id != own && !overdue) {
 			bool used = floor_get_state(m->f) == FLOOR_TRANSMITTING &&
@@ -412,6 +422,8 @@ static void input(struct model *m)
 		}
 	} else if (r < 42) {
 		trace(m, "  @%" PRIu64 " denied\n", m->now);
+		if (m->link)
+			m->in_flight = false;
 		floor_denied(m->f, m->now, rnd_below(m, 2) ? "busy" : NULL);
 	} else if (r < 47) {
 		id = rnd_below(m, 5);
@@ -429,15 +441,22 @@ static void input(struct model *m)
 		floor_remote_idle(m->f, m->now, id);
 	} else if (r < 71) {
 		trace(m, "  @%" PRIu64 " revoked\n", m->now);
+		if (m->link && (before == FLOOR_REQUESTING || before == FLOOR_QUEUED))
+			m->in_flight = false;
 		floor_revoked(m->f, m->now, "test");
 	} else if (r < 80) {
 		m->link = !m->link;
+		m->in_flight = false;
 		trace(m, "  @%" PRIu64 " link %s\n", m->now, m->link ? "up" : "down");
 		floor_link(m->f, m->now, m->link);
 	} else if (r < 86) {
 		id = remote_id(m);
 		trace(m, "  @%" PRIu64 " push %u %s\n", m->now, id, talker);
+		if (rnd_below(m, 4) == 0 && m->last_ended)
+			id = m->last_ended;
 		bool news = floor_push(m->f, m->now, id, talker);
+		if (news && id == m->last_ended)
+			fail(m, "push %u is news, but that burst has just ended", id);
 		if (news && id == m->playing)
 			fail(m, "push %u is news while it plays", id);
 		if (news && floor_push(m->f, m->now, id, talker) &&
