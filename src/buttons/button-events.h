@@ -19,8 +19,24 @@
 
 #include <stdbool.h>
 
+#include "gesture.h"
+
 struct button_events {
 	void (*press)(void *data, const char *source, bool emergency);
 	void (*release)(void *data, const char *source);
 	void (*channel)(void *data, int delta);
 };
+
+/* Tell the daemon a gesture_source's outputs (gesture.h), in their order. */
+static inline void button_events_emit(const struct button_events *ev, void *data,
+				      const char *source, unsigned out)
+{
+	if ((out & GESTURE_OUT_CHANNEL_NEXT) && ev->channel)
+		ev->channel(data, +1);
+	if ((out & GESTURE_OUT_PRESS) && ev->press)
+		ev->press(data, source, false);
+	if ((out & GESTURE_OUT_EMERGENCY) && ev->press)
+		ev->press(data, source, true);
+	if ((out & GESTURE_OUT_RELEASE) && ev->release)
+		ev->release(data, source);
+}

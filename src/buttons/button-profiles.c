@@ -51,7 +51,7 @@ static const struct button_profile profiles[] = {
 		.length = 1,
 		.map = {
 			{ 0x01, BUTTON_ACTION_TALK },                           /* PTT1 */
-			{ 0x02, BUTTON_ACTION_TALK | BUTTON_ACTION_EMERGENCY }, /* emergency */
+			{ 0x02, BUTTON_ACTION_EMERGENCY }, /* emergency: talks too */
 			{ 0x04, BUTTON_ACTION_TALK },                           /* PTT2 */
 		},
 		.n_map = 3,

@@ -52,6 +52,6 @@ void buttons_set_state(struct buttons *b, const char *floor_state, const char *s
 int buttons_open_pairing(struct buttons *b, unsigned seconds);
 
 /* Status: adds one array value, one object per button:
- * {"source", "address", "profile", "name", "connected", "held", "battery"
- * (0..100, or null)}. The caller sets the member name first. */
+ * {"source", "address", "profile" (or null), "name" (or null), "configured",
+ * "connected", "held", "battery" (0..100, or null)}. The caller sets the member name first. */
 void buttons_to_json(struct buttons *b, JsonBuilder *builder);

@@ -76,3 +76,68 @@ const char *gesture_action_to_string(enum gesture_action a)
 	}
 	return "invalid";
 }
+
+void gesture_source_init(struct gesture_source *s, const struct gesture_config *cfg)
+{
+	memset(s, 0, sizeof(*s));
+	gesture_init(&s->talk, cfg);
+}
+
+static unsigned apply(struct gesture_source *s, enum gesture_action a)
+{
+	switch (a) {
+	case GESTURE_NONE:
+	case _GESTURE_ACTION_MAX:
+		return 0;
+	case GESTURE_PRESS:
+		if (s->pressed)
+			return 0; /* the emergency key already talks */
+		s->pressed = true;
+		return GESTURE_OUT_PRESS;
+	case GESTURE_EMERGENCY:
+		return s->pressed ? GESTURE_OUT_EMERGENCY : 0;
+	case GESTURE_RELEASE:
+		if (!s->pressed || s->emergency)
+			return 0;
+		s->pressed = false;
+		return GESTURE_OUT_RELEASE;
+	case GESTURE_CHANNEL_NEXT:
+		return GESTURE_OUT_CHANNEL_NEXT;
+	}
+	return 0;
+}
+
+unsigned gesture_source_update(struct gesture_source *s, uint64_t now, bool talk, bool emergency)
+{
+	unsigned out = 0;
+
+	if (emergency && !s->emergency) {
+		s->emergency = true;
+		s->pressed = true;
+		out |= GESTURE_OUT_EMERGENCY;
+	}
+	out |= apply(s, gesture_key(&s->talk, now, talk));
+	if (!emergency && s->emergency) {
+		s->emergency = false;
+		/* still talking only if the talk key is down and was not swallowed */
+		if (s->pressed && !(s->talk.down && !s->talk.swallowed)) {
+			s->pressed = false;
+			out |= GESTURE_OUT_RELEASE;
+		}
+	}
+	return out;
+}
+
+unsigned gesture_source_tick(struct gesture_source *s, uint64_t now)
+{
+	return apply(s, gesture_tick(&s->talk, now));
+}
+
+unsigned gesture_source_lost(struct gesture_source *s)
+{
+	unsigned out = s->pressed ? GESTURE_OUT_RELEASE : 0;
+	struct gesture_config cfg = s->talk.cfg;
+
+	gesture_source_init(s, &cfg);
+	return out;
+}

@@ -52,3 +52,29 @@ enum gesture_action gesture_tick(struct gesture *g, uint64_t now);
 void gesture_reset(struct gesture *g);
 
 const char *gesture_action_to_string(enum gesture_action a);
+
+/*
+ * One source's talk keys and emergency keys together (a BLE button's value, an
+ * input device's keys): level changes in, what to tell the daemon out, as a
+ * set of enum gesture_out in this order: channel, press, emergency, release.
+ * An emergency key talks too: press(emergency) at once, even while a talk runs.
+ * The release comes when neither is held any more.
+ */
+enum gesture_out {
+	GESTURE_OUT_CHANNEL_NEXT = 1 << 0,
+	GESTURE_OUT_PRESS = 1 << 1,
+	GESTURE_OUT_EMERGENCY = 1 << 2, /* press(source, emergency = true) */
+	GESTURE_OUT_RELEASE = 1 << 3,
+};
+
+struct gesture_source {
+	struct gesture talk;
+	bool emergency; /* an emergency key is held */
+	bool pressed;   /* a press went out and its release did not */
+};
+
+void gesture_source_init(struct gesture_source *s, const struct gesture_config *cfg);
+unsigned gesture_source_update(struct gesture_source *s, uint64_t now, bool talk, bool emergency);
+unsigned gesture_source_tick(struct gesture_source *s, uint64_t now);
+/* The source went away: a release when a press is out, then all forgotten. */
+unsigned gesture_source_lost(struct gesture_source *s);

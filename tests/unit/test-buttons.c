@@ -34,10 +34,11 @@ static const struct decode_case {
 	{ "blu-ptt", "", -EMSGSIZE, 0 },
 	{ "aina", "00", 0, 0 },
 	{ "aina", "01", 0, T },         /* PTT1 */
-	{ "aina", "02", 0, T | E },     /* emergency */
+	{ "aina", "02", 0, E },         /* emergency (talks too) */
 	{ "aina", "04", 0, T },         /* PTT2 */
 	{ "aina", "05", 0, T },
 	{ "aina", "07", 0, T | E },
+	{ "aina", "06", 0, T | E },
 	{ "aina", "08", -EBADMSG, 0 },  /* unknown bit */
 	{ "aina", "81", -EBADMSG, 0 },  /* known and unknown bits: ignored as a whole */
 	{ "aina", "0100", -EMSGSIZE, 0 },
@@ -224,6 +225,62 @@ static void test_gesture_double(void)
 	    { 7100, 'u', GESTURE_RELEASE });
 }
 
+/* gesture_source: (ms, talk, emergency or 't' tick / 'l' lost) -> outputs */
+struct src_step {
+	unsigned ms;
+	char what; /* 'k' keys, 't' tick, 'l' lost */
+	bool talk, emergency;
+	unsigned want;
+};
+
+#define CH GESTURE_OUT_CHANNEL_NEXT
+#define PR GESTURE_OUT_PRESS
+#define EM GESTURE_OUT_EMERGENCY
+#define RE GESTURE_OUT_RELEASE
+
+static void test_gesture_source(void)
+{
+	static const struct src_step steps[] = {
+		{ 0, 'k', true, false, PR },       /* talk */
+		{ 100, 'k', true, true, EM },      /* escalate while talking */
+		{ 200, 'k', true, false, 0 },      /* emergency up, talk still held */
+		{ 300, 'k', false, false, RE },
+		{ 1000, 'k', false, true, EM },    /* emergency alone talks */
+		{ 1100, 'k', true, true, 0 },      /* talk joins: no second press */
+		{ 1200, 'k', true, false, 0 },
+		{ 1300, 'k', false, false, RE },
+		{ 2000, 'k', false, true, EM },
+		{ 2100, 'k', false, false, RE },   /* emergency up, nothing else: release */
+		{ 3000, 'k', true, false, PR },
+		{ 3500, 't', false, false, 0 },
+		{ 5000, 't', false, false, EM },   /* long press (2 s) */
+		{ 5100, 'l', false, false, RE },   /* device lost while held */
+		{ 5200, 'k', false, false, 0 },    /* nothing left to release */
+		{ 6000, 'k', true, false, PR },
+		{ 6050, 'k', false, false, RE },   /* tap */
+		{ 6100, 'k', true, false, CH },    /* double press */
+		{ 6150, 'k', false, false, 0 },
+		{ 7000, 'l', false, false, 0 },
+	};
+	struct gesture_source s;
+
+	gesture_source_init(&s, &(struct gesture_config){ .long_press = 2000000,
+							  .double_press = 300000 });
+	for (size_t i = 0; i < G_N_ELEMENTS(steps); i++) {
+		uint64_t now = 5000000ull + steps[i].ms * 1000ull;
+		unsigned out;
+
+		if (steps[i].what == 't')
+			out = gesture_source_tick(&s, now);
+		else if (steps[i].what == 'l')
+			out = gesture_source_lost(&s);
+		else
+			out = gesture_source_update(&s, now, steps[i].talk, steps[i].emergency);
+		g_test_message("step %zu @%u -> 0x%x", i, steps[i].ms, out);
+		g_assert_cmpuint(out, ==, steps[i].want);
+	}
+}
+
 static void test_keys_parse(void)
 {
 	static const struct {
@@ -378,6 +435,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/buttons/gesture/plain", test_gesture_plain);
 	g_test_add_func("/buttons/gesture/long-press", test_gesture_long);
 	g_test_add_func("/buttons/gesture/double-press", test_gesture_double);
+	g_test_add_func("/buttons/gesture/source", test_gesture_source);
 	g_test_add_func("/buttons/keys/parse", test_keys_parse);
 	g_test_add_func("/buttons/config/evdev", test_config_evdev);
 	g_test_add_func("/buttons/config/buttons", test_config_buttons);

@@ -1,0 +1,945 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * buttons.c - BLE talk buttons through BlueZ's D-Bus API (GDBus).
+ *
+ * One GDBusObjectManagerClient on org.bluez holds every object; its signals
+ * drive everything: a Device1 of a button appears -> Connect; ServicesResolved
+ * -> find the characteristics, StartNotify, then ReadValue (a button already
+ * held is not lost); Value changes -> decode (button-profiles.c) -> gestures
+ * (gesture.c) -> events. While a configured button is away the adapter
+ * discovers (so BlueZ sees it come back) and a timer retries Connect.
+ */
+#include "buttons.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "button-profiles.h"
+#include "gesture.h"
+
+#define BLUEZ "org.bluez"
+#define IFACE_ADAPTER "org.bluez.Adapter1"
+#define IFACE_DEVICE "org.bluez.Device1"
+#define IFACE_SERVICE "org.bluez.GattService1"
+#define IFACE_CHAR "org.bluez.GattCharacteristic1"
+#define IFACE_BATTERY "org.bluez.Battery1"
+#define UUID_BATTERY_LEVEL "00002a19-0000-1000-8000-00805f9b34fb"
+#define CONNECT_TIMEOUT_MS 30000
+#define CALL_TIMEOUT_MS 10000
+
+struct button {
+	struct buttons *b;
+	char address[18];
+	char source[24]; /* "ble:AA:BB:CC:DD:EE:FF" */
+	const struct button_profile *profile; /* NULL until known */
+	bool configured;                      /* from the config, not a pairing window */
+	char *device_path;                    /* NULL while BlueZ has no such device */
+	char *name;
+	char *button_path, *led_path, *battery_path;
+	bool connected, resolved, connecting, subscribed;
+	uint64_t last_attempt;
+	uint32_t actions;
+	struct gesture_source gs;
+	guint gesture_timer;
+	int battery; /* -1: unknown */
+	int led_written; /* -1: nothing written since the connection */
+	unsigned malformed;
+};
+
+struct buttons {
+	GDBusConnection *bus;
+	struct buttons_config cfg;
+	struct button_events events;
+	void *data;
+	GCancellable *cancel;
+	GDBusObjectManager *om;
+	GPtrArray *buttons; /* struct button*, at most BUTTONS_MAX */
+	guint retry_timer;
+	guint pairing_timer;
+	uint64_t pairing_until; /* 0: closed */
+	char *adapter_path;     /* the adapter we use; NULL until seen */
+	bool discovering;       /* we asked for discovery */
+	enum button_led led;
+};
+
+static void button_free(struct button *btn)
+{
+	if (btn->gesture_timer)
+		g_source_remove(btn->gesture_timer);
+	g_free(btn->device_path);
+	g_free(btn->name);
+	g_free(btn->button_path);
+	g_free(btn->led_path);
+	g_free(btn->battery_path);
+	g_free(btn);
+}
+
+static struct button *button_add(struct buttons *b, const char *address,
+				 const struct button_profile *profile, bool configured)
+{
+	struct button *btn;
+	struct gesture_config gc = { .long_press = b->cfg.long_press,
+				     .double_press = b->cfg.double_press };
+
+	if (b->buttons->len >= BUTTONS_MAX) {
+		g_warning("ble:%s: already %d buttons, ignoring", address, BUTTONS_MAX);
+		return NULL;
+	}
+	btn = g_new0(struct button, 1);
+	btn->b = b;
+	g_strlcpy(btn->address, address, sizeof(btn->address));
+	for (char *p = btn->address; *p; p++)
+		*p = g_ascii_toupper(*p);
+	g_snprintf(btn->source, sizeof(btn->source), "ble:%s", btn->address);
+	btn->profile = profile;
+	btn->configured = configured;
+	btn->battery = -1;
+	btn->led_written = -1;
+	gesture_source_init(&btn->gs, &gc);
+	g_ptr_array_add(b->buttons, btn);
+	return btn;
+}
+
+static struct button *find_by_address(struct buttons *b, const char *address)
+{
+	for (guint i = 0; i < b->buttons->len; i++) {
+		struct button *btn = b->buttons->pdata[i];
+
+		if (g_ascii_strcasecmp(btn->address, address) == 0)
+			return btn;
+	}
+	return NULL;
+}
+
+static struct button *find_by_device(struct buttons *b, const char *path)
+{
+	for (guint i = 0; i < b->buttons->len; i++) {
+		struct button *btn = b->buttons->pdata[i];
+
+		if (btn->device_path && strcmp(btn->device_path, path) == 0)
+			return btn;
+	}
+	return NULL;
+}
+
+/* The device path a GATT object belongs to: /org/bluez/hci0/dev_XX_.. */
+static struct button *find_by_child(struct buttons *b, const char *path)
+{
+	for (guint i = 0; i < b->buttons->len; i++) {
+		struct button *btn = b->buttons->pdata[i];
+		size_t n = btn->device_path ? strlen(btn->device_path) : 0;
+
+		if (n && strncmp(path, btn->device_path, n) == 0 && path[n] == '/')
+			return btn;
+	}
+	return NULL;
+}
+
+static GDBusProxy *proxy_for(struct buttons *b, const char *path, const char *iface)
+{
+	if (!b->om || !path)
+		return NULL;
+	return G_DBUS_PROXY(g_dbus_object_manager_get_interface(b->om, path, iface));
+}
+
+static GVariant *prop(GDBusProxy *p, const char *name)
+{
+	return p ? g_dbus_proxy_get_cached_property(p, name) : NULL;
+}
+
+static bool prop_bool(GDBusProxy *p, const char *name)
+{
+	g_autoptr(GVariant) v = prop(p, name);
+
+	return v && g_variant_is_of_type(v, G_VARIANT_TYPE_BOOLEAN) && g_variant_get_boolean(v);
+}
+
+static char *prop_string(GDBusProxy *p, const char *name)
+{
+	g_autoptr(GVariant) v = prop(p, name);
+
+	if (!v || !(g_variant_is_of_type(v, G_VARIANT_TYPE_STRING) ||
+		    g_variant_is_of_type(v, G_VARIANT_TYPE_OBJECT_PATH)))
+		return NULL;
+	return g_variant_dup_string(v, NULL);
+}
+
+static bool adapter_ok(struct buttons *b, const char *path)
+{
+	g_autofree char *prefix = NULL;
+
+	if (!b->cfg.adapter)
+		return true;
+	prefix = g_strdup_printf("/org/bluez/%s", b->cfg.adapter);
+	return g_str_has_prefix(path, prefix) &&
+	       (path[strlen(prefix)] == '/' || path[strlen(prefix)] == '\0');
+}
+
+static void emit(struct button *btn, unsigned out)
+{
+	struct buttons *b = btn->b;
+
+	if (out & GESTURE_OUT_PRESS)
+		g_info("%s: press", btn->source);
+	if (out & GESTURE_OUT_EMERGENCY)
+		g_info("%s: emergency press", btn->source);
+	if (out & GESTURE_OUT_RELEASE)
+		g_info("%s: release", btn->source);
+	if (out & GESTURE_OUT_CHANNEL_NEXT)
+		g_info("%s: next channel", btn->source);
+	button_events_emit(&b->events, b->data, btn->source, out);
+}
+
+static void arm_gesture_timer(struct button *btn);
+
+static gboolean on_gesture_timer(gpointer user_data)
+{
+	struct button *btn = user_data;
+
+	btn->gesture_timer = 0;
+	emit(btn, gesture_source_tick(&btn->gs, (uint64_t)g_get_monotonic_time()));
+	arm_gesture_timer(btn);
+	return G_SOURCE_REMOVE;
+}
+
+static void arm_gesture_timer(struct button *btn)
+{
+	uint64_t deadline = gesture_next_deadline(&btn->gs.talk);
+	uint64_t now = (uint64_t)g_get_monotonic_time();
+
+	if (btn->gesture_timer) {
+		g_source_remove(btn->gesture_timer);
+		btn->gesture_timer = 0;
+	}
+	if (deadline)
+		btn->gesture_timer = g_timeout_add(deadline > now ? (deadline - now + 999) / 1000 : 0,
+						   on_gesture_timer, btn);
+}
+
+static void button_value(struct button *btn, GVariant *value)
+{
+	gsize len = 0;
+	const uint8_t *bytes;
+	uint32_t actions;
+	unsigned out;
+	int r;
+
+	if (!btn->profile || !g_variant_is_of_type(value, G_VARIANT_TYPE_BYTESTRING))
+		return;
+	bytes = g_variant_get_fixed_array(value, &len, 1);
+	r = button_profile_decode(btn->profile, bytes, len, &actions);
+	if (r < 0) {
+		btn->malformed++;
+		/* a peer can send these as fast as it likes: log 1, 2, 4, 8, ... */
+		if ((btn->malformed & (btn->malformed - 1)) == 0) {
+			g_autofree char *hex = g_strnfill(0, 0);
+
+			for (gsize i = 0; i < len && i < 8; i++) {
+				char *n = g_strdup_printf("%s%02x", hex, bytes[i]);
+
+				g_free(hex);
+				hex = n;
+			}
+			g_message("%s: %s value of %zu bytes (%s%s) ignored: %s (%u so far)",
+				  btn->source, btn->profile->name, (size_t)len, hex,
+				  len > 8 ? "..." : "",
+				  r == -EMSGSIZE ? "wrong length" : "unknown value or bits",
+				  btn->malformed);
+		}
+		return;
+	}
+	if (actions != btn->actions)
+		g_debug("%s: actions 0x%x -> 0x%x", btn->source, btn->actions, actions);
+	btn->actions = actions;
+	out = gesture_source_update(&btn->gs, (uint64_t)g_get_monotonic_time(),
+				    actions & BUTTON_ACTION_TALK, actions & BUTTON_ACTION_EMERGENCY);
+	emit(btn, out);
+	arm_gesture_timer(btn);
+}
+
+static void battery_value(struct button *btn, GVariant *value)
+{
+	gsize len = 0;
+	const uint8_t *bytes;
+
+	if (!g_variant_is_of_type(value, G_VARIANT_TYPE_BYTESTRING))
+		return;
+	bytes = g_variant_get_fixed_array(value, &len, 1);
+	if (len != 1 || bytes[0] > 100) {
+		g_message("%s: battery level of %zu bytes ignored", btn->source, (size_t)len);
+		return;
+	}
+	if (btn->battery != bytes[0])
+		g_info("%s: battery %d%% -> %u%%", btn->source, btn->battery, bytes[0]);
+	btn->battery = bytes[0];
+}
+
+/* --- asynchronous calls; every reply checks CANCELLED before touching btn --- */
+
+static void reply_log(GObject *src, GAsyncResult *res, gpointer user_data, const char *what,
+		      GVariant **ret)
+{
+	struct button *btn = user_data;
+	g_autoptr(GError) err = NULL;
+	GVariant *v = g_dbus_proxy_call_finish(G_DBUS_PROXY(src), res, &err);
+
+	if (ret)
+		*ret = v;
+	else if (v)
+		g_variant_unref(v);
+	if (!v && !g_error_matches(err, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+		g_message("%s: %s failed: %s", btn->source, what, err->message);
+}
+
+static void on_start_notify(GObject *src, GAsyncResult *res, gpointer user_data)
+{
+	reply_log(src, res, user_data, "StartNotify", NULL);
+}
+
+static void on_read_button(GObject *src, GAsyncResult *res, gpointer user_data)
+{
+	g_autoptr(GVariant) v = NULL;
+
+	reply_log(src, res, user_data, "ReadValue", &v);
+	if (v) {
+		g_autoptr(GVariant) value = g_variant_get_child_value(v, 0);
+
+		g_debug("%s: current value read", ((struct button *)user_data)->source);
+		button_value(user_data, value);
+	}
+}
+
+static void on_read_battery(GObject *src, GAsyncResult *res, gpointer user_data)
+{
+	g_autoptr(GVariant) v = NULL;
+
+	reply_log(src, res, user_data, "battery ReadValue", &v);
+	if (v) {
+		g_autoptr(GVariant) value = g_variant_get_child_value(v, 0);
+
+		battery_value(user_data, value);
+	}
+}
+
+static void on_write_led(GObject *src, GAsyncResult *res, gpointer user_data)
+{
+	reply_log(src, res, user_data, "LED WriteValue", NULL);
+}
+
+static GVariant *empty_options(void)
+{
+	return g_variant_new_array(G_VARIANT_TYPE("{sv}"), NULL, 0);
+}
+
+static void write_led(struct button *btn)
+{
+	struct buttons *b = btn->b;
+	g_autoptr(GDBusProxy) p = NULL;
+	uint8_t v;
+
+	if (!b->cfg.led || !btn->connected || !btn->profile || !btn->led_path)
+		return;
+	v = btn->profile->led_values[b->led];
+	if (btn->led_written == v)
+		return;
+	p = proxy_for(b, btn->led_path, IFACE_CHAR);
+	if (!p)
+		return;
+	g_debug("%s: LED %s (0x%02x)", btn->source, button_led_to_string(b->led), v);
+	btn->led_written = v;
+	g_dbus_proxy_call(p, "WriteValue",
+			  g_variant_new("(@ay@a{sv})",
+					g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, &v, 1, 1),
+					empty_options()),
+			  G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT_MS, b->cancel, on_write_led, btn);
+}
+
+/* Services resolved: find our characteristics, subscribe, read. */
+static void setup_gatt(struct button *btn)
+{
+	struct buttons *b = btn->b;
+	GList *objects = g_dbus_object_manager_get_objects(b->om);
+	size_t dlen = strlen(btn->device_path);
+
+	g_clear_pointer(&btn->button_path, g_free);
+	g_clear_pointer(&btn->led_path, g_free);
+	g_clear_pointer(&btn->battery_path, g_free);
+
+	/* Which profile, when the config did not say: the first known service. */
+	for (GList *l = objects; l && !btn->profile; l = l->next) {
+		const char *path = g_dbus_object_get_object_path(l->data);
+		g_autoptr(GDBusProxy) s = NULL;
+		g_autofree char *uuid = NULL;
+
+		if (strncmp(path, btn->device_path, dlen) || path[dlen] != '/')
+			continue;
+		s = proxy_for(b, path, IFACE_SERVICE);
+		uuid = prop_string(s, "UUID");
+		btn->profile = uuid ? button_profile_by_service(uuid) : NULL;
+		if (btn->profile)
+			g_info("%s: profile %s", btn->source, btn->profile->name);
+	}
+	for (GList *l = objects; l; l = l->next) {
+		const char *path = g_dbus_object_get_object_path(l->data);
+		g_autoptr(GDBusProxy) c = NULL;
+		g_autoptr(GDBusProxy) s = NULL;
+		g_autofree char *uuid = NULL, *service = NULL, *suuid = NULL;
+
+		if (strncmp(path, btn->device_path, dlen) || path[dlen] != '/')
+			continue;
+		c = proxy_for(b, path, IFACE_CHAR);
+		if (!c)
+			continue;
+		uuid = prop_string(c, "UUID");
+		service = prop_string(c, "Service");
+		s = proxy_for(b, service, IFACE_SERVICE);
+		suuid = prop_string(s, "UUID");
+		if (!uuid || !suuid)
+			continue;
+		if (btn->profile && button_uuid_equal(suuid, btn->profile->service_uuid)) {
+			if (button_uuid_equal(uuid, btn->profile->button_uuid) && !btn->button_path)
+				btn->button_path = g_strdup(path);
+			else if (btn->profile->led_uuid &&
+				 button_uuid_equal(uuid, btn->profile->led_uuid) && !btn->led_path)
+				btn->led_path = g_strdup(path);
+		} else if (button_uuid_equal(uuid, UUID_BATTERY_LEVEL) && !btn->battery_path) {
+			btn->battery_path = g_strdup(path);
+		}
+	}
+	g_list_free_full(objects, g_object_unref);
+
+	if (!btn->button_path) {
+		g_message("%s: no %s button characteristic among its services, ignoring",
+			  btn->source, btn->profile ? btn->profile->name : "known");
+		return;
+	}
+	{
+		g_autoptr(GDBusProxy) c = proxy_for(b, btn->button_path, IFACE_CHAR);
+
+		/* Subscribe first, then read: a change in between is not lost. */
+		g_dbus_proxy_call(c, "StartNotify", NULL, G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT_MS,
+				  b->cancel, on_start_notify, btn);
+		g_dbus_proxy_call(c, "ReadValue", g_variant_new("(@a{sv})", empty_options()),
+				  G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT_MS, b->cancel,
+				  on_read_button, btn);
+		btn->subscribed = true;
+	}
+	if (btn->battery_path) {
+		g_autoptr(GDBusProxy) c = proxy_for(b, btn->battery_path, IFACE_CHAR);
+
+		g_dbus_proxy_call(c, "ReadValue", g_variant_new("(@a{sv})", empty_options()),
+				  G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT_MS, b->cancel,
+				  on_read_battery, btn);
+		g_dbus_proxy_call(c, "StartNotify", NULL, G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT_MS,
+				  b->cancel, on_start_notify, btn);
+	}
+	write_led(btn);
+	g_info("%s: ready (%s%s%s)", btn->source, btn->profile->name, btn->led_path ? ", LED" : "",
+	       btn->battery_path ? ", battery" : "");
+}
+
+static void update_discovery(struct buttons *b);
+
+static void on_connect(GObject *src, GAsyncResult *res, gpointer user_data)
+{
+	struct button *btn = user_data;
+	g_autoptr(GError) err = NULL;
+	g_autoptr(GVariant) v = g_dbus_proxy_call_finish(G_DBUS_PROXY(src), res, &err);
+
+	if (g_error_matches(err, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+		return;
+	btn->connecting = false;
+	if (!v)
+		g_info("%s: connect failed: %s (again in %.1f s)", btn->source, err->message,
+		       btn->b->cfg.reconnect_interval / 1e6);
+}
+
+static void try_connect(struct button *btn)
+{
+	struct buttons *b = btn->b;
+	g_autoptr(GDBusProxy) dev = NULL;
+
+	if (!btn->device_path || btn->connected || btn->connecting)
+		return;
+	dev = proxy_for(b, btn->device_path, IFACE_DEVICE);
+	if (!dev)
+		return;
+	btn->connecting = true;
+	btn->last_attempt = (uint64_t)g_get_monotonic_time();
+	g_debug("%s: connecting", btn->source);
+	g_dbus_proxy_call(dev, "Connect", NULL, G_DBUS_CALL_FLAGS_NONE, CONNECT_TIMEOUT_MS,
+			  b->cancel, on_connect, btn);
+}
+
+static void button_disconnected(struct button *btn, const char *why)
+{
+	unsigned out;
+
+	if (btn->connected)
+		g_info("%s: connected -> disconnected (%s)", btn->source, why);
+	btn->connected = false;
+	btn->resolved = false;
+	btn->subscribed = false;
+	btn->led_written = -1;
+	btn->actions = 0;
+	/* a button that is gone holds no talk */
+	out = gesture_source_lost(&btn->gs);
+	emit(btn, out);
+	arm_gesture_timer(btn);
+}
+
+/* Device1 properties as they are now. */
+static void device_sync(struct button *btn)
+{
+	struct buttons *b = btn->b;
+	g_autoptr(GDBusProxy) dev = proxy_for(b, btn->device_path, IFACE_DEVICE);
+	g_autoptr(GDBusProxy) bat = proxy_for(b, btn->device_path, IFACE_BATTERY);
+	g_autoptr(GVariant) pct = prop(bat, "Percentage");
+	bool connected = prop_bool(dev, "Connected");
+	bool resolved = connected && prop_bool(dev, "ServicesResolved");
+	g_autofree char *name = prop_string(dev, "Name");
+
+	if (name && g_strcmp0(name, btn->name)) {
+		g_free(btn->name);
+		btn->name = g_steal_pointer(&name);
+	}
+	if (pct && g_variant_is_of_type(pct, G_VARIANT_TYPE_BYTE))
+		btn->battery = g_variant_get_byte(pct);
+	if (connected && !btn->connected) {
+		g_info("%s: disconnected -> connected", btn->source);
+		btn->connected = true;
+	} else if (!connected && btn->connected) {
+		button_disconnected(btn, "link lost");
+	}
+	if (resolved && !btn->resolved) {
+		btn->resolved = true;
+		setup_gatt(btn);
+	}
+	if (!connected)
+		try_connect(btn);
+	update_discovery(b);
+}
+
+/* A device may be one of ours: configured, or new within a pairing window. */
+static void device_seen(struct buttons *b, GDBusObject *obj)
+{
+	const char *path = g_dbus_object_get_object_path(obj);
+	g_autoptr(GDBusProxy) dev = proxy_for(b, path, IFACE_DEVICE);
+	g_autofree char *address = prop_string(dev, "Address");
+	struct button *btn;
+
+	if (!address || !adapter_ok(b, path))
+		return;
+	btn = find_by_address(b, address);
+	if (!btn && b->pairing_until && (uint64_t)g_get_monotonic_time() < b->pairing_until) {
+		g_autoptr(GVariant) uuids = prop(dev, "UUIDs");
+		const struct button_profile *found = NULL;
+
+		for (gsize i = 0; uuids && !found && i < g_variant_n_children(uuids); i++) {
+			const char *u = NULL;
+			const struct button_profile *p;
+
+			g_variant_get_child(uuids, i, "&s", &u);
+			p = button_profile_by_service(u);
+			if (p && g_strv_contains((const char *const *)b->cfg.pairing_profiles,
+						 p->name))
+				found = p;
+		}
+		if (found) {
+			btn = button_add(b, address, found, false);
+			if (btn)
+				g_message("%s: new %s button taken in the pairing window; add "
+					  "\"%s=%s\" to [buttons] devices to keep it",
+					  btn->source, found->name, btn->address, found->name);
+		}
+	}
+	if (!btn)
+		return;
+	if (g_strcmp0(btn->device_path, path)) {
+		g_free(btn->device_path);
+		btn->device_path = g_strdup(path);
+		btn->connected = btn->resolved = false;
+		g_debug("%s: BlueZ device %s", btn->source, path);
+	}
+	device_sync(btn);
+}
+
+static void device_gone(struct buttons *b, const char *path)
+{
+	struct button *btn = find_by_device(b, path);
+
+	if (!btn)
+		return;
+	button_disconnected(btn, "device removed");
+	g_clear_pointer(&btn->device_path, g_free);
+	g_debug("%s: BlueZ device %s removed", btn->source, path);
+	update_discovery(b);
+}
+
+/* --- discovery: on while a pairing window is open or a configured button is away --- */
+
+static void on_discovery_reply(GObject *src, GAsyncResult *res, gpointer user_data)
+{
+	g_autoptr(GError) err = NULL;
+	g_autoptr(GVariant) v = g_dbus_proxy_call_finish(G_DBUS_PROXY(src), res, &err);
+
+	if (!v && !g_error_matches(err, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+		g_message("ble: %s failed: %s", (const char *)user_data, err->message);
+}
+
+static void find_adapter(struct buttons *b)
+{
+	GList *objects;
+
+	if (b->adapter_path || !b->om)
+		return;
+	objects = g_dbus_object_manager_get_objects(b->om);
+	for (GList *l = objects; l && !b->adapter_path; l = l->next) {
+		const char *path = g_dbus_object_get_object_path(l->data);
+		g_autoptr(GDBusInterface) a = g_dbus_object_get_interface(l->data, IFACE_ADAPTER);
+
+		if (a && adapter_ok(b, path)) {
+			b->adapter_path = g_strdup(path);
+			g_info("ble: adapter %s", path);
+		}
+	}
+	g_list_free_full(objects, g_object_unref);
+}
+
+static void update_discovery(struct buttons *b)
+{
+	g_autoptr(GDBusProxy) a = NULL;
+	bool want = b->pairing_until != 0;
+
+	for (guint i = 0; i < b->buttons->len && !want; i++) {
+		struct button *btn = b->buttons->pdata[i];
+
+		want = btn->configured && !btn->connected;
+	}
+	find_adapter(b);
+	a = proxy_for(b, b->adapter_path, IFACE_ADAPTER);
+	if (!a || want == b->discovering)
+		return;
+	b->discovering = want;
+	g_info("ble: discovery %s", want ? "on" : "off");
+	if (want) {
+		GVariantBuilder f;
+
+		g_variant_builder_init(&f, G_VARIANT_TYPE("a{sv}"));
+		g_variant_builder_add(&f, "{sv}", "Transport", g_variant_new_string("le"));
+		g_dbus_proxy_call(a, "SetDiscoveryFilter", g_variant_new("(a{sv})", &f),
+				  G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT_MS, b->cancel,
+				  on_discovery_reply, "SetDiscoveryFilter");
+		g_dbus_proxy_call(a, "StartDiscovery", NULL, G_DBUS_CALL_FLAGS_NONE,
+				  CALL_TIMEOUT_MS, b->cancel, on_discovery_reply, "StartDiscovery");
+	} else {
+		g_dbus_proxy_call(a, "StopDiscovery", NULL, G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT_MS,
+				  b->cancel, on_discovery_reply, "StopDiscovery");
+	}
+}
+
+/* --- object manager signals --- */
+
+static void on_object_added(GDBusObjectManager *om, GDBusObject *obj, gpointer user_data)
+{
+	struct buttons *b = user_data;
+	const char *path = g_dbus_object_get_object_path(obj);
+	g_autoptr(GDBusInterface) dev = g_dbus_object_get_interface(obj, IFACE_DEVICE);
+	g_autoptr(GDBusInterface) ad = g_dbus_object_get_interface(obj, IFACE_ADAPTER);
+
+	if (dev)
+		device_seen(b, obj);
+	else if (ad && !b->adapter_path)
+		update_discovery(b);
+	else if (find_by_child(b, path)) {
+		/* GATT objects come before ServicesResolved; nothing to do yet */
+	}
+}
+
+static void on_object_removed(GDBusObjectManager *om, GDBusObject *obj, gpointer user_data)
+{
+	struct buttons *b = user_data;
+	const char *path = g_dbus_object_get_object_path(obj);
+
+	if (b->adapter_path && strcmp(path, b->adapter_path) == 0) {
+		g_info("ble: adapter %s removed", path);
+		g_clear_pointer(&b->adapter_path, g_free);
+		b->discovering = false;
+	}
+	device_gone(b, path);
+}
+
+static void on_interface_added(GDBusObjectManager *om, GDBusObject *obj, GDBusInterface *iface,
+			       gpointer user_data)
+{
+	const char *name = g_dbus_proxy_get_interface_name(G_DBUS_PROXY(iface));
+
+	if (strcmp(name, IFACE_DEVICE) == 0 || strcmp(name, IFACE_ADAPTER) == 0)
+		on_object_added(om, obj, user_data);
+}
+
+static void on_props_changed(GDBusObjectManagerClient *om, GDBusObjectProxy *obj,
+			     GDBusProxy *iface, GVariant *changed, GStrv invalidated,
+			     gpointer user_data)
+{
+	struct buttons *b = user_data;
+	const char *path = g_dbus_object_get_object_path(G_DBUS_OBJECT(obj));
+	const char *name = g_dbus_proxy_get_interface_name(iface);
+	struct button *btn;
+
+	if (strcmp(name, IFACE_CHAR) == 0) {
+		g_autoptr(GVariant) value = g_variant_lookup_value(changed, "Value", NULL);
+
+		btn = value ? find_by_child(b, path) : NULL;
+		if (!btn)
+			return;
+		if (btn->button_path && strcmp(path, btn->button_path) == 0)
+			button_value(btn, value);
+		else if (btn->battery_path && strcmp(path, btn->battery_path) == 0)
+			battery_value(btn, value);
+	} else if (strcmp(name, IFACE_DEVICE) == 0) {
+		btn = find_by_device(b, path);
+		if (btn)
+			device_sync(btn);
+		else if (b->pairing_until)
+			device_seen(b, G_DBUS_OBJECT(obj)); /* UUIDs may come later */
+	} else if (strcmp(name, IFACE_BATTERY) == 0) {
+		btn = find_by_device(b, path);
+		if (btn)
+			device_sync(btn);
+	} else if (strcmp(name, IFACE_ADAPTER) == 0 && b->adapter_path &&
+		   strcmp(path, b->adapter_path) == 0) {
+		g_autoptr(GVariant) powered = g_variant_lookup_value(changed, "Powered", NULL);
+
+		/* discovery stops with the power; ask again when it comes back */
+		if (powered && g_variant_get_boolean(powered)) {
+			b->discovering = false;
+			update_discovery(b);
+		}
+	}
+}
+
+static void on_owner_changed(GObject *om, GParamSpec *pspec, gpointer user_data)
+{
+	struct buttons *b = user_data;
+	g_autofree char *owner = g_dbus_object_manager_client_get_name_owner(
+		G_DBUS_OBJECT_MANAGER_CLIENT(om));
+
+	g_info("ble: BlueZ %s", owner ? "is there" : "went away");
+	if (!owner) {
+		for (guint i = 0; i < b->buttons->len; i++)
+			device_gone(b, ((struct button *)b->buttons->pdata[i])->device_path ?: "");
+		g_clear_pointer(&b->adapter_path, g_free);
+		b->discovering = false;
+	}
+}
+
+static void scan_all(struct buttons *b)
+{
+	GList *objects = g_dbus_object_manager_get_objects(b->om);
+
+	update_discovery(b);
+	for (GList *l = objects; l; l = l->next) {
+		g_autoptr(GDBusInterface) dev = g_dbus_object_get_interface(l->data, IFACE_DEVICE);
+
+		if (dev)
+			device_seen(b, l->data);
+	}
+	g_list_free_full(objects, g_object_unref);
+}
+
+static void on_manager(GObject *src, GAsyncResult *res, gpointer user_data)
+{
+	struct buttons *b = user_data;
+	g_autoptr(GError) err = NULL;
+	GDBusObjectManager *om = g_dbus_object_manager_client_new_finish(res, &err);
+
+	if (!om) {
+		if (!g_error_matches(err, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+			g_warning("ble: cannot follow BlueZ's objects: %s", err->message);
+		return;
+	}
+	b->om = om;
+	g_signal_connect(om, "object-added", G_CALLBACK(on_object_added), b);
+	g_signal_connect(om, "object-removed", G_CALLBACK(on_object_removed), b);
+	g_signal_connect(om, "interface-added", G_CALLBACK(on_interface_added), b);
+	g_signal_connect(om, "interface-proxy-properties-changed", G_CALLBACK(on_props_changed),
+			 b);
+	g_signal_connect(om, "notify::name-owner", G_CALLBACK(on_owner_changed), b);
+	scan_all(b);
+}
+
+static gboolean on_retry(gpointer user_data)
+{
+	struct buttons *b = user_data;
+	uint64_t now = (uint64_t)g_get_monotonic_time();
+
+	for (guint i = 0; i < b->buttons->len; i++) {
+		struct button *btn = b->buttons->pdata[i];
+
+		if (!btn->connected && now - btn->last_attempt >= b->cfg.reconnect_interval)
+			try_connect(btn);
+	}
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean on_pairing_end(gpointer user_data)
+{
+	struct buttons *b = user_data;
+
+	b->pairing_timer = 0;
+	b->pairing_until = 0;
+	g_info("ble: pairing window closed");
+	update_discovery(b);
+	return G_SOURCE_REMOVE;
+}
+
+struct buttons *buttons_new(GDBusConnection *system_bus, const struct buttons_config *cfg,
+			    const struct button_events *events, void *data, GError **error)
+{
+	struct buttons *b;
+
+	g_return_val_if_fail(G_IS_DBUS_CONNECTION(system_bus) && cfg, NULL);
+	b = g_new0(struct buttons, 1);
+	b->bus = g_object_ref(system_bus);
+	b->cfg.adapter = g_strdup(cfg->adapter);
+	b->cfg.devices = g_strdupv(cfg->devices);
+	b->cfg.pairing_profiles = g_strdupv(cfg->pairing_profiles);
+	b->cfg.pairing_window = cfg->pairing_window;
+	b->cfg.reconnect_interval = MAX(cfg->reconnect_interval, 100000);
+	b->cfg.led = cfg->led;
+	b->cfg.long_press = cfg->long_press;
+	b->cfg.double_press = cfg->double_press;
+	if (!b->cfg.pairing_profiles)
+		b->cfg.pairing_profiles = g_new0(char *, 1);
+	if (events)
+		b->events = *events;
+	b->data = data;
+	b->cancel = g_cancellable_new();
+	b->buttons = g_ptr_array_new_with_free_func((GDestroyNotify)button_free);
+	b->led = BUTTON_LED_OFF;
+
+	for (char **d = b->cfg.devices; d && *d; d++) {
+		g_auto(GStrv) parts = g_strsplit(*d, "=", 2);
+		const struct button_profile *p = NULL;
+
+		g_strstrip(parts[0]);
+		if (parts[1]) {
+			p = button_profile_by_name(g_strstrip(parts[1]));
+			if (!p) {
+				g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+					    "button %s: unknown profile '%s'", parts[0], parts[1]);
+				return buttons_free(b);
+			}
+		}
+		if (find_by_address(b, parts[0]))
+			continue;
+		if (!button_add(b, parts[0], p, true)) {
+			g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+				    "more than %d buttons", BUTTONS_MAX);
+			return buttons_free(b);
+		}
+	}
+	if (b->cfg.pairing_window) {
+		b->pairing_until = (uint64_t)g_get_monotonic_time() + b->cfg.pairing_window;
+		b->pairing_timer = g_timeout_add((guint)(b->cfg.pairing_window / 1000),
+						 on_pairing_end, b);
+	}
+	b->retry_timer = g_timeout_add((guint)(b->cfg.reconnect_interval / 1000), on_retry, b);
+	g_dbus_object_manager_client_new(b->bus, G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_DO_NOT_AUTO_START,
+					 BLUEZ, "/", NULL, NULL, NULL, b->cancel, on_manager, b);
+	g_info("ble: %u configured buttons, adapter %s", b->buttons->len,
+	       b->cfg.adapter ? b->cfg.adapter : "any");
+	return b;
+}
+
+struct buttons *buttons_free(struct buttons *b)
+{
+	if (!b)
+		return NULL;
+	g_cancellable_cancel(b->cancel);
+	if (b->pairing_timer)
+		g_source_remove(b->pairing_timer);
+	if (b->retry_timer)
+		g_source_remove(b->retry_timer);
+	if (b->om) {
+		g_signal_handlers_disconnect_by_data(b->om, b);
+		g_object_unref(b->om);
+	}
+	g_ptr_array_unref(b->buttons);
+	g_object_unref(b->cancel);
+	g_free(b->adapter_path);
+	buttons_config_clear(&b->cfg);
+	g_object_unref(b->bus);
+	g_free(b);
+	return NULL;
+}
+
+void buttons_set_state(struct buttons *b, const char *floor_state, const char *service_status)
+{
+	enum button_led led = button_led_for_state(floor_state, service_status);
+
+	if (!b || led == b->led)
+		return;
+	g_debug("ble: LEDs %s -> %s", button_led_to_string(b->led), button_led_to_string(led));
+	b->led = led;
+	for (guint i = 0; i < b->buttons->len; i++)
+		write_led(b->buttons->pdata[i]);
+}
+
+int buttons_open_pairing(struct buttons *b, unsigned seconds)
+{
+	if (!b)
+		return -EINVAL;
+	if (b->pairing_timer)
+		g_source_remove(b->pairing_timer);
+	b->pairing_timer = 0;
+	if (!seconds)
+		return on_pairing_end(b), 0;
+	b->pairing_until = (uint64_t)g_get_monotonic_time() + seconds * G_USEC_PER_SEC;
+	b->pairing_timer = g_timeout_add_seconds(seconds, on_pairing_end, b);
+	g_info("ble: pairing window open for %u s (profiles %s)", seconds,
+	       b->cfg.pairing_profiles[0] ? "accepted in [buttons]" : "none");
+	if (!b->om)
+		return -ENOTCONN;
+	update_discovery(b);
+	scan_all(b);
+	return b->adapter_path ? 0 : -ENOTCONN;
+}
+
+void buttons_to_json(struct buttons *b, JsonBuilder *builder)
+{
+	json_builder_begin_array(builder);
+	for (guint i = 0; b && i < b->buttons->len; i++) {
+		struct button *btn = b->buttons->pdata[i];
+
+		json_builder_begin_object(builder);
+		json_builder_set_member_name(builder, "source");
+		json_builder_add_string_value(builder, btn->source);
+		json_builder_set_member_name(builder, "address");
+		json_builder_add_string_value(builder, btn->address);
+		json_builder_set_member_name(builder, "profile");
+		if (btn->profile)
+			json_builder_add_string_value(builder, btn->profile->name);
+		else
+			json_builder_add_null_value(builder);
+		json_builder_set_member_name(builder, "name");
+		if (btn->name)
+			json_builder_add_string_value(builder, btn->name);
+		else
+			json_builder_add_null_value(builder);
+		json_builder_set_member_name(builder, "configured");
+		json_builder_add_boolean_value(builder, btn->configured);
+		json_builder_set_member_name(builder, "connected");
+		json_builder_add_boolean_value(builder, btn->connected);
+		json_builder_set_member_name(builder, "held");
+		json_builder_add_boolean_value(builder, btn->gs.pressed);
+		json_builder_set_member_name(builder, "battery");
+		if (btn->battery >= 0)
+			json_builder_add_int_value(builder, btn->battery);
+		else
+			json_builder_add_null_value(builder);
+		json_builder_end_object(builder);
+	}
+	json_builder_end_array(builder);
+}
