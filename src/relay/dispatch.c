@@ -1,0 +1,601 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dispatch.c - pttgw-dispatch: a simulated remote dispatcher for tests and the demo.
+ *
+ * Logs on to a relay (or any Zello Channel API server) as a user, talks bursts from a
+ * WAV file or a tone (Opus, 16 kHz, 20 ms packets, paced in real time), and records what
+ * it hears into a WAV file (packet loss concealed, counted). Exits when done.
+ */
+#include <errno.h>
+#include <math.h>
+#include <opus.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto.h"
+#include "relay-client.h"
+
+#define RATE 16000
+#define FRAME_MS 20
+#define FRAME_SAMPLES (RATE * FRAME_MS / 1000)
+#define MAX_OPUS 1500
+
+struct opts {
+	char *url;
+	char *user;
+	char *password;
+	char *token;
+	char *channel;
+	char *talk;
+	double tone;
+	double seconds;
+	int bursts;
+	double gap;
+	gboolean emergency;
+	char *record;
+	int expect;
+	double timeout;
+	gboolean fast;
+	gboolean insecure;
+	gboolean quiet;
+};
+
+struct rx_stream {
+	uint32_t id;
+	char *from;
+	OpusDecoder *dec;
+	uint32_t next_packet;
+	unsigned packets;
+	unsigned lost;
+};
+
+struct dispatch {
+	struct opts o;
+	struct relay_client *c;
+	uint32_t seq;
+	FILE *wav;
+	size_t wav_samples;
+	GHashTable *rx;			/* id -> struct rx_stream */
+	unsigned bursts_heard;
+	unsigned errors;
+	/* waiting for a reply */
+	uint32_t want_seq;
+	bool got_reply;
+	struct proto_msg reply;
+};
+
+/* ---- WAV ---- */
+
+static void put_le16(uint8_t *p, uint16_t v)
+{
+	p[0] = v;
+	p[1] = v >> 8;
+}
+
+static void put_le32(uint8_t *p, uint32_t v)
+{
+	put_le16(p, v);
+	put_le16(p + 2, v >> 16);
+}
+
+static uint32_t get_le32(const uint8_t *p)
+{
+	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint16_t get_le16(const uint8_t *p)
+{
+	return p[0] | p[1] << 8;
+}
+
+static void wav_header(uint8_t h[44], uint32_t samples)
+{
+	memcpy(h, "RIFF", 4);
+	put_le32(h + 4, 36 + samples * 2);
+	memcpy(h + 8, "WAVEfmt ", 8);
+	put_le32(h + 16, 16);
+	put_le16(h + 20, 1);
+	put_le16(h + 22, 1);
+	put_le32(h + 24, RATE);
+	put_le32(h + 28, RATE * 2);
+	put_le16(h + 32, 2);
+	put_le16(h + 34, 16);
+	memcpy(h + 36, "data", 4);
+	put_le32(h + 40, samples * 2);
+}
+
+/* 16 kHz mono 16-bit PCM only; returns samples (g_free) or NULL with error. */
+static int16_t *wav_read(const char *path, size_t *ret_n, GError **error)
+{
+	g_autofree uint8_t *buf = NULL;
+	gsize len = 0, pos = 12;
+	bool fmt_ok = false;
+
+	if (!g_file_get_contents(path, (char **)&buf, &len, error))
+		return NULL;
+	if (len < 12 || memcmp(buf, "RIFF", 4) || memcmp(buf + 8, "WAVE", 4))
+		goto bad;
+	while (pos + 8 <= len) {
+		uint32_t size = get_le32(buf + pos + 4);
+
+		if (size > len - pos - 8)
+			size = len - pos - 8;
+		if (!memcmp(buf + pos, "fmt ", 4) && size >= 16) {
+			const uint8_t *f = buf + pos + 8;
+
+			fmt_ok = get_le16(f) == 1 && get_le16(f + 2) == 1 &&
+				 get_le32(f + 4) == RATE && get_le16(f + 14) == 16;
+		} else if (!memcmp(buf + pos, "data", 4)) {
+			int16_t *pcm;
+			size_t i, n = size / 2;
+
+			if (!fmt_ok)
+				break;
+			pcm = g_new(int16_t, n ? n : 1);
+			for (i = 0; i < n; i++)
+				pcm[i] = (int16_t)get_le16(buf + pos + 8 + 2 * i);
+			*ret_n = n;
+			return pcm;
+		}
+		pos += 8 + size + (size & 1);
+	}
+bad:
+	g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+		    "%s: needs a 16 kHz mono 16-bit PCM WAV file "
+		    "(sox IN -r 16000 -c 1 -b 16 OUT.wav)", path);
+	return NULL;
+}
+
+static void wav_write(struct dispatch *d, const int16_t *pcm, size_t n)
+{
+	uint8_t buf[FRAME_SAMPLES * 2 * 6];
+	size_t i;
+
+	if (!d->wav)
+		return;
+	while (n) {
+		size_t k = MIN(n, sizeof(buf) / 2);
+
+		for (i = 0; i < k; i++)
+			put_le16(buf + 2 * i, (uint16_t)pcm[i]);
+		fwrite(buf, 2, k, d->wav);
+		d->wav_samples += k;
+		pcm += k;
+		n -= k;
+	}
+}
+
+static void wav_close(struct dispatch *d)
+{
+	uint8_t h[44];
+
+	if (!d->wav)
+		return;
+	wav_header(h, d->wav_samples);
+	fseek(d->wav, 0, SEEK_SET);
+	fwrite(h, 1, sizeof(h), d->wav);
+	fclose(d->wav);
+	d->wav = NULL;
+}
+
+/* ---- receiving ---- */
+
+static void rx_stream_free(gpointer p)
+{
+	struct rx_stream *s = p;
+
+	if (s->dec)
+		opus_decoder_destroy(s->dec);
+	g_free(s->from);
+	g_free(s);
+}
+
+static void on_audio(struct dispatch *d, const struct proto_audio *a)
+{
+	struct rx_stream *s = g_hash_table_lookup(d->rx, GUINT_TO_POINTER(a->stream_id));
+	int16_t pcm[FRAME_SAMPLES * 6];
+	int n;
+
+	if (!s) {
+		g_printerr("audio for unknown stream %u, dropped\n", a->stream_id);
+		d->errors++;
+		return;
+	}
+	if (a->packet_id < s->next_packet) {
+		g_printerr("stream %u: packet %u again or out of order, dropped\n", s->id,
+			   a->packet_id);
+		d->errors++;
+		return;
+	}
+	/* conceal what is missing, so the recording keeps its timing */
+	if (a->packet_id - s->next_packet > 500)	/* conceal 10 s at most */
+		s->next_packet = a->packet_id - 500;
+	while (s->next_packet < a->packet_id) {
+		n = opus_decode(s->dec, NULL, 0, pcm, FRAME_SAMPLES, 0);
+		if (n > 0)
+			wav_write(d, pcm, n);
+		s->lost++;
+		s->next_packet++;
+	}
+	n = opus_decode(s->dec, a->data, a->len, pcm, G_N_ELEMENTS(pcm), 0);
+	if (n < 0) {
+		g_printerr("stream %u packet %u: opus: %s\n", s->id, a->packet_id,
+			   opus_strerror(n));
+		d->errors++;
+	} else {
+		wav_write(d, pcm, n);
+	}
+	s->packets++;
+	s->next_packet = a->packet_id + 1;
+}
+
+static void on_text(struct dispatch *d, const char *buf, size_t len)
+{
+	struct proto_msg m = PROTO_MSG_INIT;
+	g_autoptr(GError) error = NULL;
+	struct rx_stream *s;
+	int err;
+
+	if (proto_parse_text(buf, len, &m, &error) < 0) {
+		g_printerr("bad frame from the server: %s\n", error->message);
+		d->errors++;
+		proto_msg_clear(&m);
+		return;
+	}
+	switch (m.cmd) {
+	case PROTO_CMD_REPLY:
+		if (m.seq == d->want_seq) {
+			proto_msg_clear(&d->reply);
+			d->reply = m;
+			d->got_reply = true;
+			return;	/* moved */
+		}
+		break;
+	case PROTO_CMD_ON_STREAM_START:
+		s = g_new0(struct rx_stream, 1);
+		s->id = m.stream_id;
+		s->from = g_strdup(m.from);
+		s->dec = opus_decoder_create(RATE, 1, &err);
+		g_hash_table_replace(d->rx, GUINT_TO_POINTER(s->id), s);
+		if (!d->o.quiet)
+			printf("stream %u from %s started%s\n", s->id, s->from,
+			       m.emergency ? " (emergency)" : "");
+		break;
+	case PROTO_CMD_ON_STREAM_STOP:
+		s = g_hash_table_lookup(d->rx, GUINT_TO_POINTER(m.stream_id));
+		if (s) {
+			printf("received stream %u from %s: %u packets, %u lost\n", s->id, s->from,
+			       s->packets, s->lost);
+			g_hash_table_remove(d->rx, GUINT_TO_POINTER(m.stream_id));
+			d->bursts_heard++;
+		} else if (!d->o.quiet) {
+			printf("stream %u ended\n", m.stream_id);
+		}
+		break;
+	case PROTO_CMD_ON_ERROR:
+		g_printerr("server error: %s\n", m.error);
+		break;
+	case PROTO_CMD_ON_CHANNEL_STATUS:
+		if (!d->o.quiet)
+			printf("channel %s %s (%" G_GINT64_FORMAT " online)%s%s\n", m.channel,
+			       m.status, m.users_online, m.error ? ": " : "",
+			       m.error ? m.error : "");
+		break;
+	case PROTO_CMD_ON_TEXT_MESSAGE:
+		printf("text from %s: %s\n", m.from, m.text);
+		break;
+	default:
+		break;
+	}
+	proto_msg_clear(&m);
+}
+
+/* Receive for up to ms (at least once). false when the connection is gone. */
+static bool poll_once(struct dispatch *d, int ms)
+{
+	g_autoptr(relay_client_msg) r = relay_client_recv(d->c, ms);
+	struct proto_audio a;
+	g_autoptr(GError) error = NULL;
+
+	if (r) {
+		if (!r->binary)
+			on_text(d, (const char *)r->data, r->len);
+		else if (proto_parse_audio(r->data, r->len, &a, &error) == 0)
+			on_audio(d, &a);
+		else
+			g_printerr("bad audio frame: %s\n", error->message);
+	}
+	return !relay_client_closed(d->c);
+}
+
+/* Service until the monotonic time end (µs). */
+static bool poll_until(struct dispatch *d, int64_t end)
+{
+	int64_t now;
+
+	while ((now = g_get_monotonic_time()) < end)
+		if (!poll_once(d, (int)MAX(1, (end - now) / 1000)))
+			return false;
+	return true;
+}
+
+/* Send a command with seq d->seq and wait for its reply (in d->reply). */
+static bool request(struct dispatch *d, char *json, int timeout_ms)
+{
+	int64_t end = g_get_monotonic_time() + (int64_t)timeout_ms * 1000;
+
+	d->want_seq = d->seq;
+	d->got_reply = false;
+	if (relay_client_send_text(d->c, json, timeout_ms) < 0)
+		return false;
+	while (!d->got_reply && g_get_monotonic_time() < end)
+		if (!poll_once(d, (int)MAX(1, (end - g_get_monotonic_time()) / 1000)))
+			return false;
+	return d->got_reply;
+}
+
+/* ---- talking ---- */
+
+static int talk_burst(struct dispatch *d, unsigned n, const int16_t *pcm, size_t samples)
+{
+	static const struct proto_codec_header hdr = { RATE, 1, FRAME_MS };
+	int64_t deadline = g_get_monotonic_time() + (int64_t)(d->o.timeout * G_USEC_PER_SEC);
+	OpusEncoder *enc;
+	uint8_t frame[PROTO_AUDIO_HEADER_LEN + MAX_OPUS];
+	uint32_t id, packets = 0;
+	int64_t start;
+	size_t off;
+	int err;
+
+	for (;;) {
+		d->seq++;
+		if (!request(d, proto_build_start_stream(d->seq, d->o.channel, &hdr, FRAME_MS,
+							 d->o.emergency), 5000)) {
+			g_printerr("burst %u: no answer to start_stream\n", n);
+			return -ETIMEDOUT;
+		}
+		if (d->reply.success && d->reply.has_stream_id)
+			break;
+		if (g_strcmp0(d->reply.error, PROTO_ERR_CHANNEL_BUSY) != 0 ||
+		    g_get_monotonic_time() > deadline) {
+			g_printerr("burst %u: denied: %s\n", n,
+				   d->reply.error ? d->reply.error : "no stream_id");
+			return -EBUSY;
+		}
+		poll_until(d, g_get_monotonic_time() + 200 * 1000);	/* busy: try again */
+	}
+	id = d->reply.stream_id;
+	enc = opus_encoder_create(RATE, 1, OPUS_APPLICATION_VOIP, &err);
+	if (!enc) {
+		g_printerr("opus encoder: %s\n", opus_strerror(err));
+		return -EIO;
+	}
+	start = g_get_monotonic_time();
+	for (off = 0; off < samples; off += FRAME_SAMPLES) {
+		int16_t buf[FRAME_SAMPLES] = { 0 };
+		size_t k = MIN((size_t)FRAME_SAMPLES, samples - off);
+		int len;
+
+		memcpy(buf, pcm + off, k * sizeof(int16_t));
+		len = opus_encode(enc, buf, FRAME_SAMPLES, frame + PROTO_AUDIO_HEADER_LEN, MAX_OPUS);
+		if (len < 0) {
+			g_printerr("opus_encode: %s\n", opus_strerror(len));
+			break;
+		}
+		/* packet ids from 0 upwards, as Zello's examples do; the relay re-stamps */
+		proto_audio_write_header(frame, id, packets);
+		if (!d->o.fast &&
+		    !poll_until(d, start + (int64_t)packets * FRAME_MS * 1000))
+			break;
+		if (relay_client_send(d->c, true, frame, PROTO_AUDIO_HEADER_LEN + len, 5000) < 0)
+			break;
+		packets++;
+	}
+	opus_encoder_destroy(enc);
+	if (!d->o.fast)
+		poll_until(d, start + (int64_t)packets * FRAME_MS * 1000);
+	relay_client_send_text(d->c, proto_build_stop_stream(false, 0, id, d->o.channel), 5000);
+	printf("sent burst %u: stream %u, %u packets\n", n, id, packets);
+	fflush(stdout);
+	return relay_client_closed(d->c) ? -ECONNRESET : 0;
+}
+
+static int16_t *make_tone(double hz, double seconds, size_t *ret_n)
+{
+	size_t i, n = (size_t)(seconds * RATE);
+	int16_t *pcm = g_new(int16_t, n ? n : 1);
+
+	for (i = 0; i < n; i++)
+		pcm[i] = (int16_t)(8000 * sin(2 * M_PI * hz * i / RATE));
+	*ret_n = n;
+	return pcm;
+}
+
+/* ---- main ---- */
+
+static bool parse_url(const char *url, char **ret_host, int *ret_port, bool *ret_tls)
+{
+	const char *p = url, *colon;
+
+	*ret_tls = false;
+	if (g_str_has_prefix(p, "ws://")) {
+		p += 5;
+	} else if (g_str_has_prefix(p, "wss://")) {
+		p += 6;
+		*ret_tls = true;
+	}
+	colon = strrchr(p, ':');
+	if (!colon || colon == p)
+		return false;
+	*ret_host = g_strndup(p, colon - p);
+	*ret_port = atoi(colon + 1);
+	return *ret_port > 0 && *ret_port < 65536;
+}
+
+int main(int argc, char **argv)
+{
+	struct dispatch d = { .reply = PROTO_MSG_INIT };
+	struct opts *o = &d.o;
+	g_autofree char *userpw = NULL, *host = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree int16_t *pcm = NULL;
+	size_t samples = 0;
+	int port, i, rc = 0;
+	bool tls;
+	const GOptionEntry entries[] = {
+		{ "url", 'U', 0, G_OPTION_ARG_STRING, &o->url,
+		  "Server (default ws://127.0.0.1:8080)", "ws[s]://HOST:PORT" },
+		{ "user", 'u', 0, G_OPTION_ARG_STRING, &userpw, "Log on as (required)",
+		  "NAME:PASSWORD" },
+		{ "token", 0, 0, G_OPTION_ARG_STRING, &o->token, "auth_token to send", "TOKEN" },
+		{ "channel", 'C', 0, G_OPTION_ARG_STRING, &o->channel,
+		  "Channel (default \"default\")", "NAME" },
+		{ "talk", 't', 0, G_OPTION_ARG_FILENAME, &o->talk,
+		  "Talk this WAV file (16 kHz mono 16-bit)", "FILE.wav" },
+		{ "tone", 0, 0, G_OPTION_ARG_DOUBLE, &o->tone, "Talk a sine tone of HZ", "HZ" },
+		{ "seconds", 's', 0, G_OPTION_ARG_DOUBLE, &o->seconds,
+		  "Length of the tone (default 2)", "S" },
+		{ "bursts", 'n', 0, G_OPTION_ARG_INT, &o->bursts,
+		  "Talk this many bursts (default 1 when talking)", "N" },
+		{ "gap", 0, 0, G_OPTION_ARG_DOUBLE, &o->gap,
+		  "Seconds between bursts (default 1)", "S" },
+		{ "emergency", 'e', 0, G_OPTION_ARG_NONE, &o->emergency,
+		  "Talk as an emergency (pre-empts the talker)", NULL },
+		{ "record", 'r', 0, G_OPTION_ARG_FILENAME, &o->record,
+		  "Decode what is heard into this WAV file", "OUT.wav" },
+		{ "expect", 'x', 0, G_OPTION_ARG_INT, &o->expect,
+		  "Wait until this many bursts were heard (default: --bursts when only "
+		  "recording, else 0)", "N" },
+		{ "timeout", 0, 0, G_OPTION_ARG_DOUBLE, &o->timeout,
+		  "Give up after S seconds (default 60); exit 1", "S" },
+		{ "fast", 0, 0, G_OPTION_ARG_NONE, &o->fast,
+		  "Send audio as fast as possible (not paced in real time)", NULL },
+		{ "insecure", 'k', 0, G_OPTION_ARG_NONE, &o->insecure,
+		  "wss: do not verify the certificate", NULL },
+		{ "quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet, "Only the per-burst lines", NULL },
+		{ NULL }
+	};
+	g_autoptr(GOptionContext) ctx = g_option_context_new("- simulated remote dispatcher");
+	const char *chans[2];
+	int64_t end;
+
+	o->seconds = 2;
+	o->gap = 1;
+	o->timeout = 60;
+	o->bursts = -1;
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	g_option_context_set_summary(ctx,
+		"Logs on to a pttgw-relay (Zello Channel API) as a user, talks bursts\n"
+		"(Opus 16 kHz, 20 ms packets, real time) and records what it hears.\n"
+		"Prints \"sent burst N: stream S, P packets\" and\n"
+		"\"received stream S from U: P packets, L lost\" per burst; exit 0 when done.");
+	g_option_context_set_description(ctx,
+		"Examples:\n"
+		"  pttgw-dispatch -U ws://127.0.0.1:8080 -u disp:pw -C ops --tone 440 -s 3 -n 5\n"
+		"  pttgw-dispatch -U ws://127.0.0.1:8080 -u disp:pw -C ops --record heard.wav -x 1");
+	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
+		g_printerr("pttgw-dispatch: %s\n", error->message);
+		return 2;
+	}
+	if (!userpw || !strchr(userpw, ':')) {
+		g_printerr("pttgw-dispatch: --user NAME:PASSWORD is required\n");
+		return 2;
+	}
+	o->user = g_strndup(userpw, strchr(userpw, ':') - userpw);
+	o->password = g_strdup(strchr(userpw, ':') + 1);
+	if (!o->channel)
+		o->channel = g_strdup("default");
+	if (!parse_url(o->url ? o->url : "ws://127.0.0.1:8080", &host, &port, &tls)) {
+		g_printerr("pttgw-dispatch: --url %s: expected ws://HOST:PORT\n", o->url);
+		return 2;
+	}
+	if (o->talk) {
+		pcm = wav_read(o->talk, &samples, &error);
+		if (!pcm) {
+			g_printerr("pttgw-dispatch: %s\n", error->message);
+			return 2;
+		}
+	} else if (o->tone > 0) {
+		pcm = make_tone(o->tone, o->seconds, &samples);
+	}
+	if (o->bursts < 0)
+		o->bursts = pcm ? 1 : 0;
+	if (o->expect == 0 && !pcm && o->record)
+		o->expect = MAX(o->bursts, 1);
+	if (o->record) {
+		uint8_t h[44] = { 0 };
+
+		d.wav = fopen(o->record, "wb");
+		if (!d.wav) {
+			g_printerr("pttgw-dispatch: %s: %s\n", o->record, g_strerror(errno));
+			return 2;
+		}
+		fwrite(h, 1, sizeof(h), d.wav);
+	}
+	signal(SIGPIPE, SIG_IGN);
+	d.rx = g_hash_table_new_full(NULL, NULL, NULL, rx_stream_free);
+	end = g_get_monotonic_time() + (int64_t)(o->timeout * G_USEC_PER_SEC);
+
+	d.c = relay_client_new(host, port, tls, o->insecure, 5000, &error);
+	if (!d.c) {
+		g_printerr("pttgw-dispatch: %s\n", error->message);
+		rc = 1;
+		goto out;
+	}
+	chans[0] = o->channel;
+	chans[1] = NULL;
+	d.seq = 1;
+	if (!request(&d, proto_build_logon(1, o->user, o->password, o->token, NULL, chans),
+		     5000) || !d.reply.success) {
+		g_printerr("pttgw-dispatch: logon failed: %s\n",
+			   d.reply.error ? d.reply.error : "no answer");
+		rc = 1;
+		goto out;
+	}
+	printf("logged on as %s to %s:%d\n", o->user, host, port);
+	fflush(stdout);
+	poll_until(&d, g_get_monotonic_time() + 100 * 1000);	/* channel status */
+
+	for (i = 0; i < o->bursts; i++) {
+		if (i > 0 && !poll_until(&d, g_get_monotonic_time() +
+					     (int64_t)(o->gap * G_USEC_PER_SEC)))
+			break;
+		if (talk_burst(&d, i + 1, pcm, samples) < 0) {
+			rc = 1;
+			break;
+		}
+	}
+	while (rc == 0 && d.bursts_heard < (unsigned)o->expect) {
+		if (g_get_monotonic_time() > end) {
+			g_printerr("pttgw-dispatch: timed out: heard %u of %d bursts\n",
+				   d.bursts_heard, o->expect);
+			rc = 1;
+			break;
+		}
+		if (!poll_once(&d, 100)) {
+			g_printerr("pttgw-dispatch: connection closed\n");
+			rc = 1;
+			break;
+		}
+	}
+	/* let the last stop_stream reach the server */
+	if (rc == 0 && o->bursts > 0)
+		poll_until(&d, g_get_monotonic_time() + 100 * 1000);
+out:
+	wav_close(&d);
+	relay_client_free(d.c);
+	g_hash_table_unref(d.rx);
+	proto_msg_clear(&d.reply);
+	printf("done: %d bursts sent, %u heard, %u errors\n", rc ? -1 : o->bursts,
+	       d.bursts_heard, d.errors);
+	g_free(o->user);
+	g_free(o->password);
+	g_free(o->channel);
+	g_free(o->url);
+	g_free(o->talk);
+	g_free(o->record);
+	g_free(o->token);
+	return rc;
+}
