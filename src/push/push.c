@@ -16,8 +16,8 @@
 
 enum push_conn {
 	PUSH_CONN_IDLE,       /* waiting for the backoff timer */
-	PUSH_CONN_CONNECTING, /* socket open, no CONNACK yet */
-	PUSH_CONN_UP,         /* CONNACK accepted, subscribed */
+	PUSH_CONN_CONNECTING, /* socket open, no CONNACK + SUBACK yet */
+	PUSH_CONN_UP,         /* connected and subscribed */
 	_PUSH_CONN_MAX,
 };
 
@@ -38,6 +38,8 @@ struct push_client {
 	uint64_t connect_started;
 	unsigned attempts;
 	char *last_error;
+	char *last_logged; /* the last connect failure logged at message level */
+	int sub_mid;      /* our SUBSCRIBE, until its SUBACK */
 	bool lost;        /* the library closed the socket in a callback */
 	bool in_dispatch;
 	struct push_stats stats;
@@ -194,8 +196,25 @@ static void schedule_retry(struct push_client *pc);
 static gboolean mosq_setup(struct push_client *pc, GError **error);
 static void update_watch(struct push_client *pc);
 
+/* A failed attempt: said once per kind of failure, not at every attempt. */
+static void log_failure(struct push_client *pc)
+{
+	const char *why = pc->last_error ? pc->last_error : "connection closed";
+
+	if (g_strcmp0(pc->last_logged, why) != 0) {
+		g_message("push: %s:%u: %s; retrying with backoff", pc->cfg.host, pc->cfg.port,
+			  why);
+		g_free(pc->last_logged);
+		pc->last_logged = g_strdup(why);
+	} else {
+		g_debug("push: %s", why);
+	}
+}
+
 static void connection_lost(struct push_client *pc)
 {
+	if (pc->conn == PUSH_CONN_CONNECTING)
+		log_failure(pc);
 	clear_source(&pc->watch);
 	pc->watch_fd = -1;
 	pc->lost = false;
@@ -239,7 +258,7 @@ static void update_watch(struct push_client *pc)
 	int fd = mosquitto_socket(pc->mosq);
 	GIOCondition cond = G_IO_IN | G_IO_ERR | G_IO_HUP;
 
-	if (fd >= 0 && (mosquitto_want_write(pc->mosq) || pc->conn == PUSH_CONN_CONNECTING))
+	if (fd >= 0 && mosquitto_want_write(pc->mosq))
 		cond |= G_IO_OUT;
 	if (pc->watch && fd == pc->watch_fd && cond == pc->watch_cond)
 		return;
@@ -258,7 +277,6 @@ static void update_watch(struct push_client *pc)
 static void on_connect(struct mosquitto *mosq, void *obj, int rc)
 {
 	struct push_client *pc = obj;
-	int mid;
 
 	if (rc != 0) {
 		set_error(pc, "broker refused the connection: %s", mosquitto_connack_string(rc));
@@ -266,17 +284,37 @@ static void on_connect(struct mosquitto *mosq, void *obj, int rc)
 		pc->lost = true;
 		return;
 	}
-	rc = mosquitto_subscribe(mosq, &mid, pc->cfg.topic, 1);
+	/* up once the broker has acknowledged the subscription: before that, a
+	 * push published to a new session would not reach us */
+	rc = mosquitto_subscribe(mosq, &pc->sub_mid, pc->cfg.topic, 1);
 	if (rc != MOSQ_ERR_SUCCESS) {
 		set_error(pc, "subscribe %s: %s", pc->cfg.topic, mosquitto_strerror(rc));
 		g_warning("push: %s", pc->last_error);
 		pc->lost = true;
+	}
+}
+
+static void on_subscribe(struct mosquitto *mosq, void *obj, int mid, int qos_count,
+			 const int *granted_qos)
+{
+	struct push_client *pc = obj;
+
+	if (mid != pc->sub_mid)
+		return;
+	if (qos_count < 1 || granted_qos[0] < 0 || granted_qos[0] > 2) {
+		set_error(pc, "broker refused the subscription to %s", pc->cfg.topic);
+		g_warning("push: %s", pc->last_error);
+		pc->lost = true;
 		return;
 	}
+	if (granted_qos[0] < 1)
+		g_warning("push: broker granted QoS %d on %s only: pushes may be lost",
+			  granted_qos[0], pc->cfg.topic);
 	pc->stats.connects++;
 	pc->attempts = 0;
 	g_clear_pointer(&pc->last_error, g_free);
-	set_conn(pc, PUSH_CONN_UP, "connack");
+	g_clear_pointer(&pc->last_logged, g_free);
+	set_conn(pc, PUSH_CONN_UP, "subscribed");
 }
 
 static void on_disconnect(struct mosquitto *mosq, void *obj, int rc)
@@ -370,9 +408,9 @@ static void try_connect(struct push_client *pc)
 	rc = mosquitto_connect_async(pc->mosq, pc->cfg.host, pc->cfg.port,
 				     (int)(pc->cfg.keepalive / G_USEC_PER_SEC));
 	if (rc != MOSQ_ERR_SUCCESS) {
-		set_error(pc, "connect to %s:%u: %s", pc->cfg.host, pc->cfg.port,
+		set_error(pc, "connect: %s",
 			  rc == MOSQ_ERR_ERRNO ? g_strerror(errno) : mosquitto_strerror(rc));
-		g_debug("push: %s", pc->last_error);
+		log_failure(pc);
 		schedule_retry(pc);
 		return;
 	}
@@ -428,6 +466,7 @@ static gboolean mosq_setup(struct push_client *pc, GError **error)
 	mosquitto_connect_callback_set(pc->mosq, on_connect);
 	mosquitto_disconnect_callback_set(pc->mosq, on_disconnect);
 	mosquitto_message_callback_set(pc->mosq, on_message);
+	mosquitto_subscribe_callback_set(pc->mosq, on_subscribe);
 	if (pc->cfg.tls) {
 		rc = mosquitto_tls_set(pc->mosq, pc->cfg.ca_file,
 				       pc->cfg.ca_file ? NULL : "/etc/ssl/certs", NULL, NULL,
@@ -517,6 +556,7 @@ struct push_client *push_client_free(struct push_client *pc)
 	if (pc->ctx)
 		g_main_context_unref(pc->ctx);
 	g_free(pc->last_error);
+	g_free(pc->last_logged);
 	push_config_clear(&pc->cfg);
 	g_free(pc);
 	return NULL;

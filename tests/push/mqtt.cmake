@@ -15,3 +15,9 @@ if(TARGET pttgw-push AND TARGET pttgw-relay-push AND MOSQUITTO_BIN AND MOSQUITTO
 elseif(TARGET pttgw-push)
   message(WARNING "mosquitto or mosquitto_pub not found: push tests skipped (.ci/packages)")
 endif()
+
+# push-sign: a signed envelope on stdout, for shell tests that publish with mosquitto_pub.
+if(TARGET pttgw-push)
+  add_executable(push-sign ${CMAKE_CURRENT_LIST_DIR}/push-sign.c)
+  target_link_libraries(push-sign PRIVATE pttgw-push)
+endif()

@@ -65,8 +65,10 @@ void test_broker_start(struct test_broker *b, bool persist)
 			       "persistence %s\n"
 			       "persistence_location %s/\n"
 			       "log_dest file %s/mosquitto.log\n"
-			       "log_type all\n",
-			       g_get_user_name(), b->port, persist ? "true" : "false", b->dir, b->dir);
+			       "log_type all\n"
+			       "%s",
+			       g_get_user_name(), b->port, persist ? "true" : "false", b->dir, b->dir,
+			       b->extra_conf ? b->extra_conf : "");
 	conf_path = g_build_filename(b->dir, "mosquitto.conf", NULL);
 	g_assert_true(g_file_set_contents(conf_path, conf, -1, &error));
 	l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
@@ -123,6 +125,7 @@ void test_broker_cleanup(struct test_broker *b)
 	}
 	g_rmdir(b->dir);
 	g_clear_pointer(&b->dir, g_free);
+	g_clear_pointer(&b->extra_conf, g_free);
 }
 
 static gboolean on_timeout(gpointer data)

@@ -12,6 +12,7 @@ struct test_broker {
 	char *dir;   /* temp dir: config, persistence, log */
 	guint16 port;
 	bool persist;
+	char *extra_conf; /* appended to the config (e.g. TLS for the listener) */
 	GSubprocess *proc;
 };
 

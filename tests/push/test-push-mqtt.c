@@ -32,6 +32,9 @@ struct fixture {
 	char *key_other;
 	struct gw gw;
 	char *client_id;
+	/* TLS (fixture data 2): the gateway trusts ca_file and connects to gw_host */
+	char *ca_file;
+	const char *gw_host;
 };
 
 static void gw_state(void *data, bool up, const char *detail)
@@ -67,7 +70,9 @@ static void gw_start(struct fixture *f)
 	struct gw *g = &f->gw;
 
 	g->cfg = (struct push_config){
-		.host = g_strdup("127.0.0.1"),
+		.host = g_strdup(f->gw_host ? f->gw_host : "127.0.0.1"),
+		.tls = f->ca_file != NULL,
+		.ca_file = g_strdup(f->ca_file),
 		.port = f->broker.port,
 		.topic = g_strdup("pttgw/bob"),
 		.key_file = g_strdup(f->key_bob),
@@ -102,6 +107,52 @@ static bool gw_is_down(void *data)
 	return !gw_is_up(data);
 }
 
+static void openssl(const char *dir, const char *cmd)
+{
+	g_autofree char *full = g_strdup_printf("cd '%s' && openssl %s 2>/dev/null", dir, cmd);
+	const char *argv[] = { "sh", "-c", full, NULL };
+
+	g_assert_cmpint(test_run(argv), ==, 0);
+}
+
+/* a CA, a server certificate for localhost/127.0.0.1 from it, and an unrelated CA */
+static void make_certs(struct fixture *f)
+{
+	g_autofree char *ext = g_build_filename(f->dir, "san.ext", NULL);
+	const char *ec = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
+	g_autofree char *ca = g_strdup_printf("req -x509 %s -keyout ca.key -out ca.crt -days 2 "
+					      "-subj /CN=pttgw-test-ca", ec);
+	g_autofree char *other = g_strdup_printf("req -x509 %s -keyout other.key -out other.crt "
+						 "-days 2 -subj /CN=pttgw-other-ca", ec);
+	g_autofree char *csr = g_strdup_printf("req %s -keyout server.key -out server.csr "
+					       "-subj /CN=localhost", ec);
+
+	g_assert_true(g_file_set_contents(ext, "subjectAltName=DNS:localhost,IP:127.0.0.1\n", -1,
+					  NULL));
+	openssl(f->dir, ca);
+	openssl(f->dir, other);
+	openssl(f->dir, csr);
+	openssl(f->dir, "x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial "
+			"-out server.crt -days 2 -extfile san.ext");
+	f->broker.extra_conf = g_strdup_printf("cafile %s/ca.crt\ncertfile %s/server.crt\n"
+					       "keyfile %s/server.key\n", f->dir, f->dir, f->dir);
+	f->ca_file = g_build_filename(f->dir, "ca.crt", NULL);
+	f->gw_host = "localhost";
+}
+
+static void rm_dir(const char *dir)
+{
+	g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+	const char *name;
+
+	while (d && (name = g_dir_read_name(d))) {
+		g_autofree char *p = g_build_filename(dir, name, NULL);
+
+		g_unlink(p);
+	}
+	g_rmdir(dir);
+}
+
 static void setup(struct fixture *f, gconstpointer data)
 {
 	g_autoptr(GError) error = NULL;
@@ -112,7 +163,9 @@ static void setup(struct fixture *f, gconstpointer data)
 	f->key_other = test_write_key(f->dir, "other.key", KEY_OTHER);
 	f->gw.streams = g_array_new(FALSE, FALSE, sizeof(uint32_t));
 	f->client_id = g_strdup_printf("pttgw-test-%d-%u", (int)getpid(), g_random_int());
-	test_broker_start(&f->broker, GPOINTER_TO_INT(data));
+	if (GPOINTER_TO_INT(data) == 2)
+		make_certs(f);
+	test_broker_start(&f->broker, GPOINTER_TO_INT(data) == 1);
 }
 
 static void dump_broker_log(struct fixture *f)
@@ -139,9 +192,8 @@ static void teardown(struct fixture *f, gconstpointer data)
 	if (g_getenv("PTTGW_TEST_BROKER_LOG"))
 		dump_broker_log(f);
 	test_broker_cleanup(&f->broker);
-	g_unlink(f->key_bob);
-	g_unlink(f->key_other);
-	g_rmdir(f->dir);
+	rm_dir(f->dir);
+	g_free(f->ca_file);
 	g_free(f->key_bob);
 	g_free(f->key_other);
 	g_free(f->dir);
@@ -351,6 +403,43 @@ static void test_no_broker(struct fixture *f, gconstpointer data)
 	CHECK(f, test_wait_for(gw_is_up, f, 10000));
 }
 
+/* TLS with verification: the right CA connects, another CA does not */
+static void test_tls(struct fixture *f, gconstpointer data)
+{
+	struct count_wait w = { f, 1 };
+	g_autofree char *other = g_build_filename(f->dir, "other.crt", NULL);
+	g_autofree char *port = g_strdup_printf("%u", f->broker.port);
+	g_autofree char *env = NULL;
+	g_autoptr(GError) error = NULL;
+	struct push_msg m = { .channel = (char *)"ops", .from = (char *)"alice",
+			      .stream_id = 9 };
+	struct push_stats st;
+
+	gw_start(f);
+	CHECK(f, test_wait_for(gw_is_up, f, 10000));
+	m.timestamp_ms = g_get_real_time() / 1000;
+	push_msg_new_nonce(&m);
+	env = push_msg_sign(&m, KEY_BOB, strlen(KEY_BOB), NULL, &error);
+	g_free(m.nonce);
+	{
+		const char *pub[] = { MOSQUITTO_PUB_BIN, "-h", "localhost", "-p", port, "--cafile",
+				      f->ca_file, "-q", "1", "-t", "pttgw/bob", "-m", env, NULL };
+
+		g_assert_cmpint(test_run(pub), ==, 0);
+	}
+	CHECK(f, test_wait_for(have_streams, &w, 10000));
+	gw_stop(f);
+
+	/* a CA that did not sign the broker's certificate: never up */
+	g_free(f->ca_file);
+	f->ca_file = g_steal_pointer(&other);
+	gw_start(f);
+	test_spin(1500);
+	g_assert_false(push_client_is_up(f->gw.pc));
+	push_client_get_stats(f->gw.pc, &st);
+	g_assert_cmpuint(st.connects, ==, 0);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -365,5 +454,7 @@ int main(int argc, char **argv)
 		   test_broker_restart, teardown);
 	g_test_add("/push/mqtt/no-broker", struct fixture, GINT_TO_POINTER(0), setup,
 		   test_no_broker, teardown);
+	g_test_add("/push/mqtt/tls", struct fixture, GINT_TO_POINTER(2), setup, test_tls,
+		   teardown);
 	return g_test_run();
 }
