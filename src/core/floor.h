@@ -70,6 +70,10 @@
  * Bounds. Every accepted press gets exactly one outcome within
  *   floor_config_press_bound(); every state reaches idle without further input
  *   within floor_config_settle_bound().
+ * Timers. floor_tick() fires every due timer in deadline order; a late tick
+ *   catches up (a retry period counts from the missed deadline, not from the
+ *   tick). Every input first fires the timers already due at its "now", so
+ *   the outcome never depends on how late the caller's timer ran.
  * Effects order within one input: stop effects (capture off, playback off,
  *   talker NULL), transition, start effects (request, release, capture on,
  *   granted, playback on), cue, talker, outcome.
@@ -168,7 +172,8 @@ struct floor *floor_free(struct floor *f); /* NULL-safe, returns NULL */
 
 /* User inputs. source names the transmit source ("cli", "gatt:AA:BB:..", "evdev:event3").
  * Return the press id (> 0) when the press is accepted, or a negative errno:
- * -EBUSY (a remote talker holds the floor and nothing queues us), -EALREADY. */
+ * -EBUSY (a remote talker holds the floor and nothing queues us), -EALREADY
+ * (a talk is already requested, queued or held), -EINVAL (no source). */
 int floor_press(struct floor *f, floor_usec_t now, const char *source, bool emergency);
 /* A release from a source that does not hold the talk is ignored (-EPERM). */
 int floor_release(struct floor *f, floor_usec_t now, const char *source);
