@@ -122,7 +122,8 @@ static void test_config(struct floor_config *c)
 struct step {
 	/* press SRC | emergency SRC | release SRC | granted ID | denied WHY |
 	 * queued POS | taken ID WHO | idle ID | revoked WHY | link up|down |
-	 * push ID WHO | activity ID | tick SECONDS (advance the clock, fire timers) */
+	 * push ID WHO | activity ID | tick SECONDS (advance the clock, fire timers) |
+	 * wait SECONDS (advance the clock only: a late timer) */
 	const char *in;
 	const char *effects; /* "" for none */
 	const char *state;   /* after the step */
@@ -176,10 +177,11 @@ static int apply(struct floor *f, floor_usec_t *now, const char *in)
 		return floor_push(f, *now, id, arg2[0] ? arg2 : NULL);
 	else if (!strcmp(word, "activity"))
 		floor_remote_activity(f, *now, id);
-	else if (!strcmp(word, "tick")) {
+	else if (!strcmp(word, "tick") || !strcmp(word, "wait")) {
 		sec = g_ascii_strtod(arg, NULL);
 		*now += S(sec);
-		floor_tick(f, *now);
+		if (word[0] == 't')
+			floor_tick(f, *now);
 	} else
 		g_error("bad script input '%s'", in);
 	return ANY_RET;
@@ -567,7 +569,45 @@ static const struct step push_while_transmitting[] = {
 	END,
 };
 
+/* -- timers -- */
+static const struct step timers_overdue_before_input[] = {
+	{ "press cli", "idle->requesting (press cli); capture on; reconnect", "requesting", 1 },
+	{ "wait 5", "", "requesting", ANY_RET },
+	/* the connect wait ended at +3 s: that comes first, no request */
+	{ "link up", "capture off; requesting->idle (denied: no link); cue busy; "
+	  "outcome 1 denied (no link)", "idle", ANY_RET },
+	END,
+};
+static const struct step timers_late_tick_catches_up[] = {
+	UP, PRESS_CLI,
+	{ "wait 2.5", "", "requesting", ANY_RET },
+	/* three T101 periods from the press, not from the late tick */
+	{ "tick 0.5", "capture off; requesting->idle (denied: no answer); cue busy; "
+	  "outcome 1 denied (no answer)", "idle", ANY_RET },
+	END,
+};
+static const struct step timers_late_tick_in_order[] = {
+	UP, PRESS_CLI, GRANT_7,
+	/* warning, cut, both releases: all in one late tick, in deadline order */
+	{ "tick 30", "cue talk-warning; capture off; transmitting->releasing (max talk); "
+	  "release 7; cue end; release 7; releasing->idle (release unconfirmed)", "idle",
+	  ANY_RET },
+	END,
+};
+static const struct step revoked_releasing[] = {
+	UP, PRESS_CLI, GRANT_7,
+	{ "release cli", "capture off; transmitting->releasing (release cli); release 7; cue end",
+	  "releasing", 0 },
+	{ "revoked gone", "releasing->idle (revoked: gone)", "idle", ANY_RET },
+	{ "revoked again", "", "idle", ANY_RET },
+	END,
+};
+
 static const struct script scripts[] = {
+	{ "/floor/timers/overdue-before-input", timers_overdue_before_input, 0 },
+	{ "/floor/timers/late-tick-catches-up", timers_late_tick_catches_up, 0 },
+	{ "/floor/timers/late-tick-in-order", timers_late_tick_in_order, 0 },
+	{ "/floor/revoked/releasing", revoked_releasing, 0 },
 	{ "/floor/press/idle", press_idle, 0 },
 	{ "/floor/press/granted", press_granted, 0 },
 	{ "/floor/press/denied", press_denied, 0 },
