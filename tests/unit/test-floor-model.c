@@ -66,17 +66,18 @@ struct model {
 	uint32_t next_grant;
 };
 
-static void fail(struct model *m, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-static void fail(struct model *m, const char *fmt, ...)
+static bool fail(struct model *m, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+static bool fail(struct model *m, const char *fmt, ...)
 {
 	va_list ap;
 
 	if (m->failed)
-		return;
+		return false;
 	m->failed = true;
 	va_start(ap, fmt);
 	vsnprintf(m->err, sizeof(m->err), fmt, ap);
 	va_end(ap);
+	return false;
 }
 
 static void trace(struct model *m, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
@@ -265,7 +266,7 @@ static const struct floor_ops model_ops = {
 
 /* ---- invariants ---- */
 
-static void check(struct model *m)
+static bool check(struct model *m)
 {
 	enum floor_state s = floor_get_state(m->f);
 	uint32_t pending = floor_get_press_id(m->f);
@@ -300,6 +301,7 @@ static void check(struct model *m)
 			return fail(m, "press %u ended without an outcome", id);
 	if (floor_get_link(m->f) != m->link)
 		return fail(m, "link state lost");
+	return true;
 }
 
 /* ---- inputs ---- */
@@ -385,7 +387,8 @@ static void input(struct model *m)
 			if (!overdue && m->effects > (ret == -EBUSY))
 				fail(m, "refused press had effects");
 			if (ret == -EBUSY && floor_get_state(m->f) != FLOOR_RECEIVING)
-				fail(m, "-EBUSY in %s", floor_state_to_string(floor_get_state(m->f)));
+				fail(m, "-EBUSY in %s",
+				     floor_state_to_string(floor_get_state(m->f)));
 		} else {
 			fail(m, "press returned %d", ret);
 		}
