@@ -25,6 +25,7 @@ struct relay_server {
 	lws_sorted_usec_list_t tick;
 	GPtrArray *conns;
 	volatile int *dump;
+	bool stopping;			/* context being destroyed: send nothing */
 };
 
 struct relay_conn {
@@ -127,7 +128,7 @@ void relay_conn_send(struct relay_conn *c, struct relay_frame *f)
 {
 	const struct relay_config *cfg = c->srv->cfg;
 
-	if (c->dead)
+	if (c->dead || c->srv->stopping)
 		return;
 	if (c->out_bytes + f->len > cfg->max_queue_bytes ||
 	    c->out.length >= cfg->max_queue_frames) {
@@ -383,6 +384,7 @@ void relay_server_free(struct relay_server *srv)
 	if (!srv)
 		return;
 	lws_sul_cancel(&srv->tick);
+	srv->stopping = true;
 	lws_context_destroy(srv->ctx);	/* CLOSED for every connection */
 	g_ptr_array_unref(srv->conns);
 	g_free(srv);

@@ -35,6 +35,7 @@ struct burst {
 	struct channel *ch;
 	struct session *talker;		/* NULL once ended */
 	char *from;
+	char *for_user;			/* "for": only this user hears it; NULL: everyone */
 	struct proto_codec_header hdr;
 	unsigned packet_duration;
 	bool emergency;
@@ -160,6 +161,7 @@ static void burst_free(struct relay_logic *l, struct burst *b)
 	g_hash_table_remove(l->streams, GUINT_TO_POINTER(b->id));
 	g_ptr_array_unref(b->packets);
 	g_free(b->from);
+	g_free(b->for_user);
 	g_free(b);
 }
 
@@ -215,7 +217,7 @@ static void publish_push(struct relay_logic *l, struct burst *b)
 	for (i = 0; b->ch->members && b->ch->members[i]; i++) {
 		const char *m = b->ch->members[i];
 
-		if (strcmp(m, b->from) != 0)
+		if (strcmp(m, b->from) != 0 && (!b->for_user || strcmp(m, b->for_user) == 0))
 			relay_push_publish(l->push, m, b->ch->conf->name, b->id, b->from);
 	}
 #else
@@ -227,8 +229,17 @@ static void publish_push(struct relay_logic *l, struct burst *b)
 /* on_stream_start to s, and s starts receiving b. */
 static void start_receiving(struct session *s, struct burst *b)
 {
-	send_text(s, proto_build_on_stream_start(b->id, b->ch->conf->name, b->from, &b->hdr,
-						 b->packet_duration, b->emergency));
+	struct proto_msg m = PROTO_MSG_INIT;
+
+	m.cmd = PROTO_CMD_ON_STREAM_START;
+	m.stream_id = b->id;
+	m.channel = (char *)b->ch->conf->name;
+	m.from = b->from;
+	m.for_user = b->for_user;
+	m.codec_header = b->hdr;
+	m.packet_duration = b->packet_duration;
+	m.emergency = b->emergency;
+	send_text(s, proto_build(&m, NULL));
 	g_hash_table_insert(s->receiving, GUINT_TO_POINTER(b->id), GUINT_TO_POINTER(0));
 }
 
@@ -371,6 +382,7 @@ static void cmd_start_stream(struct relay_logic *l, struct session *s, const str
 	b->ch = ch;
 	b->talker = s;
 	b->from = g_strdup(s->user);
+	b->for_user = g_strdup(m->for_user);
 	b->hdr = m->codec_header;
 	b->packet_duration = m->packet_duration;
 	b->emergency = m->emergency;
@@ -384,7 +396,7 @@ static void cmd_start_stream(struct relay_logic *l, struct session *s, const str
 	for (i = 0; i < ch->sessions->len; i++) {
 		struct session *o = g_ptr_array_index(ch->sessions, i);
 
-		if (o != s)
+		if (o != s && (!b->for_user || g_strcmp0(o->user, b->for_user) == 0))
 			start_receiving(o, b);
 	}
 	g_message("stream %u on %s from %s started%s", b->id, ch->conf->name, b->from,
@@ -424,6 +436,12 @@ static void cmd_join_stream(struct relay_logic *l, struct session *s, const stru
 	if (!session_channel(s, b->ch->conf->name)) {
 		g_warning("%s: %s: join_stream %u on %s, a channel not joined", peer(s), who(s),
 			  b->id, b->ch->conf->name);
+		answer_error(s, m, PROTO_ERR_NOT_AUTHORIZED);
+		return;
+	}
+	if (b->for_user && strcmp(b->for_user, s->user) != 0) {
+		g_warning("%s: %s: join_stream %u, a burst for %s only", peer(s), who(s), b->id,
+			  b->for_user);
 		answer_error(s, m, PROTO_ERR_NOT_AUTHORIZED);
 		return;
 	}
@@ -781,6 +799,7 @@ void relay_logic_free(struct relay_logic *l)
 		g_hash_table_iter_steal(&it);
 		g_ptr_array_unref(b->packets);
 		g_free(b->from);
+		g_free(b->for_user);
 		g_free(b);
 	}
 	g_hash_table_unref(l->streams);

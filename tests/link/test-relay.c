@@ -709,6 +709,121 @@ static void test_talker_gone(struct fixture *f, gconstpointer d)
 	start_stream(f->c[1], 3, "ops", false);
 }
 
+static void test_floor_for_user(struct fixture *f, gconstpointer d)
+{
+	struct proto_msg m = PROTO_MSG_INIT;
+	uint32_t id;
+
+	(void)d;
+	f->c[0] = logon(f, "alice", "apw", "ops");
+	f->c[1] = logon(f, "bob", "bpw", "ops");
+	f->c[2] = logon(f, "dave", "dpw", "ops");
+	/* API.md's "for": only bob hears this burst */
+	send_text(f->c[0], g_strdup("{\"command\":\"start_stream\",\"seq\":2,\"channel\":\"ops\","
+				    "\"type\":\"audio\",\"codec\":\"opus\","
+				    "\"codec_header\":\"gD4BFA==\",\"packet_duration\":20,"
+				    "\"for\":\"bob\"}"));
+	expect_reply_ok(f->c[0], 2, &m);
+	id = m.stream_id;
+	expect_text(f->c[1], &m);
+	g_assert_cmpint(m.cmd, ==, PROTO_CMD_ON_STREAM_START);
+	g_assert_cmpstr(m.for_user, ==, "bob");
+	talk_packet(f->c[0], id, 5);
+	expect_packet(f->c[1], id, 0, 5);
+	expect_silence(f->c[2], 200);
+	/* nor can dave join it */
+	send_text(f->c[2], proto_build_join_stream(3, id));
+	expect_error(f->c[2], 3, "not authorized");
+	proto_msg_clear(&m);
+}
+
+/* SIGTERM while a burst is live and clients are connected: a clean exit. */
+static void test_shutdown_live(struct fixture *f, gconstpointer d)
+{
+	g_autoptr(GError) error = NULL;
+	uint32_t id;
+
+	(void)d;
+	f->c[0] = logon(f, "alice", "apw", "ops");
+	f->c[1] = logon(f, "bob", "bpw", "ops");
+	id = start_stream(f->c[0], 2, "ops", false);
+	talk_packet(f->c[0], id, 1);
+	expect_stream_start(f->c[1], id, "alice", false);
+	expect_packet(f->c[1], id, 0, 1);
+	g_subprocess_send_signal(f->relay, SIGTERM);
+	g_subprocess_wait(f->relay, NULL, &error);
+	g_assert_no_error(error);
+	g_assert_true(g_subprocess_get_if_exited(f->relay));
+	g_assert_cmpint(g_subprocess_get_exit_status(f->relay), ==, 0);
+	relay_client_pump(f->c[1], 500);
+	g_assert_true(relay_client_closed(f->c[1]));
+}
+
+static const char config_text[] =
+	"[relay]\n"
+	"max-connections = 8\n"
+	"keep-ended = 5\n"
+	"[users]\n"
+	"erin = epw\n"
+	"frank = fpw\n"
+	"[tokens]\n"
+	"frank = frank-token\n"
+	"[channels]\n"
+	"dispatch = erin;frank\n";
+
+static char *config_path;
+
+static void setup_config(struct fixture *f, gconstpointer data)
+{
+	g_autofree char *arg = NULL;
+	const char *extra[2];
+
+	(void)data;
+	config_path = g_strdup_printf("%s/relay-test-%d.conf", g_get_tmp_dir(), getpid());
+	g_assert_true(g_file_set_contents(config_path, config_text, -1, NULL));
+	arg = g_strdup_printf("--config=%s", config_path);
+	extra[0] = arg;
+	extra[1] = NULL;
+	relay_start(f, extra);
+}
+
+static void test_config_file(struct fixture *f, gconstpointer d)
+{
+	struct proto_msg m = PROTO_MSG_INIT;
+
+	(void)d;
+	unlink(config_path);
+	g_clear_pointer(&config_path, g_free);
+	/* users, tokens and channels from the file, next to those of the command line */
+	f->c[0] = logon(f, "erin", "epw", "dispatch");
+	f->c[1] = connect_client(f);
+	send_text(f->c[1], proto_build_logon(1, "frank", NULL, "frank-token", NULL,
+					     (const char *const[]){ "dispatch", NULL }));
+	expect_reply_ok(f->c[1], 1, &m);
+	f->c[2] = logon(f, "alice", "apw", "ops");
+	proto_msg_clear(&m);
+}
+
+/* A bad key stops the relay with status 78 and a message naming file, group and key. */
+static void test_config_bad(void)
+{
+	g_autofree char *path = g_strdup_printf("%s/relay-bad-%d.conf", g_get_tmp_dir(), getpid());
+	g_autofree char *arg = g_strdup_printf("--config=%s", path);
+	g_autofree char *err = NULL;
+	const char *argv[] = { relay_path, "--listen=127.0.0.1:0", arg, NULL };
+	g_autoptr(GSubprocess) p = NULL;
+	g_autoptr(GError) error = NULL;
+
+	g_assert_true(g_file_set_contents(path, "[relay]\nmax-connections = lots\n", -1, NULL));
+	p = g_subprocess_newv(argv, G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
+	g_assert_no_error(error);
+	g_assert_true(g_subprocess_communicate_utf8(p, NULL, NULL, NULL, &err, &error));
+	unlink(path);
+	g_assert_cmpint(g_subprocess_get_exit_status(p), ==, 78);
+	g_assert_nonnull(strstr(err, path));
+	g_assert_nonnull(strstr(err, "[relay] max-connections"));
+}
+
 int main(int argc, char **argv)
 {
 	static const char *const short_logon[] = { "--logon-timeout=0.5", NULL };
@@ -735,5 +850,10 @@ int main(int argc, char **argv)
 	ADD("/relay/limits/slow-consumer", test_slow_consumer, small_queue);
 	ADD("/relay/limits/max-connections", test_max_connections, two_conns);
 	ADD("/relay/bad/malformed", test_malformed, NULL);
+	ADD("/relay/floor/for-user", test_floor_for_user, NULL);
+	ADD("/relay/shutdown/live-burst", test_shutdown_live, NULL);
+	g_test_add("/relay/config/file", struct fixture, NULL, setup_config, test_config_file,
+		   teardown);
+	g_test_add_func("/relay/config/bad-key", test_config_bad);
 	return g_test_run();
 }
