@@ -20,7 +20,10 @@ struct options {
 	gboolean verbose;
 	gboolean version;
 	gboolean check_config;
+	gboolean help_config;
 };
+
+extern const char pttgw_conf_example[];
 
 static gboolean on_signal(gpointer data)
 {
@@ -134,6 +137,8 @@ int main(int argc, char **argv)
 		  "PTTGW_BUS=session does the same", NULL },
 		{ "check-config", 0, 0, G_OPTION_ARG_NONE, &o.check_config,
 		  "Load and check the configuration, then exit (78 when it is bad)", NULL },
+		{ "help-config", 0, 0, G_OPTION_ARG_NONE, &o.help_config,
+		  "Print every configuration key with its default and meaning", NULL },
 		{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &o.verbose, "Debug logging", NULL },
 		{ "version", 0, 0, G_OPTION_ARG_NONE, &o.version, "Print the version", NULL },
 		{ NULL },
@@ -146,13 +151,17 @@ int main(int argc, char **argv)
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	g_option_context_set_description(
 		ctx, "Exit status: 0 on a clean stop, 78 when the configuration is invalid, 1 otherwise.\n"
-		     "Every configuration key is documented in pttgw.conf.example.\n");
+		     "Every configuration key is documented in pttgw.conf.example (--help-config).\n");
 	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
 		fprintf(stderr, "pttgwd: %s\n", error->message);
 		return 2;
 	}
 	if (o.version) {
 		printf("pttgwd %s\n", PTTGW_VERSION);
+		return 0;
+	}
+	if (o.help_config) {
+		fputs(pttgw_conf_example, stdout);
 		return 0;
 	}
 	if (o.verbose)

@@ -1,0 +1,357 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * gateway-audio.c - the PipeWire/Opus bridge, joined to the floor. Every
+ * activation result, route change and burst account becomes an event, so
+ * "playing" is never said over silence: AudioActive is true only when the
+ * audio bridge proved the stream moves buffers.
+ */
+#include "gateway-private.h"
+
+#include <errno.h>
+
+#include "audio.h"
+
+G_STATIC_ASSERT((int)AUDIO_CUE_PERMIT == (int)FLOOR_CUE_PERMIT);
+G_STATIC_ASSERT((int)AUDIO_CUE_LINK_RESTORED == (int)FLOOR_CUE_LINK_RESTORED);
+G_STATIC_ASSERT((int)_AUDIO_CUE_MAX == (int)_FLOOR_CUE_MAX);
+
+#define AUDIO_RETRY_SECONDS 5
+
+struct gateway_audio {
+	struct audio_config cfg;
+	struct audio *a;
+	guint retry_id;
+	uint32_t playing;     /* stream the floor asked to play */
+	bool play_active;
+	bool capture_active;
+};
+
+static void set_active(struct gateway *gw)
+{
+	struct gateway_audio *ga = gw->audio;
+	bool active = ga->play_active || ga->capture_active;
+
+	if (active == gw->audio_active)
+		return;
+	gw->audio_active = active;
+	gateway_changed(gw, GATEWAY_PROP_AUDIO);
+}
+
+static void set_error(struct gateway *gw, const char *reason)
+{
+	if (g_strcmp0(gw->audio_error, reason) == 0)
+		return;
+	g_free(gw->audio_error);
+	gw->audio_error = g_strdup(reason);
+	gateway_changed(gw, GATEWAY_PROP_AUDIO);
+}
+
+static void emit_activation(struct gateway *gw, const char *direction, uint32_t stream_id,
+			    enum audio_activation st, const char *reason)
+{
+	JsonBuilder *b = gateway_event_begin("audio");
+
+	json_builder_set_member_name(b, "direction");
+	json_builder_add_string_value(b, direction);
+	if (stream_id) {
+		json_builder_set_member_name(b, "stream_id");
+		json_builder_add_int_value(b, stream_id);
+	}
+	json_builder_set_member_name(b, "state");
+	json_builder_add_string_value(b, audio_activation_to_string(st));
+	json_builder_set_member_name(b, "reason");
+	json_builder_add_string_value(b, reason ? reason : "");
+	gateway_emit(gw, "audio", b);
+}
+
+static void on_playback(void *data, uint32_t stream_id, enum audio_activation st,
+			const char *reason)
+{
+	struct gateway *gw = data;
+	struct gateway_audio *ga = gw->audio;
+
+	if (st == AUDIO_FAILED)
+		g_warning("playback of stream %u failed: %s", stream_id, reason ? reason : "?");
+	else
+		g_info("playback of stream %u: %s%s%s", stream_id, audio_activation_to_string(st),
+		       reason ? ": " : "", reason ? reason : "");
+	emit_activation(gw, "playback", stream_id, st, reason);
+	ga->play_active = st == AUDIO_ACTIVE;
+	if (st == AUDIO_FAILED)
+		set_error(gw, reason);
+	else if (st == AUDIO_ACTIVE)
+		set_error(gw, NULL);
+	set_active(gw);
+}
+
+static void on_capture(void *data, enum audio_activation st, const char *reason)
+{
+	struct gateway *gw = data;
+	struct gateway_audio *ga = gw->audio;
+
+	if (st == AUDIO_FAILED)
+		g_warning("capture failed: %s", reason ? reason : "?");
+	emit_activation(gw, "capture", 0, st, reason);
+	ga->capture_active = st == AUDIO_ACTIVE;
+	if (st == AUDIO_FAILED)
+		set_error(gw, reason);
+	else if (st == AUDIO_ACTIVE)
+		set_error(gw, NULL);
+	set_active(gw);
+}
+
+static void on_frame(void *data, const uint8_t *opus, size_t len, uint64_t captured)
+{
+	gateway_mic_frame(data, opus, len);
+}
+
+static void on_route(void *data, const struct audio_route *r)
+{
+	struct gateway *gw = data;
+	g_autofree char *route = NULL;
+	JsonBuilder *b = gateway_event_begin("route");
+
+	if (r->talking)
+		route = g_strdup_printf("%s + %s", r->sink.node_name[0] ? r->sink.node_name : "none",
+					r->source.node_name[0] ? r->source.node_name : "none");
+	else
+		route = g_strdup(r->sink.node_name[0] ? r->sink.node_name : "none");
+	json_builder_set_member_name(b, "talking");
+	json_builder_add_boolean_value(b, r->talking);
+	json_builder_set_member_name(b, "sink");
+	json_builder_add_string_value(b, r->sink.node_name);
+	json_builder_set_member_name(b, "sink_kind");
+	json_builder_add_string_value(b, audio_endpoint_kind_to_string(r->sink.kind));
+	json_builder_set_member_name(b, "sink_reason");
+	json_builder_add_string_value(b, r->sink.reason);
+	if (r->talking) {
+		json_builder_set_member_name(b, "source");
+		json_builder_add_string_value(b, r->source.node_name);
+		json_builder_set_member_name(b, "source_kind");
+		json_builder_add_string_value(b, audio_endpoint_kind_to_string(r->source.kind));
+		json_builder_set_member_name(b, "source_reason");
+		json_builder_add_string_value(b, r->source.reason);
+	}
+	gateway_emit(gw, "route", b);
+	g_info("audio route: %s (%s)", route, r->sink.reason);
+	gateway_set_string(gw, &gw->audio_route, route, GATEWAY_PROP_ROUTE);
+}
+
+static void on_first_sample(void *data, uint32_t stream_id)
+{
+	struct gateway *gw = data;
+	JsonBuilder *b = gateway_event_begin("first_sample");
+
+	json_builder_set_member_name(b, "stream_id");
+	json_builder_add_int_value(b, stream_id);
+	gateway_emit(gw, "first_sample", b);
+}
+
+static void on_play_stats(void *data, const struct audio_play_stats *s)
+{
+	struct gateway *gw = data;
+	JsonBuilder *b = gateway_event_begin("burst");
+	const struct {
+		const char *name;
+		uint64_t v;
+	} f[] = {
+		{ "stream_id", s->stream_id }, { "received", s->received },
+		{ "played", s->played },       { "duplicate", s->duplicate },
+		{ "late", s->late },	       { "invalid", s->invalid },
+		{ "flushed", s->flushed },     { "recovered", s->recovered },
+		{ "concealed", s->concealed }, { "stretched", s->stretched },
+		{ "underruns", s->underruns }, { "first_id", s->first_id },
+		{ "last_id", s->last_id },     { "prebuffer_us", s->prebuffer },
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(f); i++) {
+		json_builder_set_member_name(b, f[i].name);
+		json_builder_add_int_value(b, (gint64)f[i].v);
+	}
+	gateway_emit(gw, "burst", b);
+}
+
+static const struct audio_events audio_events = {
+	.playback = on_playback,
+	.capture = on_capture,
+	.frame = on_frame,
+	.route = on_route,
+	.first_sample = on_first_sample,
+	.play_stats = on_play_stats,
+};
+
+static gboolean try_connect(struct gateway *gw)
+{
+	struct gateway_audio *ga = gw->audio;
+	g_autoptr(GError) error = NULL;
+
+	ga->a = audio_new(&ga->cfg, &audio_events, gw, &error);
+	if (ga->a) {
+		set_error(gw, NULL);
+		return TRUE;
+	}
+	g_warning("audio: %s (retrying every %d s)", error->message, AUDIO_RETRY_SECONDS);
+	set_error(gw, error->message);
+	return FALSE;
+}
+
+static gboolean retry(gpointer data)
+{
+	struct gateway *gw = data;
+
+	if (!try_connect(gw))
+		return G_SOURCE_CONTINUE;
+	gw->audio->retry_id = 0;
+	return G_SOURCE_REMOVE;
+}
+
+/* ---- floor effects ---- */
+
+void gateway_audio_capture(struct gateway *gw, bool on)
+{
+	struct gateway_audio *ga = gw->audio;
+	int r;
+
+	if (!ga)
+		return;
+	if (!ga->a) {
+		if (on)
+			on_capture(gw, AUDIO_FAILED, gw->audio_error ? gw->audio_error : "no audio");
+		return;
+	}
+	if (!on) {
+		audio_capture_end(ga->a);
+		return;
+	}
+	r = audio_capture_begin(ga->a);
+	if (r < 0)
+		on_capture(gw, AUDIO_FAILED, g_strerror(-r));
+}
+
+void gateway_audio_playback(struct gateway *gw, uint32_t stream_id, bool on)
+{
+	struct gateway_audio *ga = gw->audio;
+	int r;
+
+	if (!ga)
+		return;
+	if (!ga->a) {
+		if (on)
+			on_playback(gw, stream_id, AUDIO_FAILED,
+				    gw->audio_error ? gw->audio_error : "no audio");
+		return;
+	}
+	if (on) {
+		ga->playing = stream_id;
+		r = audio_play_begin(ga->a, stream_id);
+		if (r < 0)
+			on_playback(gw, stream_id, AUDIO_FAILED, g_strerror(-r));
+		return;
+	}
+	ga->playing = 0;
+	/* the talker stopped: play out what is buffered; we pre-empt: cut now */
+	if (gw->capturing)
+		audio_play_cancel(ga->a, stream_id, "pre-empted by our talk");
+	else
+		audio_play_end(ga->a, stream_id);
+}
+
+void gateway_audio_packet(struct gateway *gw, uint32_t stream_id, uint32_t packet_id,
+			  const uint8_t *opus, size_t len)
+{
+	struct gateway_audio *ga = gw->audio;
+
+	if (ga && ga->a && ga->playing == stream_id)
+		audio_play_packet(ga->a, stream_id, packet_id, opus, len);
+}
+
+void gateway_audio_cue(struct gateway *gw, enum floor_cue cue)
+{
+	struct gateway_audio *ga = gw->audio;
+
+	if (ga && ga->a)
+		audio_cue(ga->a, (enum audio_cue)cue);
+}
+
+void gateway_audio_status_json(struct gateway *gw, JsonBuilder *b)
+{
+	struct gateway_audio *ga = gw->audio;
+	struct audio_play_stats ps;
+	struct audio_capture_stats cs;
+	const char *reason = NULL;
+
+	json_builder_set_member_name(b, "enabled");
+	json_builder_add_boolean_value(b, ga != NULL);
+	if (!ga || !ga->a)
+		return;
+	json_builder_set_member_name(b, "hfp_policy");
+	json_builder_add_string_value(b, audio_hfp_policy_to_string(ga->cfg.hfp_policy));
+	json_builder_set_member_name(b, "playback");
+	json_builder_add_string_value(b, audio_activation_to_string(
+						 audio_get_playback_state(ga->a, &reason)));
+	json_builder_set_member_name(b, "capture");
+	json_builder_add_string_value(b, audio_activation_to_string(
+						 audio_get_capture_state(ga->a, &reason)));
+	audio_get_play_stats(ga->a, &ps);
+	audio_get_capture_stats(ga->a, &cs);
+	json_builder_set_member_name(b, "last_burst");
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "stream_id");
+	json_builder_add_int_value(b, ps.stream_id);
+	json_builder_set_member_name(b, "received");
+	json_builder_add_int_value(b, ps.received);
+	json_builder_set_member_name(b, "played");
+	json_builder_add_int_value(b, ps.played);
+	json_builder_set_member_name(b, "concealed");
+	json_builder_add_int_value(b, ps.concealed);
+	json_builder_set_member_name(b, "recovered");
+	json_builder_add_int_value(b, ps.recovered);
+	json_builder_end_object(b);
+	json_builder_set_member_name(b, "mic_frames");
+	json_builder_add_int_value(b, cs.frames);
+}
+
+/* ---- life cycle ---- */
+
+gboolean gateway_audio_init(struct gateway *gw, GError **error)
+{
+	gboolean enabled;
+	struct gateway_audio *ga;
+
+	if (!conf_get_bool(gw->conf, "general", "audio", TRUE, &enabled, error))
+		return FALSE;
+	if (!enabled) {
+		g_message("audio is off ([general] audio = false)");
+		gateway_set_string(gw, &gw->audio_route, "off", GATEWAY_PROP_ROUTE);
+		return TRUE;
+	}
+	ga = g_new0(struct gateway_audio, 1);
+	if (!audio_config_load(gw->conf, &ga->cfg, error)) {
+		g_free(ga);
+		return FALSE;
+	}
+	gw->audio = ga;
+	return TRUE;
+}
+
+gboolean gateway_audio_start(struct gateway *gw, GError **error)
+{
+	struct gateway_audio *ga = gw->audio;
+
+	if (ga && !try_connect(gw))
+		ga->retry_id = g_timeout_add_seconds(AUDIO_RETRY_SECONDS, retry, gw);
+	return TRUE;
+}
+
+void gateway_audio_fini(struct gateway *gw)
+{
+	struct gateway_audio *ga = gw->audio;
+
+	if (!ga)
+		return;
+	g_clear_handle_id(&ga->retry_id, g_source_remove);
+	ga->a = audio_free(ga->a);
+	gw->audio = NULL;
+	audio_config_clear(&ga->cfg);
+	g_free(ga);
+}
