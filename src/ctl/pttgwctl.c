@@ -5,6 +5,7 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 #include <locale.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -189,8 +190,13 @@ static void on_event(GDBusConnection *conn, const char *sender, const char *path
 		o = parse_object(json, parser);
 		if ((guint32)json_object_get_int_member(o, "press_id") != c->press_id)
 			return;
-		printf("%s%s%s\n", member_string(o, "outcome"),
-		       *member_string(o, "reason") ? ": " : "", member_string(o, "reason"));
+		{
+			const char *outcome = member_string(o, "outcome");
+			const char *reason = member_string(o, "reason");
+			bool same = !*reason || g_str_equal(reason, outcome);
+
+			printf("%s%s%s\n", outcome, same ? "" : ": ", same ? "" : reason);
+		}
 		c->exit_status = g_str_equal(member_string(o, "outcome"), "granted") ? 0 : 1;
 		g_main_loop_quit(c->loop);
 		return;

@@ -221,8 +221,11 @@ void gateway_uplink_request(struct gateway *gw, bool emergency)
 
 void gateway_uplink_release(struct gateway *gw, uint32_t stream_id)
 {
-	if (gw->uplink)
-		uplink_stop_stream(gw->uplink->u, stream_id);
+	/* stop_stream on a reliable link ends our stream: the server sends no
+	 * on_stream_stop to the talker, so the release completes once it is
+	 * queued; when it cannot be sent, T100/C100 and the link state decide */
+	if (gw->uplink && uplink_stop_stream(gw->uplink->u, stream_id) == 0 && stream_id)
+		input(gw, do_idle, link_input_new(stream_id, NULL));
 }
 
 void gateway_uplink_reconnect(struct gateway *gw)
