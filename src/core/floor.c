@@ -791,6 +791,11 @@ uint32_t floor_get_stream_id(const struct floor *f)
 	return f->own_stream ? f->own_stream : f->playing;
 }
 
+uint32_t floor_get_playing(const struct floor *f)
+{
+	return f->playing;
+}
+
 bool floor_get_emergency(const struct floor *f)
 {
 	return f->emergency;

@@ -207,6 +207,9 @@ enum floor_state floor_get_state(const struct floor *f);
 const char *floor_get_talker(const struct floor *f);   /* NULL: nobody */
 const char *floor_get_source(const struct floor *f);   /* who holds our talk, or NULL */
 uint32_t floor_get_stream_id(const struct floor *f);   /* ours or the remote's; 0 none */
+/* The remote burst being played (receiving, or while queued), 0 none: audio of
+ * any other stream must not reach the speaker. */
+uint32_t floor_get_playing(const struct floor *f);
 bool floor_get_emergency(const struct floor *f);
 unsigned floor_get_queue_position(const struct floor *f);
 bool floor_get_link(const struct floor *f);

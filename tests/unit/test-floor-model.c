@@ -301,6 +301,9 @@ static bool check(struct model *m)
 			return fail(m, "press %u ended without an outcome", id);
 	if (floor_get_link(m->f) != m->link)
 		return fail(m, "link state lost");
+	if (floor_get_playing(m->f) != m->playing)
+		return fail(m, "playing %u, playback effects say %u", floor_get_playing(m->f),
+			    m->playing);
 	return true;
 }
 

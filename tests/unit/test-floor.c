@@ -706,6 +706,9 @@ static void test_observers(void)
 	floor_taken(f, now, 9, "a-very-long-talker-name-that-is-fine");
 	g_assert_cmpstr(floor_get_talker(f), ==, "a-very-long-talker-name-that-is-fine");
 	g_assert_cmpuint(floor_get_stream_id(f), ==, 9);
+	g_assert_cmpuint(floor_get_playing(f), ==, 9);
+	floor_remote_idle(f, now, 9);
+	g_assert_cmpuint(floor_get_playing(f), ==, 0);
 	g_assert_null(floor_free(f));
 	g_assert_null(floor_free(NULL));
 }
