@@ -104,6 +104,7 @@ struct uplink {
 	uint32_t logon_seq;
 	bool logon_used_refresh;
 	bool refused;           /* this connection's logon was refused */
+	bool retry_at_once;     /* the refresh token was refused: try the credentials */
 	char *refresh_token;
 
 	/* our stream */
@@ -134,6 +135,7 @@ struct uplink {
 static void link_close(struct uplink *u, enum closing why, const char *error);
 static void schedule_retry(struct uplink *u);
 static void policy_check(struct uplink *u, bool burst_ended);
+static void connect_cb(lws_sorted_usec_list_t *sul);
 
 const char *uplink_state_to_string(enum uplink_state st)
 {
@@ -400,9 +402,21 @@ static void streams_lost(struct uplink *u, const char *why)
 
 /* ---- timers ------------------------------------------------------------ */
 
+/*
+ * lws 4.1.6's glib event library re-arms its GLib timer for the sul list only
+ * after it serviced something; a sul (or a wsi timeout) set from a GLib
+ * callback of ours would wait for the next network event. Waking the service
+ * through its cancel pipe makes it look at the list again.
+ */
+static void kick(struct uplink *u)
+{
+	lws_cancel_service(u->ctx);
+}
+
 static void sul_arm(struct uplink *u, lws_sorted_usec_list_t *sul, sul_cb_t cb, uint64_t us)
 {
 	lws_sul_schedule(u->ctx, 0, sul, cb, (lws_usec_t)us);
+	kick(u);
 }
 
 static uint64_t dead_after(const struct uplink *u)
@@ -518,6 +532,12 @@ static void link_gone(struct uplink *u, const char *error)
 	case CLOSING_ERROR:
 		if (u->now_requested)
 			break; /* an event handler asked for an attempt already */
+		if (u->retry_at_once) {
+			u->retry_at_once = false;
+			set_state(u, UPLINK_CONNECTING, "refresh token refused, using the credentials");
+			sul_arm(u, &u->sul_retry, connect_cb, 0);
+			break;
+		}
 		if (u->want_link || u->cfg.policy == UPLINK_POLICY_PERSISTENT ||
 		    joins_pending(u))
 			schedule_retry(u);
@@ -526,8 +546,6 @@ static void link_gone(struct uplink *u, const char *error)
 		break;
 	}
 }
-
-static void connect_cb(lws_sorted_usec_list_t *sul);
 
 static void attempt_failed(struct uplink *u, const char *error)
 {
@@ -623,6 +641,7 @@ static void link_close(struct uplink *u, enum closing why, const char *error)
 		return;
 	u->closing = why;
 	lws_set_timeout(u->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+	kick(u);
 }
 
 static void policy_check(struct uplink *u, bool burst_ended)
@@ -672,8 +691,10 @@ static void on_reply(struct uplink *u, const struct proto_msg *m)
 			set_error(u, "logon refused: %s", m->error);
 			u->refused = true;
 			if (u->logon_used_refresh) {
-				/* the refresh token is spent: next time auth_token/password */
+				/* the refresh token is spent (e.g. a restarted server): at
+				 * once again with auth_token/password, no backoff */
 				g_clear_pointer(&u->refresh_token, g_free);
+				u->retry_at_once = true;
 			} else if (!u->freeing && u->ev.auth_refused) {
 				u->ev.auth_refused(u->data, m->error);
 			}

@@ -120,3 +120,13 @@ finish_gateway() {
 		fail "$1: sanitizer report"
 	return 0
 }
+
+# wait_count FILE REGEX N SECONDS: wait until at least N lines match
+wait_count() {
+	_end=$(( $(date +%s) + $4 ))
+	while [ "$(count "$1" "$2")" -lt "$3" ]; do
+		[ "$(date +%s)" -ge "$_end" ] && return 1
+		sleep 0.02
+	done
+	return 0
+}

@@ -13,6 +13,13 @@ start_gateway gw2 "$T/gw2.conf"
 wait_for "$T/gw1.out" 'state connected' 10 || fail "gw1 did not log on"
 wait_for "$T/gw2.out" 'state connected' 10 || fail "gw2 did not log on"
 
+# a dispatcher listens to the channel
+"$PTTGW_DISPATCH" -U "ws://127.0.0.1:$port" -u disp:pw-disp -C test -x 1 --timeout 30 \
+	> "$T/disp.out" 2> "$T/disp.err" &
+DISP_PID=$!
+PIDS="$PIDS $DISP_PID"
+sleep 0.5
+
 # gw1 talks: 25 packets
 say gw1 press
 wait_for "$T/gw1.out" ' granted [0-9]+' 5 || fail "gw1 not granted"
@@ -30,6 +37,9 @@ sleep 0.2
 say gw1 release
 wait_for "$T/gw1.out" 'result release ok' 5 || fail "release refused"
 wait_for "$T/gw2.out" "remote_stop $id1 25\$" 5 || fail "gw2 did not receive all 25 packets then the stop"
+wait "$DISP_PID" || fail "pttgw-dispatch did not hear the burst"
+grep "received stream $id1 from gw1: 25 packets, 0 lost" "$T/disp.out" ||
+	fail "pttgw-dispatch did not hear all 25 packets of gw1"
 
 # now gw2 talks and gw1 receives
 say gw2 press
@@ -42,10 +52,15 @@ sleep 0.2
 say gw2 release
 wait_for "$T/gw1.out" "remote_stop $id2 10\$" 5 || fail "gw1 did not receive gw2's 10 packets"
 
-# a dispatcher client sees the frames too, when there is one
-if [ -n "${PTTGW_DISPATCH:-}" ] && "$PTTGW_DISPATCH" --help 2>&1 | grep -q -- '--count'; then
-	echo "(pttgw-dispatch present)"
-fi
+# the dispatcher talks 1 s (50 packets): both gateways receive it whole
+"$PTTGW_DISPATCH" -U "ws://127.0.0.1:$port" -u disp:pw-disp -C test --tone 440 -s 1 -n 1 \
+	--timeout 30 > "$T/disp2.out" 2> "$T/disp2.err" || fail "pttgw-dispatch could not talk"
+cat "$T/disp2.out"
+idd=$(grep -Eo 'sent burst 1: stream [0-9]+' "$T/disp2.out" | awk '{print $5}')
+[ -n "$idd" ] || fail "no stream id from pttgw-dispatch"
+wait_for "$T/gw1.out" "remote_stop $idd 50\$" 5 || fail "gw1 did not receive the dispatcher's 50 packets"
+wait_for "$T/gw2.out" "remote_stop $idd 50\$" 5 || fail "gw2 did not receive the dispatcher's 50 packets"
+grep -q "remote_start $idd disp " "$T/gw1.out" || fail "gw1 did not learn the talker (disp)"
 
 say gw1 stats
 say gw2 stats
