@@ -48,6 +48,9 @@ struct floor {
 	floor_usec_t t_warn;    /* talk warning (transmitting) */
 	floor_usec_t t_announce; /* push announcement (idle) */
 	uint32_t announced;     /* stream announced by a push, 0 none */
+	uint32_t deferred;      /* remote burst that came while our emergency request was
+				 * pending; played if that press ends without the floor */
+	char deferred_talker[FLOOR_TALKER_MAX];
 
 	uint32_t recent[FLOOR_RECENT];
 	unsigned recent_next;
@@ -248,18 +251,31 @@ static void wait_for_link(struct floor *f, floor_usec_t now)
 		f->ops.reconnect(f->data);
 }
 
-/* The press ends undecided-no: denied. From queued a remote burst may be
- * playing: it goes on, in receiving. */
-static void deny(struct floor *f, floor_usec_t now, const char *why)
+/* A press ends without the floor (denied or cancelled). A remote burst that
+ * plays (from queued) goes on, and one that started while our emergency
+ * request was pending (deferred) starts now: both in receiving. */
+static void press_ends(struct floor *f, floor_usec_t now, const char *what, const char *why)
 {
+	uint32_t deferred = f->deferred;
+
 	capture(f, false);
 	drop_source(f);
-	if (f->playing) {
-		set_state(f, FLOOR_RECEIVING, "denied: %s", why);
-		f->t_state = add_sat(now, f->cfg.receive_timeout);
-	} else {
-		set_state(f, FLOOR_IDLE, "denied: %s", why);
+	f->deferred = 0;
+	if (!f->playing && !deferred) {
+		set_state(f, FLOOR_IDLE, "%s: %s", what, why);
+		return;
 	}
+	set_state(f, FLOOR_RECEIVING, "%s: %s", what, why);
+	f->t_state = add_sat(now, f->cfg.receive_timeout);
+	if (!f->playing) {
+		playback_start(f, deferred);
+		set_talker(f, f->deferred_talker);
+	}
+}
+
+static void deny(struct floor *f, floor_usec_t now, const char *why)
+{
+	press_ends(f, now, "denied", why);
 	cue(f, FLOOR_CUE_BUSY);
 	outcome(f, FLOOR_OUTCOME_DENIED, why);
 }
@@ -342,14 +358,7 @@ int floor_release(struct floor *f, floor_usec_t now, const char *source)
 	case FLOOR_QUEUED:
 		/* A request in flight stays so: its late grant is released
 		 * (floor_granted), or a new press adopts it. */
-		capture(f, false);
-		drop_source(f);
-		if (f->playing) {
-			set_state(f, FLOOR_RECEIVING, "cancelled: %s", why);
-			f->t_state = add_sat(now, f->cfg.receive_timeout);
-		} else {
-			set_state(f, FLOOR_IDLE, "cancelled: %s", why);
-		}
+		press_ends(f, now, "cancelled", why);
 		outcome(f, FLOOR_OUTCOME_CANCELLED, why);
 		return 0;
 	case FLOOR_TRANSMITTING:
@@ -387,6 +396,7 @@ void floor_granted(struct floor *f, floor_usec_t now, uint32_t stream_id)
 	case FLOOR_QUEUED:
 		playback_stop(f);
 		set_talker(f, NULL);
+		f->deferred = 0;
 		f->own_stream = stream_id;
 		set_state(f, FLOOR_TRANSMITTING, "granted");
 		if (f->cfg.max_talk) {
@@ -471,8 +481,13 @@ void floor_taken(struct floor *f, floor_usec_t now, uint32_t stream_id, const ch
 			return; /* the queue timeout bounds it */
 		break;
 	case FLOOR_REQUESTING:
-		if (f->emergency)
-			return; /* we pre-empt; the server decides */
+		if (f->emergency) {
+			/* we pre-empt; the server decides. Should it not
+			 * grant us, this burst is played then. */
+			f->deferred = stream_id;
+			snprintf(f->deferred_talker, sizeof(f->deferred_talker), "%s", who);
+			return;
+		}
 		capture(f, false);
 		drop_source(f);
 		set_state(f, FLOOR_RECEIVING, "taken by %s", who);
@@ -543,6 +558,9 @@ void floor_remote_idle(struct floor *f, floor_usec_t now, uint32_t stream_id)
 		}
 		break;
 	case FLOOR_REQUESTING:
+		if (stream_id == f->deferred)
+			f->deferred = 0;
+		break;
 	case _FLOOR_STATE_MAX:
 	case _FLOOR_STATE_INVALID:
 		break;
@@ -605,6 +623,7 @@ void floor_link(struct floor *f, floor_usec_t now, bool up)
 	}
 	/* every request and stream of that session is gone with it */
 	f->req_in_flight = false;
+	f->deferred = 0;
 	switch (f->state) {
 	case FLOOR_REQUESTING:
 		cue(f, FLOOR_CUE_LINK_LOST);

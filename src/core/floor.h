@@ -48,8 +48,10 @@
  *   A press while receiving: -EBUSY with cue busy (not accepted: no outcome),
  *   unless emergency: playback off, talker NULL, then requesting(emergency).
  *   taken while requesting (not emergency): the remote won, outcome denied,
- *   cue busy, receiving. taken while requesting(emergency): ignored (we
- *   pre-empt; the server decides). taken while transmitting/releasing (not our
+ *   cue busy, receiving. taken while requesting(emergency): not played (we
+ *   pre-empt; the server decides), but remembered: should that press end
+ *   without the floor (denied, cancelled) while the burst has not ended, it
+ *   plays then, in receiving. taken while transmitting/releasing (not our
  *   own stream): the server let a remote pre-empt us: capture off, receiving.
  *   taken while queued: played while we stay queued.
  * Revoked while transmitting -> idle: capture off, cue end. remote_idle(our

@@ -466,6 +466,27 @@ static const struct step emergency_preempts_receiving[] = {
 	{ "taken 6 eve", "", "requesting", ANY_RET },
 	GRANT_7, END,
 };
+static const struct step emergency_deferred_remote[] = {
+	UP, TAKEN_5,
+	{ "emergency cli", "play 5 off; talker -; receiving->requesting (emergency cli); "
+	  "capture on; request emergency", "requesting", 1 },
+	{ "taken 6 eve", "", "requesting", ANY_RET },
+	{ "denied no", "capture off; requesting->receiving (denied: no); play 6 on; talker eve; "
+	  "cue busy; outcome 1 denied (no)", "receiving", ANY_RET },
+	{ "tick 4", "play 6 off; talker -; receiving->idle (receive timeout); cue end", "idle",
+	  ANY_RET },
+	END,
+};
+static const struct step emergency_deferred_ended[] = {
+	UP,
+	{ "emergency cli", "idle->requesting (emergency cli); capture on; request emergency",
+	  "requesting", 1 },
+	{ "taken 6 eve", "", "requesting", ANY_RET },
+	{ "idle 6", "", "requesting", ANY_RET },
+	{ "release cli", "capture off; requesting->idle (cancelled: release cli); "
+	  "outcome 1 cancelled (release cli)", "idle", 0 },
+	END,
+};
 static const struct step taken_while_requesting[] = {
 	UP, PRESS_CLI,
 	{ "taken 5 bob", "capture off; requesting->receiving (taken by bob); play 5 on; "
@@ -639,6 +660,8 @@ static const struct script scripts[] = {
 	{ "/floor/receive/timeout-and-activity", receive_timeout, 0 },
 	{ "/floor/receive/switch-talker", receive_switch, 0 },
 	{ "/floor/emergency/preempts-receiving", emergency_preempts_receiving, 0 },
+	{ "/floor/emergency/deferred-remote-after-denial", emergency_deferred_remote, 0 },
+	{ "/floor/emergency/deferred-remote-ended", emergency_deferred_ended, 0 },
 	{ "/floor/half-duplex/taken-while-requesting", taken_while_requesting, 0 },
 	{ "/floor/half-duplex/taken-while-transmitting", taken_while_transmitting, 0 },
 	{ "/floor/half-duplex/taken-while-releasing", taken_while_releasing, 0 },
