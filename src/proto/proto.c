@@ -243,8 +243,8 @@ static int get_int(struct parse *p, const char *key, bool required, int64_t min,
 	v = json_node_get_int(n);
 	if (v < min || v > max) {
 		g_set_error(p->error, PROTO_ERROR, PROTO_ERROR_BAD_VALUE,
-			    "%s: field \"%s\" = %" G_GINT64_FORMAT " out of range (%" G_GINT64_FORMAT
-			    "..%" G_GINT64_FORMAT ")", p->what, key, v, min, max);
+			    "%s: field \"%s\" = %" G_GINT64_FORMAT " out of range (%"
+			    G_GINT64_FORMAT "..%" G_GINT64_FORMAT ")", p->what, key, v, min, max);
 		return -EINVAL;
 	}
 	*ret = v;

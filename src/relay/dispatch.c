@@ -379,7 +379,8 @@ static int talk_burst(struct dispatch *d, unsigned n, const int16_t *pcm, size_t
 		int len;
 
 		memcpy(buf, pcm + off, k * sizeof(int16_t));
-		len = opus_encode(enc, buf, FRAME_SAMPLES, frame + PROTO_AUDIO_HEADER_LEN, MAX_OPUS);
+		len = opus_encode(enc, buf, FRAME_SAMPLES, frame + PROTO_AUDIO_HEADER_LEN,
+				  MAX_OPUS);
 		if (len < 0) {
 			g_printerr("opus_encode: %s\n", opus_strerror(len));
 			break;
@@ -494,7 +495,7 @@ int main(int argc, char **argv)
 	g_option_context_set_description(ctx,
 		"Examples:\n"
 		"  pttgw-dispatch -U ws://127.0.0.1:8080 -u disp:pw -C ops --tone 440 -s 3 -n 5\n"
-		"  pttgw-dispatch -U ws://127.0.0.1:8080 -u disp:pw -C ops --record heard.wav -x 1");
+		"  pttgw-dispatch -U ws://127.0.0.1:8080 -u disp:pw -C ops --record a.wav -x 1");
 	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
 		g_printerr("pttgw-dispatch: %s\n", error->message);
 		return 2;

@@ -324,8 +324,8 @@ struct relay_server *relay_server_new(struct relay_config *cfg, struct relay_log
 	struct relay_server *srv = g_new0(struct relay_server, 1);
 	struct lws_context_creation_info info;
 	struct lws_vhost *vh;
-	bool any = strcmp(cfg->listen_host, "0.0.0.0") == 0 || strcmp(cfg->listen_host, "::") == 0 ||
-		   !cfg->listen_host[0];
+	bool any = strcmp(cfg->listen_host, "0.0.0.0") == 0 ||
+		   strcmp(cfg->listen_host, "::") == 0 || !cfg->listen_host[0];
 
 	srv->cfg = cfg;
 	srv->logic = l;

@@ -36,7 +36,8 @@ static void child_setup(gpointer data)
 
 static void relay_start(struct fixture *f, const char *const *extra)
 {
-	g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+	g_autoptr(GSubprocessLauncher) l =
+		g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE);
 	g_autoptr(GPtrArray) argv = g_ptr_array_new();
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GDataInputStream) out = NULL;

@@ -32,14 +32,16 @@ static const struct example examples[] = {
 	  "{\n  \"seq\": 1,\n  \"error\": \"error code\"\n}",
 	  "{\"seq\":1,\"error\":\"error code\"}" },
 	{ "/proto/apimd/start_stream",
-	  "{\n  \"command\": \"start_stream\",\n  \"seq\": 2,\n  \"channel\": \"Baker Street 221B\",\n"
+	  "{\n  \"command\": \"start_stream\",\n  \"seq\": 2,\n"
+	  "  \"channel\": \"Baker Street 221B\",\n"
 	  "  \"type\": \"audio\",\n  \"codec\": \"opus\",\n  \"codec_header\": \"gD4BPA==\",\n"
 	  "  \"packet_duration\": 20\n}",
 	  "{\"command\":\"start_stream\",\"seq\":2,\"channel\":\"Baker Street 221B\","
 	  "\"type\":\"audio\",\"codec\":\"opus\",\"codec_header\":\"gD4BPA==\","
 	  "\"packet_duration\":20}" },
 	{ "/proto/apimd/start_stream-for",
-	  "{\n  \"command\": \"start_stream\",\n  \"seq\": 2,\n  \"channel\": \"Baker Street 221B\",\n"
+	  "{\n  \"command\": \"start_stream\",\n  \"seq\": 2,\n"
+	  "  \"channel\": \"Baker Street 221B\",\n"
 	  "  \"type\": \"audio\",\n  \"codec\": \"opus\",\n  \"codec_header\": \"gD4BPA==\",\n"
 	  "  \"packet_duration\": 20,\n  \"for\": \"mrs.hudson\"\n}",
 	  "{\"command\":\"start_stream\",\"seq\":2,\"channel\":\"Baker Street 221B\","
@@ -79,7 +81,8 @@ static const struct example examples[] = {
 	  "{\n  \"command\": \"on_error\",\n  \"error\": \"server closed connection\"\n}",
 	  "{\"command\":\"on_error\",\"error\":\"server closed connection\"}" },
 	{ "/proto/apimd/on_text_message",
-	  "{\n  \"command\": \"on_text_message\",\n  \"channel\": \"test\",\n  \"from\": \"alex\",\n"
+	  "{\n  \"command\": \"on_text_message\",\n  \"channel\": \"test\",\n"
+	  "  \"from\": \"alex\",\n"
 	  "  \"for\": false,\n  \"message_id\": 16777216,\n  \"text\": \"Hello Zello!\"\n}",
 	  "{\"command\":\"on_text_message\",\"channel\":\"test\",\"from\":\"alex\",\"for\":false,"
 	  "\"message_id\":16777216,\"text\":\"Hello Zello!\"}" },
@@ -498,7 +501,8 @@ static void test_builders(void)
 				   "\"codec_header\":\"gD4BFA==\",\"packet_duration\":20}");
 	g_assert_cmpstr(stop, ==, "{\"command\":\"stop_stream\",\"stream_id\":9}");
 	g_assert_cmpstr(stop2, ==,
-			"{\"command\":\"stop_stream\",\"seq\":3,\"stream_id\":9,\"channel\":\"ops\"}");
+			"{\"command\":\"stop_stream\",\"seq\":3,\"stream_id\":9,"
+			"\"channel\":\"ops\"}");
 	g_assert_cmpstr(ok, ==, "{\"seq\":2,\"success\":true,\"stream_id\":9}");
 	g_assert_cmpstr(err, ==, "{\"seq\":2,\"error\":\"channel busy\"}");
 	g_assert_cmpstr(onerr, ==, "{\"command\":\"on_error\",\"error\":\"invalid json\"}");
