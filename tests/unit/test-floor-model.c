@@ -377,6 +377,16 @@ static void input(struct model *m)
 		trace(m, "  @%" PRIu64 " press %s%s\n", m->now, src,
 		      emergency ? " emergency" : "");
 		ret = floor_press(m->f, m->now, src, emergency);
+		if (!overdue) {
+			/* the press table of floor.h */
+			int want = before == FLOOR_IDLE || before == FLOOR_RELEASING ? 1 :
+				   before == FLOOR_RECEIVING ? (emergency ? 1 : -EBUSY) :
+				   -EALREADY;
+
+			if ((want > 0) != (ret > 0) || (want < 0 && ret != want))
+				fail(m, "press%s in %s returned %d", emergency ? " (emergency)" : "",
+				     floor_state_to_string(before), ret);
+		}
 		if (ret > 0) {
 			if ((uint32_t)ret != m->presses + 1)
 				fail(m, "press id %d, expected %u", ret, m->presses + 1);
@@ -408,6 +418,12 @@ static void input(struct model *m)
 			fail(m, "refused release changed something");
 		if (ret != 0 && ret != -EPERM)
 			fail(m, "release returned %d", ret);
+		if (!overdue && holds && ret != 0)
+			fail(m, "release from the holder returned %d", ret);
+		if (!overdue && holds && before == FLOOR_TRANSMITTING &&
+		    floor_get_state(m->f) != FLOOR_RELEASING)
+			fail(m, "release while transmitting led to %s",
+			     floor_state_to_string(floor_get_state(m->f)));
 	} else if (r < 37) {
 		uint32_t own = (before == FLOOR_TRANSMITTING || before == FLOOR_RELEASING) ?
 			       floor_get_stream_id(m->f) : 0;
