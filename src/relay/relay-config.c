@@ -36,8 +36,10 @@ static const char config_help[] =
 	"\n"
 	"Without any channel the relay has one channel \"default\" for every user.\n"
 	"Protocol: the Zello Channel API (API.md) plus join_stream and \"emergency\"\n"
-	"(see src/proto/proto.h). Logs: \"delivered stream=S user=U packets=N\" for\n"
-	"every burst and receiver, \"stream ... ended\" per burst; SIGUSR1 dumps counters.";
+	"(see src/proto/proto.h). Logs (stderr): \"delivered stream=S user=U peer=P\n"
+	"packets=N\" once per burst and receiver (when its on_stream_stop was written, or\n"
+	"\"(disconnected)\" when it left first), \"stream S on C from U started\" and\n"
+	"\"... ended (why): packets=N receivers=R\" per burst; SIGUSR1 dumps counters.";
 
 static void user_free(gpointer p)
 {

@@ -661,6 +661,8 @@ void relay_logic_connected(struct relay_logic *l, struct relay_conn *c, uint64_t
 void relay_logic_closed(struct relay_logic *l, struct relay_conn *c, uint64_t now)
 {
 	struct session *s = relay_conn_get_session(c);
+	GHashTableIter it;
+	gpointer k, v;
 	unsigned i;
 
 	if (!s)
@@ -673,6 +675,11 @@ void relay_logic_closed(struct relay_logic *l, struct relay_conn *c, uint64_t no
 		g_ptr_array_remove(ch->sessions, s);
 		channel_status(ch);
 	}
+	/* what it got of bursts still open for it (the soak test counts these too) */
+	g_hash_table_iter_init(&it, s->receiving);
+	while (g_hash_table_iter_next(&it, &k, &v))
+		g_message("delivered stream=%u user=%s peer=%s packets=%u (disconnected)",
+			  GPOINTER_TO_UINT(k), who(s), peer(s), GPOINTER_TO_UINT(v));
 	g_info("%s: %s disconnected", peer(s), who(s));
 	relay_conn_set_session(c, NULL);
 	g_ptr_array_remove(l->sessions, s);
