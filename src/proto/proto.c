@@ -30,6 +30,27 @@ static const struct {
 	{ PROTO_CMD_JOIN_STREAM, "join_stream" },
 };
 
+const char *proto_error_code_to_string(enum proto_error_code code)
+{
+	switch (code) {
+	case PROTO_ERROR_TOO_LARGE:
+		return "too-large";
+	case PROTO_ERROR_MALFORMED:
+		return "malformed";
+	case PROTO_ERROR_MISSING_FIELD:
+		return "missing-field";
+	case PROTO_ERROR_WRONG_TYPE:
+		return "wrong-type";
+	case PROTO_ERROR_BAD_VALUE:
+		return "bad-value";
+	case PROTO_ERROR_TOO_SHORT:
+		return "too-short";
+	case PROTO_ERROR_UNKNOWN_TYPE:
+		return "unknown-type";
+	}
+	return "?";
+}
+
 const char *proto_cmd_to_string(enum proto_cmd cmd)
 {
 	switch (cmd) {

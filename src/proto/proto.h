@@ -99,6 +99,9 @@ enum proto_error_code {
 	PROTO_ERROR_UNKNOWN_TYPE,	/* binary frame with a type byte other than 0x01 */
 };
 
+/* "too-large", "malformed", ... (for logs and tests) */
+const char *proto_error_code_to_string(enum proto_error_code code);
+
 enum proto_cmd {
 	PROTO_CMD_INVALID = 0,		/* not parsed (yet) */
 	PROTO_CMD_LOGON,

@@ -519,6 +519,8 @@ static void test_cmd_names(void)
 
 	for (c = PROTO_CMD_INVALID; c <= PROTO_CMD_UNKNOWN; c++)
 		g_assert_cmpstr(proto_cmd_to_string(c), !=, "?");
+	for (c = PROTO_ERROR_TOO_LARGE; c <= PROTO_ERROR_UNKNOWN_TYPE; c++)
+		g_assert_cmpstr(proto_error_code_to_string(c), !=, "?");
 }
 
 int main(int argc, char **argv)
