@@ -32,7 +32,7 @@ struct audio_jitter {
 	uint32_t next;      /* next id to play */
 	uint32_t max_id;    /* highest id buffered so far */
 	unsigned count;     /* buffered slots */
-	unsigned target, min, max;
+	unsigned target, min, max, reserve;
 	uint64_t first_arrival;
 	uint32_t held_id;   /* the packet returned by the last get() (PLAY) */
 	bool held;
@@ -50,7 +50,8 @@ static struct slot *slot_of(struct audio_jitter *j, uint32_t id)
 	return &j->slots[id % AUDIO_JITTER_SLOTS];
 }
 
-struct audio_jitter *audio_jitter_new(unsigned prebuffer, unsigned min, unsigned max)
+struct audio_jitter *audio_jitter_new(unsigned prebuffer, unsigned min, unsigned max,
+				      unsigned reserve)
 {
 	struct audio_jitter *j = calloc(1, sizeof(*j));
 
@@ -64,6 +65,7 @@ struct audio_jitter *audio_jitter_new(unsigned prebuffer, unsigned min, unsigned
 		max = min;
 	j->min = min;
 	j->max = max;
+	j->reserve = reserve;
 	j->target = prebuffer < min ? min : prebuffer > max ? max : prebuffer;
 	return j;
 }
@@ -71,6 +73,11 @@ struct audio_jitter *audio_jitter_new(unsigned prebuffer, unsigned min, unsigned
 void audio_jitter_free(struct audio_jitter *j)
 {
 	free(j);
+}
+
+void audio_jitter_set_reserve(struct audio_jitter *j, unsigned reserve)
+{
+	j->reserve = reserve;
 }
 
 void audio_jitter_begin(struct audio_jitter *j, uint32_t stream_id, uint64_t now)
@@ -186,8 +193,9 @@ enum audio_jitter_action audio_jitter_get(struct audio_jitter *j, uint64_t now,
 			}
 			return AUDIO_JITTER_NONE;
 		}
-		if (!j->ending && (uint32_t)(id_diff(j->max_id, j->next) + 1) < j->target &&
-		    now - j->first_arrival < (uint64_t)j->target * AUDIO_FRAME_USEC)
+		if (!j->ending &&
+		    (uint32_t)(id_diff(j->max_id, j->next) + 1) < j->target + j->reserve &&
+		    now - j->first_arrival < (uint64_t)(j->target + j->reserve) * AUDIO_FRAME_USEC)
 			return AUDIO_JITTER_NONE;
 		j->state = j->ending ? J_DRAINING : J_PLAYING;
 		j->st.first_id = j->next;

@@ -52,10 +52,15 @@ enum audio_jitter_put {
 
 struct audio_jitter;
 
-/* prebuffer, min, max in frames (min >= 1, max <= half the slots). */
-struct audio_jitter *audio_jitter_new(unsigned prebuffer, unsigned min, unsigned max);
+/* prebuffer, min, max in frames (min >= 1, max <= half the slots); reserve: frames the
+ * consumer keeps decoded ahead (its ring), added to the prebuffer so that the
+ * buffer still holds `prebuffer` frames once the consumer has filled up. */
+struct audio_jitter *audio_jitter_new(unsigned prebuffer, unsigned min, unsigned max,
+				      unsigned reserve);
 void audio_jitter_free(struct audio_jitter *j);
 
+/* The consumer's reserve changed (the graph's quantum); counts while prebuffering. */
+void audio_jitter_set_reserve(struct audio_jitter *j, unsigned reserve);
 void audio_jitter_begin(struct audio_jitter *j, uint32_t stream_id, uint64_t now);
 enum audio_jitter_put audio_jitter_put(struct audio_jitter *j, uint32_t packet_id,
 				       const uint8_t *data, size_t len, uint64_t now);

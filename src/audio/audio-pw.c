@@ -80,11 +80,29 @@ static struct node_entry *find_entry(const struct audio_pw *pw, uint32_t id, gui
 	return NULL;
 }
 
+static void node_props(struct audio_node *n, const struct spa_dict *props)
+{
+	copy_prop(n->name, sizeof(n->name), props, PW_KEY_NODE_NAME);
+	copy_prop(n->media_class, sizeof(n->media_class), props, PW_KEY_MEDIA_CLASS);
+	copy_prop(n->device_api, sizeof(n->device_api), props, PW_KEY_DEVICE_API);
+	copy_prop(n->bt_address, sizeof(n->bt_address), props, "api.bluez5.address");
+	copy_prop(n->bt_profile, sizeof(n->bt_profile), props, "api.bluez5.profile");
+}
+
 static void node_info(void *data, const struct pw_node_info *info)
 {
 	struct node_entry *e = data;
 	int old = e->n.state;
 
+	if ((info->change_mask & PW_NODE_CHANGE_MASK_PROPS) && info->props) {
+		/* the registry shows a few keys only; the bluez5 ones come here */
+		node_props(&e->n, info->props);
+		g_info("node %u: %s (%s%s%s%s%s)", e->n.id, e->n.name, e->n.media_class,
+		       e->n.bt_profile[0] ? ", " : "", e->n.bt_profile,
+		       e->n.bt_address[0] ? ", " : "", e->n.bt_address);
+		if (e->pw->ev.nodes)
+			e->pw->ev.nodes(e->pw->data, NULL);
+	}
 	if (!(info->change_mask & PW_NODE_CHANGE_MASK_STATE))
 		return;
 	e->n.state = info->state;
@@ -127,17 +145,12 @@ static void registry_global(void *data, uint32_t id, uint32_t permissions, const
 		e = g_new0(struct node_entry, 1);
 		e->pw = pw;
 		e->n.id = id;
-		copy_prop(e->n.name, sizeof(e->n.name), props, PW_KEY_NODE_NAME);
-		copy_prop(e->n.media_class, sizeof(e->n.media_class), props, PW_KEY_MEDIA_CLASS);
-		copy_prop(e->n.device_api, sizeof(e->n.device_api), props, PW_KEY_DEVICE_API);
-		copy_prop(e->n.bt_address, sizeof(e->n.bt_address), props, "api.bluez5.address");
-		copy_prop(e->n.bt_profile, sizeof(e->n.bt_profile), props, "api.bluez5.profile");
+		node_props(&e->n, props);
 		e->proxy = pw_registry_bind(pw->registry, id, type, PW_VERSION_NODE, 0);
 		if (e->proxy)
 			pw_proxy_add_object_listener(e->proxy, &e->node_listener, &node_events, e);
 		g_ptr_array_add(pw->nodes, e);
-		g_info("node %u appeared: %s (%s%s%s)", id, e->n.name, e->n.media_class,
-		       e->n.bt_profile[0] ? ", " : "", e->n.bt_profile);
+		g_debug("node %u appeared: %s (%s)", id, e->n.name, e->n.media_class);
 		if (pw->ev.nodes)
 			pw->ev.nodes(pw->data, NULL);
 	} else if (strcmp(type, PW_TYPE_INTERFACE_Link) == 0) {
@@ -256,7 +269,10 @@ struct audio_pw *audio_pw_new(const struct audio_pw_events *ev, void *data, GErr
 	g_source_attach(&pw->source->base, pw->ctx);
 	pw_loop_enter(pw->loop);
 
-	pw->context = pw_context_new(pw->loop, NULL, 0);
+	/* client-rt.conf: the data thread gets real-time priority (module-rt), as pw-cat's */
+	pw->context = pw_context_new(pw->loop,
+				     pw_properties_new(PW_KEY_CONFIG_NAME, "client-rt.conf", NULL),
+				     0);
 	if (!pw->context) {
 		g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno),
 			    "cannot create a PipeWire context: %s", g_strerror(errno));

@@ -38,6 +38,7 @@ struct audio_stream {
 	atomic_bool drained;
 	atomic_uint underruns;
 	atomic_uint overruns;
+	atomic_uint quantum;      /* samples the last process() asked for */
 	_Atomic uint64_t last_io;
 	struct audio_ring ring;
 };
@@ -96,6 +97,7 @@ static void on_process_playback(void *data)
 	n = d->maxsize / sizeof(int16_t);
 	if (b->requested && b->requested < n)
 		n = (uint32_t)b->requested;
+	atomic_store(&s->quantum, n);
 	got = audio_ring_read(&s->ring, dst, n);
 	if (got < n) {
 		memset(dst + got, 0, (n - got) * sizeof(int16_t));
@@ -414,6 +416,11 @@ uint32_t audio_stream_underruns(const struct audio_stream *s)
 uint32_t audio_stream_overruns(const struct audio_stream *s)
 {
 	return atomic_load(&((struct audio_stream *)s)->overruns);
+}
+
+uint32_t audio_stream_quantum(const struct audio_stream *s)
+{
+	return atomic_load(&((struct audio_stream *)s)->quantum);
 }
 
 uint64_t audio_stream_last_io(const struct audio_stream *s)

@@ -53,6 +53,8 @@ void audio_stream_set_eos(struct audio_stream *s, bool eos);
 void audio_stream_set_started(struct audio_stream *s, bool started);
 uint32_t audio_stream_underruns(const struct audio_stream *s); /* playback */
 uint32_t audio_stream_overruns(const struct audio_stream *s);  /* capture */
+/* playback: samples the graph takes per cycle (0 until the first cycle) */
+uint32_t audio_stream_quantum(const struct audio_stream *s);
 uint64_t audio_stream_last_io(const struct audio_stream *s);   /* capture: usec of last write */
 /* Registry changed: re-evaluate (gone: a node that is going away, or NULL). */
 void audio_stream_check(struct audio_stream *s, const struct audio_node *gone);

@@ -21,7 +21,9 @@
 #include "audio-route.h"
 #include "audio-stream.h"
 
-#define RING_TARGET (3 * AUDIO_FRAME_SAMPLES) /* decoded audio kept ahead of process() */
+/* Decoded audio kept ahead of process(), against main-loop delays: two frames, or
+ * one frame more than the graph takes per cycle when its quantum is larger. */
+#define RING_FRAMES 2
 #define MAX_MOVES 3                            /* fallbacks per burst / talk */
 
 struct audio {
@@ -32,6 +34,7 @@ struct audio {
 	struct audio_route route;
 	bool talking;
 	guint reconcile_id;
+	bool ready;              /* audio_new() done: registry changes reconcile */
 
 	/* playback */
 	struct audio_stream *out;
@@ -44,6 +47,7 @@ struct audio {
 	enum audio_activation play_act;
 	char play_reason[256];
 	unsigned play_moves;
+	bool play_retried;
 	uint32_t underruns_base;
 	bool first_pending;      /* the first burst sample is in the ring, not out yet */
 	uint32_t first_index;    /* its ring write index */
@@ -56,6 +60,7 @@ struct audio {
 	enum audio_activation cap_act;
 	char cap_reason[256];
 	unsigned cap_moves;
+	bool cap_retried;
 	struct audio_capture_stats cstats;
 	int16_t cap_pcm[AUDIO_FRAME_SAMPLES];
 	unsigned cap_fill;
@@ -113,16 +118,32 @@ static void burst_finish(struct audio *a, enum audio_activation st, const char *
 	schedule(a);
 }
 
+static uint32_t ring_target(const struct audio *a)
+{
+	uint32_t q = a->out ? audio_stream_quantum(a->out) : 0;
+	uint32_t t = RING_FRAMES * AUDIO_FRAME_SAMPLES;
+
+	if (q + AUDIO_FRAME_SAMPLES > t)
+		t = q + AUDIO_FRAME_SAMPLES;
+	if (t > AUDIO_RING_SAMPLES - AUDIO_FRAME_SAMPLES)
+		t = AUDIO_RING_SAMPLES - AUDIO_FRAME_SAMPLES;
+	return t;
+}
+
 /* Decode what the jitter buffer gives, mix cues, keep the ring RING_TARGET ahead. */
 static void refill(struct audio *a)
 {
 	struct audio_ring *ring;
 	int16_t pcm[AUDIO_FRAME_SAMPLES];
+	uint32_t target;
 
 	if (!a->out || audio_stream_state(a->out, NULL) == AUDIO_FAILED)
 		return;
 	ring = audio_stream_ring(a->out);
-	while (audio_ring_fill(ring) < RING_TARGET &&
+	target = ring_target(a);
+	/* the graph's quantum is known once the stream cycles: the prebuffer counts it */
+	audio_jitter_set_reserve(a->jit, (target + AUDIO_FRAME_SAMPLES - 1) / AUDIO_FRAME_SAMPLES);
+	while (audio_ring_fill(ring) < target &&
 	       audio_ring_space(ring) >= AUDIO_FRAME_SAMPLES) {
 		bool have = false, burst_frame = false;
 
@@ -131,8 +152,15 @@ static void refill(struct audio *a)
 			const uint8_t *d = NULL;
 			size_t len = 0;
 
-			switch (audio_jitter_get(a->jit, (uint64_t)g_get_monotonic_time(), &d,
-						 &len)) {
+			enum audio_jitter_action act;
+
+			act = audio_jitter_get(a->jit, (uint64_t)g_get_monotonic_time(), &d, &len);
+			if (act != AUDIO_JITTER_PLAY && act != AUDIO_JITTER_NONE)
+				g_debug("burst %u: %s at slot %u (%u buffered)", a->play_id,
+					audio_jitter_action_to_string(act),
+					audio_jitter_stats(a->jit)->last_id,
+					audio_jitter_buffered(a->jit));
+			switch (act) {
 			case AUDIO_JITTER_NONE:
 				break;
 			case AUDIO_JITTER_PLAY:
@@ -310,6 +338,14 @@ static void reconcile_output(struct audio *a)
 
 		if (st == AUDIO_FAILED) {
 			why = g_strdup(reason);
+			/* the session manager can refuse a target it has not prepared yet
+			 * (a node that just appeared, or while it handles one that went) */
+			if (!moved && ep->kind != AUDIO_EP_NONE && !a->play_retried &&
+			    strstr(reason, "found no") &&
+			    audio_pw_find_node_by_name(a->pw, ep->node_name)) {
+				a->play_retried = true;
+				moved = true;
+			}
 			g_clear_pointer(&a->out, audio_stream_free);
 			if (a->burst && (!moved || ep->kind == AUDIO_EP_NONE ||
 					 a->play_moves >= MAX_MOVES)) {
@@ -395,6 +431,12 @@ static void reconcile_input(struct audio *a)
 
 		if (st == AUDIO_FAILED) {
 			why = g_strdup(reason);
+			if (!moved && ep->kind != AUDIO_EP_NONE && !a->cap_retried &&
+			    strstr(reason, "found no") &&
+			    audio_pw_find_node_by_name(a->pw, ep->node_name)) {
+				a->cap_retried = true;
+				moved = true;
+			}
 			g_clear_pointer(&a->in, audio_stream_free);
 			if (!moved || ep->kind == AUDIO_EP_NONE || a->cap_moves >= MAX_MOVES) {
 				set_cap(a, AUDIO_FAILED, why);
@@ -457,7 +499,8 @@ static void pw_nodes(void *data, const struct audio_node *gone)
 
 	audio_stream_check(a->out, gone);
 	audio_stream_check(a->in, gone);
-	schedule(a);
+	if (a->ready)
+		schedule(a);
 }
 
 static void pw_links(void *data)
@@ -523,7 +566,7 @@ struct audio *audio_new(const struct audio_config *cfg, const struct audio_event
 	a->data = data;
 	g_strlcpy(a->play_reason, "idle", sizeof(a->play_reason));
 	g_strlcpy(a->cap_reason, "idle", sizeof(a->cap_reason));
-	a->jit = audio_jitter_new(pre, pre > 2 ? 2 : 1, max);
+	a->jit = audio_jitter_new(pre, pre > 2 ? 2 : 1, max, RING_FRAMES);
 	a->dec = audio_dec_new();
 	a->enc = audio_enc_new(&ep);
 	if (!a->jit || !a->dec || !a->enc) {
@@ -537,13 +580,15 @@ struct audio *audio_new(const struct audio_config *cfg, const struct audio_event
 		audio_free(a);
 		return NULL;
 	}
-	if (audio_pw_roundtrip(a->pw, 2000) < 0) {
+	/* twice: the registry's globals, then the bound nodes' info (their properties) */
+	if (audio_pw_roundtrip(a->pw, 2000) < 0 || audio_pw_roundtrip(a->pw, 2000) < 0) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
 			    "PipeWire did not answer within 2 s");
 		audio_free(a);
 		return NULL;
 	}
 	update_route(a);
+	a->ready = true;
 	return a;
 }
 
@@ -571,12 +616,16 @@ int audio_play_begin(struct audio *a, uint32_t stream_id)
 
 		burst_finish(a, AUDIO_OFF, why);
 	}
+	/* the frames the ring keeps decoded ahead come on top of the prebuffer */
+	audio_jitter_set_reserve(a->jit, (ring_target(a) + AUDIO_FRAME_SAMPLES - 1) /
+					 AUDIO_FRAME_SAMPLES);
 	audio_jitter_begin(a->jit, stream_id, (uint64_t)g_get_monotonic_time());
 	audio_dec_reset(a->dec);
 	a->burst = true;
 	a->burst_ended = false;
 	a->play_id = stream_id;
 	a->play_moves = 0;
+	a->play_retried = false;
 	a->first_told = false;
 	a->first_pending = false;
 	a->play_act = AUDIO_OFF;
@@ -639,6 +688,7 @@ int audio_capture_begin(struct audio *a)
 		return -EALREADY;
 	a->talking = true;
 	a->cap_moves = 0;
+	a->cap_retried = false;
 	a->cap_fill = 0;
 	a->cap_act = AUDIO_OFF;
 	memset(&a->cstats, 0, sizeof(a->cstats));

@@ -1,0 +1,361 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * audio-drive - drives the audio library against a real PipeWire for tests.
+ *
+ *   audio-drive [--headset X] [--output N] [--input N] [--hfp-policy P] [--no-cues]
+ *               play    [--tone HZ] [--seconds S] [--loss PCT] [--reorder PCT]
+ *                       [--dup PCT] [--seed N]
+ *               capture [--seconds S] --out FILE.raw      (decoded S16LE 16 kHz mono)
+ *               route                                    (listen, burst, talk, release, burst)
+ *
+ * Prints one line per event ("playback id=1 state=active reason=...") and the
+ * burst accounting ("stats ..."), exits 0 when the scenario ran to its end.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audio-codec.h"
+#include "audio.h"
+
+struct pkt {
+	uint32_t id;
+	uint64_t due;
+	uint8_t data[AUDIO_MAX_PACKET];
+	size_t len;
+};
+
+struct drive {
+	GMainLoop *loop;
+	struct audio *a;
+	const char *scenario;
+	double tone, seconds;
+	unsigned loss, reorder, dup;
+	const char *out_path;
+	FILE *out;
+	struct audio_dec *dec;
+	/* play */
+	struct pkt *pkts;
+	unsigned n_pkts, next_pkt, sent, dropped;
+	uint64_t start, end_sent, first_sample_at;
+	uint32_t stream_id;
+	bool play_done;
+	enum audio_activation play_state;
+	int step;
+	int rc;
+};
+
+static void ev_playback(void *data, uint32_t id, enum audio_activation st, const char *reason)
+{
+	struct drive *d = data;
+
+	printf("playback id=%u state=%s reason=%s\n", id, audio_activation_to_string(st), reason);
+	fflush(stdout);
+	d->play_state = st;
+	if (st == AUDIO_OFF || st == AUDIO_FAILED) {
+		if (d->end_sent)
+			printf("end_after_ms=%.1f\n",
+			       (double)((uint64_t)g_get_monotonic_time() - d->end_sent) / 1000.0);
+		d->play_done = true;
+	}
+}
+
+static void ev_capture(void *data, enum audio_activation st, const char *reason)
+{
+	printf("capture state=%s reason=%s\n", audio_activation_to_string(st), reason);
+	fflush(stdout);
+}
+
+static void ev_frame(void *data, const uint8_t *opus, size_t len, uint64_t captured)
+{
+	struct drive *d = data;
+	int16_t pcm[AUDIO_FRAME_SAMPLES];
+
+	if (!d->out)
+		return;
+	if (audio_dec_decode(d->dec, opus, len, pcm) == 0)
+		fwrite(pcm, sizeof(int16_t), AUDIO_FRAME_SAMPLES, d->out);
+}
+
+static void ev_route(void *data, const struct audio_route *r)
+{
+	printf("route talking=%d sink=%s sink-kind=%s sink-reason=%s source=%s source-kind=%s "
+	       "source-reason=%s\n",
+	       r->talking, r->sink.node_name[0] ? r->sink.node_name : "-",
+	       audio_endpoint_kind_to_string(r->sink.kind), r->sink.reason,
+	       r->source.node_name[0] ? r->source.node_name : "-",
+	       audio_endpoint_kind_to_string(r->source.kind), r->source.reason);
+	fflush(stdout);
+}
+
+static void ev_first_sample(void *data, uint32_t id)
+{
+	struct drive *d = data;
+
+	d->first_sample_at = (uint64_t)g_get_monotonic_time();
+	printf("first_sample id=%u after_ms=%.1f\n", id,
+	       (double)(d->first_sample_at - d->start) / 1000.0);
+}
+
+static void ev_stats(void *data, const struct audio_play_stats *s)
+{
+	struct drive *d = data;
+
+	printf("stats id=%u sent=%u net_dropped=%u received=%u played=%u recovered=%u "
+	       "concealed=%u late=%u duplicate=%u invalid=%u flushed=%u stretched=%u "
+	       "underruns=%u first=%u last=%u prebuffer_ms=%.0f\n",
+	       s->stream_id, d->sent, d->dropped, s->received, s->played, s->recovered,
+	       s->concealed, s->late, s->duplicate, s->invalid, s->flushed, s->stretched,
+	       s->underruns, s->first_id, s->last_id, (double)s->prebuffer / 1000.0);
+	fflush(stdout);
+}
+
+static const struct audio_events events = {
+	.playback = ev_playback,
+	.capture = ev_capture,
+	.frame = ev_frame,
+	.route = ev_route,
+	.first_sample = ev_first_sample,
+	.play_stats = ev_stats,
+};
+
+/* Encode the burst and decide, per packet, its fate on the simulated network. */
+static void make_burst(struct drive *d)
+{
+	/* the remote talker: 24 kbit/s with FEC for 10 % loss (at lower rates a steady
+	 * tone often carries no in-band FEC: Opus adds it for what its VAD calls speech) */
+	struct audio_enc_params p = { .bitrate = 24000, .packet_loss = 10, .fec = true };
+	struct audio_enc *enc = audio_enc_new(&p);
+	unsigned n = (unsigned)(d->seconds * 1000 / 20);
+	int16_t pcm[AUDIO_FRAME_SAMPLES];
+	double phase = 0;
+
+	d->pkts = g_new0(struct pkt, n * 2);
+	for (unsigned i = 0; i < n; i++) {
+		struct pkt *k = &d->pkts[d->n_pkts];
+		int len;
+
+		for (unsigned s = 0; s < AUDIO_FRAME_SAMPLES; s++) {
+			pcm[s] = (int16_t)lrint(sin(phase) * 12000.0);
+			phase += 2 * M_PI * d->tone / AUDIO_RATE;
+		}
+		len = audio_enc_encode(enc, pcm, k->data, sizeof(k->data));
+		if (len <= 0)
+			continue;
+		k->len = (size_t)len;
+		k->id = 1000 + i;
+		k->due = (uint64_t)i * AUDIO_FRAME_USEC;
+		if ((unsigned)g_random_int_range(0, 100) < d->loss) {
+			d->dropped++;
+			continue;
+		}
+		if ((unsigned)g_random_int_range(0, 100) < d->reorder)
+			k->due += (uint64_t)g_random_int_range(1, 3) * AUDIO_FRAME_USEC + 5000;
+		d->n_pkts++;
+		if ((unsigned)g_random_int_range(0, 100) < d->dup) {
+			d->pkts[d->n_pkts] = *k;
+			d->pkts[d->n_pkts].due += 7000;
+			d->n_pkts++;
+		}
+	}
+	audio_enc_free(enc);
+}
+
+static gint by_due(gconstpointer a, gconstpointer b)
+{
+	const struct pkt *x = a, *y = b;
+
+	return x->due < y->due ? -1 : x->due > y->due;
+}
+
+static gboolean send_tick(gpointer data)
+{
+	struct drive *d = data;
+	uint64_t now = (uint64_t)g_get_monotonic_time() - d->start;
+
+	while (d->next_pkt < d->n_pkts && d->pkts[d->next_pkt].due <= now) {
+		struct pkt *k = &d->pkts[d->next_pkt++];
+
+		audio_play_packet(d->a, d->stream_id, k->id, k->data, k->len);
+		d->sent++;
+	}
+	if (d->next_pkt < d->n_pkts)
+		return G_SOURCE_CONTINUE;
+	printf("sent all packets=%u\n", d->sent);
+	d->end_sent = (uint64_t)g_get_monotonic_time();
+	audio_play_end(d->a, d->stream_id);
+	return G_SOURCE_REMOVE;
+}
+
+static void start_burst(struct drive *d, uint32_t stream_id)
+{
+	d->stream_id = stream_id;
+	d->next_pkt = 0;
+	d->sent = 0;
+	d->end_sent = 0;
+	d->play_done = false;
+	d->start = (uint64_t)g_get_monotonic_time();
+	audio_play_begin(d->a, stream_id);
+	g_timeout_add(5, send_tick, d);
+}
+
+static gboolean watch_play(gpointer data)
+{
+	struct drive *d = data;
+
+	if (!d->play_done)
+		return G_SOURCE_CONTINUE;
+	g_main_loop_quit(d->loop);
+	return G_SOURCE_REMOVE;
+}
+
+static gboolean stop_capture(gpointer data)
+{
+	struct drive *d = data;
+	struct audio_capture_stats cs;
+
+	audio_get_capture_stats(d->a, &cs);
+	audio_capture_end(d->a);
+	printf("capture_stats frames=%u dtx=%u overruns=%u\n", cs.frames, cs.dtx, cs.overruns);
+	g_main_loop_quit(d->loop);
+	return G_SOURCE_REMOVE;
+}
+
+/* route scenario: burst, talk 1 s (cue), release, burst */
+static gboolean route_step(gpointer data)
+{
+	struct drive *d = data;
+
+	switch (d->step++) {
+	case 0:
+		printf("step listen\n");
+		start_burst(d, 1);
+		return G_SOURCE_CONTINUE;
+	case 1:
+		if (!d->play_done) {
+			d->step--;
+			return G_SOURCE_CONTINUE;
+		}
+		printf("step talk\n");
+		audio_capture_begin(d->a);
+		audio_cue(d->a, AUDIO_CUE_PERMIT);
+		return G_SOURCE_CONTINUE;
+	case 2:
+	case 3:
+	case 4:
+	case 5:
+		return G_SOURCE_CONTINUE; /* talk for ~1 s */
+	case 6:
+		printf("step release\n");
+		audio_capture_end(d->a);
+		return G_SOURCE_CONTINUE;
+	case 7:
+		printf("step listen-again\n");
+		start_burst(d, 2);
+		return G_SOURCE_CONTINUE;
+	default:
+		if (!d->play_done)
+			return G_SOURCE_CONTINUE;
+		g_main_loop_quit(d->loop);
+		return G_SOURCE_REMOVE;
+	}
+}
+
+static gboolean begin(gpointer data)
+{
+	struct drive *d = data;
+
+	if (strcmp(d->scenario, "play") == 0) {
+		start_burst(d, 1);
+		g_timeout_add(20, watch_play, d);
+	} else if (strcmp(d->scenario, "capture") == 0) {
+		audio_capture_begin(d->a);
+		g_timeout_add((guint)(d->seconds * 1000), stop_capture, d);
+	} else if (strcmp(d->scenario, "route") == 0) {
+		g_timeout_add(200, route_step, d);
+	}
+	return G_SOURCE_REMOVE;
+}
+
+static gboolean overall_timeout(gpointer data)
+{
+	struct drive *d = data;
+
+	printf("timeout: scenario did not finish\n");
+	d->rc = 2;
+	g_main_loop_quit(d->loop);
+	return G_SOURCE_REMOVE;
+}
+
+int main(int argc, char **argv)
+{
+	struct drive d = { .tone = 1000, .seconds = 2, .play_state = AUDIO_OFF };
+	struct audio_config cfg;
+	g_autoptr(GError) error = NULL;
+	g_autofree char *headset = NULL, *output = NULL, *input = NULL, *policy = NULL;
+	gboolean no_cues = FALSE, no_dtx = FALSE;
+	gint seed = 1;
+	GOptionEntry entries[] = {
+		{ "headset", 0, 0, G_OPTION_ARG_STRING, &headset, "headset", "X" },
+		{ "output", 0, 0, G_OPTION_ARG_STRING, &output, "fallback sink", "NAME" },
+		{ "input", 0, 0, G_OPTION_ARG_STRING, &input, "microphone", "NAME" },
+		{ "hfp-policy", 0, 0, G_OPTION_ARG_STRING, &policy, "on-talk|always|never", "P" },
+		{ "no-cues", 0, 0, G_OPTION_ARG_NONE, &no_cues, "no cues", NULL },
+		{ "no-dtx", 0, 0, G_OPTION_ARG_NONE, &no_dtx, "encoder without DTX", NULL },
+		{ "tone", 0, 0, G_OPTION_ARG_DOUBLE, &d.tone, "burst tone Hz", "HZ" },
+		{ "seconds", 0, 0, G_OPTION_ARG_DOUBLE, &d.seconds, "length", "S" },
+		{ "loss", 0, 0, G_OPTION_ARG_INT, &d.loss, "loss %", "PCT" },
+		{ "reorder", 0, 0, G_OPTION_ARG_INT, &d.reorder, "reorder %", "PCT" },
+		{ "dup", 0, 0, G_OPTION_ARG_INT, &d.dup, "duplicate %", "PCT" },
+		{ "seed", 0, 0, G_OPTION_ARG_INT, &seed, "random seed", "N" },
+		{ "out", 0, 0, G_OPTION_ARG_FILENAME, &d.out_path, "capture output", "FILE" },
+		{ NULL },
+	};
+	g_autoptr(GOptionContext) oc = g_option_context_new("play|capture|route");
+
+	g_option_context_add_main_entries(oc, entries, NULL);
+	if (!g_option_context_parse(oc, &argc, &argv, &error) || argc != 2) {
+		fprintf(stderr, "audio-drive: %s\n", error ? error->message : "one scenario");
+		return 64;
+	}
+	d.scenario = argv[1];
+	g_random_set_seed((guint32)seed);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	audio_config_init(&cfg);
+	cfg.headset = headset;
+	cfg.output = output;
+	cfg.input = input;
+	cfg.cues = !no_cues;
+	cfg.dtx = !no_dtx;
+	if (policy)
+		cfg.hfp_policy = strcmp(policy, "always") == 0  ? AUDIO_HFP_ALWAYS
+				 : strcmp(policy, "never") == 0 ? AUDIO_HFP_NEVER
+								: AUDIO_HFP_ON_TALK;
+	d.loop = g_main_loop_new(NULL, FALSE);
+	d.dec = audio_dec_new();
+	if (d.out_path && !(d.out = fopen(d.out_path, "wb"))) {
+		perror(d.out_path);
+		return 1;
+	}
+	if (strcmp(d.scenario, "capture") != 0)
+		make_burst(&d);
+	qsort(d.pkts, d.n_pkts, sizeof(*d.pkts), (int (*)(const void *, const void *))by_due);
+	d.a = audio_new(&cfg, &events, &d, &error);
+	if (!d.a) {
+		fprintf(stderr, "audio-drive: %s\n", error->message);
+		return 1;
+	}
+	g_timeout_add(300, begin, &d); /* let the registry settle */
+	g_timeout_add((guint)(d.seconds * 1000) + 15000, overall_timeout, &d);
+	g_main_loop_run(d.loop);
+	audio_free(d.a);
+	if (d.out)
+		fclose(d.out);
+	audio_dec_free(d.dec);
+	g_free(d.pkts);
+	g_main_loop_unref(d.loop);
+	return d.rc;
+}

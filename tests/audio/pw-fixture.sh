@@ -1,0 +1,222 @@
+#!/bin/sh
+# pw-fixture.sh - a headless PipeWire + WirePlumber for the audio tests.
+#
+# Source it, then call pwfix_start. Everything lives in a temp dir
+# (XDG_RUNTIME_DIR, XDG_CONFIG_HOME, XDG_STATE_HOME); no D-Bus, no ALSA, no
+# BlueZ, no V4L2. pwfix_stop (also on EXIT) kills exactly what we started.
+# Stand-in nodes: pwfix_sink NAME PROFILE ADDRESS, pwfix_source NAME ADDRESS,
+# pwfix_plain_sink NAME; pwfix_destroy NAME removes one.
+#
+# Variables: PWFIX_DIR (temp dir), PWFIX_KEEP=1 keeps it for post-mortem.
+
+pwfix_log() { echo "pw-fixture: $*" >&2; }
+
+pwfix_write_config() {
+	mkdir -p "$XDG_CONFIG_HOME/pipewire" "$XDG_CONFIG_HOME/wireplumber/main.lua.d" \
+		"$XDG_CONFIG_HOME/wireplumber/policy.lua.d" "$XDG_STATE_HOME" "$XDG_RUNTIME_DIR"
+	chmod 700 "$XDG_RUNTIME_DIR"
+	# The graph's quantum: PipeWire itself raises the minimum in VMs (vm.overrides);
+	# on a loaded 2-core CI box 2048/48000 (43 ms) keeps scheduling hiccups from
+	# becoming gaps. PWFIX_QUANTUM=960 runs the graph at the 20 ms frame.
+	cat >"$XDG_CONFIG_HOME/pipewire/pipewire.conf" <<CONF
+context.properties = {
+    core.daemon = true
+    core.name = pipewire-0
+    support.dbus = false
+    link.max-buffers = 16
+    default.clock.rate = 48000
+    default.clock.allowed-rates = [ 48000 ]
+    default.clock.quantum = ${PWFIX_QUANTUM:-2048}
+    default.clock.min-quantum = ${PWFIX_QUANTUM:-2048}
+    default.clock.max-quantum = 2048
+    log.level = 2
+}
+context.spa-libs = {
+    audio.convert.* = audioconvert/libspa-audioconvert
+    support.*       = support/libspa-support
+}
+context.modules = [
+    # real-time scheduling for the graph (root may; elsewhere it is skipped)
+    { name = libpipewire-module-rt args = { nice.level = -11 rt.prio = 70 }
+      flags = [ ifexists nofail ] }
+    { name = libpipewire-module-protocol-native }
+    { name = libpipewire-module-metadata }
+    { name = libpipewire-module-spa-node-factory }
+    { name = libpipewire-module-client-node }
+    { name = libpipewire-module-client-device }
+    { name = libpipewire-module-access args = { } }
+    { name = libpipewire-module-adapter }
+    { name = libpipewire-module-link-factory }
+    { name = libpipewire-module-session-manager }
+]
+context.objects = [
+    { factory = metadata args = { metadata.name = default } }
+    { factory = spa-node-factory
+        args = {
+            factory.name    = support.node.driver
+            node.name       = Dummy-Driver
+            node.group      = pipewire.dummy
+            priority.driver = 20000
+        }
+    }
+]
+CONF
+	cat >"$XDG_CONFIG_HOME/wireplumber/wireplumber.conf" <<'CONF'
+context.properties = {
+  log.level = 2
+  wireplumber.script-engine = lua-scripting
+  support.dbus = false
+}
+context.spa-libs = {
+  audio.convert.* = audioconvert/libspa-audioconvert
+  support.*       = support/libspa-support
+}
+context.modules = [
+  { name = libpipewire-module-protocol-native }
+  { name = libpipewire-module-client-node }
+  { name = libpipewire-module-client-device }
+  { name = libpipewire-module-adapter }
+  { name = libpipewire-module-metadata }
+  { name = libpipewire-module-session-manager }
+]
+wireplumber.components = [
+  { name = libwireplumber-module-lua-scripting, type = module }
+  { name = main.lua, type = config/lua }
+  { name = policy.lua, type = config/lua }
+]
+CONF
+	# WirePlumber 0.4 merges these over /usr/share/wireplumber/*.lua.d by file name
+	cat >"$XDG_CONFIG_HOME/wireplumber/main.lua.d/51-pttgw-test.lua" <<'CONF'
+alsa_monitor.enabled = false
+v4l2_monitor.enabled = false
+libcamera_monitor.enabled = false
+default_access.properties["enable-flatpak-portal"] = false
+CONF
+	cat >"$XDG_CONFIG_HOME/wireplumber/policy.lua.d/51-pttgw-test.lua" <<'CONF'
+bluetooth_policy.policy["use-persistent-storage"] = false
+CONF
+}
+
+pwfix_stop() {
+	for p in $PWFIX_PIDS; do
+		kill "$p" 2>/dev/null
+	done
+	for p in $PWFIX_PIDS; do
+		wait "$p" 2>/dev/null
+	done
+	PWFIX_PIDS=""
+	if [ -n "${PWFIX_DIR:-}" ] && [ -z "${PWFIX_KEEP:-}" ]; then
+		rm -rf "$PWFIX_DIR"
+	fi
+}
+
+# Run a helper in the background, remembered for pwfix_stop.
+pwfix_bg() {
+	"$@" &
+	PWFIX_PIDS="$PWFIX_PIDS $!"
+	PWFIX_LAST=$!
+}
+
+pwfix_wait_for() { # NAME [tries]: wait until a node named NAME exists
+	n=${2:-100}
+	while [ "$n" -gt 0 ]; do
+		if pw-cli ls Node 2>/dev/null | grep -q "node.name = \"$1\""; then
+			return 0
+		fi
+		sleep 0.1
+		n=$((n - 1))
+	done
+	pwfix_log "node $1 did not appear"
+	return 1
+}
+
+pwfix_start() {
+	PWFIX_DIR=$(mktemp -d /tmp/pttgw-pw.XXXXXX)
+	export XDG_RUNTIME_DIR="$PWFIX_DIR/run" XDG_CONFIG_HOME="$PWFIX_DIR/config"
+	export XDG_STATE_HOME="$PWFIX_DIR/state" PIPEWIRE_RUNTIME_DIR="$PWFIX_DIR/run"
+	export DISABLE_RTKIT=1 PIPEWIRE_LOG_SYSTEMD=false
+	unset PIPEWIRE_REMOTE DBUS_SESSION_BUS_ADDRESS DISPLAY
+	PWFIX_PIDS=""
+	trap 'pwfix_stop' EXIT
+	trap 'exit 129' HUP
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	pwfix_write_config
+	pwfix_bg pipewire >"$PWFIX_DIR/pipewire.log" 2>&1
+	n=50
+	while [ ! -S "$XDG_RUNTIME_DIR/pipewire-0" ] && [ $n -gt 0 ]; do
+		sleep 0.1
+		n=$((n - 1))
+	done
+	[ -S "$XDG_RUNTIME_DIR/pipewire-0" ] || { pwfix_log "pipewire did not start"; \
+		cat "$PWFIX_DIR/pipewire.log" >&2; return 1; }
+	pwfix_bg wireplumber >"$PWFIX_DIR/wireplumber.log" 2>&1
+	PWFIX_WP=$PWFIX_LAST
+	# WirePlumber is up when it shows as a client
+	n=100
+	while [ $n -gt 0 ]; do
+		if pw-cli ls Client 2>/dev/null | grep -qi wireplumber; then
+			return 0
+		fi
+		sleep 0.1
+		n=$((n - 1))
+	done
+	pwfix_log "wireplumber did not start"
+	cat "$PWFIX_DIR/wireplumber.log" >&2
+	return 1
+}
+
+# A stand-in Bluetooth sink: NAME PROFILE (a2dp-sink|headset-head-unit) ADDRESS
+pwfix_sink() {
+	pw-cli create-node adapter "{ factory.name=support.null-audio-sink node.name=$1 \
+		node.description=$1 media.class=Audio/Sink object.linger=true \
+		audio.position=[MONO] monitor.channel-volumes=false \
+		device.api=bluez5 api.bluez5.profile=$2 api.bluez5.address=\"$3\" }" >/dev/null &&
+		pwfix_wait_for "$1"
+}
+
+# A stand-in HFP microphone: NAME ADDRESS (a virtual source; feed it with pw-cat --target NAME)
+pwfix_source() {
+	pw-cli create-node adapter "{ factory.name=support.null-audio-sink node.name=$1 \
+		node.description=$1 media.class=Audio/Source/Virtual object.linger=true \
+		audio.position=[MONO] device.api=bluez5 api.bluez5.profile=headset-head-unit \
+		api.bluez5.address=\"$2\" }" >/dev/null && pwfix_wait_for "$1"
+}
+
+# A plain (non-Bluetooth) sink, e.g. the vehicle speaker
+pwfix_plain_sink() {
+	pw-cli create-node adapter "{ factory.name=support.null-audio-sink node.name=$1 \
+		node.description=$1 media.class=Audio/Sink object.linger=true \
+		audio.position=[MONO] }" >/dev/null && pwfix_wait_for "$1"
+}
+
+pwfix_node_id() {
+	pw-cli ls Node | awk -v n="node.name = \"$1\"" '
+		/^[[:space:]]*id [0-9]+,/ { id = $2; sub(",", "", id) }
+		index($0, n) { print id; exit }'
+}
+
+pwfix_destroy() {
+	id=$(pwfix_node_id "$1")
+	[ -n "$id" ] && pw-cli destroy "$id" >/dev/null
+}
+
+# Record what is played to sink NAME (its monitor) as raw S16LE 16 kHz mono into FILE.
+pwfix_record_sink() {
+	pwfix_bg pw-record --target "$1" -P '{ stream.capture.sink=true node.name=pwfix-rec }' \
+		--rate 16000 --channels 1 --format s16 "$2"
+	PWFIX_REC=$PWFIX_LAST
+}
+
+# Play FILE (wav) into the virtual source NAME. The session manager links
+# playback streams to sinks only, so the link is made here, port to port.
+pwfix_feed_source() {
+	pwfix_bg pw-play -P '{ node.name=pwfix-feed node.autoconnect=false }' "$2"
+	PWFIX_FEED=$PWFIX_LAST
+	n=50
+	until pw-link pwfix-feed:output_MONO "$1:input_MONO" 2>/dev/null; do
+		n=$((n - 1))
+		[ $n -gt 0 ] || { pwfix_log "cannot link pwfix-feed to $1"; return 1; }
+		sleep 0.1
+	done
+}

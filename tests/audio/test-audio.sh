@@ -1,0 +1,186 @@
+#!/bin/sh
+# test-audio.sh CASE AUDIO_DRIVE AUDIO_ANALYSE - the audio bridge against a real,
+# headless PipeWire + WirePlumber (see pw-fixture.sh). Cases: play-1khz
+# capture-440 route-hfp no-output node-removed loss-reorder.
+set -u
+case_name=$1
+DRIVE=$2
+ANALYSE=$3
+here=$(dirname "$0")
+. "$here/pw-fixture.sh"
+
+BT=00:11:22:33:44:55
+fail() { echo "FAIL: $*"; [ -n "${OUT:-}" ] && [ -f "$OUT" ] && cat "$OUT"; exit 1; }
+expect() { grep -q -- "$1" "$OUT" || fail "expected '$1'"; }
+# expect_order A B: a line matching A comes before a line matching B
+expect_order() {
+	a=$(grep -n -- "$1" "$OUT" | head -1 | cut -d: -f1)
+	b=$(grep -n -- "$2" "$OUT" | tail -1 | cut -d: -f1)
+	[ -n "$a" ] && [ -n "$b" ] && [ "$a" -lt "$b" ] || fail "expected '$1' before '$2'"
+}
+drive() { timeout 60 "$DRIVE" "$@" >"$OUT" 2>"$OUT.log"; }
+stop_rec() { sleep 0.3; kill "$PWFIX_REC" 2>/dev/null; wait "$PWFIX_REC" 2>/dev/null; }
+
+# Every packet accounted: received = played + late + duplicate + invalid + flushed,
+# every slot first..last played, recovered or concealed, nothing silent.
+check_accounting() {
+	line=$(grep '^stats ' "$OUT" | head -1)
+	[ -n "$line" ] || fail "no stats line"
+	echo "$line" | awk '{
+		for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+		ok = 1
+		if (v["received"] != v["sent"]) { print "received " v["received"] " != sent " v["sent"]; ok = 0 }
+		s = v["played"] + v["late"] + v["duplicate"] + v["invalid"] + v["flushed"]
+		if (v["received"] != s) { print "received " v["received"] " != buckets " s; ok = 0 }
+		slots = v["last"] - v["first"] + 1
+		t = v["played"] + v["recovered"] + v["concealed"]
+		if (slots != t) { print "slots " slots " != played+recovered+concealed " t; ok = 0 }
+		if (v["underruns"] != 0) { print "underruns " v["underruns"]; ok = 0 }
+		exit ok ? 0 : 1 }' || fail "accounting: $line"
+}
+
+# A recording can show a gap that is not ours: on a loaded CI box (QEMU guests,
+# fuzzers on 2 cores) a whole graph cycle is sometimes missed by every client.
+# Our own side is checked exactly on every attempt (underruns = 0, accounting);
+# the recording must be clean in one of ATTEMPTS attempts, each one printed.
+ATTEMPTS=3
+
+pwfix_start || fail "fixture did not start"
+OUT=$PWFIX_DIR/out.txt
+
+case $case_name in
+play-1khz)
+	pwfix_sink bt_a2dp a2dp-sink $BT && pwfix_sink bt_hfp headset-head-unit $BT &&
+		pwfix_source bt_hfp_mic $BT || fail "stand-ins"
+	ok=0
+	for attempt in $(seq $ATTEMPTS); do
+		pwfix_record_sink bt_a2dp "$PWFIX_DIR/rec.raw"
+		sleep 0.3
+		drive --headset $BT --no-cues --tone 1000 --seconds 3 play ||
+			fail "driver exit $?"
+		stop_rec
+		cat "$OUT"
+		expect "playback id=1 state=active reason=playing to bt_a2dp"
+		expect "playback id=1 state=off reason=drained"
+		check_accounting
+		if "$ANALYSE" "$PWFIX_DIR/rec.raw" --expect-freq 1000 --tolerance 1 \
+			--max-gap-ms 20 --min-active-ms 2900; then
+			ok=1
+			break
+		fi
+		echo "attempt $attempt: the recording has a gap"
+	done
+	[ $ok = 1 ] || fail "recording"
+	;;
+capture-440)
+	pwfix_sink bt_a2dp a2dp-sink $BT && pwfix_sink bt_hfp headset-head-unit $BT &&
+		pwfix_source bt_hfp_mic $BT || fail "stand-ins"
+	sox -n -r 16000 -c 1 -b 16 "$PWFIX_DIR/tone.wav" synth 6 sine 440 vol 0.5 ||
+		fail "sox"
+	pwfix_feed_source bt_hfp_mic "$PWFIX_DIR/tone.wav"
+	sleep 0.5
+	# a steady tone is what Opus DTX takes for background noise: DTX off here
+	drive --headset $BT --no-cues --no-dtx --seconds 2 --out "$PWFIX_DIR/cap.raw" capture ||
+		fail "driver exit $?"
+	cat "$OUT"
+	expect "capture state=active reason=capturing from bt_hfp_mic"
+	expect "capture state=off reason=released"
+	frames=$(sed -n 's/^capture_stats frames=\([0-9]*\).*/\1/p' "$OUT")
+	[ "${frames:-0}" -ge 80 ] || fail "only ${frames:-0} frames in 2 s"
+	# the first frames carry the encoder's start-up; the analysis skips nothing else
+	"$ANALYSE" "$PWFIX_DIR/cap.raw" --expect-freq 440 --tolerance 1 --max-gap-ms 20 \
+		--min-active-ms 1500 || fail "decoded capture"
+	;;
+route-hfp)
+	pwfix_sink bt_a2dp a2dp-sink $BT && pwfix_sink bt_hfp headset-head-unit $BT &&
+		pwfix_source bt_hfp_mic $BT || fail "stand-ins"
+	pwfix_record_sink bt_hfp "$PWFIX_DIR/hfp.raw"
+	sleep 0.3
+	drive --headset $BT --seconds 1 route || fail "driver exit $?"
+	stop_rec
+	cat "$OUT"
+	expect "route talking=0 sink=bt_a2dp sink-kind=headset-a2dp"
+	expect "playback id=1 state=active reason=playing to bt_a2dp"
+	expect_order "step talk" "route talking=1 sink=bt_hfp sink-kind=headset-hfp .* source=bt_hfp_mic"
+	expect "capture state=active reason=capturing from bt_hfp_mic"
+	expect_order "step release" "route talking=0 sink=bt_a2dp"
+	expect "playback id=2 state=active reason=playing to bt_a2dp"
+	grep "playback id=1 state=active" "$OUT" | grep -q bt_hfp && fail "listening used HFP"
+	# the talk-permit cue went to the HFP sink while talking
+	"$ANALYSE" "$PWFIX_DIR/hfp.raw" --min-active-ms 150 || fail "no cue on bt_hfp"
+	# hfp-policy = never: talking keeps A2DP
+	drive --headset $BT --hfp-policy never --seconds 1 route || fail "driver exit $?"
+	cat "$OUT"
+	grep -q "route talking=1 sink=bt_hfp" "$OUT" && fail "hfp-policy never used HFP"
+	expect "route talking=1 sink=bt_a2dp"
+	;;
+no-output)
+	drive --headset $BT --no-cues --seconds 1 play || fail "driver exit $?"
+	cat "$OUT"
+	expect "playback id=1 state=failed reason=no output node"
+	# a sink, but no session manager to link the stream: bounded, named
+	pwfix_sink bt_a2dp a2dp-sink $BT || fail "stand-in"
+	kill "$PWFIX_WP"
+	wait "$PWFIX_WP" 2>/dev/null
+	drive --headset $BT --no-cues --seconds 3 play || fail "driver exit $?"
+	cat "$OUT"
+	expect "playback id=1 state=failed reason=no session manager linked the stream to bt_a2dp"
+	;;
+node-removed)
+	pwfix_sink bt_a2dp a2dp-sink $BT && pwfix_plain_sink speaker || fail "stand-ins"
+	pwfix_record_sink speaker "$PWFIX_DIR/spk.raw"
+	sleep 0.3
+	(sleep 1.5; pwfix_destroy bt_a2dp) &
+	rm_pid=$!
+	drive --headset $BT --output speaker --no-cues --seconds 3 play || fail "driver exit $?"
+	wait $rm_pid
+	stop_rec
+	cat "$OUT"
+	expect "playback id=1 state=active reason=playing to bt_a2dp"
+	expect "playback id=1 state=starting reason=moving to speaker: output node bt_a2dp gone"
+	expect "playback id=1 state=active reason=playing to speaker"
+	expect "playback id=1 state=off reason=drained"
+	"$ANALYSE" "$PWFIX_DIR/spk.raw" --expect-freq 1000 --min-active-ms 1000 ||
+		fail "fallback did not play"
+	# no fallback at all: cut with the reason
+	pwfix_sink bt_a2dp a2dp-sink $BT || fail "stand-in"
+	pwfix_destroy speaker
+	(sleep 1.5; pwfix_destroy bt_a2dp) &
+	rm_pid=$!
+	drive --headset $BT --no-cues --seconds 3 play || fail "driver exit $?"
+	wait $rm_pid
+	cat "$OUT"
+	expect "playback id=1 state=failed reason=output node bt_a2dp gone"
+	grep -q '^stats ' "$OUT" || fail "no stats for the cut burst"
+	;;
+loss-reorder)
+	pwfix_sink bt_a2dp a2dp-sink $BT || fail "stand-in"
+	for seed in 1 2 3; do
+		ok=0
+		for attempt in $(seq $ATTEMPTS); do
+			pwfix_record_sink bt_a2dp "$PWFIX_DIR/rec$seed.raw"
+			sleep 0.3
+			drive --headset $BT --no-cues --tone 1000 --seconds 4 --loss 10 \
+				--reorder 10 --dup 3 --seed $seed play || fail "driver exit $?"
+			stop_rec
+			cat "$OUT"
+			expect "playback id=1 state=off reason=drained"
+			check_accounting
+			end=$(sed -n 's/^end_after_ms=\([0-9]*\).*/\1/p' "$OUT")
+			[ "${end:-9999}" -lt 500 ] ||
+				fail "burst ended ${end:-?} ms after its last packet"
+			if "$ANALYSE" "$PWFIX_DIR/rec$seed.raw" --expect-freq 1000 --tolerance 1 \
+				--max-gap-ms 20 --min-active-ms 3800; then
+				ok=1
+				break
+			fi
+			echo "seed $seed attempt $attempt: the recording has a gap"
+		done
+		[ $ok = 1 ] || fail "recording (seed $seed)"
+	done
+	;;
+*)
+	fail "unknown case $case_name"
+	;;
+esac
+echo "PASS: $case_name"
