@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * uplink.c - libwebsockets client on the daemon's GLib loop: connection,
- * logon, heartbeats, reconnect, link policy, and the mapping of the Zello
- * Channel API onto floor events.
+ * logon, heartbeats, reconnect, link policy, send queue and frame reassembly.
+ * The mapping of the Zello Channel API onto floor events is uplink-streams.c.
  *
  * The connection struct habit of lws' minimal ws-client: one scheduler entry
  * (sul_retry), the wsi and the retry count; the application owns the retry and
@@ -10,131 +10,15 @@
  * lws_client_connect_via_info() and CLIENT_CONNECTION_ERROR). Every timer is an
  * lws sul, serviced by the glib event library on the GLib loop.
  */
-#include "uplink.h"
+#include "uplink-private.h"
 
 #include <errno.h>
 #include <gio/gio.h>
-#include <libwebsockets.h>
 #include <string.h>
 
-#include "proto.h"
 #include "uplink-backoff.h"
 
-#define DEFAULT_QUEUE_FRAMES 50
-#define CONTROL_QUEUE_EXTRA 64    /* text frames queued beyond the audio limit */
-#define MAX_REMOTE_STREAMS 8      /* remote streams tracked at once */
-#define MAX_JOINS 4               /* join_stream requests pending at once */
-#define MAX_STALE 4               /* cancelled start_stream seqs remembered */
-#define RX_MAX (PROTO_MAX_TEXT > PROTO_MAX_BINARY ? PROTO_MAX_TEXT : PROTO_MAX_BINARY)
-#define PUSH_ONLY_GRACE (2 * G_USEC_PER_SEC) /* idle after logon before push-only drops */
-#define LOG_BURST 20              /* bad-input lines per connection before thinning */
-
-enum closing {
-	CLOSING_NONE,
-	CLOSING_POLICY, /* idle-drop / push-only: not an error */
-	CLOSING_STOP,   /* uplink_stop() */
-	CLOSING_ERROR,  /* dead link, refused logon: reconnect */
-};
-
-enum own_state {
-	OWN_NONE,
-	OWN_PENDING, /* start_stream sent, no answer yet */
-	OWN_ACTIVE,  /* granted */
-};
-
-struct txbuf {
-	size_t len;
-	enum lws_write_protocol type;
-	bool audio;
-	uint8_t buf[]; /* LWS_PRE + len */
-};
-
-struct remote_stream {
-	uint32_t id;
-	bool used;
-};
-
-struct join {
-	uint32_t stream_id;
-	uint32_t seq; /* 0: not sent yet (waiting for logon) */
-	bool used;
-};
-
-struct uplink {
-	struct uplink_config cfg;
-	GMainLoop *loop;
-	struct uplink_events ev;
-	void *data;
-	bool freeing;
-
-	struct lws_context *ctx;
-	struct lws_protocols protocols[2];
-	char *url_buf; /* cut up by lws_parse_uri() */
-	const char *host;
-	const char *path; /* with its leading '/' */
-	char *path_buf;
-	int port;
-	bool tls;
-
-	/* the connection */
-	lws_sorted_usec_list_t sul_retry;
-	struct lws *wsi;
-	unsigned retry_count;
-	bool in_connect;        /* inside lws_client_connect_via_info() */
-	bool connect_failed;    /* CONNECTION_ERROR came synchronously */
-	char *connect_error;
-
-	lws_sorted_usec_list_t sul_ping;
-	lws_sorted_usec_list_t sul_watchdog;
-	lws_sorted_usec_list_t sul_idle;
-	GRand *rand;
-
-	enum uplink_state state;
-	char *detail;
-	char *last_error;
-	uint64_t next_attempt;
-	bool want_link;         /* reconnect after a failure */
-	bool now_requested;     /* uplink_connect_now(): an attempt is scheduled at once */
-	enum closing closing;
-	bool drop_after_flush;
-	bool logged_on;
-	bool ping_due;
-	uint64_t last_rx;
-	uint32_t seq;
-	uint32_t logon_seq;
-	bool logon_used_refresh;
-	bool refused;           /* this connection's logon was refused */
-	bool retry_at_once;     /* the refresh token was refused: try the credentials */
-	char *refresh_token;
-
-	/* our stream */
-	enum own_state own;
-	uint32_t own_seq;
-	uint32_t own_stream;
-	uint32_t own_packet;
-	bool own_cancel;
-	uint32_t stale_seq[MAX_STALE];
-	unsigned stale_next;
-
-	struct remote_stream remote[MAX_REMOTE_STREAMS];
-	unsigned n_remote;
-	struct join joins[MAX_JOINS];
-
-	GQueue txq;
-	unsigned txq_audio;
-
-	GByteArray *rx;
-	bool rx_binary;
-	bool rx_overflow;
-	size_t rx_total;
-	unsigned bad_logged;
-
-	struct uplink_stats stats;
-};
-
-static void link_close(struct uplink *u, enum closing why, const char *error);
 static void schedule_retry(struct uplink *u);
-static void policy_check(struct uplink *u, bool burst_ended);
 static void connect_cb(lws_sorted_usec_list_t *sul);
 
 const char *uplink_state_to_string(enum uplink_state st)
@@ -155,11 +39,6 @@ const char *uplink_state_to_string(enum uplink_state st)
 	return "invalid";
 }
 
-static uint64_t now_usec(void)
-{
-	return (uint64_t)g_get_monotonic_time();
-}
-
 static void set_state(struct uplink *u, enum uplink_state st, const char *detail)
 {
 	if (u->state == st && g_strcmp0(u->detail, detail) == 0)
@@ -176,8 +55,7 @@ static void set_state(struct uplink *u, enum uplink_state st, const char *detail
 		u->ev.state(u->data, st, detail);
 }
 
-static void set_error(struct uplink *u, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-static void set_error(struct uplink *u, const char *fmt, ...)
+void uplink_set_error(struct uplink *u, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -192,8 +70,7 @@ static void set_error(struct uplink *u, const char *fmt, ...)
 
 /* Bad input from the server: always counted, logged in full for the first
  * LOG_BURST per connection, then every 100th. */
-static void bad_input(struct uplink *u, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-static void bad_input(struct uplink *u, const char *fmt, ...)
+void uplink_bad_input(struct uplink *u, const char *fmt, ...)
 {
 	g_autofree char *msg = NULL;
 	va_list ap;
@@ -219,7 +96,7 @@ static void txq_clear(struct uplink *u)
 	u->txq_audio = 0;
 }
 
-static int txq_push(struct uplink *u, const void *data, size_t len,
+int uplink_txq_push(struct uplink *u, const void *data, size_t len,
 		    enum lws_write_protocol type, bool audio)
 {
 	unsigned limit = u->cfg.send_queue_frames;
@@ -242,14 +119,14 @@ static int txq_push(struct uplink *u, const void *data, size_t len,
 }
 
 /* Takes ownership of json (g_free'd). */
-static int send_text(struct uplink *u, char *json)
+int uplink_send_text(struct uplink *u, char *json)
 {
 	int r;
 
 	if (!json)
 		return -ENOMEM;
 	g_debug("link: > %s", json);
-	r = txq_push(u, json, strlen(json), LWS_WRITE_TEXT, false);
+	r = uplink_txq_push(u, json, strlen(json), LWS_WRITE_TEXT, false);
 	g_free(json);
 	return r;
 }
@@ -263,21 +140,21 @@ static int on_writeable(struct uplink *u, struct lws *wsi)
 	if (u->ping_due) {
 		u->ping_due = false;
 		if (lws_write(wsi, ping + LWS_PRE, 0, LWS_WRITE_PING) < 0) {
-			set_error(u, "write failed (ping)");
+			uplink_set_error(u, "write failed (ping)");
 			return -1;
 		}
-		u->stats.last_write = now_usec();
+		u->stats.last_write = uplink_now();
 	} else if ((t = g_queue_pop_head(&u->txq))) {
 		if (t->audio)
 			u->txq_audio--;
 		n = lws_write(wsi, t->buf + LWS_PRE, t->len, t->type);
 		g_free(t);
 		if (n < 0) {
-			set_error(u, "write failed");
+			uplink_set_error(u, "write failed");
 			return -1;
 		}
 		u->stats.frames_out++;
-		u->stats.last_write = now_usec();
+		u->stats.last_write = uplink_now();
 	} else if (u->drop_after_flush) {
 		/* everything queued is on the wire: now close */
 		return -1;
@@ -288,117 +165,6 @@ static int on_writeable(struct uplink *u, struct lws *wsi)
 }
 
 /* ---- streams ----------------------------------------------------------- */
-
-static struct remote_stream *remote_find(struct uplink *u, uint32_t id)
-{
-	for (unsigned i = 0; i < MAX_REMOTE_STREAMS; i++)
-		if (u->remote[i].used && u->remote[i].id == id)
-			return &u->remote[i];
-	return NULL;
-}
-
-static struct remote_stream *remote_add(struct uplink *u, uint32_t id)
-{
-	for (unsigned i = 0; i < MAX_REMOTE_STREAMS; i++)
-		if (!u->remote[i].used) {
-			u->remote[i].used = true;
-			u->remote[i].id = id;
-			u->n_remote++;
-			return &u->remote[i];
-		}
-	return NULL;
-}
-
-static void remote_remove(struct uplink *u, struct remote_stream *r)
-{
-	r->used = false;
-	u->n_remote--;
-}
-
-static struct join *join_find_seq(struct uplink *u, uint32_t seq)
-{
-	for (unsigned i = 0; i < MAX_JOINS; i++)
-		if (u->joins[i].used && u->joins[i].seq == seq)
-			return &u->joins[i];
-	return NULL;
-}
-
-static struct join *join_find_stream(struct uplink *u, uint32_t id)
-{
-	for (unsigned i = 0; i < MAX_JOINS; i++)
-		if (u->joins[i].used && u->joins[i].stream_id == id)
-			return &u->joins[i];
-	return NULL;
-}
-
-static unsigned joins_pending(struct uplink *u)
-{
-	unsigned n = 0;
-
-	for (unsigned i = 0; i < MAX_JOINS; i++)
-		n += u->joins[i].used;
-	return n;
-}
-
-static bool stale_take(struct uplink *u, uint32_t seq)
-{
-	for (unsigned i = 0; i < MAX_STALE; i++)
-		if (seq && u->stale_seq[i] == seq) {
-			u->stale_seq[i] = 0;
-			return true;
-		}
-	return false;
-}
-
-static void send_joins(struct uplink *u)
-{
-	for (unsigned i = 0; i < MAX_JOINS; i++) {
-		struct join *j = &u->joins[i];
-
-		if (!j->used || j->seq)
-			continue;
-		j->seq = ++u->seq;
-		if (send_text(u, proto_build_join_stream(j->seq, j->stream_id)) < 0) {
-			g_warning("link: join_stream %u could not be queued, dropped", j->stream_id);
-			j->used = false;
-		}
-	}
-}
-
-/* The link is gone: tell the owner what happened to every stream. */
-static void streams_lost(struct uplink *u, const char *why)
-{
-	uint32_t id;
-
-	switch (u->own) {
-	case OWN_PENDING:
-		u->own = OWN_NONE;
-		if (!u->own_cancel && !u->freeing && u->ev.denied)
-			u->ev.denied(u->data, why);
-		break;
-	case OWN_ACTIVE:
-		u->own = OWN_NONE;
-		id = u->own_stream;
-		if (!u->own_cancel && !u->freeing && u->ev.revoked)
-			u->ev.revoked(u->data, id, why);
-		break;
-	case OWN_NONE:
-		break;
-	}
-	u->own_cancel = false;
-	for (unsigned i = 0; i < MAX_REMOTE_STREAMS; i++) {
-		if (!u->remote[i].used)
-			continue;
-		id = u->remote[i].id;
-		remote_remove(u, &u->remote[i]);
-		if (!u->freeing && u->ev.remote_stop)
-			u->ev.remote_stop(u->data, id);
-	}
-	/* joins already sent are lost with the link; resend them on the next logon */
-	for (unsigned i = 0; i < MAX_JOINS; i++)
-		u->joins[i].seq = 0;
-	memset(u->stale_seq, 0, sizeof(u->stale_seq));
-}
 
 /* ---- timers ------------------------------------------------------------ */
 
@@ -427,7 +193,7 @@ static uint64_t dead_after(const struct uplink *u)
 static void ping_cb(lws_sorted_usec_list_t *sul)
 {
 	struct uplink *u = lws_container_of(sul, struct uplink, sul_ping);
-	uint64_t now = now_usec();
+	uint64_t now = uplink_now();
 
 	if (!u->wsi || !u->logged_on)
 		return;
@@ -437,7 +203,7 @@ static void ping_cb(lws_sorted_usec_list_t *sul)
 		u->retry_count = 0;
 	}
 	u->ping_due = true;
-	send_text(u, proto_build_keepalive());
+	uplink_send_text(u, proto_build_keepalive());
 	lws_callback_on_writable(u->wsi);
 	sul_arm(u, &u->sul_ping, ping_cb, u->cfg.heartbeat_interval);
 }
@@ -445,7 +211,7 @@ static void ping_cb(lws_sorted_usec_list_t *sul)
 static void watchdog_cb(lws_sorted_usec_list_t *sul)
 {
 	struct uplink *u = lws_container_of(sul, struct uplink, sul_watchdog);
-	uint64_t now = now_usec(), deadline = u->last_rx + dead_after(u);
+	uint64_t now = uplink_now(), deadline = u->last_rx + dead_after(u);
 
 	if (!u->wsi)
 		return;
@@ -456,25 +222,25 @@ static void watchdog_cb(lws_sorted_usec_list_t *sul)
 	if (u->logged_on) {
 		g_warning("link: nothing received for %.1f s (2.5 x heartbeat): dead link",
 			  (double)(now - u->last_rx) / G_USEC_PER_SEC);
-		set_error(u, "dead link: nothing received for %.1f s",
+		uplink_set_error(u, "dead link: nothing received for %.1f s",
 			  (double)(now - u->last_rx) / G_USEC_PER_SEC);
 	} else {
 		g_warning("link: no logon within %.1f s, attempt abandoned",
 			  (double)dead_after(u) / G_USEC_PER_SEC);
-		set_error(u, "connect timeout after %.1f s", (double)dead_after(u) / G_USEC_PER_SEC);
+		uplink_set_error(u, "connect timeout after %.1f s", (double)dead_after(u) / G_USEC_PER_SEC);
 	}
-	link_close(u, CLOSING_ERROR, NULL);
+	uplink_link_close(u, CLOSING_ERROR, NULL);
 }
 
 static void idle_cb(lws_sorted_usec_list_t *sul)
 {
 	struct uplink *u = lws_container_of(sul, struct uplink, sul_idle);
 
-	if (!u->wsi || u->own != OWN_NONE || u->n_remote || joins_pending(u))
+	if (!u->wsi || u->own != OWN_NONE || u->n_remote || uplink_streams_joins_pending(u))
 		return;
 	g_info("link: idle, dropping the link (policy %s)", uplink_policy_to_string(u->cfg.policy));
 	u->want_link = false;
-	link_close(u, CLOSING_POLICY, NULL);
+	uplink_link_close(u, CLOSING_POLICY, NULL);
 }
 
 /* ---- connection -------------------------------------------------------- */
@@ -486,9 +252,46 @@ static void logon(struct uplink *u)
 	u->logon_seq = ++u->seq;
 	u->logon_used_refresh = u->refresh_token != NULL;
 	/* refresh_token first; the password only when there is none */
-	send_text(u, proto_build_logon(u->logon_seq, u->cfg.username,
+	uplink_send_text(u, proto_build_logon(u->logon_seq, u->cfg.username,
 				       u->refresh_token ? NULL : u->cfg.password,
 				       u->cfg.auth_token, u->refresh_token, channels));
+}
+
+void uplink_logon_refused(struct uplink *u, const char *reason)
+{
+	g_warning("link: logon refused: %s", reason);
+	uplink_set_error(u, "logon refused: %s", reason);
+	u->refused = true;
+	if (u->logon_used_refresh) {
+		/* the refresh token is spent (e.g. a restarted server): at once
+		 * again with auth_token/password, no backoff */
+		g_clear_pointer(&u->refresh_token, g_free);
+		u->retry_at_once = true;
+	} else if (!u->freeing && u->ev.auth_refused) {
+		u->ev.auth_refused(u->data, reason);
+	}
+	uplink_link_close(u, CLOSING_ERROR, NULL);
+}
+
+void uplink_logon_reply(struct uplink *u, const struct proto_msg *m)
+{
+	if (!m->success) {
+		uplink_logon_refused(u, m->error ? m->error : "?");
+		return;
+	}
+	if (m->refresh_token) {
+		g_free(u->refresh_token);
+		u->refresh_token = g_strdup(m->refresh_token);
+	}
+	u->logged_on = true;
+	u->stats.logons++;
+	u->stats.connected_since = uplink_now();
+	g_clear_pointer(&u->last_error, g_free);
+	sul_arm(u, &u->sul_ping, ping_cb, u->cfg.heartbeat_interval);
+	set_state(u, UPLINK_CONNECTED, NULL);
+	if (u->wsi)
+		uplink_streams_send_joins(u);
+	uplink_policy_check(u, false);
 }
 
 /* A connection (attempt) ended; wsi is already gone or going. */
@@ -512,12 +315,12 @@ static void link_gone(struct uplink *u, const char *error)
 	if (!u->freeing && (why == CLOSING_NONE || why == CLOSING_ERROR)) {
 		/* our own reason (dead link, refused logon) beats "closed" */
 		if (error && why == CLOSING_NONE && !u->refused)
-			set_error(u, "%s", error);
+			uplink_set_error(u, "%s", error);
 		else if (!u->last_error)
-			set_error(u, "connection closed");
+			uplink_set_error(u, "connection closed");
 		g_message("link: lost: %s", u->last_error);
 	}
-	streams_lost(u, why == CLOSING_POLICY ? "idle (policy)" : "link lost");
+	uplink_streams_lost(u, why == CLOSING_POLICY ? "idle (policy)" : "link lost");
 	if (u->freeing)
 		return;
 
@@ -539,7 +342,7 @@ static void link_gone(struct uplink *u, const char *error)
 			break;
 		}
 		if (u->want_link || u->cfg.policy == UPLINK_POLICY_PERSISTENT ||
-		    joins_pending(u))
+		    uplink_streams_joins_pending(u))
 			schedule_retry(u);
 		else
 			set_state(u, UPLINK_DISCONNECTED, u->last_error);
@@ -550,12 +353,12 @@ static void link_gone(struct uplink *u, const char *error)
 static void attempt_failed(struct uplink *u, const char *error)
 {
 	u->wsi = NULL;
-	set_error(u, "connect failed: %s", error ? error : "unknown error");
+	uplink_set_error(u, "connect failed: %s", error ? error : "unknown error");
 	g_message("link: %s", u->last_error);
 	lws_sul_cancel(&u->sul_watchdog);
 	if (u->freeing || u->now_requested)
 		return;
-	if (u->want_link || u->cfg.policy == UPLINK_POLICY_PERSISTENT || joins_pending(u))
+	if (u->want_link || u->cfg.policy == UPLINK_POLICY_PERSISTENT || uplink_streams_joins_pending(u))
 		schedule_retry(u);
 	else
 		set_state(u, UPLINK_DISCONNECTED, u->last_error);
@@ -569,7 +372,7 @@ static void schedule_retry(struct uplink *u)
 		u->retry_count++;
 	delay = uplink_backoff_delay(u->cfg.backoff_base, u->cfg.backoff_cap, u->retry_count,
 				     g_rand_double(u->rand));
-	u->next_attempt = now_usec() + delay;
+	u->next_attempt = uplink_now() + delay;
 	g_debug("link: attempt %u in %.3f s (bound %.3f s)", u->retry_count + 1,
 		(double)delay / G_USEC_PER_SEC,
 		(double)uplink_backoff_bound(u->cfg.backoff_base, u->cfg.backoff_cap,
@@ -614,7 +417,7 @@ static void connect_cb(lws_sorted_usec_list_t *sul)
 	u->bad_logged = 0;
 	if (u->state != UPLINK_CONNECTING)
 		set_state(u, UPLINK_CONNECTING, NULL);
-	u->last_rx = now_usec();
+	u->last_rx = uplink_now();
 	sul_arm(u, &u->sul_watchdog, watchdog_cb, dead_after(u));
 
 	u->in_connect = true;
@@ -633,10 +436,10 @@ static void connect_cb(lws_sorted_usec_list_t *sul)
 }
 
 /* Close the link from our side; link_gone() follows from lws' callbacks. */
-static void link_close(struct uplink *u, enum closing why, const char *error)
+void uplink_link_close(struct uplink *u, enum closing why, const char *error)
 {
 	if (error)
-		set_error(u, "%s", error);
+		uplink_set_error(u, "%s", error);
 	if (!u->wsi)
 		return;
 	u->closing = why;
@@ -644,9 +447,9 @@ static void link_close(struct uplink *u, enum closing why, const char *error)
 	kick(u);
 }
 
-static void policy_check(struct uplink *u, bool burst_ended)
+void uplink_policy_check(struct uplink *u, bool burst_ended)
 {
-	bool idle = u->own == OWN_NONE && !u->n_remote && !joins_pending(u);
+	bool idle = u->own == OWN_NONE && !u->n_remote && !uplink_streams_joins_pending(u);
 
 	if (!u->wsi || !u->logged_on)
 		return;
@@ -681,237 +484,6 @@ static void policy_check(struct uplink *u, bool burst_ended)
 
 /* ---- inbound ----------------------------------------------------------- */
 
-static void on_reply(struct uplink *u, const struct proto_msg *m)
-{
-	struct join *j;
-
-	if (m->seq == u->logon_seq && !u->logged_on) {
-		if (!m->success) {
-			g_warning("link: logon refused: %s", m->error);
-			set_error(u, "logon refused: %s", m->error);
-			u->refused = true;
-			if (u->logon_used_refresh) {
-				/* the refresh token is spent (e.g. a restarted server): at
-				 * once again with auth_token/password, no backoff */
-				g_clear_pointer(&u->refresh_token, g_free);
-				u->retry_at_once = true;
-			} else if (!u->freeing && u->ev.auth_refused) {
-				u->ev.auth_refused(u->data, m->error);
-			}
-			link_close(u, CLOSING_ERROR, NULL);
-			return;
-		}
-		if (m->refresh_token) {
-			g_free(u->refresh_token);
-			u->refresh_token = g_strdup(m->refresh_token);
-		}
-		u->logged_on = true;
-		u->stats.logons++;
-		u->stats.connected_since = now_usec();
-		g_clear_pointer(&u->last_error, g_free);
-		sul_arm(u, &u->sul_ping, ping_cb, u->cfg.heartbeat_interval);
-		set_state(u, UPLINK_CONNECTED, NULL);
-		if (u->wsi)
-			send_joins(u);
-		policy_check(u, false);
-		return;
-	}
-	if (u->own != OWN_NONE && m->seq == u->own_seq) {
-		bool cancel = u->own_cancel;
-
-		if (m->success && m->has_stream_id && u->own == OWN_PENDING) {
-			u->own_stream = m->stream_id;
-			u->own_packet = 0;
-			if (cancel) {
-				g_info("link: stream %u granted after release, stopping it",
-				       m->stream_id);
-				u->own = OWN_NONE;
-				u->own_cancel = false;
-				send_text(u, proto_build_stop_stream(true, ++u->seq, m->stream_id,
-								     u->cfg.channel));
-				policy_check(u, true);
-				return;
-			}
-			u->own = OWN_ACTIVE;
-			g_info("link: floor granted, stream %u", m->stream_id);
-			if (u->ev.granted)
-				u->ev.granted(u->data, m->stream_id);
-			return;
-		}
-		if (u->own == OWN_PENDING) {
-			const char *reason = m->success ? "reply without stream_id" : m->error;
-
-			if (m->success)
-				bad_input(u, "start_stream reply without stream_id");
-			u->own = OWN_NONE;
-			u->own_cancel = false;
-			g_info("link: floor denied: %s", reason);
-			if (!cancel && u->ev.denied)
-				u->ev.denied(u->data, reason);
-			policy_check(u, true);
-		}
-		return;
-	}
-	if (stale_take(u, m->seq)) {
-		if (m->success && m->has_stream_id)
-			send_text(u, proto_build_stop_stream(true, ++u->seq, m->stream_id,
-							     u->cfg.channel));
-		return;
-	}
-	if ((j = join_find_seq(u, m->seq))) {
-		if (m->success) {
-			g_info("link: joined stream %u", j->stream_id);
-		} else {
-			g_message("link: join_stream %u refused: %s", j->stream_id, m->error);
-			j->used = false;
-			policy_check(u, true);
-		}
-		return;
-	}
-	if (!m->success)
-		g_message("link: server error for request %u: %s", m->seq, m->error);
-	else
-		g_debug("link: reply for request %u", m->seq);
-}
-
-static void on_stream_start(struct uplink *u, const struct proto_msg *m)
-{
-	struct join *j = join_find_stream(u, m->stream_id);
-
-	if (!m->has_stream_id) {
-		bad_input(u, "on_stream_start without stream_id");
-		return;
-	}
-	if (u->own == OWN_ACTIVE && m->stream_id == u->own_stream)
-		return; /* our own stream echoed */
-	if (j)
-		j->used = false; /* the joined burst is coming */
-	if (remote_find(u, m->stream_id)) {
-		g_debug("link: on_stream_start %u again (late join), ignored", m->stream_id);
-		return;
-	}
-	if (!remote_add(u, m->stream_id)) {
-		bad_input(u, "on_stream_start %u: already %u streams in progress", m->stream_id,
-			  MAX_REMOTE_STREAMS);
-		return;
-	}
-	lws_sul_cancel(&u->sul_idle);
-	g_info("link: stream %u from %s%s%s", m->stream_id, m->from ? m->from : "?",
-	       m->emergency ? " (emergency)" : "", j ? " (joined)" : "");
-	if (u->ev.remote_start)
-		u->ev.remote_start(u->data, m->stream_id, m->from, m->channel,
-				   m->packet_duration);
-}
-
-static void on_stream_stop(struct uplink *u, const struct proto_msg *m)
-{
-	struct remote_stream *r;
-
-	if (!m->has_stream_id) {
-		bad_input(u, "on_stream_stop without stream_id");
-		return;
-	}
-	if (u->own == OWN_ACTIVE && m->stream_id == u->own_stream) {
-		u->own = OWN_NONE;
-		g_message("link: server ended our stream %u", m->stream_id);
-		if (u->ev.revoked)
-			u->ev.revoked(u->data, m->stream_id, "stopped by server");
-		policy_check(u, true);
-		return;
-	}
-	r = remote_find(u, m->stream_id);
-	if (!r) {
-		g_debug("link: on_stream_stop for unknown stream %u, ignored", m->stream_id);
-		return;
-	}
-	remote_remove(u, r);
-	g_info("link: stream %u ended", m->stream_id);
-	if (u->ev.remote_stop)
-		u->ev.remote_stop(u->data, m->stream_id);
-	policy_check(u, true);
-}
-
-static void on_text(struct uplink *u, const char *buf, size_t len)
-{
-	g_autoptr(GError) error = NULL;
-	struct proto_msg m = PROTO_MSG_INIT;
-	int r;
-
-	r = proto_parse_text(buf, len, &m, &error);
-	if (r < 0) {
-		bad_input(u, "%s", error ? error->message : "unparsable text frame");
-		goto out;
-	}
-	if (r == PROTO_PARSE_IGNORED) {
-		g_debug("link: unknown command \"%s\" ignored", m.command ? m.command : "?");
-		goto out;
-	}
-	if (!u->logged_on && m.cmd != PROTO_CMD_REPLY && m.cmd != PROTO_CMD_ON_ERROR &&
-	    m.cmd != PROTO_CMD_ON_CHANNEL_STATUS && m.cmd != PROTO_CMD_KEEPALIVE) {
-		bad_input(u, "%s before logon", proto_cmd_to_string(m.cmd));
-		goto out;
-	}
-	switch (m.cmd) {
-	case PROTO_CMD_REPLY:
-		on_reply(u, &m);
-		break;
-	case PROTO_CMD_ON_CHANNEL_STATUS:
-		g_info("link: channel %s %s (%" G_GINT64_FORMAT " online)",
-		       m.channel ? m.channel : "?", m.status ? m.status : "?", m.users_online);
-		break;
-	case PROTO_CMD_ON_STREAM_START:
-		on_stream_start(u, &m);
-		break;
-	case PROTO_CMD_ON_STREAM_STOP:
-		on_stream_stop(u, &m);
-		break;
-	case PROTO_CMD_ON_ERROR:
-		g_warning("link: server reports an error: %s", m.error ? m.error : "?");
-		if (!u->logged_on) {
-			set_error(u, "logon refused: %s", m.error ? m.error : "?");
-			u->refused = true;
-			if (u->ev.auth_refused)
-				u->ev.auth_refused(u->data, m.error);
-			link_close(u, CLOSING_ERROR, NULL);
-		}
-		break;
-	case PROTO_CMD_ON_TEXT_MESSAGE:
-		g_info("link: text from %s: %s", m.from ? m.from : "?", m.text ? m.text : "");
-		break;
-	case PROTO_CMD_KEEPALIVE:
-		break;
-	case PROTO_CMD_LOGON:
-	case PROTO_CMD_START_STREAM:
-	case PROTO_CMD_STOP_STREAM:
-	case PROTO_CMD_SEND_TEXT_MESSAGE:
-	case PROTO_CMD_JOIN_STREAM:
-	case PROTO_CMD_INVALID:
-	case PROTO_CMD_UNKNOWN:
-		bad_input(u, "unexpected command \"%s\" from a server", proto_cmd_to_string(m.cmd));
-		break;
-	}
-out:
-	proto_msg_clear(&m);
-}
-
-static void on_binary(struct uplink *u, const uint8_t *buf, size_t len)
-{
-	g_autoptr(GError) error = NULL;
-	struct proto_audio a;
-
-	if (proto_parse_audio(buf, len, &a, &error) < 0) {
-		bad_input(u, "%s", error ? error->message : "unparsable binary frame");
-		return;
-	}
-	if (!remote_find(u, a.stream_id)) {
-		bad_input(u, "audio for stream %u, which is not a stream we receive",
-			  a.stream_id);
-		return;
-	}
-	if (u->ev.audio)
-		u->ev.audio(u->data, a.stream_id, a.packet_id, a.data, a.len);
-}
-
 static void on_receive(struct uplink *u, struct lws *wsi, const void *in, size_t len)
 {
 	bool first = lws_is_first_fragment(wsi), final = lws_is_final_fragment(wsi);
@@ -932,9 +504,9 @@ static void on_receive(struct uplink *u, struct lws *wsi, const void *in, size_t
 			/* the common case: no copy */
 			u->stats.frames_in++;
 			if (u->rx_binary)
-				on_binary(u, in, len);
+				uplink_streams_binary(u, in, len);
 			else
-				on_text(u, in, len);
+				uplink_streams_text(u, in, len);
 			return;
 		} else {
 			g_byte_array_append(u->rx, in, (guint)len);
@@ -944,12 +516,12 @@ static void on_receive(struct uplink *u, struct lws *wsi, const void *in, size_t
 		return;
 	u->stats.frames_in++;
 	if (u->rx_overflow)
-		bad_input(u, "%s frame of %zu bytes exceeds the limit of %d bytes",
+		uplink_bad_input(u, "%s frame of %zu bytes exceeds the limit of %d bytes",
 			  u->rx_binary ? "binary" : "text", u->rx_total, RX_MAX);
 	else if (u->rx_binary)
-		on_binary(u, u->rx->data, u->rx->len);
+		uplink_streams_binary(u, u->rx->data, u->rx->len);
 	else
-		on_text(u, (const char *)u->rx->data, u->rx->len);
+		uplink_streams_text(u, (const char *)u->rx->data, u->rx->len);
 	u->rx_overflow = false;
 	if (u->rx_total > 16384) {
 		/* do not keep a large buffer around after an occasional big frame */
@@ -993,18 +565,18 @@ static int lws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 			break;
 		g_info("link: WebSocket to %s established, logging on as %s", u->cfg.url,
 		       u->cfg.username);
-		u->last_rx = now_usec();
+		u->last_rx = uplink_now();
 		logon(u);
 		break;
 	case LWS_CALLBACK_CLIENT_RECEIVE:
 		if (!u || wsi != u->wsi)
 			break;
-		u->last_rx = now_usec();
+		u->last_rx = uplink_now();
 		on_receive(u, wsi, in, len);
 		break;
 	case LWS_CALLBACK_CLIENT_RECEIVE_PONG:
 		if (u && wsi == u->wsi)
-			u->last_rx = now_usec();
+			u->last_rx = uplink_now();
 		break;
 	case LWS_CALLBACK_CLIENT_WRITEABLE:
 		if (!u || wsi != u->wsi)
@@ -1179,7 +751,7 @@ void uplink_stop(struct uplink *u)
 	for (unsigned i = 0; i < MAX_JOINS; i++)
 		u->joins[i].used = false;
 	if (u->wsi)
-		link_close(u, CLOSING_STOP, NULL);
+		uplink_link_close(u, CLOSING_STOP, NULL);
 	else
 		set_state(u, UPLINK_DISCONNECTED, "stopped");
 }
@@ -1194,100 +766,6 @@ void uplink_connect_now(struct uplink *u)
 	u->now_requested = true;
 	set_state(u, UPLINK_CONNECTING, "connect now");
 	sul_arm(u, &u->sul_retry, connect_cb, 0);
-}
-
-int uplink_start_stream(struct uplink *u, bool emergency)
-{
-	const struct proto_codec_header h = {
-		.sample_rate = 16000, .frames_per_packet = 1, .frame_ms = 20,
-	};
-	uint32_t seq;
-	int r;
-
-	if (!u->wsi || !u->logged_on)
-		return -ENOTCONN;
-	if (u->own == OWN_PENDING && u->own_cancel) {
-		/* the released request never got its answer: forget it */
-		u->stale_seq[u->stale_next++ % MAX_STALE] = u->own_seq;
-		u->own = OWN_NONE;
-		u->own_cancel = false;
-	}
-	if (u->own != OWN_NONE)
-		return -EBUSY;
-	seq = ++u->seq;
-	r = send_text(u, proto_build_start_stream(seq, u->cfg.channel, &h, 20, emergency));
-	if (r < 0)
-		return r;
-	u->own = OWN_PENDING;
-	u->own_seq = seq;
-	u->own_cancel = false;
-	lws_sul_cancel(&u->sul_idle);
-	return 0;
-}
-
-int uplink_stop_stream(struct uplink *u, uint32_t stream_id)
-{
-	int r;
-
-	if (!u->wsi || !u->logged_on)
-		return -ENOTCONN;
-	if (u->own == OWN_PENDING && (stream_id == 0 || stream_id == u->own_stream)) {
-		u->own_cancel = true; /* stopped when the answer comes */
-		return 0;
-	}
-	if (u->own != OWN_ACTIVE || (stream_id && stream_id != u->own_stream))
-		return -ENOENT;
-	r = send_text(u, proto_build_stop_stream(true, ++u->seq, u->own_stream, u->cfg.channel));
-	if (r < 0)
-		return r;
-	u->own = OWN_NONE;
-	policy_check(u, true);
-	return 0;
-}
-
-int uplink_send_audio(struct uplink *u, uint32_t stream_id, const uint8_t *opus, size_t len)
-{
-	uint8_t frame[PROTO_AUDIO_HEADER_LEN + 4096];
-	size_t n;
-	int r;
-
-	if (!u->wsi || !u->logged_on)
-		return -ENOTCONN;
-	if (u->own != OWN_ACTIVE || stream_id != u->own_stream)
-		return -ENOENT;
-	n = proto_build_audio(frame, sizeof(frame), stream_id, u->own_packet, opus, len);
-	if (!n)
-		return -EMSGSIZE;
-	r = txq_push(u, frame, n, LWS_WRITE_BINARY, true);
-	if (r == -ENOBUFS) {
-		u->stats.audio_dropped++;
-		return r;
-	}
-	if (r == 0)
-		u->own_packet++;
-	return r;
-}
-
-int uplink_join_stream(struct uplink *u, uint32_t stream_id)
-{
-	struct join *j = join_find_stream(u, stream_id);
-
-	if (remote_find(u, stream_id))
-		return -EALREADY;
-	if (!j) {
-		for (unsigned i = 0; i < MAX_JOINS && !j; i++)
-			if (!u->joins[i].used)
-				j = &u->joins[i];
-		if (!j)
-			return -ENOBUFS;
-		*j = (struct join){ .stream_id = stream_id, .used = true };
-	}
-	lws_sul_cancel(&u->sul_idle);
-	if (u->wsi && u->logged_on)
-		send_joins(u);
-	else
-		uplink_connect_now(u); /* sent right after the logon */
-	return 0;
 }
 
 enum uplink_state uplink_get_state(const struct uplink *u)

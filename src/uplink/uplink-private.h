@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * uplink-private.h - what uplink.c (connection, timers, queues, policy) and
+ * uplink-streams.c (the floor mapping: our stream, remote streams, joins)
+ * share. Not installed, not for other modules.
+ */
+#pragma once
+
+#include <libwebsockets.h>
+
+#include "proto.h"
+#include "uplink.h"
+
+#define DEFAULT_QUEUE_FRAMES 50
+#define CONTROL_QUEUE_EXTRA 64    /* text frames queued beyond the audio limit */
+#define MAX_REMOTE_STREAMS 8      /* remote streams tracked at once */
+#define MAX_JOINS 4               /* join_stream requests pending at once */
+#define MAX_STALE 4               /* cancelled start_stream seqs remembered */
+#define RX_MAX (PROTO_MAX_TEXT > PROTO_MAX_BINARY ? PROTO_MAX_TEXT : PROTO_MAX_BINARY)
+#define PUSH_ONLY_GRACE (2 * G_USEC_PER_SEC) /* idle after logon before push-only drops */
+#define LOG_BURST 20              /* bad-input lines per connection before thinning */
+
+enum closing {
+	CLOSING_NONE,
+	CLOSING_POLICY, /* idle-drop / push-only: not an error */
+	CLOSING_STOP,   /* uplink_stop() */
+	CLOSING_ERROR,  /* dead link, refused logon: reconnect */
+};
+
+enum own_state {
+	OWN_NONE,
+	OWN_PENDING, /* start_stream sent, no answer yet */
+	OWN_ACTIVE,  /* granted */
+};
+
+struct txbuf {
+	size_t len;
+	enum lws_write_protocol type;
+	bool audio;
+	uint8_t buf[]; /* LWS_PRE + len */
+};
+
+struct remote_stream {
+	uint32_t id;
+	bool used;
+};
+
+struct join {
+	uint32_t stream_id;
+	uint32_t seq; /* 0: not sent yet (waiting for logon) */
+	bool used;
+};
+
+struct uplink {
+	struct uplink_config cfg;
+	GMainLoop *loop;
+	struct uplink_events ev;
+	void *data;
+	bool freeing;
+
+	struct lws_context *ctx;
+	struct lws_protocols protocols[2];
+	char *url_buf; /* cut up by lws_parse_uri() */
+	const char *host;
+	const char *path; /* with its leading '/' */
+	char *path_buf;
+	int port;
+	bool tls;
+
+	/* the connection */
+	lws_sorted_usec_list_t sul_retry;
+	struct lws *wsi;
+	unsigned retry_count;
+	bool in_connect;        /* inside lws_client_connect_via_info() */
+	bool connect_failed;    /* CONNECTION_ERROR came synchronously */
+	char *connect_error;
+
+	lws_sorted_usec_list_t sul_ping;
+	lws_sorted_usec_list_t sul_watchdog;
+	lws_sorted_usec_list_t sul_idle;
+	GRand *rand;
+
+	enum uplink_state state;
+	char *detail;
+	char *last_error;
+	uint64_t next_attempt;
+	bool want_link;         /* reconnect after a failure */
+	bool now_requested;     /* uplink_connect_now(): an attempt is scheduled at once */
+	enum closing closing;
+	bool drop_after_flush;
+	bool logged_on;
+	bool ping_due;
+	uint64_t last_rx;
+	uint32_t seq;
+	uint32_t logon_seq;
+	bool logon_used_refresh;
+	bool refused;           /* this connection's logon was refused */
+	bool retry_at_once;     /* the refresh token was refused: try the credentials */
+	char *refresh_token;
+
+	/* our stream */
+	enum own_state own;
+	uint32_t own_seq;
+	uint32_t own_stream;
+	uint32_t own_packet;
+	bool own_cancel;
+	uint32_t stale_seq[MAX_STALE];
+	unsigned stale_next;
+
+	struct remote_stream remote[MAX_REMOTE_STREAMS];
+	unsigned n_remote;
+	struct join joins[MAX_JOINS];
+
+	GQueue txq;
+	unsigned txq_audio;
+
+	GByteArray *rx;
+	bool rx_binary;
+	bool rx_overflow;
+	size_t rx_total;
+	unsigned bad_logged;
+
+	struct uplink_stats stats;
+};
+
+static inline uint64_t uplink_now(void)
+{
+	return (uint64_t)g_get_monotonic_time();
+}
+
+/* uplink.c */
+void uplink_set_error(struct uplink *u, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+/* Bad input from the server: counted, logged (thinned after a burst). */
+void uplink_bad_input(struct uplink *u, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+/* Queue a frame; -ENOTCONN, -ENOBUFS (audio over the limit, or text over it + extra). */
+int uplink_txq_push(struct uplink *u, const void *data, size_t len,
+		    enum lws_write_protocol type, bool audio);
+/* Queue a JSON text and free it. */
+int uplink_send_text(struct uplink *u, char *json);
+/* Close the link from our side; the lws callbacks finish the job. */
+void uplink_link_close(struct uplink *u, enum closing why, const char *error);
+/* Apply the link policy after a stream change (burst_ended: one just ended). */
+void uplink_policy_check(struct uplink *u, bool burst_ended);
+void uplink_logon_reply(struct uplink *u, const struct proto_msg *m);
+void uplink_logon_refused(struct uplink *u, const char *reason);
+
+/* uplink-streams.c */
+void uplink_streams_text(struct uplink *u, const char *buf, size_t len);
+void uplink_streams_binary(struct uplink *u, const uint8_t *buf, size_t len);
+/* The link is gone: every stream ends (denied / revoked / remote_stop). */
+void uplink_streams_lost(struct uplink *u, const char *why);
+unsigned uplink_streams_joins_pending(struct uplink *u);
+void uplink_streams_send_joins(struct uplink *u);

@@ -1,0 +1,421 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * uplink-streams.c - floor control on the Zello Channel API: our stream
+ * (start_stream -> granted / denied, the server ending it -> revoked), remote
+ * streams (on_stream_start -> remote_start, on_stream_stop -> remote_stop,
+ * their audio), late joins (join_stream), and the server's text frames.
+ */
+#include "uplink-private.h"
+
+#include <errno.h>
+#include <string.h>
+
+/* ---- stream tables ----------------------------------------------------- */
+
+static struct remote_stream *remote_find(struct uplink *u, uint32_t id)
+{
+	for (unsigned i = 0; i < MAX_REMOTE_STREAMS; i++)
+		if (u->remote[i].used && u->remote[i].id == id)
+			return &u->remote[i];
+	return NULL;
+}
+
+static struct remote_stream *remote_add(struct uplink *u, uint32_t id)
+{
+	for (unsigned i = 0; i < MAX_REMOTE_STREAMS; i++)
+		if (!u->remote[i].used) {
+			u->remote[i].used = true;
+			u->remote[i].id = id;
+			u->n_remote++;
+			return &u->remote[i];
+		}
+	return NULL;
+}
+
+static void remote_remove(struct uplink *u, struct remote_stream *r)
+{
+	r->used = false;
+	u->n_remote--;
+}
+
+static struct join *join_find_seq(struct uplink *u, uint32_t seq)
+{
+	for (unsigned i = 0; i < MAX_JOINS; i++)
+		if (u->joins[i].used && u->joins[i].seq == seq)
+			return &u->joins[i];
+	return NULL;
+}
+
+static struct join *join_find_stream(struct uplink *u, uint32_t id)
+{
+	for (unsigned i = 0; i < MAX_JOINS; i++)
+		if (u->joins[i].used && u->joins[i].stream_id == id)
+			return &u->joins[i];
+	return NULL;
+}
+
+unsigned uplink_streams_joins_pending(struct uplink *u)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < MAX_JOINS; i++)
+		n += u->joins[i].used;
+	return n;
+}
+
+static bool stale_take(struct uplink *u, uint32_t seq)
+{
+	for (unsigned i = 0; i < MAX_STALE; i++)
+		if (seq && u->stale_seq[i] == seq) {
+			u->stale_seq[i] = 0;
+			return true;
+		}
+	return false;
+}
+
+void uplink_streams_send_joins(struct uplink *u)
+{
+	for (unsigned i = 0; i < MAX_JOINS; i++) {
+		struct join *j = &u->joins[i];
+
+		if (!j->used || j->seq)
+			continue;
+		j->seq = ++u->seq;
+		if (uplink_send_text(u, proto_build_join_stream(j->seq, j->stream_id)) < 0) {
+			g_warning("link: join_stream %u could not be queued, dropped", j->stream_id);
+			j->used = false;
+		}
+	}
+}
+
+/* The link is gone: tell the owner what happened to every stream. */
+void uplink_streams_lost(struct uplink *u, const char *why)
+{
+	uint32_t id;
+
+	switch (u->own) {
+	case OWN_PENDING:
+		u->own = OWN_NONE;
+		if (!u->own_cancel && !u->freeing && u->ev.denied)
+			u->ev.denied(u->data, why);
+		break;
+	case OWN_ACTIVE:
+		u->own = OWN_NONE;
+		id = u->own_stream;
+		if (!u->own_cancel && !u->freeing && u->ev.revoked)
+			u->ev.revoked(u->data, id, why);
+		break;
+	case OWN_NONE:
+		break;
+	}
+	u->own_cancel = false;
+	for (unsigned i = 0; i < MAX_REMOTE_STREAMS; i++) {
+		if (!u->remote[i].used)
+			continue;
+		id = u->remote[i].id;
+		remote_remove(u, &u->remote[i]);
+		if (!u->freeing && u->ev.remote_stop)
+			u->ev.remote_stop(u->data, id);
+	}
+	/* joins already sent are lost with the link; resend them on the next logon */
+	for (unsigned i = 0; i < MAX_JOINS; i++)
+		u->joins[i].seq = 0;
+	memset(u->stale_seq, 0, sizeof(u->stale_seq));
+}
+
+/* ---- inbound ----------------------------------------------------------- */
+
+static void on_reply(struct uplink *u, const struct proto_msg *m)
+{
+	struct join *j;
+
+	if (m->seq == u->logon_seq && !u->logged_on) {
+		uplink_logon_reply(u, m);
+		return;
+	}
+	if (u->own != OWN_NONE && m->seq == u->own_seq) {
+		bool cancel = u->own_cancel;
+
+		if (m->success && m->has_stream_id && u->own == OWN_PENDING) {
+			u->own_stream = m->stream_id;
+			u->own_packet = 0;
+			if (cancel) {
+				g_info("link: stream %u granted after release, stopping it",
+				       m->stream_id);
+				u->own = OWN_NONE;
+				u->own_cancel = false;
+				uplink_send_text(u, proto_build_stop_stream(true, ++u->seq, m->stream_id,
+								     u->cfg.channel));
+				uplink_policy_check(u, true);
+				return;
+			}
+			u->own = OWN_ACTIVE;
+			g_info("link: floor granted, stream %u", m->stream_id);
+			if (u->ev.granted)
+				u->ev.granted(u->data, m->stream_id);
+			return;
+		}
+		if (u->own == OWN_PENDING) {
+			const char *reason = m->success ? "reply without stream_id" : m->error;
+
+			if (m->success)
+				uplink_bad_input(u, "start_stream reply without stream_id");
+			u->own = OWN_NONE;
+			u->own_cancel = false;
+			g_info("link: floor denied: %s", reason);
+			if (!cancel && u->ev.denied)
+				u->ev.denied(u->data, reason);
+			uplink_policy_check(u, true);
+		}
+		return;
+	}
+	if (stale_take(u, m->seq)) {
+		if (m->success && m->has_stream_id)
+			uplink_send_text(u, proto_build_stop_stream(true, ++u->seq, m->stream_id,
+							     u->cfg.channel));
+		return;
+	}
+	if ((j = join_find_seq(u, m->seq))) {
+		if (m->success) {
+			g_info("link: joined stream %u", j->stream_id);
+		} else {
+			g_message("link: join_stream %u refused: %s", j->stream_id, m->error);
+			j->used = false;
+			uplink_policy_check(u, true);
+		}
+		return;
+	}
+	if (!m->success)
+		g_message("link: server error for request %u: %s", m->seq, m->error);
+	else
+		g_debug("link: reply for request %u", m->seq);
+}
+
+static void on_stream_start(struct uplink *u, const struct proto_msg *m)
+{
+	struct join *j = join_find_stream(u, m->stream_id);
+
+	if (!m->has_stream_id) {
+		uplink_bad_input(u, "on_stream_start without stream_id");
+		return;
+	}
+	if (u->own == OWN_ACTIVE && m->stream_id == u->own_stream)
+		return; /* our own stream echoed */
+	if (j)
+		j->used = false; /* the joined burst is coming */
+	if (remote_find(u, m->stream_id)) {
+		g_debug("link: on_stream_start %u again (late join), ignored", m->stream_id);
+		return;
+	}
+	if (!remote_add(u, m->stream_id)) {
+		uplink_bad_input(u, "on_stream_start %u: already %u streams in progress", m->stream_id,
+			  MAX_REMOTE_STREAMS);
+		return;
+	}
+	lws_sul_cancel(&u->sul_idle);
+	g_info("link: stream %u from %s%s%s", m->stream_id, m->from ? m->from : "?",
+	       m->emergency ? " (emergency)" : "", j ? " (joined)" : "");
+	if (u->ev.remote_start)
+		u->ev.remote_start(u->data, m->stream_id, m->from, m->channel,
+				   m->packet_duration);
+}
+
+static void on_stream_stop(struct uplink *u, const struct proto_msg *m)
+{
+	struct remote_stream *r;
+
+	if (!m->has_stream_id) {
+		uplink_bad_input(u, "on_stream_stop without stream_id");
+		return;
+	}
+	if (u->own == OWN_ACTIVE && m->stream_id == u->own_stream) {
+		u->own = OWN_NONE;
+		g_message("link: server ended our stream %u", m->stream_id);
+		if (u->ev.revoked)
+			u->ev.revoked(u->data, m->stream_id, "stopped by server");
+		uplink_policy_check(u, true);
+		return;
+	}
+	r = remote_find(u, m->stream_id);
+	if (!r) {
+		g_debug("link: on_stream_stop for unknown stream %u, ignored", m->stream_id);
+		return;
+	}
+	remote_remove(u, r);
+	g_info("link: stream %u ended", m->stream_id);
+	if (u->ev.remote_stop)
+		u->ev.remote_stop(u->data, m->stream_id);
+	uplink_policy_check(u, true);
+}
+
+void uplink_streams_text(struct uplink *u, const char *buf, size_t len)
+{
+	g_autoptr(GError) error = NULL;
+	struct proto_msg m = PROTO_MSG_INIT;
+	int r;
+
+	r = proto_parse_text(buf, len, &m, &error);
+	if (r < 0) {
+		uplink_bad_input(u, "%s", error ? error->message : "unparsable text frame");
+		goto out;
+	}
+	if (r == PROTO_PARSE_IGNORED) {
+		g_debug("link: unknown command \"%s\" ignored", m.command ? m.command : "?");
+		goto out;
+	}
+	if (!u->logged_on && m.cmd != PROTO_CMD_REPLY && m.cmd != PROTO_CMD_ON_ERROR &&
+	    m.cmd != PROTO_CMD_ON_CHANNEL_STATUS && m.cmd != PROTO_CMD_KEEPALIVE) {
+		uplink_bad_input(u, "%s before logon", proto_cmd_to_string(m.cmd));
+		goto out;
+	}
+	switch (m.cmd) {
+	case PROTO_CMD_REPLY:
+		on_reply(u, &m);
+		break;
+	case PROTO_CMD_ON_CHANNEL_STATUS:
+		g_info("link: channel %s %s (%" G_GINT64_FORMAT " online)",
+		       m.channel ? m.channel : "?", m.status ? m.status : "?", m.users_online);
+		break;
+	case PROTO_CMD_ON_STREAM_START:
+		on_stream_start(u, &m);
+		break;
+	case PROTO_CMD_ON_STREAM_STOP:
+		on_stream_stop(u, &m);
+		break;
+	case PROTO_CMD_ON_ERROR:
+		g_warning("link: server reports an error: %s", m.error ? m.error : "?");
+		if (!u->logged_on)
+			uplink_logon_refused(u, m.error ? m.error : "?");
+		break;
+	case PROTO_CMD_ON_TEXT_MESSAGE:
+		g_info("link: text from %s: %s", m.from ? m.from : "?", m.text ? m.text : "");
+		break;
+	case PROTO_CMD_KEEPALIVE:
+		break;
+	case PROTO_CMD_LOGON:
+	case PROTO_CMD_START_STREAM:
+	case PROTO_CMD_STOP_STREAM:
+	case PROTO_CMD_SEND_TEXT_MESSAGE:
+	case PROTO_CMD_JOIN_STREAM:
+	case PROTO_CMD_INVALID:
+	case PROTO_CMD_UNKNOWN:
+		uplink_bad_input(u, "unexpected command \"%s\" from a server", proto_cmd_to_string(m.cmd));
+		break;
+	}
+out:
+	proto_msg_clear(&m);
+}
+
+void uplink_streams_binary(struct uplink *u, const uint8_t *buf, size_t len)
+{
+	g_autoptr(GError) error = NULL;
+	struct proto_audio a;
+
+	if (proto_parse_audio(buf, len, &a, &error) < 0) {
+		uplink_bad_input(u, "%s", error ? error->message : "unparsable binary frame");
+		return;
+	}
+	if (!remote_find(u, a.stream_id)) {
+		uplink_bad_input(u, "audio for stream %u, which is not a stream we receive",
+			  a.stream_id);
+		return;
+	}
+	if (u->ev.audio)
+		u->ev.audio(u->data, a.stream_id, a.packet_id, a.data, a.len);
+}
+
+/* ---- public API -------------------------------------------------------- */
+
+int uplink_start_stream(struct uplink *u, bool emergency)
+{
+	const struct proto_codec_header h = {
+		.sample_rate = 16000, .frames_per_packet = 1, .frame_ms = 20,
+	};
+	uint32_t seq;
+	int r;
+
+	if (!u->wsi || !u->logged_on)
+		return -ENOTCONN;
+	if (u->own == OWN_PENDING && u->own_cancel) {
+		/* the released request never got its answer: forget it */
+		u->stale_seq[u->stale_next++ % MAX_STALE] = u->own_seq;
+		u->own = OWN_NONE;
+		u->own_cancel = false;
+	}
+	if (u->own != OWN_NONE)
+		return -EBUSY;
+	seq = ++u->seq;
+	r = uplink_send_text(u, proto_build_start_stream(seq, u->cfg.channel, &h, 20, emergency));
+	if (r < 0)
+		return r;
+	u->own = OWN_PENDING;
+	u->own_seq = seq;
+	u->own_cancel = false;
+	lws_sul_cancel(&u->sul_idle);
+	return 0;
+}
+
+int uplink_stop_stream(struct uplink *u, uint32_t stream_id)
+{
+	int r;
+
+	if (!u->wsi || !u->logged_on)
+		return -ENOTCONN;
+	if (u->own == OWN_PENDING && stream_id == 0) {
+		u->own_cancel = true; /* stopped when the answer comes */
+		return 0;
+	}
+	if (u->own != OWN_ACTIVE || (stream_id && stream_id != u->own_stream))
+		return -ENOENT;
+	r = uplink_send_text(u, proto_build_stop_stream(true, ++u->seq, u->own_stream, u->cfg.channel));
+	if (r < 0)
+		return r;
+	u->own = OWN_NONE;
+	uplink_policy_check(u, true);
+	return 0;
+}
+
+int uplink_send_audio(struct uplink *u, uint32_t stream_id, const uint8_t *opus, size_t len)
+{
+	uint8_t frame[PROTO_AUDIO_HEADER_LEN + 4096];
+	size_t n;
+	int r;
+
+	if (!u->wsi || !u->logged_on)
+		return -ENOTCONN;
+	if (u->own != OWN_ACTIVE || stream_id != u->own_stream)
+		return -ENOENT;
+	n = proto_build_audio(frame, sizeof(frame), stream_id, u->own_packet, opus, len);
+	if (!n)
+		return -EMSGSIZE;
+	r = uplink_txq_push(u, frame, n, LWS_WRITE_BINARY, true);
+	if (r == -ENOBUFS) {
+		u->stats.audio_dropped++;
+		return r;
+	}
+	if (r == 0)
+		u->own_packet++;
+	return r;
+}
+
+int uplink_join_stream(struct uplink *u, uint32_t stream_id)
+{
+	struct join *j = join_find_stream(u, stream_id);
+
+	if (remote_find(u, stream_id))
+		return -EALREADY;
+	if (!j) {
+		for (unsigned i = 0; i < MAX_JOINS && !j; i++)
+			if (!u->joins[i].used)
+				j = &u->joins[i];
+		if (!j)
+			return -ENOBUFS;
+		*j = (struct join){ .stream_id = stream_id, .used = true };
+	}
+	lws_sul_cancel(&u->sul_idle);
+	if (u->wsi && u->logged_on)
+		uplink_streams_send_joins(u);
+	else
+		uplink_connect_now(u); /* sent right after the logon */
+	return 0;
+}
