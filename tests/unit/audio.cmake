@@ -1,0 +1,11 @@
+# Unit tests of the audio bridge's pure parts (jitter buffer, routing, ring, cues, codec, config).
+if(TARGET pttgw-audio-core)
+  foreach(t jitter route misc)
+    add_executable(test-audio-${t} ${CMAKE_CURRENT_SOURCE_DIR}/test-audio-${t}.c)
+    target_link_libraries(test-audio-${t} PRIVATE pttgw-audio-core PkgConfig::GLIB m)
+    pkg_check_modules(SPA_UNIT REQUIRED IMPORTED_TARGET libspa-0.2)
+    target_link_libraries(test-audio-${t} PRIVATE PkgConfig::SPA_UNIT)
+    add_test(NAME unit/audio-${t} COMMAND test-audio-${t})
+    set_tests_properties(unit/audio-${t} PROPERTIES LABELS unit)
+  endforeach()
+endif()
