@@ -268,6 +268,12 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 			return 1;
 		}
 		return 0;
+	case LWS_CALLBACK_HTTP:
+		/* plain HTTP: nothing to serve, answer at once instead of idling */
+		if (lws_return_http_status(wsi, 426, "WebSocket only") ||
+		    lws_http_transaction_completed(wsi))
+			return -1;
+		return 0;
 	case LWS_CALLBACK_ESTABLISHED:
 		c = g_new0(struct relay_conn, 1);
 		c->srv = srv;

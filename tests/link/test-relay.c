@@ -825,6 +825,30 @@ static void test_config_bad(void)
 	g_assert_nonnull(strstr(err, "[relay] max-connections"));
 }
 
+/* A plain HTTP request is answered at once (426), not left to idle. */
+static void test_plain_http(struct fixture *f, gconstpointer d)
+{
+	g_autoptr(GSocketClient) sc = g_socket_client_new();
+	g_autoptr(GSocketConnection) conn = NULL;
+	g_autoptr(GError) error = NULL;
+	static const char req[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+	char buf[256] = { 0 };
+	gssize n;
+
+	(void)d;
+	g_socket_client_set_timeout(sc, 3);
+	conn = g_socket_client_connect_to_host(sc, "127.0.0.1", f->port, NULL, &error);
+	g_assert_no_error(error);
+	g_output_stream_write_all(g_io_stream_get_output_stream(G_IO_STREAM(conn)), req,
+				  sizeof(req) - 1, NULL, NULL, &error);
+	g_assert_no_error(error);
+	n = g_input_stream_read(g_io_stream_get_input_stream(G_IO_STREAM(conn)), buf,
+				sizeof(buf) - 1, NULL, &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(n, >, 12);
+	g_assert_true(g_str_has_prefix(buf, "HTTP/1.1 426"));
+}
+
 int main(int argc, char **argv)
 {
 	static const char *const short_logon[] = { "--logon-timeout=0.5", NULL };
@@ -851,6 +875,7 @@ int main(int argc, char **argv)
 	ADD("/relay/limits/slow-consumer", test_slow_consumer, small_queue);
 	ADD("/relay/limits/max-connections", test_max_connections, two_conns);
 	ADD("/relay/bad/malformed", test_malformed, NULL);
+	ADD("/relay/bad/plain-http", test_plain_http, NULL);
 	ADD("/relay/floor/for-user", test_floor_for_user, NULL);
 	ADD("/relay/shutdown/live-burst", test_shutdown_live, NULL);
 	g_test_add("/relay/config/file", struct fixture, NULL, setup_config, test_config_file,
