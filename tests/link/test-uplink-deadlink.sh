@@ -24,6 +24,24 @@ dt=$((t1 - t0))
 echo "frozen relay: dead link detected after $dt ms (bound 2500 ms)"
 grep -q 'dead link' "$T/gw1.out" || fail "the reason is not 'dead link'"
 [ $dt -le 2700 ] || fail "dead link detected after $dt ms, more than 2.5 x heartbeat"
+# never more than one attempt in flight: press-like connect requests in a
+# row while the relay is frozen (its kernel still accepts connections)
+for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do say gw1 connect; sleep 0.05; done
+sleep 0.5
+inflight=$(python3 - "$port" <<'PY'
+import sys
+port = int(sys.argv[1])
+n = 0
+for line in open("/proc/net/tcp").readlines()[1:]:
+    f = line.split()
+    rport = int(f[2].split(":")[1], 16)
+    if rport == port and f[3] in ("01", "02"):  # ESTABLISHED, SYN_SENT
+        n += 1
+print(n)
+PY
+)
+echo "connections to the frozen relay after 20 connect-now requests: $inflight"
+[ "$inflight" -le 1 ] || fail "$inflight attempts in flight at once"
 kill -CONT "$RELAY_PID"
 wait_count "$T/gw1.out" 'state connected' 2 10 || fail "no reconnect after SIGCONT"
 

@@ -6,7 +6,7 @@
 
 port=$(free_port)
 start_relay "$port"
-gateway_conf "$T/gw1.conf" "$port" gw1
+gateway_conf "$T/gw1.conf" "$port" gw1 "send-queue = 8"
 gateway_conf "$T/gw2.conf" "$port" gw2
 start_gateway gw1 "$T/gw1.conf"
 start_gateway gw2 "$T/gw2.conf"
@@ -33,13 +33,17 @@ echo "gw2 denied: $(grep ' denied ' "$T/gw2.out" | head -n1 | cut -d' ' -f3-)"
 
 say gw1 audio 25
 wait_for "$T/gw1.out" 'audio_done 25' 5 || fail "gw1 could not send 25 packets"
+# the send queue is bounded (send-queue = 8 here): 30 packets at once, 8 taken
+say gw1 burst 30
+wait_for "$T/gw1.out" ' burst ok=' 5 || fail "no burst result"
+grep -q ' burst ok=8 enobufs=22 other=0' "$T/gw1.out" || fail "the send queue is not bounded at 8: $(grep ' burst ok=' "$T/gw1.out")"
 sleep 0.2
 say gw1 release
 wait_for "$T/gw1.out" 'result release ok' 5 || fail "release refused"
-wait_for "$T/gw2.out" "remote_stop $id1 25\$" 5 || fail "gw2 did not receive all 25 packets then the stop"
+wait_for "$T/gw2.out" "remote_stop $id1 33\$" 5 || fail "gw2 did not receive all 25 + 8 packets then the stop"
 wait "$DISP_PID" || fail "pttgw-dispatch did not hear the burst"
-grep "received stream $id1 from gw1: 25 packets, 0 lost" "$T/disp.out" ||
-	fail "pttgw-dispatch did not hear all 25 packets of gw1"
+grep "received stream $id1 from gw1: 33 packets, 0 lost" "$T/disp.out" ||
+	fail "pttgw-dispatch did not hear all 33 packets of gw1"
 
 # now gw2 talks and gw1 receives
 say gw2 press

@@ -7,6 +7,7 @@
  * Reads [upstream] from FILE (exit 78 on a bad config, as pttgwd does).
  * Commands on stdin, one per line:
  *   press | press-emergency | release | audio N (N packets, one per 20 ms) |
+ *   burst N (N packets at once, within one loop iteration) |
  *   join ID | connect | stop | state | stats | quit
  * A press while the link is down asks for a connection and is sent once the
  * link is up (as the floor does). Events on stdout, one per line, prefixed
@@ -191,6 +192,21 @@ static void command(struct drive *d, char *line)
 		d->audio_sent = 0;
 		if (!d->audio_timer)
 			d->audio_timer = g_timeout_add(20, audio_tick, d);
+	} else if (g_str_has_prefix(line, "burst ")) {
+		uint8_t pkt[60] = { 0 };
+		unsigned ok = 0, full = 0, other = 0;
+
+		n = strtoul(line + 6, NULL, 10);
+		for (unsigned long i = 0; i < n; i++) {
+			r = uplink_send_audio(d->u, d->tx_stream, pkt, sizeof(pkt));
+			if (r == 0)
+				ok++;
+			else if (r == -ENOBUFS)
+				full++;
+			else
+				other++;
+		}
+		out(d, "burst ok=%u enobufs=%u other=%u", ok, full, other);
 	} else if (g_str_has_prefix(line, "join ")) {
 		n = strtoul(line + 5, NULL, 10);
 		r = uplink_join_stream(d->u, (uint32_t)n);
