@@ -674,15 +674,16 @@ bool floor_push(struct floor *f, floor_usec_t now, uint32_t stream_id, const cha
 
 /* ---- timers ---- */
 
+static floor_usec_t earlier(floor_usec_t a, floor_usec_t b)
+{
+	if (!a)
+		return b;
+	return b && b < a ? b : a;
+}
+
 floor_usec_t floor_next_deadline(const struct floor *f)
 {
-	floor_usec_t t[] = { f->t_state, f->t_press, f->t_warn, f->t_announce };
-	floor_usec_t min = 0;
-
-	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
-		if (t[i] && (!min || t[i] < min))
-			min = t[i];
-	return min;
+	return earlier(earlier(f->t_state, f->t_press), earlier(f->t_warn, f->t_announce));
 }
 
 /* The state's own timer fired at its deadline "at" (a late tick catches up:
