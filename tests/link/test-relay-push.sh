@@ -41,7 +41,7 @@ until grep -q listening "$T/relay.out" 2>/dev/null; do
 	sleep 0.1
 done
 URL=$(sed -n 's/.*listening on \(ws:[^ ]*\).*/\1/p' "$T/relay.out")
-timeout 20 mosquitto_sub -h 127.0.0.1 -p "$MQ" -t 'pttgw/#' -v -W 4 -C 5 >"$T/sub.out" 2>&1 &
+timeout 20 mosquitto_sub -h 127.0.0.1 -p "$MQ" -t 'pttgw/#' -v -W 6 -C 5 >"$T/sub.out" 2>&1 &
 SUB=$!
 PIDS="$PIDS $SUB"
 sleep 0.5
