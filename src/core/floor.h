@@ -26,12 +26,13 @@
  *   lost"). Link still down after connect_timeout: denied ("no link"). A hard
  *   bound, floor_config_press_bound(), denies whatever is still undecided.
  * Answers. granted(stream) -> transmitting: granted(stream), cue permit,
- *   outcome granted. denied -> idle: capture off, cue busy, outcome denied.
+ *   outcome granted. denied -> idle (receiving when a remote burst plays or
+ *   waits, see Half-duplex): capture off, cue busy, outcome denied.
  *   queued(pos) -> queued: capture off (no pre-roll through an open-ended
  *   wait); queue_timeout bounds it (then denied "queue timeout"); link down
  *   while queued: denied "link lost". revoked while requesting/queued = denied.
- * Cancel. release from the holding source while requesting/queued -> idle,
- *   outcome cancelled. The request stays in flight: a later grant for it (or
+ * Cancel. release from the holding source while requesting/queued -> idle
+ *   (or receiving, as for denied), outcome cancelled. The request stays in flight: a later grant for it (or
  *   any grant we did not ask for) is handed back at once with release(stream);
  *   a new press on the same link session adopts it instead of sending another.
  * Release. From the holder while transmitting -> releasing: capture off,
@@ -45,8 +46,10 @@
  * Half-duplex. Capture and playback are never on at once: every "off" effect
  *   comes before the "on" effect it makes room for. taken(stream, talker)
  *   while idle -> receiving: playback(stream, true), cue incoming, talker.
- *   A press while receiving: -EBUSY with cue busy (not accepted: no outcome),
- *   unless emergency: playback off, talker NULL, then requesting(emergency).
+ *   A press while receiving: -EBUSY with cue busy (not accepted: no outcome;
+ *   the server's queue is reached only through a request it answers with
+ *   queued), unless emergency: playback off, talker NULL, then
+ *   requesting(emergency).
  *   taken while requesting (not emergency): the remote won, outcome denied,
  *   cue busy, receiving. taken while requesting(emergency): not played (we
  *   pre-empt; the server decides), but remembered: should that press end
