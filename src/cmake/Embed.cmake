@@ -6,7 +6,7 @@ function(pttgw_embed_text out symbol input)
   add_custom_command(
     OUTPUT ${out}
     COMMAND ${CMAKE_COMMAND} -DIN=${input} -DOUT=${out} -DSYM=${symbol}
-            -P ${PROJECT_SOURCE_DIR}/cmake/EmbedRun.cmake
-    DEPENDS ${input} ${PROJECT_SOURCE_DIR}/cmake/EmbedRun.cmake
+            -P ${PROJECT_SOURCE_DIR}/src/cmake/EmbedRun.cmake
+    DEPENDS ${input} ${PROJECT_SOURCE_DIR}/src/cmake/EmbedRun.cmake
     VERBATIM)
 endfunction()
