@@ -66,6 +66,24 @@ wait_for "$T/gw1.out" "remote_stop $idd 50\$" 5 || fail "gw1 did not receive the
 wait_for "$T/gw2.out" "remote_stop $idd 50\$" 5 || fail "gw2 did not receive the dispatcher's 50 packets"
 grep -q "remote_start $idd disp " "$T/gw1.out" || fail "gw1 did not learn the talker (disp)"
 
+# an emergency pre-empts: gw2 talks, gw1 presses emergency -> gw1 granted,
+# gw2's stream is ended by the server -> revoked
+n2=$(count "$T/gw2.out" ' granted ')
+say gw2 press
+wait_count "$T/gw2.out" ' granted ' $((n2 + 1)) 5 || fail "gw2 not granted before the emergency"
+id3=$(grep -Eo ' granted [0-9]+' "$T/gw2.out" | tail -n1 | awk '{print $2}')
+say gw2 audio 200
+sleep 0.3
+n1=$(count "$T/gw1.out" ' granted ')
+say gw1 press-emergency
+wait_count "$T/gw1.out" ' granted ' $((n1 + 1)) 5 || fail "gw1's emergency not granted"
+wait_for "$T/gw2.out" "revoked $id3 " 5 || fail "gw2's stream not revoked by the emergency"
+echo "emergency: $(grep "revoked $id3" "$T/gw2.out")"
+id4=$(grep -Eo ' granted [0-9]+' "$T/gw1.out" | tail -n1 | awk '{print $2}')
+wait_for "$T/gw2.out" "remote_start $id4 gw1 " 5 || fail "gw2 does not receive the emergency"
+say gw1 release
+wait_for "$T/gw2.out" "remote_stop $id4 " 5 || fail "gw2 did not see the emergency end"
+
 say gw1 stats
 say gw2 stats
 wait_for "$T/gw2.out" ' stats ' 5 || fail "no stats"
