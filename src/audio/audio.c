@@ -21,9 +21,11 @@
 #include "audio-route.h"
 #include "audio-stream.h"
 
-/* Decoded audio kept ahead of process(), against main-loop delays: two frames, or
- * one frame more than the graph takes per cycle when its quantum is larger. */
+/* Decoded audio kept ahead of process(), against main-loop delays: what the graph
+ * takes per cycle plus RING_HEADROOM frames (60 ms for a busy main loop), at least
+ * RING_FRAMES. The jitter buffer's prebuffer comes on top. */
 #define RING_FRAMES 2
+#define RING_HEADROOM 3
 #define MAX_MOVES 3                            /* fallbacks per burst / talk */
 
 struct audio {
@@ -35,6 +37,7 @@ struct audio {
 	bool talking;
 	guint reconcile_id;
 	bool ready;              /* audio_new() done: registry changes reconcile */
+	uint32_t quantum_hint;   /* samples per graph cycle seen last */
 
 	/* playback */
 	struct audio_stream *out;
@@ -118,13 +121,19 @@ static void burst_finish(struct audio *a, enum audio_activation st, const char *
 	schedule(a);
 }
 
-static uint32_t ring_target(const struct audio *a)
+static uint32_t ring_target(struct audio *a)
 {
 	uint32_t q = a->out ? audio_stream_quantum(a->out) : 0;
 	uint32_t t = RING_FRAMES * AUDIO_FRAME_SAMPLES;
 
-	if (q + AUDIO_FRAME_SAMPLES > t)
-		t = q + AUDIO_FRAME_SAMPLES;
+	/* a new stream does not know the graph's quantum before its first cycle */
+	if (q)
+		a->quantum_hint = q;
+	else
+		q = a->quantum_hint;
+
+	if (q + RING_HEADROOM * AUDIO_FRAME_SAMPLES > t)
+		t = q + RING_HEADROOM * AUDIO_FRAME_SAMPLES;
 	if (t > AUDIO_RING_SAMPLES - AUDIO_FRAME_SAMPLES)
 		t = AUDIO_RING_SAMPLES - AUDIO_FRAME_SAMPLES;
 	return t;

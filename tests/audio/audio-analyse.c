@@ -6,7 +6,7 @@
  *                      [--max-gap-ms MS] [--min-active-ms MS]
  *
  * The active region runs from the first to the last sample above -30 dBFS-ish.
- * Frequency: interpolated rising zero crossings over the active region.
+ * Frequency: interpolated rising zero crossings, the median over 100 ms blocks.
  * Gaps: 2.5 ms windows whose RMS is 20 dB or more under the region's median
  * window RMS (a dropout, not the dip of a concealed frame); the longest run of
  * them is the longest gap.
@@ -74,19 +74,34 @@ int main(int argc, char **argv)
 		printf("freq=0 active_ms=0 start_ms=0 longest_gap_ms=0 (silence)\n");
 		return expect > 0 || min_active > 0 ? 1 : 0;
 	}
-	/* frequency */
-	for (size_t i = first + 1; i < last; i++) {
-		if (s[i - 1] < 0 && s[i] >= 0) {
-			double t = (double)(i - 1) + (double)-s[i - 1] / (double)(s[i] - s[i - 1]);
+	/* frequency: median of 100 ms blocks (a gap or a concealed frame skews one block) */
+	{
+		size_t blk = (size_t)(rate / 10), nb = (last - first) / blk, k = 0;
+		double *fb = calloc(nb + 1, sizeof(double));
 
-			if (t0 < 0)
-				t0 = t;
-			t1 = t;
-			crossings++;
+		for (size_t b = 0; b < nb; b++) {
+			size_t s0 = first + b * blk;
+
+			t0 = t1 = -1;
+			crossings = -1;
+			for (size_t i = s0 + 1; i < s0 + blk; i++) {
+				if (s[i - 1] < 0 && s[i] >= 0) {
+					double t = (double)(i - 1) +
+						   (double)-s[i - 1] / (double)(s[i] - s[i - 1]);
+
+					if (t0 < 0)
+						t0 = t;
+					t1 = t;
+					crossings++;
+				}
+			}
+			if (crossings > 0 && t1 > t0)
+				fb[k++] = (double)crossings * rate / (t1 - t0);
 		}
+		qsort(fb, k, sizeof(double), cmp_double);
+		freq = k ? fb[k / 2] : 0;
+		free(fb);
 	}
-	if (crossings > 0 && t1 > t0)
-		freq = (double)crossings * rate / (t1 - t0);
 	/* gaps */
 	win = (size_t)(rate * 0.0025);
 	nw = (last - first) / win;
