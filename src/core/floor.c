@@ -698,7 +698,11 @@ static void state_timer(struct floor *f, floor_usec_t at)
 		if (!f->link_up) {
 			deny(f, at, "no link");
 		} else if (f->attempts >= f->cfg.request_attempts) {
-			f->req_in_flight = false; /* deemed lost; a late grant is released */
+			/* deemed lost: abandon it, so that the next press may ask
+			 * again; the link layer stops its grant should it come */
+			f->req_in_flight = false;
+			if (f->ops.release)
+				f->ops.release(f->data, 0);
 			deny(f, at, "no answer");
 		} else {
 			request(f, at);

@@ -22,8 +22,8 @@
  *   stream): an attempt that expires with the link up just waits one more
  *   period for the answer. A request is known lost only when the link goes
  *   down; on the next link up it is sent again (a new attempt). The last
- *   attempt expired, or the link lost after it: denied ("no answer", "link
- *   lost"). Link still down after connect_timeout: denied ("no link"). A hard
+ *   attempt expired: release(0) abandons the request, denied ("no answer").
+ *   The link lost after the last attempt: denied ("link lost"). Link still down after connect_timeout: denied ("no link"). A hard
  *   bound, floor_config_press_bound(), denies whatever is still undecided.
  * Answers. granted(stream) -> transmitting: granted(stream), cue permit,
  *   outcome granted. denied -> idle (receiving when a remote burst plays or
@@ -151,7 +151,9 @@ struct floor_ops {
 			   const char *reason);
 	/* ask the server for the floor (start_stream); link down: reconnect() comes too */
 	void (*request)(void *data, bool emergency);
-	/* give the floor back (stop_stream for stream_id) */
+	/* give the floor back (stop_stream for stream_id); stream_id 0: forget our
+	 * request that never got an answer (its grant, should it still come, is
+	 * to be stopped without telling the floor), a new one may follow */
 	void (*release)(void *data, uint32_t stream_id);
 	/* the link is down and a press or push waits on it: connect now, skip backoff */
 	void (*reconnect)(void *data);

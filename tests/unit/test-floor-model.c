@@ -149,8 +149,12 @@ static void on_release(void *d, uint32_t id)
 
 	m->effects++;
 	trace(m, "    release %u\n", id);
-	if (!id)
-		fail(m, "release of stream 0");
+	if (!id) {
+		/* our unanswered request abandoned: a new one may follow */
+		if (!m->in_flight)
+			fail(m, "release 0 without a request in flight");
+		m->in_flight = false;
+	}
 	if (m->n_released < G_N_ELEMENTS(m->released))
 		m->released[m->n_released++] = id;
 }
@@ -240,8 +244,6 @@ static void on_outcome(void *d, uint32_t id, enum floor_outcome o, const char *w
 		m->stats->outcomes[o]++;
 	if (!why || !*why)
 		fail(m, "outcome without a reason");
-	else if (!strcmp(why, "no answer"))
-		m->in_flight = false; /* the floor deems that request lost */
 	else if (!strcmp(why, "timeout"))
 		fail(m, "press %u hit the hard bound: the per-state bounds leak", id);
 }
@@ -367,12 +369,20 @@ static void input(struct model *m)
 	/* an input may come before an overdue timer was ticked: the floor then
 	 * fires it first, and the checks of "nothing changed" do not apply */
 	bool overdue = d && d <= m->now;
-	enum floor_state before = floor_get_state(m->f);
+	enum floor_state before;
 	const char *src = sources[rnd_below(m, G_N_ELEMENTS(sources))];
-	const char *holder = floor_get_source(m->f);
+	const char *holder;
 	const char *talker = talkers[rnd_below(m, G_N_ELEMENTS(talkers))];
 	int ret;
 
+	/* the server's answers and the link change the model's own bookkeeping
+	 * before the call: let what is overdue happen first there */
+	if (overdue && ((r >= 27 && r < 47) || (r >= 68 && r < 80))) {
+		do_tick(m);
+		overdue = false;
+	}
+	before = floor_get_state(m->f);
+	holder = floor_get_source(m->f);
 	begin(m);
 	if (r < 15) {
 		bool emergency = rnd_below(m, 5) == 0;

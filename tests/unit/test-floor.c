@@ -283,7 +283,8 @@ static const struct step request_no_resend[] = {
 	UP, PRESS_CLI,
 	{ "tick 1", "", "requesting", ANY_RET },
 	{ "tick 1", "", "requesting", ANY_RET },
-	{ "tick 1", "capture off; requesting->idle (denied: no answer); cue busy; "
+	{ "tick 1", "release 0; capture off; requesting->idle (denied: no answer); "
+	  "cue busy; "
 	  "outcome 1 denied (no answer)", "idle", ANY_RET },
 	/* the answer comes after all: the stream is handed back */
 	{ "granted 9", "release 9", "idle", ANY_RET },
@@ -603,7 +604,8 @@ static const struct step timers_late_tick_catches_up[] = {
 	UP, PRESS_CLI,
 	{ "wait 2.5", "", "requesting", ANY_RET },
 	/* three T101 periods from the press, not from the late tick */
-	{ "tick 0.5", "capture off; requesting->idle (denied: no answer); cue busy; "
+	{ "tick 0.5", "release 0; capture off; requesting->idle (denied: no answer); "
+	  "cue busy; "
 	  "outcome 1 denied (no answer)", "idle", ANY_RET },
 	END,
 };
