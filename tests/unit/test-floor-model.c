@@ -8,9 +8,13 @@
  *  - the effects agree with the state (transmitting: capture on; receiving:
  *    playing; idle: neither), and every transition is reported once, old
  *    matching the state before;
- *  - every accepted press gets exactly one outcome, within the press bound;
- *    refused presses and releases change nothing;
- *  - a grant from the server is used or handed back at once;
+ *  - every accepted press gets exactly one outcome, within the press bound,
+ *    and never by the hard bound; the press table of floor.h holds (-EBUSY,
+ *    -EALREADY, emergency); refused presses and foreign releases change
+ *    nothing; the holder's release is obeyed;
+ *  - a grant from the server is used or handed back at once; at most one
+ *    request is in flight per link session (no second stream), release(0)
+ *    only abandons one that is; a push for a burst that just ended is no news;
  *  - no stuck state: every non-idle state has a deadline, a tick fires all
  *    that is due, and after the last input, ticking from deadline to deadline
  *    reaches idle (no talker, no audio, no pending press) within
