@@ -5,6 +5,7 @@
  * broker restart, the persistent session, forged pushes from mosquitto_pub.
  */
 #include <errno.h>
+#include <signal.h>
 #include <glib/gstdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -388,6 +389,25 @@ static void test_broker_restart(struct fixture *f, gconstpointer data)
 	g_assert_cmpuint(st.rejected, ==, 0);
 }
 
+/* a frozen broker (SIGSTOP: no FIN, no RST): keepalive finds out, and once it
+ * thaws the client is back by itself */
+static void test_broker_frozen(struct fixture *f, gconstpointer data)
+{
+	gint64 t0;
+	double took;
+
+	gw_start(f); /* keepalive 5 s */
+	CHECK(f, test_wait_for(gw_is_up, f, 10000));
+	g_subprocess_send_signal(f->broker.proc, SIGSTOP);
+	t0 = g_get_monotonic_time();
+	g_assert_true(test_wait_for(gw_is_down, f, 20000));
+	took = (double)(g_get_monotonic_time() - t0) / G_USEC_PER_SEC;
+	g_test_message("frozen broker noticed after %.1f s (keepalive 5 s)", took);
+	g_assert_cmpfloat(took, <, 16.0);
+	g_subprocess_send_signal(f->broker.proc, SIGCONT);
+	CHECK(f, test_wait_for(gw_is_up, f, 15000));
+}
+
 /* no broker at all: the client keeps trying with backoff and never blocks */
 static void test_no_broker(struct fixture *f, gconstpointer data)
 {
@@ -454,6 +474,8 @@ int main(int argc, char **argv)
 		   test_broker_restart, teardown);
 	g_test_add("/push/mqtt/no-broker", struct fixture, GINT_TO_POINTER(0), setup,
 		   test_no_broker, teardown);
+	g_test_add("/push/mqtt/broker-frozen", struct fixture, GINT_TO_POINTER(0), setup,
+		   test_broker_frozen, teardown);
 	g_test_add("/push/mqtt/tls", struct fixture, GINT_TO_POINTER(2), setup, test_tls,
 		   teardown);
 	return g_test_run();
