@@ -102,7 +102,8 @@ gboolean uplink_config_load(const struct conf *c, struct uplink_config *out, GEr
 		goto fail;
 
 	if (!url_ok(cfg.url)) {
-		conf_set_error(c, error, GROUP, "url", "'%s' is not a ws:// or wss:// URL", cfg.url);
+		conf_set_error(c, error, GROUP, "url", "'%s' is not a ws:// or wss:// URL",
+			       cfg.url);
 		goto fail;
 	}
 	if (!*cfg.channel || !*cfg.username) {

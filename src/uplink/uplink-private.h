@@ -43,6 +43,7 @@ struct txbuf {
 struct remote_stream {
 	uint32_t id;
 	bool used;
+	uint64_t order; /* the oldest makes room when the table is full */
 };
 
 struct join {
@@ -109,6 +110,7 @@ struct uplink {
 
 	struct remote_stream remote[MAX_REMOTE_STREAMS];
 	unsigned n_remote;
+	uint64_t remote_order;
 	struct join joins[MAX_JOINS];
 
 	GQueue txq;

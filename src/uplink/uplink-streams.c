@@ -20,16 +20,34 @@ static struct remote_stream *remote_find(struct uplink *u, uint32_t id)
 	return NULL;
 }
 
+/* A server that never sends on_stream_stop must not fill the table for good:
+ * when it is full, the oldest stream ends (remote_stop) and makes room. */
 static struct remote_stream *remote_add(struct uplink *u, uint32_t id)
 {
-	for (unsigned i = 0; i < MAX_REMOTE_STREAMS; i++)
-		if (!u->remote[i].used) {
-			u->remote[i].used = true;
-			u->remote[i].id = id;
-			u->n_remote++;
-			return &u->remote[i];
-		}
-	return NULL;
+	struct remote_stream *r = NULL;
+	uint32_t old;
+
+	for (unsigned i = 0; i < MAX_REMOTE_STREAMS && !r; i++)
+		if (!u->remote[i].used)
+			r = &u->remote[i];
+	if (!r) {
+		r = &u->remote[0];
+		for (unsigned i = 1; i < MAX_REMOTE_STREAMS; i++)
+			if (u->remote[i].order < r->order)
+				r = &u->remote[i];
+		old = r->id;
+		uplink_bad_input(u, "on_stream_start %u with %u streams in progress: stream %u "
+				 "never ended, it ends now", id, MAX_REMOTE_STREAMS, old);
+		r->used = false;
+		u->n_remote--;
+		if (u->ev.remote_stop)
+			u->ev.remote_stop(u->data, old);
+	}
+	r->used = true;
+	r->id = id;
+	r->order = ++u->remote_order;
+	u->n_remote++;
+	return r;
 }
 
 static void remote_remove(struct uplink *u, struct remote_stream *r)
@@ -82,7 +100,8 @@ void uplink_streams_send_joins(struct uplink *u)
 			continue;
 		j->seq = ++u->seq;
 		if (uplink_send_text(u, proto_build_join_stream(j->seq, j->stream_id)) < 0) {
-			g_warning("link: join_stream %u could not be queued, dropped", j->stream_id);
+			g_warning("link: join_stream %u could not be queued, dropped",
+				  j->stream_id);
 			j->used = false;
 		}
 	}
@@ -144,8 +163,9 @@ static void on_reply(struct uplink *u, const struct proto_msg *m)
 				       m->stream_id);
 				u->own = OWN_NONE;
 				u->own_cancel = false;
-				uplink_send_text(u, proto_build_stop_stream(true, ++u->seq, m->stream_id,
-								     u->cfg.channel));
+				uplink_send_text(u, proto_build_stop_stream(true, ++u->seq,
+									    m->stream_id,
+									    u->cfg.channel));
 				uplink_policy_check(u, true);
 				return;
 			}
@@ -207,11 +227,8 @@ static void on_stream_start(struct uplink *u, const struct proto_msg *m)
 		g_debug("link: on_stream_start %u again (late join), ignored", m->stream_id);
 		return;
 	}
-	if (!remote_add(u, m->stream_id)) {
-		uplink_bad_input(u, "on_stream_start %u: already %u streams in progress", m->stream_id,
-			  MAX_REMOTE_STREAMS);
+	if (!remote_add(u, m->stream_id))
 		return;
-	}
 	lws_sul_cancel(&u->sul_idle);
 	g_info("link: stream %u from %s%s%s", m->stream_id, m->from ? m->from : "?",
 	       m->emergency ? " (emergency)" : "", j ? " (joined)" : "");
@@ -299,7 +316,8 @@ void uplink_streams_text(struct uplink *u, const char *buf, size_t len)
 	case PROTO_CMD_JOIN_STREAM:
 	case PROTO_CMD_INVALID:
 	case PROTO_CMD_UNKNOWN:
-		uplink_bad_input(u, "unexpected command \"%s\" from a server", proto_cmd_to_string(m.cmd));
+		uplink_bad_input(u, "unexpected command \"%s\" from a server",
+				 proto_cmd_to_string(m.cmd));
 		break;
 	}
 out:
@@ -367,7 +385,8 @@ int uplink_stop_stream(struct uplink *u, uint32_t stream_id)
 	}
 	if (u->own != OWN_ACTIVE || (stream_id && stream_id != u->own_stream))
 		return -ENOENT;
-	r = uplink_send_text(u, proto_build_stop_stream(true, ++u->seq, u->own_stream, u->cfg.channel));
+	r = uplink_send_text(u, proto_build_stop_stream(true, ++u->seq, u->own_stream,
+							u->cfg.channel));
 	if (r < 0)
 		return r;
 	u->own = OWN_NONE;

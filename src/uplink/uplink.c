@@ -227,7 +227,8 @@ static void watchdog_cb(lws_sorted_usec_list_t *sul)
 	} else {
 		g_warning("link: no logon within %.1f s, attempt abandoned",
 			  (double)dead_after(u) / G_USEC_PER_SEC);
-		uplink_set_error(u, "connect timeout after %.1f s", (double)dead_after(u) / G_USEC_PER_SEC);
+		uplink_set_error(u, "connect timeout after %.1f s",
+				 (double)dead_after(u) / G_USEC_PER_SEC);
 	}
 	uplink_link_close(u, CLOSING_ERROR, NULL);
 }
@@ -337,7 +338,8 @@ static void link_gone(struct uplink *u, const char *error)
 			break; /* an event handler asked for an attempt already */
 		if (u->retry_at_once) {
 			u->retry_at_once = false;
-			set_state(u, UPLINK_CONNECTING, "refresh token refused, using the credentials");
+			set_state(u, UPLINK_CONNECTING,
+				  "refresh token refused, using the credentials");
 			sul_arm(u, &u->sul_retry, connect_cb, 0);
 			break;
 		}
@@ -358,7 +360,8 @@ static void attempt_failed(struct uplink *u, const char *error)
 	lws_sul_cancel(&u->sul_watchdog);
 	if (u->freeing || u->now_requested)
 		return;
-	if (u->want_link || u->cfg.policy == UPLINK_POLICY_PERSISTENT || uplink_streams_joins_pending(u))
+	if (u->want_link || u->cfg.policy == UPLINK_POLICY_PERSISTENT ||
+	    uplink_streams_joins_pending(u))
 		schedule_retry(u);
 	else
 		set_state(u, UPLINK_DISCONNECTED, u->last_error);

@@ -225,8 +225,9 @@ int main(int argc, char **argv)
 		runs = 10;
 	port = free_port();
 	listen = g_strdup_printf("127.0.0.1:%d", port);
-	relay = g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
-				 &error, relay_path, "--listen", listen, "--channel", "bench",
+	relay = g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+				 G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error, relay_path,
+				 "--listen", listen, "--channel", "bench",
 				 "--user", "gw1:pw", "--user", "gw2:pw", NULL);
 	if (!relay) {
 		fprintf(stderr, "bench-link: %s: %s\n", relay_path, error->message);

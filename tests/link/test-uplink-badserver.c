@@ -96,6 +96,11 @@ static void script(struct lws *wsi, struct session *s)
 	push(wsi, s, big, 1024 * 1024, LWS_WRITE_BINARY);
 	/* 12 a command only clients send */
 	push_owned(wsi, s, proto_build_start_stream(1, "x", &h, 20, false));
+	/* 13 streams that never end: 9 of them (the gateway tracks 8) */
+	for (uint32_t i = 100; i < 109; i++)
+		push_owned(wsi, s, proto_build_on_stream_start(i, "test", "ghost", &h, 20, false));
+	for (uint32_t i = 100; i < 109; i++)
+		push_owned(wsi, s, proto_build_on_stream_stop(i));
 
 	/* and then a good burst: it must arrive whole */
 	good_burst(wsi, s);
@@ -132,10 +137,12 @@ static int cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
 		if (proto_parse_text(in, len, &m, NULL) == 0 && m.cmd == PROTO_CMD_LOGON) {
 			fprintf(stderr, "badserver: logon from %s\n", m.username);
 			if (refuse) {
-				push_owned(wsi, s, proto_build_reply_error(m.seq, "not authorized"));
+				push_owned(wsi, s,
+					   proto_build_reply_error(m.seq, "not authorized"));
 			} else {
 				push_owned(wsi, s, proto_build_reply_ok(m.seq, false, 0, "rt-1"));
-				push_owned(wsi, s, proto_build_on_channel_status("test", "online", 2));
+				push_owned(wsi, s,
+					   proto_build_on_channel_status("test", "online", 2));
 				if (good)
 					good_burst(wsi, s);
 				else

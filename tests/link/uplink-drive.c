@@ -287,7 +287,8 @@ int main(int argc, char **argv)
 
 	g_option_context_add_main_entries(oc, entries, NULL);
 	if (!g_option_context_parse(oc, &argc, &argv, &error) || !config) {
-		fprintf(stderr, "uplink-drive: %s\n", error ? error->message : "--config is needed");
+		fprintf(stderr, "uplink-drive: %s\n",
+			error ? error->message : "--config is needed");
 		return EX_USAGE;
 	}
 	c.kf = g_key_file_new();
