@@ -61,7 +61,6 @@ static void good_burst(struct lws *wsi, struct session *s);
 static void script(struct lws *wsi, struct session *s)
 {
 	const struct proto_codec_header h = { 16000, 1, 20 };
-	g_autofree char *hdr = proto_codec_header_encode(&h);
 	g_autofree uint8_t *big = NULL;
 	uint8_t frame[64];
 	size_t n;
