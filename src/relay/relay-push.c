@@ -240,6 +240,7 @@ int relay_push_publish(struct relay_push *rp, const char *user, const char *chan
 void relay_push_get_stats(const struct relay_push *rp, struct relay_push_stats *out)
 {
 	*out = rp->stats;
+	out->unacked = (uint64_t)g_atomic_int_get((gint *)&rp->pending);
 }
 
 bool relay_push_is_connected(const struct relay_push *rp)

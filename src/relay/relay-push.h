@@ -60,6 +60,7 @@ struct relay_push_stats {
 	uint64_t published; /* handed to libmosquitto */
 	uint64_t failed;    /* refused by libmosquitto or signing failed */
 	uint64_t skipped;   /* no key for the user */
+	uint64_t unacked;   /* published, the broker's PUBACK not yet in (at most 1000) */
 };
 void relay_push_get_stats(const struct relay_push *rp, struct relay_push_stats *out);
 bool relay_push_is_connected(const struct relay_push *rp);

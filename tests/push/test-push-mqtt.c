@@ -408,6 +408,41 @@ static void test_broker_frozen(struct fixture *f, gconstpointer data)
 	CHECK(f, test_wait_for(gw_is_up, f, 15000));
 }
 
+static bool relay_acked(void *data)
+{
+	struct relay_push_stats rs;
+
+	relay_push_get_stats(data, &rs);
+	return rs.unacked == 0;
+}
+
+/* pushes the relay publishes while the broker is away are sent once it is back */
+static void test_relay_broker_down(struct fixture *f, gconstpointer data)
+{
+	struct count_wait w = { f, 3 };
+	struct relay_push_stats rs;
+	struct relay_push *rp;
+
+	gw_start(f);
+	CHECK(f, test_wait_for(gw_is_up, f, 10000));
+	rp = relay_start(f);
+	test_broker_stop(&f->broker);
+	g_assert_true(test_wait_for(gw_is_down, f, 10000));
+	for (uint32_t i = 0; i < 3; i++)
+		g_assert_cmpint(relay_push_publish(rp, "bob", "ops", 500 + i, "alice"), ==, 0);
+	relay_push_get_stats(rp, &rs);
+	g_assert_cmpuint(rs.unacked, ==, 3);
+	test_broker_start(&f->broker, true);
+	CHECK(f, test_wait_for(relay_acked, rp, 15000));
+	CHECK(f, test_wait_for(have_streams, &w, 15000));
+	for (guint i = 0; i < 3; i++)
+		g_assert_cmpuint(g_array_index(f->gw.streams, uint32_t, i), ==, 500 + i);
+	relay_push_get_stats(rp, &rs);
+	g_assert_cmpuint(rs.published, ==, 3);
+	g_assert_cmpuint(rs.failed, ==, 0);
+	relay_push_free(rp);
+}
+
 /* no broker at all: the client keeps trying with backoff and never blocks */
 static void test_no_broker(struct fixture *f, gconstpointer data)
 {
@@ -474,6 +509,8 @@ int main(int argc, char **argv)
 		   test_broker_restart, teardown);
 	g_test_add("/push/mqtt/no-broker", struct fixture, GINT_TO_POINTER(0), setup,
 		   test_no_broker, teardown);
+	g_test_add("/push/mqtt/relay-broker-down", struct fixture, GINT_TO_POINTER(1), setup,
+		   test_relay_broker_down, teardown);
 	g_test_add("/push/mqtt/broker-frozen", struct fixture, GINT_TO_POINTER(0), setup,
 		   test_broker_frozen, teardown);
 	g_test_add("/push/mqtt/tls", struct fixture, GINT_TO_POINTER(2), setup, test_tls,
