@@ -384,6 +384,12 @@ static void schedule_retry(struct uplink *u)
 	set_state(u, UPLINK_BACKOFF, u->last_error);
 }
 
+static bool is_loopback(const char *host)
+{
+	return !strcmp(host, "localhost") || g_str_has_prefix(host, "127.") ||
+	       !strcmp(host, "::1") || !strcmp(host, "[::1]");
+}
+
 static void connect_cb(lws_sorted_usec_list_t *sul)
 {
 	struct uplink *u = lws_container_of(sul, struct uplink, sul_retry);
@@ -414,6 +420,9 @@ static void connect_cb(lws_sorted_usec_list_t *sul)
 		}
 	}
 
+	if (!u->tls && !is_loopback(u->host))
+		g_warning("link: %s is not encrypted (ws://): the credentials travel in clear; "
+			  "use wss://", u->cfg.url);
 	u->stats.attempts++;
 	u->closing = CLOSING_NONE;
 	u->refused = false;

@@ -111,7 +111,10 @@ int uplink_stop_stream(struct uplink *u, uint32_t stream_id);
  * 0, -ENOENT (not our active stream), -ENOTCONN, -EMSGSIZE, -ENOBUFS (queue full). */
 int uplink_send_audio(struct uplink *u, uint32_t stream_id, const uint8_t *opus, size_t len);
 /* Late join (pttgw extension join_stream): ask the relay for the burst in
- * progress from its first packet. 0, -ENOTCONN, -ENOBUFS. */
+ * progress from its first packet (remote_start, then audio from packet 0).
+ * While the link is down the join waits for the logon and the link is asked
+ * to connect now. 0; -EALREADY: that stream is already being received (a
+ * duplicate push: nothing to do); -ENOBUFS: too many joins waiting (4). */
 int uplink_join_stream(struct uplink *u, uint32_t stream_id);
 
 /* Press or push: attempt now, skipping any backoff wait. A no-op while an

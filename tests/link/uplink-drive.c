@@ -322,6 +322,12 @@ int main(int argc, char **argv)
 	if (d.audio_timer)
 		g_source_remove(d.audio_timer);
 	uplink_free(d.u);
+	/* the loop goes on after the uplink (as in pttgwd): nothing of lws may
+	 * be left on it */
+	for (int i = 0; i < 20; i++) {
+		g_main_context_iteration(NULL, FALSE);
+		g_usleep(5000);
+	}
 	g_main_loop_unref(d.loop);
 	out(&d, "exit");
 	return d.exit_code;
