@@ -69,7 +69,11 @@ struct gateway {
 
 	/* Counters (status --json "counters") */
 	uint64_t presses, grants, denials, cancels, pushes, pushes_ignored;
-	uint64_t frames_sent, frames_dropped, packets_received;
+	uint64_t frames_sent, frames_dropped, packets_received, packets_not_playing;
+
+	/* Remote streams the link announced (on_stream_start), newest last */
+	uint32_t seen_streams[64];
+	unsigned seen_next;
 
 	/* Adapters (NULL when not configured) */
 	struct gateway_uplink *uplink;
@@ -79,6 +83,7 @@ struct gateway {
 };
 
 /* gateway.c */
+bool gateway_stream_seen(struct gateway *gw, uint32_t stream_id);
 JsonBuilder *gateway_event_begin(const char *type);
 void gateway_emit(struct gateway *gw, const char *type, JsonBuilder *b); /* consumes b */
 void gateway_changed(struct gateway *gw, unsigned props);
@@ -101,6 +106,7 @@ void gateway_uplink_request(struct gateway *gw, bool emergency);
 void gateway_uplink_release(struct gateway *gw, uint32_t stream_id);
 void gateway_uplink_reconnect(struct gateway *gw);
 void gateway_uplink_join(struct gateway *gw, uint32_t stream_id);
+bool gateway_uplink_connected(struct gateway *gw);
 int gateway_uplink_send(struct gateway *gw, uint32_t stream_id, const uint8_t *opus, size_t len);
 void gateway_uplink_status_json(struct gateway *gw, JsonBuilder *b);
 

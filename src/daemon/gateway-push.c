@@ -9,10 +9,38 @@
 
 #include "push.h"
 
+/* With the link up, the burst's on_stream_start normally arrives by itself,
+ * at about the time of the push: wait this long before joining it. */
+#define PUSH_LINK_GRACE_MS 300
+
+struct pending_join {
+	struct gateway *gw;
+	uint32_t stream_id;
+	guint timer;
+};
+
 struct gateway_push {
 	struct push_config cfg;
 	struct push_client *pc;
+	GSList *pending; /* struct pending_join */
 };
+
+static gboolean pending_join_fire(gpointer data)
+{
+	struct pending_join *pj = data;
+	struct gateway *gw = pj->gw;
+
+	gw->push->pending = g_slist_remove(gw->push->pending, pj);
+	if (gateway_stream_seen(gw, pj->stream_id)) {
+		g_debug("pushed stream %u came over the link: nothing to join", pj->stream_id);
+		gw->pushes_ignored++;
+	} else {
+		g_info("pushed stream %u did not come over the link: joining", pj->stream_id);
+		gateway_uplink_join(gw, pj->stream_id);
+	}
+	g_free(pj);
+	return G_SOURCE_REMOVE;
+}
 
 struct push_input {
 	uint32_t stream_id;
@@ -42,7 +70,10 @@ static void do_push(struct gateway *gw, void *arg)
 	json_builder_set_member_name(b, "channel");
 	json_builder_add_string_value(b, in->channel ? in->channel : "");
 	json_builder_set_member_name(b, "action");
-	json_builder_add_string_value(b, news ? "join" : "ignored");
+	json_builder_add_string_value(b, !news ? "ignored"
+					   : gateway_stream_seen(gw, in->stream_id) ? "has it"
+					   : gateway_uplink_connected(gw) ? "expect"
+									  : "join");
 	gateway_emit(gw, "push", b);
 
 	if (!news) {
@@ -50,7 +81,22 @@ static void do_push(struct gateway *gw, void *arg)
 		g_debug("push for stream %u: already playing or ended, ignoring", in->stream_id);
 		return;
 	}
-	g_info("push for stream %u from %s: joining", in->stream_id, in->from ? in->from : "?");
+	if (gateway_stream_seen(gw, in->stream_id)) {
+		gw->pushes_ignored++;
+		g_debug("push for stream %u: already came over the link, ignoring", in->stream_id);
+		return;
+	}
+	if (gateway_uplink_connected(gw)) {
+		struct pending_join *pj = g_new0(struct pending_join, 1);
+
+		pj->gw = gw;
+		pj->stream_id = in->stream_id;
+		pj->timer = g_timeout_add(PUSH_LINK_GRACE_MS, pending_join_fire, pj);
+		gw->push->pending = g_slist_prepend(gw->push->pending, pj);
+		return;
+	}
+	g_info("push for stream %u from %s: waking the link to join it", in->stream_id,
+	       in->from ? in->from : "?");
 	gateway_uplink_join(gw, in->stream_id);
 }
 
@@ -154,6 +200,13 @@ void gateway_push_fini(struct gateway *gw)
 	if (!gp)
 		return;
 	gw->push = NULL;
+	for (GSList *l = gp->pending; l; l = l->next) {
+		struct pending_join *pj = l->data;
+
+		g_source_remove(pj->timer);
+		g_free(pj);
+	}
+	g_slist_free(gp->pending);
 	push_client_free(gp->pc);
 	push_config_clear(&gp->cfg);
 	g_free(gp);

@@ -10,10 +10,13 @@
 
 #include "uplink.h"
 
+#define JOIN_GIVE_UP (90 * G_USEC_PER_SEC)
+
 struct gateway_uplink {
 	struct uplink_config cfg;
 	struct uplink *u;
 	uint32_t join_pending; /* a pushed stream to join once logged on */
+	uint64_t join_since;   /* bursts are bounded: give a join up after JOIN_GIVE_UP */
 	bool request_pending;  /* the floor asked while the link was coming up */
 	bool request_emergency;
 };
@@ -130,8 +133,9 @@ static void on_state(void *data, enum uplink_state st, const char *detail)
 	if (up && gu->join_pending) {
 		uint32_t id = gu->join_pending;
 
-		gu->join_pending = 0;
-		if (uplink_join_stream(gu->u, id) < 0)
+		if (gateway_stream_seen(gw, id) || gateway_now() - gu->join_since > JOIN_GIVE_UP)
+			gu->join_pending = 0;
+		else if (uplink_join_stream(gu->u, id) < 0)
 			g_warning("join of pushed stream %u failed at once", id);
 	}
 	gateway_update_status(gw);
@@ -155,7 +159,12 @@ static void on_revoked(void *data, uint32_t stream_id, const char *reason)
 static void on_remote_start(void *data, uint32_t stream_id, const char *from, const char *channel,
 			    unsigned packet_duration_ms)
 {
-	input(data, do_taken, link_input_new(stream_id, from));
+	struct gateway *gw = data;
+
+	gw->seen_streams[gw->seen_next++ % G_N_ELEMENTS(gw->seen_streams)] = stream_id;
+	if (gw->uplink->join_pending == stream_id)
+		gw->uplink->join_pending = 0;
+	input(gw, do_taken, link_input_new(stream_id, from));
 }
 
 static void on_remote_stop(void *data, uint32_t stream_id)
@@ -170,11 +179,16 @@ static void on_audio(void *data, uint32_t stream_id, uint32_t packet_id, const u
 
 	gw->packets_received++;
 	/* half-duplex: only the burst the floor plays reaches the speaker */
-	if (floor_get_state(gw->floor) != FLOOR_RECEIVING ||
-	    floor_get_stream_id(gw->floor) != stream_id) {
-		g_debug("audio for stream %u not playing, dropped", stream_id);
+	if (floor_get_playing(gw->floor) != stream_id) {
+		gw->packets_not_playing++;
+		g_debug("audio for stream %u, which is not playing: dropped", stream_id);
 		return;
 	}
+	/* audio keeps a burst alive (receive-timeout); outside a floor call here */
+	gw->floor_depth++;
+	floor_remote_activity(gw->floor, gateway_now(), stream_id);
+	gw->floor_depth--;
+	gateway_floor_done(gw);
 	gateway_audio_packet(gw, stream_id, packet_id, opus, len);
 }
 
@@ -234,17 +248,23 @@ void gateway_uplink_reconnect(struct gateway *gw)
 		uplink_connect_now(gw->uplink->u);
 }
 
+bool gateway_uplink_connected(struct gateway *gw)
+{
+	return gw->uplink && uplink_get_state(gw->uplink->u) == UPLINK_CONNECTED;
+}
+
 void gateway_uplink_join(struct gateway *gw, uint32_t stream_id)
 {
 	struct gateway_uplink *gu = gw->uplink;
 
 	if (!gu)
 		return;
-	if (uplink_get_state(gu->u) == UPLINK_CONNECTED) {
-		if (uplink_join_stream(gu->u, stream_id) == 0)
-			return;
-	}
+	/* kept until the burst arrives, so a link that dies before it does
+	 * asks again after the reconnect */
 	gu->join_pending = stream_id;
+	gu->join_since = gateway_now();
+	if (uplink_get_state(gu->u) == UPLINK_CONNECTED && uplink_join_stream(gu->u, stream_id) == 0)
+		return;
 	uplink_connect_now(gu->u);
 }
 

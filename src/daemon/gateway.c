@@ -98,6 +98,14 @@ void gateway_set_string(struct gateway *gw, char **field, const char *value, uns
 	gateway_changed(gw, prop);
 }
 
+bool gateway_stream_seen(struct gateway *gw, uint32_t stream_id)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(gw->seen_streams); i++)
+		if (gw->seen_streams[i] == stream_id)
+			return true;
+	return false;
+}
+
 /* ---- service status ---- */
 
 void gateway_update_status(struct gateway *gw)
@@ -105,8 +113,7 @@ void gateway_update_status(struct gateway *gw)
 	enum svc_status old = gw->status;
 	JsonBuilder *b;
 
-	gw->svc.waiting = floor_get_state(gw->floor) == FLOOR_REQUESTING &&
-			  !gw->svc.link_up && gw->uplink;
+	gw->svc.waiting = floor_get_waiting(gw->floor) && gw->uplink;
 	gw->status = svc_status_derive(&gw->svc, gateway_now());
 	if (gw->status == old)
 		return;
@@ -536,6 +543,7 @@ char *gateway_status_json(struct gateway *gw)
 	add_uint(b, "frames_dropped", gw->frames_dropped);
 	add_uint(b, "preroll_dropped", gw->preroll.dropped);
 	add_uint(b, "packets_received", gw->packets_received);
+	add_uint(b, "packets_not_playing", gw->packets_not_playing);
 	json_builder_end_object(b);
 	json_builder_end_object(b);
 	root = json_builder_get_root(b);
