@@ -48,7 +48,6 @@ void test_broker_start(struct test_broker *b, bool persist)
 	g_autoptr(GError) error = NULL;
 	g_autofree char *conf = NULL;
 	g_autofree char *conf_path = NULL;
-	g_autofree char *log_path = NULL;
 
 	if (!b->dir) {
 		b->dir = g_dir_make_tmp("pttgw-push-broker-XXXXXX", &error);
