@@ -424,7 +424,8 @@ static gboolean on_retry(gpointer user_data)
 
 	g_source_unref(pc->retry);
 	pc->retry = NULL;
-	try_connect(pc);
+	if (pc->conn == PUSH_CONN_IDLE)
+		try_connect(pc);
 	return G_SOURCE_REMOVE;
 }
 
@@ -432,6 +433,9 @@ static void schedule_retry(struct push_client *pc)
 {
 	uint64_t ceiling = pc->cfg.backoff_base;
 	uint64_t delay;
+
+	if (pc->conn != PUSH_CONN_IDLE)
+		return; /* an observer asked for an attempt already (connect_now) */
 
 	for (unsigned i = 1; i < pc->attempts && ceiling < pc->cfg.backoff_cap; i++)
 		ceiling *= 2;

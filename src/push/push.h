@@ -46,6 +46,8 @@ gboolean push_config_load(const struct conf *c, const char *username, struct pus
 			  GError **error);
 void push_config_clear(struct push_config *cfg);
 
+/* Called from inside the client (its fd watch and timers): an observer may call
+ * push_client_is_up(), _get_stats() and _connect_now(), never push_client_free(). */
 struct push_events {
 	/* the broker connection came up (detail: broker) or went down (why) */
 	void (*state)(void *data, bool up, const char *detail);
