@@ -150,8 +150,11 @@ static void refill(struct audio *a)
 		return;
 	ring = audio_stream_ring(a->out);
 	target = ring_target(a);
-	/* the graph's quantum is known once the stream cycles: the prebuffer counts it */
-	audio_jitter_set_reserve(a->jit, (target + AUDIO_FRAME_SAMPLES - 1) / AUDIO_FRAME_SAMPLES);
+	/* the graph's quantum is known once the stream cycles. The ring takes `target`
+	 * from the jitter buffer and a quantum more at once each cycle: the prebuffer
+	 * counts both, so that `prebuffer` stays between arrivals and the head. */
+	audio_jitter_set_reserve(a->jit, (target + a->quantum_hint + AUDIO_FRAME_SAMPLES - 1) /
+						 AUDIO_FRAME_SAMPLES);
 	while (audio_ring_fill(ring) < target &&
 	       audio_ring_space(ring) >= AUDIO_FRAME_SAMPLES) {
 		bool have = false, burst_frame = false;
@@ -626,8 +629,8 @@ int audio_play_begin(struct audio *a, uint32_t stream_id)
 		burst_finish(a, AUDIO_OFF, why);
 	}
 	/* the frames the ring keeps decoded ahead come on top of the prebuffer */
-	audio_jitter_set_reserve(a->jit, (ring_target(a) + AUDIO_FRAME_SAMPLES - 1) /
-					 AUDIO_FRAME_SAMPLES);
+	audio_jitter_set_reserve(a->jit, (ring_target(a) + a->quantum_hint +
+					  AUDIO_FRAME_SAMPLES - 1) / AUDIO_FRAME_SAMPLES);
 	audio_jitter_begin(a->jit, stream_id, (uint64_t)g_get_monotonic_time());
 	audio_dec_reset(a->dec);
 	a->burst = true;

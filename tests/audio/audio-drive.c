@@ -7,6 +7,7 @@
  *                       [--dup PCT] [--seed N]
  *               capture [--seconds S] --out FILE.raw      (decoded S16LE 16 kHz mono)
  *               route                                    (listen, burst, talk, release, burst)
+ *               conceal [play options] --out FILE.raw    (jitter + decoder, simulated clock)
  *
  * Prints one line per event ("playback id=1 state=active reason=...") and the
  * burst accounting ("stats ..."), exits 0 when the scenario ran to its end.
@@ -18,6 +19,7 @@
 #include <string.h>
 
 #include "audio-codec.h"
+#include "audio-jitter.h"
 #include "audio.h"
 
 struct pkt {
@@ -33,12 +35,12 @@ struct drive {
 	const char *scenario;
 	double tone, seconds;
 	unsigned loss, reorder, dup;
-	const char *out_path;
+	char *out_path;
 	FILE *out;
 	struct audio_dec *dec;
 	/* play */
 	struct pkt *pkts;
-	unsigned n_pkts, next_pkt, sent, dropped;
+	unsigned n_pkts, next_pkt, sent, dropped, loss_run, max_loss_run;
 	uint64_t start, end_sent, first_sample_at;
 	uint32_t stream_id;
 	bool play_done;
@@ -149,8 +151,11 @@ static void make_burst(struct drive *d)
 		k->due = (uint64_t)i * AUDIO_FRAME_USEC;
 		if ((unsigned)g_random_int_range(0, 100) < d->loss) {
 			d->dropped++;
+			if (++d->loss_run > d->max_loss_run)
+				d->max_loss_run = d->loss_run;
 			continue;
 		}
+		d->loss_run = 0;
 		if ((unsigned)g_random_int_range(0, 100) < d->reorder)
 			k->due += (uint64_t)g_random_int_range(1, 3) * AUDIO_FRAME_USEC + 5000;
 		d->n_pkts++;
@@ -161,6 +166,8 @@ static void make_burst(struct drive *d)
 		}
 	}
 	audio_enc_free(enc);
+	/* three or more lost in a row cannot be concealed without a fade: tell the test */
+	printf("max_loss_run=%u\n", d->max_loss_run);
 }
 
 static gint by_due(gconstpointer a, gconstpointer b)
@@ -279,6 +286,65 @@ static gboolean begin(gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
+/* conceal: the same packets through the jitter buffer and the decoder on a
+ * simulated clock (no PipeWire): the concealment alone, deterministic. */
+static int run_conceal(struct drive *d)
+{
+	struct audio_jitter *j = audio_jitter_new(3, 2, 10, 2);
+	struct audio_dec *dec = audio_dec_new();
+	int16_t pcm[AUDIO_FRAME_SAMPLES];
+	unsigned next = 0, frames = 0;
+	const struct audio_play_stats *st;
+
+	audio_jitter_begin(j, 1, 0);
+	for (uint64_t now = 0;; now += AUDIO_FRAME_USEC / 4) {
+		const uint8_t *data;
+		size_t len;
+		enum audio_jitter_action act;
+
+		while (next < d->n_pkts && d->pkts[next].due <= now) {
+			audio_jitter_put(j, d->pkts[next].id, d->pkts[next].data, d->pkts[next].len,
+					 now);
+			if (++next == d->n_pkts)
+				audio_jitter_end(j);
+		}
+		if (now % AUDIO_FRAME_USEC)
+			continue;
+		act = audio_jitter_get(j, now, &data, &len);
+		if (act == AUDIO_JITTER_END)
+			break;
+		switch (act) {
+		case AUDIO_JITTER_PLAY:
+			audio_dec_decode(dec, data, len, pcm);
+			break;
+		case AUDIO_JITTER_FEC:
+			audio_dec_decode_fec(dec, data, len, pcm);
+			break;
+		case AUDIO_JITTER_PLC:
+		case AUDIO_JITTER_STRETCH:
+			audio_dec_conceal(dec, pcm);
+			break;
+		default:
+			continue;
+		}
+		if (act != AUDIO_JITTER_PLAY)
+			printf("frame %u: %s\n", frames, audio_jitter_action_to_string(act));
+		frames++;
+		if (d->out)
+			fwrite(pcm, sizeof(int16_t), AUDIO_FRAME_SAMPLES, d->out);
+	}
+	st = audio_jitter_stats(j);
+	printf("stats id=1 sent=%u net_dropped=%u received=%u played=%u recovered=%u "
+	       "concealed=%u late=%u duplicate=%u invalid=%u flushed=%u stretched=%u "
+	       "underruns=0 first=%u last=%u prebuffer_ms=60\n",
+	       d->n_pkts, d->dropped, st->received, st->played, st->recovered, st->concealed,
+	       st->late, st->duplicate, st->invalid, st->flushed, st->stretched, st->first_id,
+	       st->last_id);
+	audio_jitter_free(j);
+	audio_dec_free(dec);
+	return 0;
+}
+
 static gboolean overall_timeout(gpointer data)
 {
 	struct drive *d = data;
@@ -342,7 +408,20 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(d.scenario, "capture") != 0)
 		make_burst(&d);
-	qsort(d.pkts, d.n_pkts, sizeof(*d.pkts), (int (*)(const void *, const void *))by_due);
+	if (d.n_pkts)
+		qsort(d.pkts, d.n_pkts, sizeof(*d.pkts),
+		      (int (*)(const void *, const void *))by_due);
+	if (strcmp(d.scenario, "conceal") == 0) {
+		int rc = run_conceal(&d);
+
+		if (d.out)
+			fclose(d.out);
+		audio_dec_free(d.dec);
+		g_free(d.pkts);
+		g_free(d.out_path);
+		g_main_loop_unref(d.loop);
+		return rc;
+	}
 	d.a = audio_new(&cfg, &events, &d, &error);
 	if (!d.a) {
 		fprintf(stderr, "audio-drive: %s\n", error->message);
@@ -357,5 +436,6 @@ int main(int argc, char **argv)
 	audio_dec_free(d.dec);
 	g_free(d.pkts);
 	g_main_loop_unref(d.loop);
+	g_free(d.out_path);
 	return d.rc;
 }

