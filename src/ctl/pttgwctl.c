@@ -294,7 +294,7 @@ int main(int argc, char **argv)
 		  "Seconds --wait waits (default 10)", "S" },
 		{ "window", 0, 0, G_OPTION_ARG_INT, &window, "Pairing window in seconds", "SECONDS" },
 		{ "session-bus", 0, 0, G_OPTION_ARG_NONE, &session, "Use the session bus", NULL },
-		{ NULL },
+		G_OPTION_ENTRY_NULL,
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("COMMAND [ARGS]");
 	g_autoptr(GError) error = NULL;
@@ -333,23 +333,21 @@ int main(int argc, char **argv)
 	else if (g_str_equal(cmd, "emergency"))
 		r = cmd_press(&c, "Emergency");
 	else if (g_str_equal(cmd, "release")) {
-		g_autoptr(GVariant) v = call(&c, "Release", g_variant_new("(s)", c.source), NULL);
+		g_variant_unref(call(&c, "Release", g_variant_new("(s)", c.source), NULL));
 		r = 0;
 	} else if (g_str_equal(cmd, "channel")) {
-		g_autoptr(GVariant) v = NULL;
 		if (argc != 3) {
 			fprintf(stderr, "pttgwctl: channel NAME\n");
 			return 2;
 		}
-		v = call(&c, "SelectChannel", g_variant_new("(s)", argv[2]), NULL);
+		g_variant_unref(call(&c, "SelectChannel", g_variant_new("(s)", argv[2]), NULL));
 		r = 0;
 	} else if (g_str_equal(cmd, "pair")) {
-		g_autoptr(GVariant) v = NULL;
 		if (window <= 0) {
 			fprintf(stderr, "pttgwctl: pair --window SECONDS\n");
 			return 2;
 		}
-		v = call(&c, "OpenPairing", g_variant_new("(u)", (guint32)window), NULL);
+		g_variant_unref(call(&c, "OpenPairing", g_variant_new("(u)", (guint32)window), NULL));
 		printf("pairing window open for %d s\n", window);
 		r = 0;
 	} else {

@@ -53,13 +53,13 @@ JsonBuilder *gateway_event_begin(const char *type)
 
 void gateway_emit(struct gateway *gw, const char *type, JsonBuilder *b)
 {
-	g_autoptr(JsonBuilder) owned = b;
 	g_autoptr(JsonNode) root = NULL;
 	g_autofree char *json = NULL;
 	uint64_t ts;
 
 	json_builder_end_object(b);
 	root = json_builder_get_root(b);
+	g_object_unref(b);
 	ts = (uint64_t)json_object_get_int_member(json_node_get_object(root), "ts");
 	json = json_to_string(root, FALSE);
 	g_debug("event %s", json);
@@ -567,7 +567,6 @@ static gboolean load_config(struct gateway *gw, GError **error)
 struct gateway *gateway_new(const struct conf *c, const struct gateway_options *opts,
 			    GError **error)
 {
-	g_autoptr(GError) local = NULL;
 	struct gateway *gw = g_new0(struct gateway, 1);
 	guint64 preroll_ms;
 

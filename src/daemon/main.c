@@ -141,7 +141,7 @@ int main(int argc, char **argv)
 		  "Print every configuration key with its default and meaning", NULL },
 		{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &o.verbose, "Debug logging", NULL },
 		{ "version", 0, 0, G_OPTION_ARG_NONE, &o.version, "Print the version", NULL },
-		{ NULL },
+		G_OPTION_ENTRY_NULL,
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- push-to-talk gateway daemon");
 	g_autoptr(GError) error = NULL;
