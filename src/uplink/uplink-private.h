@@ -143,6 +143,9 @@ int uplink_send_text(struct uplink *u, char *json);
 void uplink_link_close(struct uplink *u, enum closing why, const char *error);
 /* Apply the link policy after a stream change (burst_ended: one just ended). */
 void uplink_policy_check(struct uplink *u, bool burst_ended);
+/* A stream starts (ours, remote or joined): no idle drop now, also not one
+ * waiting for the queue to drain. */
+void uplink_policy_busy(struct uplink *u);
 void uplink_logon_reply(struct uplink *u, const struct proto_msg *m);
 void uplink_logon_refused(struct uplink *u, const char *reason);
 

@@ -229,7 +229,7 @@ static void on_stream_start(struct uplink *u, const struct proto_msg *m)
 	}
 	if (!remote_add(u, m->stream_id))
 		return;
-	lws_sul_cancel(&u->sul_idle);
+	uplink_policy_busy(u);
 	g_info("link: stream %u from %s%s%s", m->stream_id, m->from ? m->from : "?",
 	       m->emergency ? " (emergency)" : "", j ? " (joined)" : "");
 	if (u->ev.remote_start)
@@ -369,7 +369,7 @@ int uplink_start_stream(struct uplink *u, bool emergency)
 	u->own = OWN_PENDING;
 	u->own_seq = seq;
 	u->own_cancel = false;
-	lws_sul_cancel(&u->sul_idle);
+	uplink_policy_busy(u);
 	return 0;
 }
 
@@ -431,7 +431,7 @@ int uplink_join_stream(struct uplink *u, uint32_t stream_id)
 			return -ENOBUFS;
 		*j = (struct join){ .stream_id = stream_id, .used = true };
 	}
-	lws_sul_cancel(&u->sul_idle);
+	uplink_policy_busy(u);
 	if (u->wsi && u->logged_on)
 		uplink_streams_send_joins(u);
 	else

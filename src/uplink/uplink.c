@@ -157,6 +157,7 @@ static int on_writeable(struct uplink *u, struct lws *wsi)
 		u->stats.last_write = uplink_now();
 	} else if (u->drop_after_flush) {
 		/* everything queued is on the wire: now close */
+		u->drop_after_flush = false;
 		return -1;
 	}
 	if (u->ping_due || u->txq.length || u->drop_after_flush)
@@ -457,6 +458,17 @@ void uplink_link_close(struct uplink *u, enum closing why, const char *error)
 	u->closing = why;
 	lws_set_timeout(u->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
 	kick(u);
+}
+
+void uplink_policy_busy(struct uplink *u)
+{
+	lws_sul_cancel(&u->sul_idle);
+	if (u->drop_after_flush) {
+		g_info("link: new activity, the link stays up");
+		u->drop_after_flush = false;
+		u->closing = CLOSING_NONE;
+		u->want_link = true;
+	}
 }
 
 void uplink_policy_check(struct uplink *u, bool burst_ended)

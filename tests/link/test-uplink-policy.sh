@@ -63,5 +63,22 @@ while [ $b -le $BURSTS ]; do
 	b=$((b + 1))
 done
 echo "push-only: $BURSTS bursts joined late, each with all 20 packets, link dropped after each"
+
+# push-only, our own bursts: a press brings the link up; a press right after
+# a release keeps it (the drop waits for the queue and yields to new activity)
+drops=$(count "$T/gw3.out" 'state disconnected idle')
+say gw3 press
+wait_count "$T/gw3.out" ' granted ' 1 5 || fail "push-only: press not granted"
+say gw3 audio 5
+wait_for "$T/gw3.out" 'audio_done 5' 5 || fail "push-only: audio"
+say gw3 repress
+wait_count "$T/gw3.out" ' granted ' 2 5 || fail "push-only: the press right after a release was not granted"
+grep -q ' denied ' "$T/gw3.out" && fail "push-only: a press right after a release was denied"
+[ "$(count "$T/gw3.out" 'state disconnected idle')" = "$drops" ] ||
+	fail "push-only: the link dropped between two bursts that follow each other"
+say gw3 release
+wait_count "$T/gw3.out" 'state disconnected idle' $((drops + 1)) 5 ||
+	fail "push-only: not dropped after our burst"
+echo "push-only: own bursts back to back keep the link, then it drops"
 for g in gw1 gw2 gw3; do finish_gateway $g; done
 echo "PASS: idle-drop and push-only"

@@ -8,6 +8,7 @@
  * Commands on stdin, one per line:
  *   press | press-emergency | release | audio N (N packets, one per 20 ms) |
  *   burst N (N packets at once, within one loop iteration) |
+ *   repress (release, then press in the same loop iteration) |
  *   join ID | connect | stop | state | stats | quit
  * A press while the link is down asks for a connection and is sent once the
  * link is up (as the floor does). Events on stdout, one per line, prefixed
@@ -180,6 +181,14 @@ static void command(struct drive *d, char *line)
 		} else {
 			out(d, "result press %s", result_name(r));
 		}
+	} else if (!strcmp(line, "repress")) {
+		/* release and press again at once (one loop iteration) */
+		r = uplink_stop_stream(d->u, d->tx_stream);
+		d->tx_stream = 0;
+		d->audio_left = 0;
+		out(d, "result release %s", result_name(r));
+		r = uplink_start_stream(d->u, false);
+		out(d, "result press %s", result_name(r));
 	} else if (!strcmp(line, "release")) {
 		d->pending_press = 0;
 		r = uplink_stop_stream(d->u, d->tx_stream);
