@@ -1,0 +1,144 @@
+#!/bin/sh
+# test-audio-e2e.sh CASE PTTGWD PTTGWCTL PTTGW_RELAY PTTGW_DISPATCH AUDIO_ANALYSE
+# End to end through the real daemon: pttgw-dispatch (the remote talker) ->
+# pttgw-relay -> pttgwd -> PipeWire (headless, stand-in headset), and back.
+#   e2e-1khz: a dispatcher's 1 kHz burst plays to the A2DP stand-in: recorded
+#             from its monitor, frequency within 1 %, no gap over one frame.
+#   e2e-440:  a press with the HFP stand-in microphone fed 440 Hz: the frames
+#             reach the relay and the dispatcher decodes 440 Hz.
+set -u
+case_name=$1
+PTTGWD=$2
+PTTGWCTL=$3
+RELAY=$4
+DISPATCH=$5
+ANALYSE=$6
+here=$(dirname "$0")
+. "$here/pw-fixture.sh"
+BT=00:11:22:33:44:55
+ATTEMPTS=3
+
+fail() {
+	echo "FAIL: $*"
+	for f in "$PWFIX_DIR"/*.out "$PWFIX_DIR"/*.err; do
+		[ -f "$f" ] || continue
+		echo "---- $f (last 25 lines)"
+		grep -v acquire_rt "$f" | tail -n 25
+	done
+	exit 1
+}
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+ctl() { timeout 20 "$PTTGWCTL" --session-bus "$@"; }
+stop_rec() { sleep 0.3; kill "$PWFIX_REC" 2>/dev/null; wait "$PWFIX_REC" 2>/dev/null; }
+
+pwfix_start || fail "fixture did not start"
+pwfix_sink bt_a2dp a2dp-sink $BT && pwfix_sink bt_hfp headset-head-unit $BT &&
+	pwfix_source bt_hfp_mic $BT || fail "stand-ins"
+
+# a private session bus for pttgwd's D-Bus API
+pwfix_bg dbus-daemon --session --nofork --print-address=3 3>"$PWFIX_DIR/bus.addr" \
+	2>"$PWFIX_DIR/dbus.err"
+n=0
+while [ ! -s "$PWFIX_DIR/bus.addr" ]; do
+	n=$((n + 1)); [ $n -gt 100 ] && fail "no session bus"; sleep 0.05
+done
+DBUS_SESSION_BUS_ADDRESS=$(head -n1 "$PWFIX_DIR/bus.addr")
+export DBUS_SESSION_BUS_ADDRESS
+
+port=$(free_port)
+pwfix_bg "$RELAY" --listen "127.0.0.1:$port" --channel test --user gw1:pw-gw1 \
+	--user disp:pw-disp >"$PWFIX_DIR/relay.out" 2>"$PWFIX_DIR/relay.err"
+n=0
+while ! python3 -c "import socket; s=socket.socket(); s.settimeout(0.2); s.connect(('127.0.0.1', $port))" 2>/dev/null; do
+	n=$((n + 1)); [ $n -gt 100 ] && fail "relay does not listen"; sleep 0.05
+done
+
+printf 'pw-gw1\n' >"$PWFIX_DIR/gw1.cred"
+chmod 600 "$PWFIX_DIR/gw1.cred"
+cat >"$PWFIX_DIR/gw.conf" <<CONF
+[upstream]
+url = ws://127.0.0.1:$port/
+channel = test
+username = gw1
+credentials-file = $PWFIX_DIR/gw1.cred
+[audio]
+headset = $BT
+cues = false
+# a steady test tone is what Opus DTX takes for background noise
+dtx = false
+CONF
+G_MESSAGES_DEBUG=pttgw-audio pwfix_bg "$PTTGWD" --session-bus --config "$PWFIX_DIR/gw.conf" >"$PWFIX_DIR/pttgwd.out" \
+	2>"$PWFIX_DIR/pttgwd.err"
+GWD=$PWFIX_LAST
+n=0
+while ! ctl status 2>/dev/null | grep -Eq '^Link: +connected'; do
+	n=$((n + 1)); [ $n -gt 100 ] && fail "pttgwd's link did not come up"; sleep 0.1
+done
+ctl status
+
+case $case_name in
+e2e-1khz)
+	ok=0
+	for attempt in $(seq $ATTEMPTS); do
+		pwfix_record_sink bt_a2dp "$PWFIX_DIR/rec.raw"
+		sleep 0.3
+		timeout 30 "$DISPATCH" -U "ws://127.0.0.1:$port" -u disp:pw-disp -C test \
+			--tone 1000 -s 3 -n 1 --timeout 20 >"$PWFIX_DIR/disp.out" \
+			2>"$PWFIX_DIR/disp.err" || fail "pttgw-dispatch failed"
+		sleep 1
+		stop_rec
+		cat "$PWFIX_DIR/disp.out"
+		ctl status | grep -i audio
+		if "$ANALYSE" "$PWFIX_DIR/rec.raw" --expect-freq 1000 --tolerance 1 \
+			--max-gap-ms 20 --min-active-ms 2800; then
+			ok=1
+			break
+		fi
+		echo "attempt $attempt: the recording is not clean"
+	done
+	[ $ok = 1 ] || fail "recording of the dispatcher's burst"
+	grep -q "playing to bt_a2dp" "$PWFIX_DIR/pttgwd.err" "$PWFIX_DIR/pttgwd.out" ||
+		fail "pttgwd did not say it played to bt_a2dp"
+	;;
+e2e-440)
+	sox -n -r 16000 -c 1 -b 16 "$PWFIX_DIR/tone.wav" synth 30 sine 440 vol 0.5 || fail "sox"
+	pwfix_feed_source bt_hfp_mic "$PWFIX_DIR/tone.wav" || fail "feed"
+	ok=0
+	for attempt in $(seq $ATTEMPTS); do
+		rm -f "$PWFIX_DIR/heard.wav"
+		"$DISPATCH" -U "ws://127.0.0.1:$port" -u disp:pw-disp -C test \
+			-r "$PWFIX_DIR/heard.wav" -x 1 --timeout 20 >"$PWFIX_DIR/disp.out" \
+			2>"$PWFIX_DIR/disp.err" &
+		disp=$!
+		sleep 1
+		ctl press --wait >"$PWFIX_DIR/press.out" 2>&1 || fail "press not granted"
+		sleep 2.5
+		ctl release >/dev/null 2>&1 || fail "release refused"
+		wait $disp || fail "pttgw-dispatch heard nothing"
+		cat "$PWFIX_DIR/disp.out"
+		sox "$PWFIX_DIR/heard.wav" -t raw -r 16000 -c 1 -b 16 -e signed \
+			"$PWFIX_DIR/heard.raw" || fail "sox"
+		if "$ANALYSE" "$PWFIX_DIR/heard.raw" --expect-freq 440 --tolerance 1 \
+			--max-gap-ms 20 --min-active-ms 2000; then
+			ok=1
+			break
+		fi
+		echo "attempt $attempt: what the dispatcher heard is not clean"
+	done
+	[ $ok = 1 ] || fail "what the dispatcher heard"
+	grep -q "capturing from bt_hfp_mic" "$PWFIX_DIR/pttgwd.err" "$PWFIX_DIR/pttgwd.out" ||
+		fail "pttgwd did not say it captured from bt_hfp_mic"
+	;;
+*)
+	fail "unknown case $case_name"
+	;;
+esac
+kill "$GWD"
+rc=0
+wait "$GWD" || rc=$?
+[ $rc = 0 ] || fail "pttgwd exited with $rc"
+grep -q 'ERROR: \(Address\|Leak\)Sanitizer\|runtime error:' "$PWFIX_DIR/pttgwd.err" &&
+	fail "sanitizer report"
+echo "PASS: $case_name"
