@@ -75,23 +75,44 @@ def played(mon, sent_path, audio):
     return 1 if errors else 0
 
 
+def figures(name, lat):
+    lat = sorted(lat)
+    p95 = lat[math.ceil(0.95 * len(lat)) - 1]  # nearest rank
+    print("%s: n=%d median=%.1f ms p95=%.1f ms max=%.1f ms min=%.1f ms"
+          % (name, len(lat), statistics.median(lat), p95, lat[-1], lat[0]))
+
+
 def latency(mon):
     ev = load(mon)
     push_ts = {}
     first = {}
+    active = {}
+    connected = {}
+    last_push = None
     for e in ev:
         sid = e.get("stream_id")
-        if e.get("type") == "push" and e.get("action") == "join" and sid not in push_ts:
+        t = e.get("type")
+        if t == "push" and e.get("action") == "join" and sid not in push_ts:
             push_ts[sid] = e["ts"]
-        elif e.get("type") == "first_sample" and sid not in first:
+            last_push = sid
+        elif t == "link" and e.get("state") == "connected" and last_push is not None:
+            connected.setdefault(last_push, e["ts"])
+        elif t == "audio" and e.get("state") == "active" and sid not in active:
+            active[sid] = e["ts"]
+        elif t == "first_sample" and sid not in first:
             first[sid] = e["ts"]
-    lat = sorted((first[s] - push_ts[s]) / 1000.0 for s in push_ts if s in first)
+    lat = [(first[s] - push_ts[s]) / 1000.0 for s in push_ts if s in first]
     if not lat:
         print("no push -> first sample pairs")
         return 1
-    p95 = lat[math.ceil(0.95 * len(lat)) - 1]  # nearest rank
-    print("push -> first audio sample: n=%d median=%.1f ms p95=%.1f ms max=%.1f ms min=%.1f ms"
-          % (len(lat), statistics.median(lat), p95, lat[-1], lat[0]))
+    figures("push -> first audio sample", lat)
+    # where the time goes
+    for name, a, b in (("  push -> link connected", push_ts, connected),
+                       ("  push -> playback stream active", push_ts, active),
+                       ("  playback active -> first sample", active, first)):
+        part = [(b[s] - a[s]) / 1000.0 for s in push_ts if s in a and s in b]
+        if part:
+            figures(name, part)
     missing = len(push_ts) - len(lat)
     if missing:
         print("  %d joined pushes without a first sample" % missing)
