@@ -251,12 +251,22 @@ static void logon(struct uplink *u)
 {
 	const char *channels[] = { u->cfg.channel, NULL };
 
+	char *json;
+
 	u->logon_seq = ++u->seq;
 	u->logon_used_refresh = u->refresh_token != NULL;
 	/* refresh_token first; the password only when there is none */
-	uplink_send_text(u, proto_build_logon(u->logon_seq, u->cfg.username,
-				       u->refresh_token ? NULL : u->cfg.password,
-				       u->cfg.auth_token, u->refresh_token, channels));
+	json = proto_build_logon(u->logon_seq, u->cfg.username,
+				 u->refresh_token ? NULL : u->cfg.password, u->cfg.auth_token,
+				 u->refresh_token, channels);
+	g_info("link: logon as %s with %s%s", u->cfg.username,
+	       u->refresh_token ? "the refresh token" : u->cfg.password ? "the password" :
+	       "no password", u->cfg.auth_token ? " and the auth token" : "");
+	if (json)
+		uplink_txq_push(u, json, strlen(json), LWS_WRITE_TEXT, false); /* not logged */
+	if (json)
+		explicit_bzero(json, strlen(json));
+	g_free(json);
 }
 
 void uplink_logon_refused(struct uplink *u, const char *reason)

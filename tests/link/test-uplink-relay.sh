@@ -84,6 +84,15 @@ wait_for "$T/gw2.out" "remote_start $id4 gw1 " 5 || fail "gw2 does not receive t
 say gw1 release
 wait_for "$T/gw2.out" "remote_stop $id4 " 5 || fail "gw2 did not see the emergency end"
 
+# stop: disconnected ("stopped"), no reconnect; connect: back
+say gw2 stop
+wait_for "$T/gw2.out" 'state disconnected stopped' 5 || fail "stop: not disconnected"
+n=$(count "$T/gw2.out" 'state (backoff|connecting)')
+sleep 1.5
+[ "$(count "$T/gw2.out" 'state (backoff|connecting)')" = "$n" ] || fail "stop: it reconnected by itself"
+say gw2 connect
+wait_count "$T/gw2.out" 'state connected' 2 5 || fail "connect after stop: not connected"
+
 say gw1 stats
 say gw2 stats
 wait_for "$T/gw2.out" ' stats ' 5 || fail "no stats"

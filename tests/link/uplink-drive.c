@@ -294,6 +294,9 @@ int main(int argc, char **argv)
 	};
 	g_autoptr(GOptionContext) oc = g_option_context_new("- drive the pttgw uplink");
 
+	/* the tests read the uplink's info lines (logon method, drops) */
+	g_setenv("G_MESSAGES_DEBUG", "pttgw-uplink", FALSE);
+	g_log_writer_default_set_use_stderr(TRUE); /* stdout carries the events */
 	g_option_context_add_main_entries(oc, entries, NULL);
 	if (!g_option_context_parse(oc, &argc, &argv, &error) || !config) {
 		fprintf(stderr, "uplink-drive: %s\n",
