@@ -113,6 +113,26 @@ static void finish(struct audio_jitter *j)
 	j->state = J_IDLE;
 }
 
+static void resync(struct audio_jitter *j, uint32_t new_next)
+{
+	while (id_diff(new_next, j->next) > 0) {
+		struct slot *s = slot_of(j, j->next);
+
+		if (s->state == SLOT_BUFFERED && s->id == j->next) {
+			j->st.flushed++;
+			j->count--;
+		}
+		s->id = j->next;
+		s->state = SLOT_CONCEALED;
+		if (j->state != J_PREBUFFER) /* before the first slot played: not a slot */
+			j->st.skipped++;
+		j->next++;
+	}
+	if (j->state == J_PREBUFFER)
+		return;
+	j->st.last_id = j->next - 1;
+}
+
 enum audio_jitter_put audio_jitter_put(struct audio_jitter *j, uint32_t id, const uint8_t *data,
 				       size_t len, uint64_t now)
 {
@@ -150,9 +170,16 @@ enum audio_jitter_put audio_jitter_put(struct audio_jitter *j, uint32_t id, cons
 		j->st.late++;
 		return AUDIO_JITTER_PUT_LATE;
 	}
-	if (d >= AUDIO_JITTER_SLOTS) {
+	if (d >= 2 * AUDIO_JITTER_SLOTS) {
+		/* not a lag we could have built up: a bad id */
 		j->st.invalid++;
 		return AUDIO_JITTER_PUT_INVALID;
+	}
+	if (d >= AUDIO_JITTER_SLOTS) {
+		/* we lag a whole window behind (a stalled consumer, a burst of backlog):
+		 * jump ahead to keep `target` frames, dropping what we jump over */
+		resync(j, id - (j->target - 1));
+		d = id_diff(id, j->next);
 	}
 	if (s->state == SLOT_BUFFERED) {
 		/* the slot of id is ours (d within the window): the same id again */

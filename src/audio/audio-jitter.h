@@ -17,6 +17,9 @@
  *    within [min, max];
  *  - reordering within the window (AUDIO_JITTER_SLOTS frames); duplicates and
  *    packets whose slot has passed are dropped and counted;
+ *  - a packet one to two windows ahead means we lag (a stalled consumer): jump
+ *    ahead to keep `target` frames (skipped slots, flushed packets); further
+ *    ahead it is a bad id (invalid);
  *  - head missing and a later packet buffered: FEC from head+1 if it is there,
  *    else PLC; the slot is consumed;
  *  - buffer empty while playing: a PLC "stretch" frame that does not consume

@@ -403,6 +403,11 @@ void audio_stream_set_eos(struct audio_stream *s, bool eos)
 	}
 }
 
+bool audio_stream_drained(const struct audio_stream *s)
+{
+	return atomic_load(&((struct audio_stream *)s)->drained);
+}
+
 void audio_stream_set_started(struct audio_stream *s, bool started)
 {
 	atomic_store(&s->started, started);

@@ -49,6 +49,8 @@ const char *audio_stream_peer_name(const struct audio_stream *s); /* "" until li
 const char *audio_stream_target(const struct audio_stream *s);
 /* playback: no more samples will come; drained fires when the ring is empty */
 void audio_stream_set_eos(struct audio_stream *s, bool eos);
+/* playback: eos was set and process() found the ring empty since */
+bool audio_stream_drained(const struct audio_stream *s);
 /* playback: samples are flowing now (underruns count from here) */
 void audio_stream_set_started(struct audio_stream *s, bool started);
 uint32_t audio_stream_underruns(const struct audio_stream *s); /* playback */

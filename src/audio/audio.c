@@ -37,6 +37,7 @@ struct audio {
 	bool talking;
 	guint reconcile_id;
 	bool ready;              /* audio_new() done: registry changes reconcile */
+	guint reconnect_id;      /* PipeWire went away: trying again */
 	uint32_t quantum_hint;   /* samples per graph cycle seen last */
 
 	/* playback */
@@ -70,6 +71,15 @@ struct audio {
 };
 
 static void schedule(struct audio *a);
+static gboolean reconnect(gpointer data);
+
+#define RECONNECT_SECONDS 2
+#define LOST "lost the connection to PipeWire"
+
+static bool lost(const struct audio *a)
+{
+	return !a->pw || !audio_pw_connected(a->pw);
+}
 
 static void set_play(struct audio *a, enum audio_activation st, const char *reason)
 {
@@ -110,10 +120,10 @@ static void burst_finish(struct audio *a, enum audio_activation st, const char *
 		audio_stream_set_started(a->out, false);
 		audio_stream_set_eos(a->out, true);
 	}
-	g_info("burst %u: received %u played %u recovered %u concealed %u late %u duplicate %u "
-	       "invalid %u flushed %u stretched %u underruns %u",
+	g_info("burst %u: received %u played %u recovered %u concealed %u skipped %u late %u "
+	       "duplicate %u invalid %u flushed %u stretched %u underruns %u",
 	       a->last.stream_id, a->last.received, a->last.played, a->last.recovered,
-	       a->last.concealed, a->last.late, a->last.duplicate, a->last.invalid,
+	       a->last.concealed, a->last.skipped, a->last.late, a->last.duplicate, a->last.invalid,
 	       a->last.flushed, a->last.stretched, a->last.underruns);
 	set_play(a, st, reason);
 	if (a->ev.play_stats)
@@ -421,9 +431,20 @@ static void close_drained_output(struct audio *a)
 
 	if (!a->out || a->burst || a->cue.active)
 		return;
-	if (audio_stream_state(a->out, &reason) == AUDIO_STARTING)
+	switch (audio_stream_state(a->out, &reason)) {
+	case AUDIO_STARTING:
 		return;
-	/* eos was set: the stream is drained or never will be (failed) */
+	case AUDIO_ACTIVE:
+		/* eos is set: the last samples (a cue's tail) still go out first */
+		audio_stream_set_eos(a->out, true);
+		if (!audio_stream_drained(a->out))
+			return;
+		break;
+	case AUDIO_OFF:
+	case AUDIO_FAILED:
+	case _AUDIO_ACTIVATION_MAX:
+		break;
+	}
 	g_clear_pointer(&a->out, audio_stream_free);
 }
 
@@ -486,6 +507,15 @@ static gboolean reconcile(gpointer data)
 	struct audio *a = data;
 
 	a->reconcile_id = 0;
+	if (lost(a)) {
+		g_clear_pointer(&a->out, audio_stream_free);
+		g_clear_pointer(&a->in, audio_stream_free);
+		burst_finish(a, AUDIO_FAILED, LOST);
+		a->cue.active = false;
+		if (a->talking)
+			set_cap(a, AUDIO_FAILED, LOST);
+		return G_SOURCE_REMOVE;
+	}
 	update_route(a);
 	if (a->out && !a->burst && !a->cue.active)
 		close_drained_output(a);
@@ -542,12 +572,33 @@ static void pw_disconnected(void *data, const char *message)
 {
 	struct audio *a = data;
 
-	g_warning("%s", message);
+	/* inside PipeWire's dispatch: tear down and reconnect from a timer */
+	g_warning("%s: reconnecting every %d s", message, RECONNECT_SECONDS);
+	if (!a->reconnect_id)
+		a->reconnect_id = g_timeout_add_seconds(RECONNECT_SECONDS, reconnect, a);
+	schedule(a);
+}
+
+static const struct audio_pw_events pw_events;
+
+static gboolean reconnect(gpointer data)
+{
+	struct audio *a = data;
+	g_autoptr(GError) error = NULL;
+
 	g_clear_pointer(&a->out, audio_stream_free);
 	g_clear_pointer(&a->in, audio_stream_free);
-	burst_finish(a, AUDIO_FAILED, message);
-	if (a->talking)
-		set_cap(a, AUDIO_FAILED, message);
+	g_clear_pointer(&a->pw, audio_pw_free);
+	a->pw = audio_pw_new(&pw_events, a, &error);
+	if (!a->pw) {
+		g_message("PipeWire: %s, retrying in %d s", error->message, RECONNECT_SECONDS);
+		return G_SOURCE_CONTINUE;
+	}
+	/* the registry comes in asynchronously: each node updates the route */
+	g_message("PipeWire connection restored");
+	a->reconnect_id = 0;
+	schedule(a);
+	return G_SOURCE_REMOVE;
 }
 
 static const struct audio_pw_events pw_events = {
@@ -610,6 +661,8 @@ struct audio *audio_free(struct audio *a)
 		return NULL;
 	if (a->reconcile_id)
 		g_source_remove(a->reconcile_id);
+	if (a->reconnect_id)
+		g_source_remove(a->reconnect_id);
 	audio_stream_free(a->in);
 	audio_stream_free(a->out);
 	audio_pw_free(a->pw);
@@ -632,6 +685,12 @@ int audio_play_begin(struct audio *a, uint32_t stream_id)
 	audio_jitter_set_reserve(a->jit, (ring_target(a) + a->quantum_hint +
 					  AUDIO_FRAME_SAMPLES - 1) / AUDIO_FRAME_SAMPLES);
 	audio_jitter_begin(a->jit, stream_id, (uint64_t)g_get_monotonic_time());
+	if (lost(a)) {
+		a->burst = true;
+		a->play_id = stream_id;
+		burst_finish(a, AUDIO_FAILED, LOST);
+		return 0;
+	}
 	audio_dec_reset(a->dec);
 	a->burst = true;
 	a->burst_ended = false;
@@ -705,6 +764,10 @@ int audio_capture_begin(struct audio *a)
 	a->cap_act = AUDIO_OFF;
 	memset(&a->cstats, 0, sizeof(a->cstats));
 	audio_enc_reset(a->enc);
+	if (lost(a)) {
+		set_cap(a, AUDIO_FAILED, LOST);
+		return 0;
+	}
 	update_route(a);
 	reconcile_input(a);
 	schedule(a); /* the output may move to HFP */
@@ -723,7 +786,7 @@ void audio_capture_end(struct audio *a)
 
 void audio_cue(struct audio *a, enum audio_cue cue)
 {
-	if (!a->cfg.cues || (unsigned)cue >= _AUDIO_CUE_MAX)
+	if (!a->cfg.cues || (unsigned)cue >= _AUDIO_CUE_MAX || lost(a))
 		return;
 	audio_cue_gen_start(&a->cue, cue, a->cfg.cue_volume);
 	if (a->out && audio_stream_state(a->out, NULL) != AUDIO_FAILED) {

@@ -72,7 +72,7 @@ enum audio_endpoint_kind {
 struct audio_endpoint {
 	enum audio_endpoint_kind kind;
 	char node_name[AUDIO_NAME_MAX]; /* node.name, "" when kind == AUDIO_EP_NONE */
-	char reason[160];               /* why this one ("headset A2DP sink", "headset gone: ...") */
+	char reason[160];               /* why this one ("... A2DP sink", "... not present: ...") */
 };
 
 struct audio_route {
@@ -82,7 +82,7 @@ struct audio_route {
 };
 
 struct audio_config {
-	char *headset;          /* node.name or Bluetooth address (AA:BB:..), NULL: any BT headset */
+	char *headset;          /* node.name or Bluetooth address, NULL: any BT headset */
 	char *output;           /* fallback sink node.name, NULL: default */
 	char *input;            /* microphone node.name (talk), NULL: headset HFP else default */
 	enum audio_hfp_policy hfp_policy;
@@ -112,10 +112,11 @@ struct audio_play_stats {
 	uint32_t duplicate;  /* same packet_id already buffered or played: dropped */
 	uint32_t late;       /* arrived after its slot was played/concealed: dropped */
 	uint32_t invalid;    /* empty, oversize, undecodable, or too far ahead: dropped */
-	uint32_t flushed;    /* still buffered when the burst was cancelled */
+	uint32_t flushed;    /* dropped from the buffer unplayed (cancel, catch-up jump) */
 	/* slots (packet ids) that never arrived in time: */
 	uint32_t recovered;  /* rebuilt from the next packet's in-band FEC */
 	uint32_t concealed;  /* packet-loss concealment */
+	uint32_t skipped;    /* jumped over to catch up after lagging a whole window */
 	/* frames that are not packet slots: */
 	uint32_t stretched;  /* PLC frames inserted while the buffer ran dry */
 	uint32_t underruns;  /* process() found no PCM (silence; should stay 0) */

@@ -8,6 +8,7 @@
  *               capture [--seconds S] --out FILE.raw      (decoded S16LE 16 kHz mono)
  *               route                                    (listen, burst, talk, release, burst)
  *               conceal [play options] --out FILE.raw    (jitter + decoder, simulated clock)
+ *               two-bursts [play options] --pause S      (burst, pause, burst)
  *
  * Prints one line per event ("playback id=1 state=active reason=...") and the
  * burst accounting ("stats ..."), exits 0 when the scenario ran to its end.
@@ -47,6 +48,7 @@ struct drive {
 	enum audio_activation play_state;
 	int step;
 	int rc;
+	double pause;
 };
 
 static void ev_playback(void *data, uint32_t id, enum audio_activation st, const char *reason)
@@ -106,10 +108,11 @@ static void ev_stats(void *data, const struct audio_play_stats *s)
 	struct drive *d = data;
 
 	printf("stats id=%u sent=%u net_dropped=%u received=%u played=%u recovered=%u "
-	       "concealed=%u late=%u duplicate=%u invalid=%u flushed=%u stretched=%u "
+	       "concealed=%u skipped=%u late=%u duplicate=%u invalid=%u flushed=%u stretched=%u "
 	       "underruns=%u first=%u last=%u prebuffer_ms=%.0f\n",
 	       s->stream_id, d->sent, d->dropped, s->received, s->played, s->recovered,
-	       s->concealed, s->late, s->duplicate, s->invalid, s->flushed, s->stretched,
+	       s->concealed, s->skipped, s->late, s->duplicate, s->invalid, s->flushed,
+	       s->stretched,
 	       s->underruns, s->first_id, s->last_id, (double)s->prebuffer / 1000.0);
 	fflush(stdout);
 }
@@ -270,6 +273,38 @@ static gboolean route_step(gpointer data)
 	}
 }
 
+/* two-bursts: a burst, a pause (PipeWire may restart meanwhile), a burst */
+static gboolean two_step(gpointer data)
+{
+	struct drive *d = data;
+
+	switch (d->step) {
+	case 0:
+		d->step = 1;
+		printf("step burst-1\n");
+		start_burst(d, 1);
+		return G_SOURCE_CONTINUE;
+	case 1:
+		if (!d->play_done)
+			return G_SOURCE_CONTINUE;
+		d->step = 2;
+		d->start = (uint64_t)g_get_monotonic_time();
+		return G_SOURCE_CONTINUE;
+	case 2:
+		if ((double)((uint64_t)g_get_monotonic_time() - d->start) < d->pause * 1e6)
+			return G_SOURCE_CONTINUE;
+		d->step = 3;
+		printf("step burst-2\n");
+		start_burst(d, 2);
+		return G_SOURCE_CONTINUE;
+	default:
+		if (!d->play_done)
+			return G_SOURCE_CONTINUE;
+		g_main_loop_quit(d->loop);
+		return G_SOURCE_REMOVE;
+	}
+}
+
 static gboolean begin(gpointer data)
 {
 	struct drive *d = data;
@@ -282,6 +317,8 @@ static gboolean begin(gpointer data)
 		g_timeout_add((guint)(d->seconds * 1000), stop_capture, d);
 	} else if (strcmp(d->scenario, "route") == 0) {
 		g_timeout_add(200, route_step, d);
+	} else if (strcmp(d->scenario, "two-bursts") == 0) {
+		g_timeout_add(50, two_step, d);
 	}
 	return G_SOURCE_REMOVE;
 }
@@ -335,10 +372,11 @@ static int run_conceal(struct drive *d)
 	}
 	st = audio_jitter_stats(j);
 	printf("stats id=1 sent=%u net_dropped=%u received=%u played=%u recovered=%u "
-	       "concealed=%u late=%u duplicate=%u invalid=%u flushed=%u stretched=%u "
+	       "concealed=%u skipped=%u late=%u duplicate=%u invalid=%u flushed=%u stretched=%u "
 	       "underruns=0 first=%u last=%u prebuffer_ms=60\n",
 	       d->n_pkts, d->dropped, st->received, st->played, st->recovered, st->concealed,
-	       st->late, st->duplicate, st->invalid, st->flushed, st->stretched, st->first_id,
+	       st->skipped, st->late, st->duplicate, st->invalid, st->flushed, st->stretched,
+	       st->first_id,
 	       st->last_id);
 	audio_jitter_free(j);
 	audio_dec_free(dec);
@@ -376,6 +414,7 @@ int main(int argc, char **argv)
 		{ "reorder", 0, 0, G_OPTION_ARG_INT, &d.reorder, "reorder %", "PCT" },
 		{ "dup", 0, 0, G_OPTION_ARG_INT, &d.dup, "duplicate %", "PCT" },
 		{ "seed", 0, 0, G_OPTION_ARG_INT, &seed, "random seed", "N" },
+		{ "pause", 0, 0, G_OPTION_ARG_DOUBLE, &d.pause, "two-bursts: pause", "S" },
 		{ "out", 0, 0, G_OPTION_ARG_FILENAME, &d.out_path, "capture output", "FILE" },
 		{ NULL },
 	};
@@ -428,7 +467,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	g_timeout_add(300, begin, &d); /* let the registry settle */
-	g_timeout_add((guint)(d.seconds * 1000) + 15000, overall_timeout, &d);
+	g_timeout_add((guint)((d.seconds * 2 + d.pause) * 1000) + 15000, overall_timeout, &d);
 	g_main_loop_run(d.loop);
 	audio_free(d.a);
 	if (d.out)

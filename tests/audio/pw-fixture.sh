@@ -130,19 +130,10 @@ pwfix_wait_for() { # NAME [tries]: wait until a node named NAME exists
 	return 1
 }
 
-pwfix_start() {
-	PWFIX_DIR=$(mktemp -d /tmp/pttgw-pw.XXXXXX)
-	export XDG_RUNTIME_DIR="$PWFIX_DIR/run" XDG_CONFIG_HOME="$PWFIX_DIR/config"
-	export XDG_STATE_HOME="$PWFIX_DIR/state" PIPEWIRE_RUNTIME_DIR="$PWFIX_DIR/run"
-	export DISABLE_RTKIT=1 PIPEWIRE_LOG_SYSTEMD=false
-	unset PIPEWIRE_REMOTE DBUS_SESSION_BUS_ADDRESS DISPLAY
-	PWFIX_PIDS=""
-	trap 'pwfix_stop' EXIT
-	trap 'exit 129' HUP
-	trap 'exit 130' INT
-	trap 'exit 143' TERM
-	pwfix_write_config
-	pwfix_bg pipewire >"$PWFIX_DIR/pipewire.log" 2>&1
+# Start pipewire and wireplumber (again: pwfix_restart after pwfix_kill_daemons).
+pwfix_daemons() {
+	pwfix_bg pipewire >>"$PWFIX_DIR/pipewire.log" 2>&1
+	PWFIX_PW=$PWFIX_LAST
 	n=50
 	while [ ! -S "$XDG_RUNTIME_DIR/pipewire-0" ] && [ $n -gt 0 ]; do
 		sleep 0.1
@@ -150,7 +141,7 @@ pwfix_start() {
 	done
 	[ -S "$XDG_RUNTIME_DIR/pipewire-0" ] || { pwfix_log "pipewire did not start"; \
 		cat "$PWFIX_DIR/pipewire.log" >&2; return 1; }
-	pwfix_bg wireplumber >"$PWFIX_DIR/wireplumber.log" 2>&1
+	pwfix_bg wireplumber >>"$PWFIX_DIR/wireplumber.log" 2>&1
 	PWFIX_WP=$PWFIX_LAST
 	# WirePlumber is up when it shows as a client
 	n=100
@@ -164,6 +155,28 @@ pwfix_start() {
 	pwfix_log "wireplumber did not start"
 	cat "$PWFIX_DIR/wireplumber.log" >&2
 	return 1
+}
+
+# PipeWire goes away (a crash, a restart): its nodes go with it.
+pwfix_kill_daemons() {
+	kill "$PWFIX_WP" "$PWFIX_PW" 2>/dev/null
+	wait "$PWFIX_WP" "$PWFIX_PW" 2>/dev/null
+	rm -f "$XDG_RUNTIME_DIR/pipewire-0" "$XDG_RUNTIME_DIR/pipewire-0.lock"
+}
+
+pwfix_start() {
+	PWFIX_DIR=$(mktemp -d /tmp/pttgw-pw.XXXXXX)
+	export XDG_RUNTIME_DIR="$PWFIX_DIR/run" XDG_CONFIG_HOME="$PWFIX_DIR/config"
+	export XDG_STATE_HOME="$PWFIX_DIR/state" PIPEWIRE_RUNTIME_DIR="$PWFIX_DIR/run"
+	export DISABLE_RTKIT=1 PIPEWIRE_LOG_SYSTEMD=false
+	unset PIPEWIRE_REMOTE DBUS_SESSION_BUS_ADDRESS DISPLAY
+	PWFIX_PIDS=""
+	trap 'pwfix_stop' EXIT
+	trap 'exit 129' HUP
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	pwfix_write_config
+	pwfix_daemons
 }
 
 # A stand-in Bluetooth sink: NAME PROFILE (a2dp-sink|headset-head-unit) ADDRESS

@@ -28,7 +28,8 @@ fail() {
 	exit 1
 }
 free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])'
 }
 ctl() { timeout 20 "$PTTGWCTL" --session-bus "$@"; }
 stop_rec() { sleep 0.3; kill "$PWFIX_REC" 2>/dev/null; wait "$PWFIX_REC" 2>/dev/null; }
@@ -51,7 +52,11 @@ port=$(free_port)
 pwfix_bg "$RELAY" --listen "127.0.0.1:$port" --channel test --user gw1:pw-gw1 \
 	--user disp:pw-disp >"$PWFIX_DIR/relay.out" 2>"$PWFIX_DIR/relay.err"
 n=0
-while ! python3 -c "import socket; s=socket.socket(); s.settimeout(0.2); s.connect(('127.0.0.1', $port))" 2>/dev/null; do
+listening() {
+	python3 -c "import socket; s = socket.socket(); s.settimeout(0.2)
+s.connect(('127.0.0.1', $port))" 2>/dev/null
+}
+while ! listening; do
 	n=$((n + 1)); [ $n -gt 100 ] && fail "relay does not listen"; sleep 0.05
 done
 
@@ -69,8 +74,8 @@ cues = false
 # a steady test tone is what Opus DTX takes for background noise
 dtx = false
 CONF
-G_MESSAGES_DEBUG=pttgw-audio pwfix_bg "$PTTGWD" --session-bus --config "$PWFIX_DIR/gw.conf" >"$PWFIX_DIR/pttgwd.out" \
-	2>"$PWFIX_DIR/pttgwd.err"
+G_MESSAGES_DEBUG=pttgw-audio pwfix_bg "$PTTGWD" --session-bus --config "$PWFIX_DIR/gw.conf" \
+	>"$PWFIX_DIR/pttgwd.out" 2>"$PWFIX_DIR/pttgwd.err"
 GWD=$PWFIX_LAST
 n=0
 while ! ctl status 2>/dev/null | grep -Eq '^Link: +connected'; do

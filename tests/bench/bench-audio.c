@@ -75,8 +75,10 @@ static void make_signal(int16_t *pcm, size_t n, unsigned seed)
 	for (size_t i = 0; i < n; i++) {
 		double t = (double)i / AUDIO_RATE;
 		double env = 0.55 + 0.45 * sin(2 * M_PI * 4 * t);
-		double f1 = 180 + 60 * sin(2 * M_PI * 0.7 * t), f2 = 900 + 400 * sin(2 * M_PI * 0.3 * t);
-		double v = env * (0.6 * sin(p1) + 0.3 * sin(p2)) + 0.02 * ((double)rand() / RAND_MAX - 0.5);
+		double f1 = 180 + 60 * sin(2 * M_PI * 0.7 * t);
+		double f2 = 900 + 400 * sin(2 * M_PI * 0.3 * t);
+		double noise = 0.02 * ((double)rand() / RAND_MAX - 0.5);
+		double v = env * (0.6 * sin(p1) + 0.3 * sin(p2)) + noise;
 
 		p1 += 2 * M_PI * f1 / AUDIO_RATE;
 		p2 += 2 * M_PI * f2 / AUDIO_RATE;
@@ -103,7 +105,9 @@ static void encode_all(const int16_t *pcm, unsigned frames, struct packets *p)
 /* Bare libopus: decode every packet, encode every frame. */
 static double run_bare(const struct packets *in, const int16_t *mic, unsigned frames)
 {
-	struct audio_enc_params ep = { .bitrate = 20000, .packet_loss = 10, .fec = true, .dtx = true };
+	struct audio_enc_params ep = {
+		.bitrate = 20000, .packet_loss = 10, .fec = true, .dtx = true,
+	};
 	struct audio_enc *e = audio_enc_new(&ep);
 	struct audio_dec *d = audio_dec_new();
 	int16_t pcm[AUDIO_FRAME_SAMPLES];
@@ -128,7 +132,9 @@ static double run_bare(const struct packets *in, const int16_t *mic, unsigned fr
 static double run_path(const struct packets *in, const int16_t *mic, unsigned frames)
 {
 	static struct audio_ring play, cap;
-	struct audio_enc_params ep = { .bitrate = 20000, .packet_loss = 10, .fec = true, .dtx = true };
+	struct audio_enc_params ep = {
+		.bitrate = 20000, .packet_loss = 10, .fec = true, .dtx = true,
+	};
 	struct audio_enc *e = audio_enc_new(&ep);
 	struct audio_dec *d = audio_dec_new();
 	struct audio_jitter *j = audio_jitter_new(3, 2, 10, 2);
@@ -331,7 +337,9 @@ int main(int argc, char **argv)
 	if (mic_path) {
 		FILE *f = fopen(mic_path, "rb");
 
-		if (!f || fread(mic, sizeof(int16_t), (size_t)frames * AUDIO_FRAME_SAMPLES, f) == 0) {
+		size_t want = (size_t)frames * AUDIO_FRAME_SAMPLES;
+
+		if (!f || fread(mic, sizeof(int16_t), want, f) == 0) {
 			fprintf(stderr, "bench-audio: cannot read %s\n", mic_path);
 			return 1;
 		}

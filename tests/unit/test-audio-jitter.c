@@ -41,8 +41,9 @@ static const struct jcase cases[] = {
 	{ "/audio/jitter/end-while-prebuffering", 5, 0, "+1 +2 E y y x", 2, 0, 0, 0, 0, 0, 0, 0 },
 	{ "/audio/jitter/end-without-packets", 3, 0, "n E x", 0, 0, 0, 0, 0, 0, 0, 0 },
 	{ "/audio/jitter/cancel-flushes", 3, 0, "+1 +2 +3 +4 y C n", 1, 0, 0, 0, 0, 0, 3, 0 },
-	{ "/audio/jitter/invalid", 3, 0, "z +1 i100 +2 +3 y y y E x", 3, 0, 0, 0, 0, 3, 0, 0 },
-	{ "/audio/jitter/after-end-is-late", 3, 0, "+1 +2 +3 y y y E x l4", 3, 0, 0, 1, 0, 0, 0, 0 },
+	{ "/audio/jitter/invalid", 3, 0, "z +1 i200 +2 +3 y y y E x", 3, 0, 0, 0, 0, 3, 0, 0 },
+	{ "/audio/jitter/after-end-is-late", 3, 0, "+1 +2 +3 y y y E x l4",
+	  3, 0, 0, 1, 0, 0, 0, 0 },
 	{ "/audio/jitter/wrap", 3, 0, "+4294967294 +4294967295 +0 y y y +1 y E x",
 	  4, 0, 0, 0, 0, 0, 0, 0 },
 };
@@ -67,7 +68,8 @@ static void run_case(gconstpointer data)
 
 		switch (t[0]) {
 		case '+':
-			g_assert_cmpint(audio_jitter_put(j, id, pkt, 10, now), ==, AUDIO_JITTER_PUT_OK);
+			g_assert_cmpint(audio_jitter_put(j, id, pkt, 10, now), ==,
+					AUDIO_JITTER_PUT_OK);
 			continue;
 		case 'd':
 			g_assert_cmpint(audio_jitter_put(j, id, pkt, 10, now), ==,
@@ -122,7 +124,8 @@ static void run_case(gconstpointer data)
 		got = audio_jitter_get(j, now, &d, &len);
 		if (got != want)
 			g_error("%s: token %u '%s': got %s, want %s", c->path, i, t,
-				audio_jitter_action_to_string(got), audio_jitter_action_to_string(want));
+				audio_jitter_action_to_string(got),
+				audio_jitter_action_to_string(want));
 		if (got == AUDIO_JITTER_PLAY || got == AUDIO_JITTER_FEC)
 			g_assert_cmpuint(len, ==, 10);
 	}
@@ -187,11 +190,52 @@ static void test_accounting(void)
 		g_assert_cmpuint(st->received, ==,
 				 st->played + st->late + st->duplicate + st->invalid + st->flushed);
 		g_assert_cmpuint(st->last_id - st->first_id + 1, ==,
-				 st->played + st->recovered + st->concealed);
+				 st->played + st->recovered + st->concealed + st->skipped);
 		g_assert_false(audio_jitter_active(j));
 		audio_jitter_free(j);
 		g_rand_free(r);
 	}
+}
+
+/* A consumer that stalled for more than the window: catch up, keep playing. */
+static void test_catch_up(void)
+{
+	struct audio_jitter *j = audio_jitter_new(3, 1, 10, 0);
+	uint8_t pkt[10] = { 0 };
+	const uint8_t *d;
+	size_t len;
+	const struct audio_play_stats *st;
+	uint32_t id;
+
+	audio_jitter_begin(j, 1, 0);
+	for (id = 0; id < 3; id++)
+		audio_jitter_put(j, id, pkt, 10, 0);
+	g_assert_cmpint(audio_jitter_get(j, 0, &d, &len), ==, AUDIO_JITTER_PLAY); /* 0 */
+	/* the consumer stalls while 100 packets come in */
+	for (; id < 103; id++)
+		audio_jitter_put(j, id, pkt, 10, 0);
+	st = audio_jitter_stats(j);
+	g_assert_cmpuint(st->skipped, >, 0);
+	g_assert_cmpuint(st->invalid, ==, 0);
+	/* then plays on in real time: every later packet plays, none is invalid */
+	for (; id < 300; id++) {
+		audio_jitter_put(j, id, pkt, 10, 0);
+		g_assert_cmpint(audio_jitter_get(j, 0, &d, &len), ==, AUDIO_JITTER_PLAY);
+	}
+	audio_jitter_end(j);
+	while (audio_jitter_get(j, 0, &d, &len) != AUDIO_JITTER_END)
+		;
+	g_assert_cmpuint(st->invalid, ==, 0);
+	g_assert_cmpuint(st->received, ==, st->played + st->flushed);
+	g_assert_cmpuint(st->last_id - st->first_id + 1, ==,
+			 st->played + st->recovered + st->concealed + st->skipped);
+	g_assert_cmpuint(st->last_id, ==, 299);
+	/* a wild id (two windows ahead) is refused, not followed */
+	audio_jitter_begin(j, 2, 0);
+	audio_jitter_put(j, 10, pkt, 10, 0);
+	g_assert_cmpint(audio_jitter_put(j, 10 + 2 * AUDIO_JITTER_SLOTS, pkt, 10, 0), ==,
+			AUDIO_JITTER_PUT_INVALID);
+	audio_jitter_free(j);
 }
 
 static void test_adapt(void)
@@ -230,5 +274,6 @@ int main(int argc, char **argv)
 		g_test_add_data_func(cases[i].path, &cases[i], run_case);
 	g_test_add_func("/audio/jitter/accounting-random", test_accounting);
 	g_test_add_func("/audio/jitter/adapt", test_adapt);
+	g_test_add_func("/audio/jitter/catch-up", test_catch_up);
 	return g_test_run();
 }

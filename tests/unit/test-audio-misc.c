@@ -105,7 +105,7 @@ static double tone_freq(const int16_t *s, size_t n)
 
 static void test_codec(void)
 {
-	struct audio_enc_params p = { .bitrate = 20000, .packet_loss = 10, .fec = true, .dtx = false };
+	struct audio_enc_params p = { .bitrate = 20000, .packet_loss = 10, .fec = true };
 	struct audio_enc *e = audio_enc_new(&p);
 	struct audio_dec *d = audio_dec_new();
 	int16_t pcm[AUDIO_FRAME_SAMPLES], all[50 * AUDIO_FRAME_SAMPLES];
