@@ -40,6 +40,8 @@ struct push_client {
 	char *last_error;
 	char *last_logged; /* the last connect failure logged at message level */
 	int sub_mid;      /* our SUBSCRIBE, until its SUBACK */
+	bool resolving;   /* the broker's name is being resolved (GResolver) */
+	GCancellable *resolve_cancel;
 	bool lost;        /* the library closed the socket in a callback */
 	bool in_dispatch;
 	struct push_stats stats;
@@ -211,8 +213,18 @@ static void log_failure(struct push_client *pc)
 	}
 }
 
+static void cancel_resolve(struct push_client *pc)
+{
+	if (pc->resolve_cancel) {
+		g_cancellable_cancel(pc->resolve_cancel);
+		g_clear_object(&pc->resolve_cancel);
+	}
+	pc->resolving = false;
+}
+
 static void connection_lost(struct push_client *pc)
 {
+	cancel_resolve(pc);
 	if (pc->conn == PUSH_CONN_CONNECTING)
 		log_failure(pc);
 	clear_source(&pc->watch);
@@ -377,9 +389,9 @@ static gboolean on_misc(gpointer user_data)
 	if (pc->conn == PUSH_CONN_CONNECTING &&
 	    (uint64_t)g_get_monotonic_time() - pc->connect_started > pc->cfg.keepalive) {
 		/* no CONNACK in time (black-holed SYN, stuck TLS): start over */
-		set_error(pc, "no answer from the broker within %u s",
+		set_error(pc, "no answer %s within %u s",
+			  pc->resolving ? "from the name server" : "from the broker",
 			  (unsigned)(pc->cfg.keepalive / G_USEC_PER_SEC));
-		g_message("push: %s", pc->last_error);
 		/* a fresh object drops the stuck socket; the session lives on the broker */
 		clear_source(&pc->watch);
 		pc->watch_fd = -1;
@@ -388,6 +400,8 @@ static gboolean on_misc(gpointer user_data)
 		connection_lost(pc);
 		return G_SOURCE_CONTINUE;
 	}
+	if (pc->resolving)
+		return G_SOURCE_CONTINUE;
 	rc = mosquitto_loop_misc(pc->mosq);
 	if (rc != MOSQ_ERR_SUCCESS && rc != MOSQ_ERR_NO_CONN && !pc->last_error)
 		set_error(pc, "%s", mosquitto_strerror(rc));
@@ -395,27 +409,71 @@ static gboolean on_misc(gpointer user_data)
 	return G_SOURCE_CONTINUE;
 }
 
-static void try_connect(struct push_client *pc)
+static void mosq_connect(struct push_client *pc)
 {
 	int rc;
+
+	/* the name is resolved already (or an address): getaddrinfo() does not wait
+	 * on the network here, and the TCP connect does not block */
+	rc = mosquitto_connect_async(pc->mosq, pc->cfg.host, pc->cfg.port,
+				     (int)(pc->cfg.keepalive / G_USEC_PER_SEC));
+	if (rc != MOSQ_ERR_SUCCESS) {
+		set_error(pc, "connect: %s",
+			  rc == MOSQ_ERR_ERRNO ? g_strerror(errno) : mosquitto_strerror(rc));
+		if (pc->conn == PUSH_CONN_CONNECTING) {
+			connection_lost(pc);
+		} else {
+			log_failure(pc);
+			schedule_retry(pc);
+		}
+		return;
+	}
+	set_conn(pc, PUSH_CONN_CONNECTING, "connect");
+	after_io(pc);
+}
+
+static void on_resolved(GObject *src, GAsyncResult *res, gpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+	struct push_client *pc;
+	GList *addrs;
+
+	addrs = g_resolver_lookup_by_name_finish(G_RESOLVER(src), res, &error);
+	if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+		return; /* pc may be gone */
+	pc = user_data;
+	pc->resolving = false;
+	g_clear_object(&pc->resolve_cancel);
+	if (!addrs) {
+		set_error(pc, "%s", error->message);
+		connection_lost(pc);
+		return;
+	}
+	g_resolver_free_addresses(addrs);
+	mosq_connect(pc);
+}
+
+static void try_connect(struct push_client *pc)
+{
+	g_autoptr(GResolver) resolver = NULL;
 
 	clear_source(&pc->retry);
 	g_clear_pointer(&pc->last_error, g_free);
 	pc->lost = false;
 	pc->attempts++;
 	pc->connect_started = g_get_monotonic_time();
-	/* resolves the name synchronously (getaddrinfo); the TCP connect does not block */
-	rc = mosquitto_connect_async(pc->mosq, pc->cfg.host, pc->cfg.port,
-				     (int)(pc->cfg.keepalive / G_USEC_PER_SEC));
-	if (rc != MOSQ_ERR_SUCCESS) {
-		set_error(pc, "connect: %s",
-			  rc == MOSQ_ERR_ERRNO ? g_strerror(errno) : mosquitto_strerror(rc));
-		log_failure(pc);
-		schedule_retry(pc);
+	if (g_hostname_is_ip_address(pc->cfg.host)) {
+		mosq_connect(pc);
 		return;
 	}
-	set_conn(pc, PUSH_CONN_CONNECTING, "connect");
-	after_io(pc);
+	/* libmosquitto would resolve with a blocking getaddrinfo(): a name server
+	 * that does not answer must not stall the main loop, so ask GIO first */
+	resolver = g_resolver_get_default();
+	pc->resolving = true;
+	pc->resolve_cancel = g_cancellable_new();
+	set_conn(pc, PUSH_CONN_CONNECTING, "resolve");
+	g_resolver_lookup_by_name_async(resolver, pc->cfg.host, pc->resolve_cancel, on_resolved,
+					pc);
 }
 
 static gboolean on_retry(gpointer user_data)
@@ -548,6 +606,7 @@ struct push_client *push_client_free(struct push_client *pc)
 {
 	if (!pc)
 		return NULL;
+	cancel_resolve(pc);
 	clear_source(&pc->retry);
 	clear_source(&pc->misc);
 	clear_source(&pc->watch);

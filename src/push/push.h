@@ -4,7 +4,9 @@
  *
  * One client per daemon, on the thread-default GMainContext at construction:
  * the socket is watched with a GLib fd source, libmosquitto is driven with
- * mosquitto_loop_read/write/misc (no libmosquitto thread), and reconnects are
+ * mosquitto_loop_read/write/misc (no libmosquitto thread), the broker's name is
+ * resolved with GResolver first (libmosquitto's getaddrinfo() would block the
+ * loop while a name server does not answer), and reconnects are
  * ours: exponential backoff with full jitter between backoff_base and
  * backoff_cap, reset once connected. Persistent session (clean session off,
  * fixed client id), QoS 1 subscription to one topic, keepalive, optional TLS

@@ -443,6 +443,23 @@ static void test_relay_broker_down(struct fixture *f, gconstpointer data)
 	relay_push_free(rp);
 }
 
+/* a broker name that does not resolve: resolved without blocking, retried */
+static void test_unresolvable(struct fixture *f, gconstpointer data)
+{
+	gint64 t0;
+
+	f->gw_host = "pttgw-push-test.invalid";
+	gw_start(f);
+	t0 = g_get_monotonic_time();
+	test_spin(1000);
+	g_assert_cmpint(g_get_monotonic_time() - t0, <, 3 * G_USEC_PER_SEC);
+	g_assert_false(push_client_is_up(f->gw.pc));
+	gw_stop(f);
+	f->gw_host = "localhost"; /* a name that resolves */
+	gw_start(f);
+	CHECK(f, test_wait_for(gw_is_up, f, 10000));
+}
+
 /* no broker at all: the client keeps trying with backoff and never blocks */
 static void test_no_broker(struct fixture *f, gconstpointer data)
 {
@@ -511,6 +528,8 @@ int main(int argc, char **argv)
 		   test_no_broker, teardown);
 	g_test_add("/push/mqtt/relay-broker-down", struct fixture, GINT_TO_POINTER(1), setup,
 		   test_relay_broker_down, teardown);
+	g_test_add("/push/mqtt/unresolvable", struct fixture, GINT_TO_POINTER(0), setup,
+		   test_unresolvable, teardown);
 	g_test_add("/push/mqtt/broker-frozen", struct fixture, GINT_TO_POINTER(0), setup,
 		   test_broker_frozen, teardown);
 	g_test_add("/push/mqtt/tls", struct fixture, GINT_TO_POINTER(2), setup, test_tls,
