@@ -727,9 +727,10 @@ void audio_play_packet(struct audio *a, uint32_t stream_id, uint32_t packet_id,
 		return;
 	}
 	r = audio_jitter_put(a->jit, packet_id, opus, len, (uint64_t)g_get_monotonic_time());
-	if (r == AUDIO_JITTER_PUT_INVALID)
-		g_message("stream %u packet %u: invalid (%zu bytes), dropped", stream_id,
-			  packet_id, len);
+	/* the first one is logged; the burst's accounting counts them all */
+	if (r == AUDIO_JITTER_PUT_INVALID && audio_jitter_stats(a->jit)->invalid == 1)
+		g_message("stream %u packet %u: invalid (%zu bytes, or id out of the window), "
+			  "dropped; more are counted, not logged", stream_id, packet_id, len);
 	refill(a);
 }
 

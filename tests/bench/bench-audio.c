@@ -207,7 +207,7 @@ struct live {
 	unsigned next;
 	uint64_t start;
 	GArray *lat; /* double ms */
-	long rss_burst;
+	long rss_burst, rss_base;
 	bool done;
 	unsigned frames;
 };
@@ -271,9 +271,10 @@ static int run_live(const struct packets *in, const int16_t *mic, unsigned frame
 	struct audio_config cfg;
 	g_autoptr(GError) error = NULL;
 	double bare, cpu0, cpu, med, p99;
-	long rss_idle;
+	long rss_idle, rss_base;
 
 	bare = run_bare(in, mic, frames);
+	rss_base = rss_kb(); /* the benchmark's own buffers, before the library */
 	audio_config_init(&cfg);
 	cfg.headset = (char *)headset;
 	cfg.cues = false;
@@ -285,6 +286,7 @@ static int run_live(const struct packets *in, const int16_t *mic, unsigned frame
 		return 1;
 	}
 	rss_idle = rss_kb();
+	l.rss_base = rss_base;
 	cpu0 = rusage_cpu();
 	l.start = (uint64_t)g_get_monotonic_time();
 	audio_capture_begin(l.a);
@@ -301,8 +303,9 @@ static int run_live(const struct packets *in, const int16_t *mic, unsigned frame
 	       (double)frames * 0.02, cpu, bare, bare > 0 ? cpu / bare : 0);
 	printf("pipewire: mic frame complete in process() -> frame callback: median %.3f ms, "
 	       "p99 %.3f ms over %u frames\n", med, p99, l.frames);
-	printf("pipewire: VmRSS idle %ld kB, during the burst %ld kB (library + PipeWire client)\n",
-	       rss_idle, l.rss_burst);
+	printf("pipewire: VmRSS idle %ld kB, during the burst %ld kB; of which the benchmark's "
+	       "own buffers %ld kB: library + PipeWire client idle %ld kB, burst %ld kB\n",
+	       rss_idle, l.rss_burst, rss_base, rss_idle - rss_base, l.rss_burst - rss_base);
 	audio_free(l.a);
 	g_main_loop_unref(l.loop);
 	g_array_unref(l.lat);
