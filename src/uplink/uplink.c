@@ -366,7 +366,13 @@ static void link_gone(struct uplink *u, const char *error)
 static void attempt_failed(struct uplink *u, const char *error)
 {
 	u->wsi = NULL;
-	uplink_set_error(u, "connect failed: %s", error ? error : "unknown error");
+	if (!error)
+		error = "unknown error";
+	if (u->tls && strstr(error, "SSL") && !strstr(error, "certificate"))
+		uplink_set_error(u, "connect failed: %s (TLS: is the server's certificate trusted? "
+				 "[upstream] ca-file)", error);
+	else
+		uplink_set_error(u, "connect failed: %s", error);
 	g_message("link: %s", u->last_error);
 	lws_sul_cancel(&u->sul_watchdog);
 	if (u->freeing || u->now_requested)
