@@ -19,3 +19,11 @@ if(TARGET pttgwd AND TARGET pttgwctl)
   add_test(NAME conf COMMAND test-conf)
   set_tests_properties(conf PROPERTIES LABELS unit)
 endif()
+
+# The D-Bus policy file on a real dbus-daemon set up like the system bus (needs root).
+if(TARGET pttgwd AND TARGET pttgwctl)
+  add_test(NAME daemon-dbus-policy
+           COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/test-dbus-policy.sh ${PROJECT_BINARY_DIR}
+                   ${PROJECT_SOURCE_DIR})
+  set_tests_properties(daemon-dbus-policy PROPERTIES LABELS unit TIMEOUT 60)
+endif()
