@@ -394,6 +394,8 @@ static void setup_gatt(struct button *btn)
 		service = prop_string(c, "Service");
 		s = proxy_for(b, service, IFACE_SERVICE);
 		suuid = prop_string(s, "UUID");
+		g_debug("%s: characteristic %s %s (service %s)", btn->source, path,
+			uuid ? uuid : "?", suuid ? suuid : "?");
 		if (!uuid || !suuid)
 			continue;
 		if (btn->profile && button_uuid_equal(suuid, btn->profile->service_uuid)) {
@@ -440,18 +442,35 @@ static void setup_gatt(struct button *btn)
 
 static void update_discovery(struct buttons *b);
 
+static void on_disconnect(GObject *src, GAsyncResult *res, gpointer user_data)
+{
+	reply_log(src, res, user_data, "Disconnect", NULL);
+}
+
 static void on_connect(GObject *src, GAsyncResult *res, gpointer user_data)
 {
 	struct button *btn = user_data;
 	g_autoptr(GError) err = NULL;
 	g_autoptr(GVariant) v = g_dbus_proxy_call_finish(G_DBUS_PROXY(src), res, &err);
+	g_autoptr(GDBusProxy) dev = NULL;
 
 	if (g_error_matches(err, G_IO_ERROR, G_IO_ERROR_CANCELLED))
 		return;
 	btn->connecting = false;
-	if (!v)
+	if (!v) {
 		g_info("%s: connect failed: %s (again in %.1f s)", btn->source, err->message,
 		       btn->b->cfg.reconnect_interval / 1e6);
+		return;
+	}
+	dev = proxy_for(btn->b, btn->device_path, IFACE_DEVICE);
+	if (dev && !prop_bool(dev, "Connected")) {
+		/* BlueZ answered Connect but shows no connection: a stale link; end it so
+		 * the next attempt starts clean */
+		g_message("%s: Connect answered but Connected is false; disconnecting",
+			  btn->source);
+		g_dbus_proxy_call(dev, "Disconnect", NULL, G_DBUS_CALL_FLAGS_NONE,
+				  CALL_TIMEOUT_MS, btn->b->cancel, on_disconnect, btn);
+	}
 }
 
 static void try_connect(struct button *btn)
@@ -482,6 +501,7 @@ static void button_disconnected(struct button *btn, const char *why)
 	btn->subscribed = false;
 	btn->led_written = -1;
 	btn->actions = 0;
+	btn->last_attempt = (uint64_t)g_get_monotonic_time();
 	/* a button that is gone holds no talk */
 	out = gesture_source_lost(&btn->gs);
 	emit(btn, out);
@@ -515,7 +535,9 @@ static void device_sync(struct button *btn)
 		btn->resolved = true;
 		setup_gatt(btn);
 	}
-	if (!connected)
+	/* right after a drop, give the button (and BlueZ) reconnect-interval */
+	if (!connected && (uint64_t)g_get_monotonic_time() - btn->last_attempt >=
+				  b->cfg.reconnect_interval)
 		try_connect(btn);
 	update_discovery(b);
 }
@@ -651,8 +673,14 @@ static void on_object_added(GDBusObjectManager *om, GDBusObject *obj, gpointer u
 		device_seen(b, obj);
 	else if (ad && !b->adapter_path)
 		update_discovery(b);
-	else if (find_by_child(b, path)) {
-		/* GATT objects come before ServicesResolved; nothing to do yet */
+	else {
+		g_autoptr(GDBusInterface) c = g_dbus_object_get_interface(obj, IFACE_CHAR);
+		struct button *btn = c ? find_by_child(b, path) : NULL;
+
+		/* GATT objects normally come before ServicesResolved; a late one
+		 * (a service that changed) may be the one we still lack */
+		if (btn && btn->resolved && !btn->button_path)
+			setup_gatt(btn);
 	}
 }
 
