@@ -1,0 +1,44 @@
+#!/bin/sh
+# soak.sh - the soak under faults (label soak): the whole chain on loopback for a
+# few minutes, with random faults. This wrapper starts what the driver needs from
+# the shell side: a headless PipeWire + WirePlumber (tests/audio/pw-fixture.sh)
+# with a stand-in headset, and a private dbus-daemon --session. soak.py starts
+# mosquitto, pttgw-relay and pttgwd itself (it kills and restarts them), drives
+# the presses over D-Bus and the remote bursts with pttgw-dispatch, injects the
+# faults and checks the accounting at the end.
+#
+# Environment (from ctest): PTTGWD PTTGW_RELAY PTTGW_DISPATCH PUSH_SIGN
+# MOSQUITTO_BIN MOSQUITTO_PUB_BIN MOSQUITTO_SUB_BIN PW_FIXTURE SOAK_PY.
+# Knobs: SOAK_SEED (reproduce a run), SOAK_CYCLES (10000), SOAK_BURSTS (2000),
+# SOAK_SECONDS (time budget of the driving phase, 300), SOAK_KEEP=1 keeps the temp dir.
+set -u
+T=$(mktemp -d /tmp/pttgw-soak.XXXXXX)
+DBUS_PID=
+soak_cleanup() {
+	[ -n "$DBUS_PID" ] && kill "$DBUS_PID" 2>/dev/null
+	command -v pwfix_stop >/dev/null 2>&1 && pwfix_stop
+	if [ "${SOAK_KEEP:-0}" = 1 ]; then echo "soak: kept $T"; else rm -rf "$T"; fi
+}
+trap soak_cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+. "$PW_FIXTURE"
+pwfix_start || { echo "FAIL: no headless PipeWire"; exit 1; }
+trap soak_cleanup EXIT # pwfix_start installs its own EXIT trap: ours calls pwfix_stop too
+HEADSET=AA:BB:CC:50:A4:01
+pwfix_sink soak-a2dp a2dp-sink $HEADSET || { echo "FAIL: no stand-in A2DP sink"; exit 1; }
+pwfix_sink soak-hfp headset-head-unit $HEADSET || { echo "FAIL: no stand-in HFP sink"; exit 1; }
+pwfix_source soak-mic $HEADSET || { echo "FAIL: no stand-in microphone"; exit 1; }
+pwfix_plain_sink soak-speaker || { echo "FAIL: no stand-in speaker"; exit 1; }
+
+dbus-daemon --session --fork --print-address=3 --print-pid=4 3> "$T/bus.addr" 4> "$T/bus.pid" ||
+	{ echo "FAIL: no dbus-daemon"; exit 1; }
+DBUS_PID=$(cat "$T/bus.pid")
+DBUS_SESSION_BUS_ADDRESS=$(cat "$T/bus.addr")
+export DBUS_SESSION_BUS_ADDRESS SOAK_DIR="$T" SOAK_HEADSET=$HEADSET
+
+# the driver gets the whole budget; ctest's TIMEOUT is the outer bound
+timeout -s TERM 560 /usr/bin/python3 -u "$SOAK_PY"
+rc=$?
+[ $rc -eq 124 ] && echo "FAIL: soak.py did not finish within 560 s"
+exit $rc
