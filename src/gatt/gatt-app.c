@@ -154,7 +154,7 @@ static void export_ptt(struct gatt_app *app, const struct gatt_config *cfg)
 					     GATT_WRITE_SECURITY_AUTHENTICATED :
 					     GATT_WRITE_SECURITY_ENCRYPT;
 		iface = export_chr(app->manager, path, service_path, def->uuid, flags);
-		if (i == GATT_CHR_CONTROL_POINT) {
+		if (i == GATT_CHR_CONTROL_POINT || i == GATT_CHR_CONTROL_POINT_COMMAND) {
 			g_signal_connect(iface, "handle-write-value", G_CALLBACK(on_cp_write), app);
 			g_signal_connect(iface, "handle-read-value", G_CALLBACK(on_cp_read), app);
 			continue;

@@ -5,7 +5,8 @@
  *
  * /org/pttgw/gatt                       ObjectManager (RegisterApplication)
  *   /service0                           PTT service
- *     /char0 .. /char3                  Control Point, State, Active Talker, Channel
+ *     /char0 .. /char4                  Control Point, Control Point Command, State,
+ *                                       Active Talker, Channel
  *   /service1                           Device Information (0x180A)
  *     /char0 .. /char2                  manufacturer, model, firmware revision
  * /org/pttgw/advertisement              ObjectManager

@@ -19,7 +19,7 @@
 #define IFACE_GATT_MANAGER "org.bluez.GattManager1"
 #define IFACE_ADV_MANAGER "org.bluez.LEAdvertisingManager1"
 #define ALLOWLIST_FILE "gatt-allowlist"
-#define RETRY_SECONDS 5
+#define RETRY_SECONDS 2
 #define PAIRING_MAX_SECONDS 3600
 
 enum reg_state {
@@ -471,9 +471,11 @@ static bool adapter_wanted(const struct gatt_server *g, const char *path)
 {
 	const char *name;
 
-	if (!g_str_has_prefix(path, "/org/bluez/hci") || strchr(path + 10, '/'))
+	if (!g_str_has_prefix(path, "/org/bluez/hci"))
 		return false;
 	name = path + strlen("/org/bluez/");
+	if (strchr(name, '/'))
+		return false;
 	return !g->adapter_name || strcmp(name, g->adapter_name) == 0;
 }
 
@@ -504,6 +506,9 @@ static void on_object_removed(GDBusObjectManager *m, GDBusObject *object, gpoint
 	const char *path = g_dbus_object_get_object_path(object);
 	g_autofree char *prefix = g_strconcat(path, "/", NULL);
 
+	if (!g_str_has_prefix(path, "/org/bluez/hci") || !strstr(path + 11, "/"))
+		g_debug("%s: removed", path);
+
 	client_gone(g, path, "device removed");
 	if (g_hash_table_contains(g->adapters, path)) {
 		g_message("%s: adapter went away", path + strlen("/org/bluez/"));
@@ -522,8 +527,11 @@ static void on_interface_removed(GDBusObjectManager *m, GDBusObject *object,
 				 GDBusInterface *iface, gpointer data)
 {
 	struct gatt_server *g = data;
-	const char *name = g_dbus_interface_get_info(iface)->name;
+	/* a plain GDBusProxy (an interface not in org.bluez.xml) has no GDBusInterfaceInfo */
+	const char *name = g_dbus_proxy_get_interface_name(G_DBUS_PROXY(iface));
 	const char *path = g_dbus_object_get_object_path(object);
+
+	g_debug("%s: %s removed", path, name);
 
 	if (strcmp(name, IFACE_DEVICE) == 0)
 		client_gone(g, path, "device removed");

@@ -29,6 +29,18 @@ static void assert_doc_line(const char *pattern)
 		g_error("gatt/ptt-service.txt has no line matching /%s/", pattern);
 }
 
+static gint64 chr_max_length(JsonArray *chrs, const char *id)
+{
+	for (guint i = 0; i < json_array_get_length(chrs); i++) {
+		JsonObject *c = json_array_get_object_element(chrs, i);
+
+		if (strcmp(json_object_get_string_member(c, "id"), id) == 0)
+			return json_object_get_int_member(c, "max_length");
+	}
+	g_error("no characteristic %s in the table", id);
+	return -1;
+}
+
 static void test_uuids(void)
 {
 	JsonArray *chrs = json_object_get_array_member(root, "characteristics");
@@ -83,12 +95,9 @@ static void test_uuids(void)
 		assert_doc_line(pat);
 	}
 	/* the code's lengths are the table's */
-	g_assert_cmpint(json_object_get_int_member(json_array_get_object_element(chrs, 1),
-						   "max_length"), ==, GATT_STATE_LEN);
-	g_assert_cmpint(json_object_get_int_member(json_array_get_object_element(chrs, 2),
-						   "max_length"), ==, GATT_TALKER_MAX);
-	g_assert_cmpint(json_object_get_int_member(json_array_get_object_element(chrs, 3),
-						   "max_length"), ==, GATT_CHANNEL_LEN_MAX);
+	g_assert_cmpint(chr_max_length(chrs, "STATE"), ==, GATT_STATE_LEN);
+	g_assert_cmpint(chr_max_length(chrs, "ACTIVE_TALKER"), ==, GATT_TALKER_MAX);
+	g_assert_cmpint(chr_max_length(chrs, "CHANNEL"), ==, GATT_CHANNEL_LEN_MAX);
 }
 
 static void test_opcodes(void)
