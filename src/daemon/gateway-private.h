@@ -107,6 +107,7 @@ void gateway_uplink_release(struct gateway *gw, uint32_t stream_id);
 void gateway_uplink_reconnect(struct gateway *gw);
 void gateway_uplink_join(struct gateway *gw, uint32_t stream_id);
 bool gateway_uplink_connected(struct gateway *gw);
+int gateway_uplink_set_channel(struct gateway *gw, const char *channel);
 int gateway_uplink_send(struct gateway *gw, uint32_t stream_id, const uint8_t *opus, size_t len);
 void gateway_uplink_status_json(struct gateway *gw, JsonBuilder *b);
 

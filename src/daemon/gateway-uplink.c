@@ -10,13 +10,9 @@
 
 #include "uplink.h"
 
-#define JOIN_GIVE_UP (90 * G_USEC_PER_SEC)
-
 struct gateway_uplink {
 	struct uplink_config cfg;
 	struct uplink *u;
-	uint32_t join_pending; /* a pushed stream to join once logged on */
-	uint64_t join_since;   /* bursts are bounded: give a join up after JOIN_GIVE_UP */
 	bool request_pending;  /* the floor asked while the link was coming up */
 	bool request_emergency;
 };
@@ -108,7 +104,6 @@ static void emit_link(struct gateway *gw, enum uplink_state st, const char *deta
 static void on_state(void *data, enum uplink_state st, const char *detail)
 {
 	struct gateway *gw = data;
-	struct gateway_uplink *gu = gw->uplink;
 	bool up = st == UPLINK_CONNECTED;
 	struct link_input *in;
 
@@ -130,14 +125,6 @@ static void on_state(void *data, enum uplink_state st, const char *detail)
 	in->up = up;
 	input(gw, do_link, in);
 
-	if (up && gu->join_pending) {
-		uint32_t id = gu->join_pending;
-
-		if (gateway_stream_seen(gw, id) || gateway_now() - gu->join_since > JOIN_GIVE_UP)
-			gu->join_pending = 0;
-		else if (uplink_join_stream(gu->u, id) < 0)
-			g_warning("join of pushed stream %u failed at once", id);
-	}
 	gateway_update_status(gw);
 }
 
@@ -162,8 +149,6 @@ static void on_remote_start(void *data, uint32_t stream_id, const char *from, co
 	struct gateway *gw = data;
 
 	gw->seen_streams[gw->seen_next++ % G_N_ELEMENTS(gw->seen_streams)] = stream_id;
-	if (gw->uplink->join_pending == stream_id)
-		gw->uplink->join_pending = 0;
 	input(gw, do_taken, link_input_new(stream_id, from));
 }
 
@@ -255,17 +240,20 @@ bool gateway_uplink_connected(struct gateway *gw)
 
 void gateway_uplink_join(struct gateway *gw, uint32_t stream_id)
 {
-	struct gateway_uplink *gu = gw->uplink;
+	int r;
 
-	if (!gu)
+	if (!gw->uplink)
 		return;
-	/* kept until the burst arrives, so a link that dies before it does
-	 * asks again after the reconnect */
-	gu->join_pending = stream_id;
-	gu->join_since = gateway_now();
-	if (uplink_get_state(gu->u) == UPLINK_CONNECTED && uplink_join_stream(gu->u, stream_id) == 0)
-		return;
-	uplink_connect_now(gu->u);
+	/* the uplink keeps the join until the burst comes, connecting first
+	 * (and again after a lost link) when it must */
+	r = uplink_join_stream(gw->uplink->u, stream_id);
+	if (r < 0 && r != -EALREADY)
+		g_warning("cannot join stream %u: %s", stream_id, g_strerror(-r));
+}
+
+int gateway_uplink_set_channel(struct gateway *gw, const char *channel)
+{
+	return gw->uplink ? uplink_set_channel(gw->uplink->u, channel) : 0;
 }
 
 int gateway_uplink_send(struct gateway *gw, uint32_t stream_id, const uint8_t *opus, size_t len)

@@ -413,6 +413,7 @@ int gateway_release(struct gateway *gw, const char *source, const char **ret_rea
 int gateway_select_channel(struct gateway *gw, const char *channel, const char **ret_reason)
 {
 	JsonBuilder *b;
+	int r;
 
 	if (!channel || !*channel || strlen(channel) > 128 || !g_utf8_validate(channel, -1, NULL)) {
 		*ret_reason = "invalid channel name";
@@ -421,6 +422,12 @@ int gateway_select_channel(struct gateway *gw, const char *channel, const char *
 	if (floor_get_state(gw->floor) != FLOOR_IDLE) {
 		*ret_reason = "the floor is busy; change channel when idle";
 		return -EBUSY;
+	}
+	r = gateway_uplink_set_channel(gw, channel);
+	if (r < 0) {
+		*ret_reason = r == -EBUSY ? "a burst is in progress; change channel when idle"
+					  : "the link refused the channel";
+		return r;
 	}
 	b = gateway_event_begin("channel");
 	json_builder_set_member_name(b, "channel");

@@ -110,6 +110,7 @@ struct uplink {
 
 	struct remote_stream remote[MAX_REMOTE_STREAMS];
 	unsigned n_remote;
+	bool relogon;        /* closing to log on again (channel changed) */
 	uint64_t remote_order;
 	struct join joins[MAX_JOINS];
 

@@ -341,6 +341,11 @@ static void link_gone(struct uplink *u, const char *error)
 		set_state(u, UPLINK_DISCONNECTED, "idle (policy)");
 		break;
 	case CLOSING_STOP:
+		if (u->relogon) {
+			u->relogon = false;
+			uplink_connect_now(u);
+			break;
+		}
 		set_state(u, UPLINK_DISCONNECTED, "stopped");
 		break;
 	case CLOSING_NONE:
@@ -794,6 +799,25 @@ void uplink_stop(struct uplink *u)
 		uplink_link_close(u, CLOSING_STOP, NULL);
 	else
 		set_state(u, UPLINK_DISCONNECTED, "stopped");
+}
+
+int uplink_set_channel(struct uplink *u, const char *channel)
+{
+	if (!channel || !*channel)
+		return -EINVAL;
+	if (g_strcmp0(u->cfg.channel, channel) == 0)
+		return 0;
+	if (u->own != OWN_NONE || u->n_remote)
+		return -EBUSY;
+	g_free(u->cfg.channel);
+	u->cfg.channel = g_strdup(channel);
+	g_message("link: channel %s", channel);
+	if (u->wsi) {
+		/* a logon names its channels: log on again, at once */
+		u->relogon = true;
+		uplink_link_close(u, CLOSING_STOP, NULL);
+	}
+	return 0;
 }
 
 void uplink_connect_now(struct uplink *u)

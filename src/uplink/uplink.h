@@ -120,6 +120,9 @@ int uplink_join_stream(struct uplink *u, uint32_t stream_id);
 /* Press or push: attempt now, skipping any backoff wait. A no-op while an
  * attempt is in flight or the link is up (never two attempts at once). */
 void uplink_connect_now(struct uplink *u);
+/* Talk and listen on another channel: a link that is up logs on again at
+ * once. 0, -EINVAL, -EBUSY (a stream of ours or a remote one is active). */
+int uplink_set_channel(struct uplink *u, const char *channel);
 
 enum uplink_state uplink_get_state(const struct uplink *u);
 /* Monotonic usec of the next attempt in UPLINK_BACKOFF, else 0. */
