@@ -51,16 +51,11 @@ static void emit_activation(struct gateway *gw, const char *direction, uint32_t 
 {
 	JsonBuilder *b = gateway_event_begin("audio");
 
-	json_builder_set_member_name(b, "direction");
-	json_builder_add_string_value(b, direction);
-	if (stream_id) {
-		json_builder_set_member_name(b, "stream_id");
-		json_builder_add_int_value(b, stream_id);
-	}
-	json_builder_set_member_name(b, "state");
-	json_builder_add_string_value(b, audio_activation_to_string(st));
-	json_builder_set_member_name(b, "reason");
-	json_builder_add_string_value(b, reason ? reason : "");
+	gateway_json_string(b, "direction", direction);
+	if (stream_id)
+		gateway_json_uint(b, "stream_id", stream_id);
+	gateway_json_string(b, "state", audio_activation_to_string(st));
+	gateway_json_string(b, "reason", reason ? reason : "");
 	gateway_emit(gw, "audio", b);
 }
 
@@ -118,19 +113,13 @@ static void on_route(void *data, const struct audio_route *r)
 		route = g_strdup(r->sink.node_name[0] ? r->sink.node_name : "none");
 	json_builder_set_member_name(b, "talking");
 	json_builder_add_boolean_value(b, r->talking);
-	json_builder_set_member_name(b, "sink");
-	json_builder_add_string_value(b, r->sink.node_name);
-	json_builder_set_member_name(b, "sink_kind");
-	json_builder_add_string_value(b, audio_endpoint_kind_to_string(r->sink.kind));
-	json_builder_set_member_name(b, "sink_reason");
-	json_builder_add_string_value(b, r->sink.reason);
+	gateway_json_string(b, "sink", r->sink.node_name);
+	gateway_json_string(b, "sink_kind", audio_endpoint_kind_to_string(r->sink.kind));
+	gateway_json_string(b, "sink_reason", r->sink.reason);
 	if (r->talking) {
-		json_builder_set_member_name(b, "source");
-		json_builder_add_string_value(b, r->source.node_name);
-		json_builder_set_member_name(b, "source_kind");
-		json_builder_add_string_value(b, audio_endpoint_kind_to_string(r->source.kind));
-		json_builder_set_member_name(b, "source_reason");
-		json_builder_add_string_value(b, r->source.reason);
+		gateway_json_string(b, "source", r->source.node_name);
+		gateway_json_string(b, "source_kind", audio_endpoint_kind_to_string(r->source.kind));
+		gateway_json_string(b, "source_reason", r->source.reason);
 	}
 	gateway_emit(gw, "route", b);
 	g_info("audio route: %s (%s)", route, r->sink.reason);
@@ -142,8 +131,7 @@ static void on_first_sample(void *data, uint32_t stream_id)
 	struct gateway *gw = data;
 	JsonBuilder *b = gateway_event_begin("first_sample");
 
-	json_builder_set_member_name(b, "stream_id");
-	json_builder_add_int_value(b, stream_id);
+	gateway_json_uint(b, "stream_id", stream_id);
 	gateway_emit(gw, "first_sample", b);
 }
 
@@ -284,31 +272,22 @@ void gateway_audio_status_json(struct gateway *gw, JsonBuilder *b)
 	json_builder_add_boolean_value(b, ga != NULL);
 	if (!ga || !ga->a)
 		return;
-	json_builder_set_member_name(b, "hfp_policy");
-	json_builder_add_string_value(b, audio_hfp_policy_to_string(ga->cfg.hfp_policy));
-	json_builder_set_member_name(b, "playback");
-	json_builder_add_string_value(b, audio_activation_to_string(
+	gateway_json_string(b, "hfp_policy", audio_hfp_policy_to_string(ga->cfg.hfp_policy));
+	gateway_json_string(b, "playback", audio_activation_to_string(
 						 audio_get_playback_state(ga->a, &reason)));
-	json_builder_set_member_name(b, "capture");
-	json_builder_add_string_value(b, audio_activation_to_string(
+	gateway_json_string(b, "capture", audio_activation_to_string(
 						 audio_get_capture_state(ga->a, &reason)));
 	audio_get_play_stats(ga->a, &ps);
 	audio_get_capture_stats(ga->a, &cs);
 	json_builder_set_member_name(b, "last_burst");
 	json_builder_begin_object(b);
-	json_builder_set_member_name(b, "stream_id");
-	json_builder_add_int_value(b, ps.stream_id);
-	json_builder_set_member_name(b, "received");
-	json_builder_add_int_value(b, ps.received);
-	json_builder_set_member_name(b, "played");
-	json_builder_add_int_value(b, ps.played);
-	json_builder_set_member_name(b, "concealed");
-	json_builder_add_int_value(b, ps.concealed);
-	json_builder_set_member_name(b, "recovered");
-	json_builder_add_int_value(b, ps.recovered);
+	gateway_json_uint(b, "stream_id", ps.stream_id);
+	gateway_json_uint(b, "received", ps.received);
+	gateway_json_uint(b, "played", ps.played);
+	gateway_json_uint(b, "concealed", ps.concealed);
+	gateway_json_uint(b, "recovered", ps.recovered);
 	json_builder_end_object(b);
-	json_builder_set_member_name(b, "mic_frames");
-	json_builder_add_int_value(b, cs.frames);
+	gateway_json_uint(b, "mic_frames", cs.frames);
 }
 
 /* ---- life cycle ---- */

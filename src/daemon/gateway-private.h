@@ -83,6 +83,9 @@ struct gateway {
 };
 
 /* gateway.c */
+/* A member "name": value in the object being built (NULL string: null). */
+void gateway_json_string(JsonBuilder *b, const char *name, const char *value);
+void gateway_json_uint(JsonBuilder *b, const char *name, uint64_t value);
 bool gateway_stream_seen(struct gateway *gw, uint32_t stream_id);
 JsonBuilder *gateway_event_begin(const char *type);
 void gateway_emit(struct gateway *gw, const char *type, JsonBuilder *b); /* consumes b */

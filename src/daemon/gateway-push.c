@@ -63,14 +63,10 @@ static void do_push(struct gateway *gw, void *arg)
 	bool news = floor_push(gw->floor, gateway_now(), in->stream_id, in->from);
 	JsonBuilder *b = gateway_event_begin("push");
 
-	json_builder_set_member_name(b, "stream_id");
-	json_builder_add_int_value(b, in->stream_id);
-	json_builder_set_member_name(b, "from");
-	json_builder_add_string_value(b, in->from ? in->from : "");
-	json_builder_set_member_name(b, "channel");
-	json_builder_add_string_value(b, in->channel ? in->channel : "");
-	json_builder_set_member_name(b, "action");
-	json_builder_add_string_value(b, !news ? "ignored"
+	gateway_json_uint(b, "stream_id", in->stream_id);
+	gateway_json_string(b, "from", in->from ? in->from : "");
+	gateway_json_string(b, "channel", in->channel ? in->channel : "");
+	gateway_json_string(b, "action", !news ? "ignored"
 					   : gateway_stream_seen(gw, in->stream_id) ? "has it"
 					   : gateway_uplink_connected(gw) ? "expect"
 									  : "join");
@@ -118,11 +114,9 @@ static void on_state(void *data, bool up, const char *detail)
 	JsonBuilder *b = gateway_event_begin("push");
 
 	g_message("push channel %s%s%s", up ? "up" : "down", detail ? ": " : "", detail ? detail : "");
-	json_builder_set_member_name(b, "state");
-	json_builder_add_string_value(b, up ? "up" : "down");
+	gateway_json_string(b, "state", up ? "up" : "down");
 	if (detail) {
-		json_builder_set_member_name(b, "detail");
-		json_builder_add_string_value(b, detail);
+		gateway_json_string(b, "detail", detail);
 	}
 	gateway_emit(gw, "push", b);
 	if (up || gw->svc.push_up)
@@ -179,18 +173,12 @@ void gateway_push_status_json(struct gateway *gw, JsonBuilder *b)
 	if (!gp || !gp->pc)
 		return;
 	push_client_get_stats(gp->pc, &st);
-	json_builder_set_member_name(b, "topic");
-	json_builder_add_string_value(b, gp->cfg.topic);
-	json_builder_set_member_name(b, "received");
-	json_builder_add_int_value(b, (gint64)st.received);
-	json_builder_set_member_name(b, "accepted");
-	json_builder_add_int_value(b, (gint64)st.accepted);
-	json_builder_set_member_name(b, "rejected");
-	json_builder_add_int_value(b, (gint64)st.rejected);
-	json_builder_set_member_name(b, "replayed");
-	json_builder_add_int_value(b, (gint64)st.replayed);
-	json_builder_set_member_name(b, "connects");
-	json_builder_add_int_value(b, (gint64)st.connects);
+	gateway_json_string(b, "topic", gp->cfg.topic);
+	gateway_json_uint(b, "received", st.received);
+	gateway_json_uint(b, "accepted", st.accepted);
+	gateway_json_uint(b, "rejected", st.rejected);
+	gateway_json_uint(b, "replayed", st.replayed);
+	gateway_json_uint(b, "connects", st.connects);
 }
 
 void gateway_push_fini(struct gateway *gw)

@@ -87,17 +87,12 @@ static void emit_link(struct gateway *gw, enum uplink_state st, const char *deta
 	JsonBuilder *b = gateway_event_begin("link");
 	uint64_t next = uplink_get_next_attempt(gu->u);
 
-	json_builder_set_member_name(b, "state");
-	json_builder_add_string_value(b, uplink_state_to_string(st));
-	if (detail) {
-		json_builder_set_member_name(b, "detail");
-		json_builder_add_string_value(b, detail);
-	}
-	if (st == UPLINK_BACKOFF && next) {
-		json_builder_set_member_name(b, "next_attempt_in_ms");
-		json_builder_add_int_value(b, (gint64)(next > gateway_now() ? next - gateway_now() : 0) /
-						      1000);
-	}
+	gateway_json_string(b, "state", uplink_state_to_string(st));
+	if (detail)
+		gateway_json_string(b, "detail", detail);
+	if (st == UPLINK_BACKOFF && next)
+		gateway_json_uint(b, "next_attempt_in_ms",
+				  (next > gateway_now() ? next - gateway_now() : 0) / 1000);
 	gateway_emit(gw, "link", b);
 }
 
@@ -273,27 +268,19 @@ void gateway_uplink_status_json(struct gateway *gw, JsonBuilder *b)
 	if (!gu)
 		return;
 	uplink_get_stats(gu->u, &st);
-	json_builder_set_member_name(b, "url");
-	json_builder_add_string_value(b, gu->cfg.url);
-	json_builder_set_member_name(b, "policy");
-	json_builder_add_string_value(b, uplink_policy_to_string(gu->cfg.policy));
+	gateway_json_string(b, "url", gu->cfg.url);
+	gateway_json_string(b, "policy", uplink_policy_to_string(gu->cfg.policy));
 	json_builder_set_member_name(b, "last_error");
 	if (uplink_get_last_error(gu->u))
 		json_builder_add_string_value(b, uplink_get_last_error(gu->u));
 	else
 		json_builder_add_null_value(b);
-	json_builder_set_member_name(b, "attempts");
-	json_builder_add_int_value(b, (gint64)st.attempts);
-	json_builder_set_member_name(b, "logons");
-	json_builder_add_int_value(b, (gint64)st.logons);
-	json_builder_set_member_name(b, "frames_in");
-	json_builder_add_int_value(b, (gint64)st.frames_in);
-	json_builder_set_member_name(b, "frames_out");
-	json_builder_add_int_value(b, (gint64)st.frames_out);
-	json_builder_set_member_name(b, "bad_frames");
-	json_builder_add_int_value(b, (gint64)st.bad_frames);
-	json_builder_set_member_name(b, "audio_dropped");
-	json_builder_add_int_value(b, (gint64)st.audio_dropped);
+	gateway_json_uint(b, "attempts", st.attempts);
+	gateway_json_uint(b, "logons", st.logons);
+	gateway_json_uint(b, "frames_in", st.frames_in);
+	gateway_json_uint(b, "frames_out", st.frames_out);
+	gateway_json_uint(b, "bad_frames", st.bad_frames);
+	gateway_json_uint(b, "audio_dropped", st.audio_dropped);
 }
 
 /* ---- life cycle ---- */

@@ -493,7 +493,7 @@ bool gateway_get_audio_active(struct gateway *gw)
 	return gw->audio_active;
 }
 
-static void add_string(JsonBuilder *b, const char *name, const char *value)
+void gateway_json_string(JsonBuilder *b, const char *name, const char *value)
 {
 	json_builder_set_member_name(b, name);
 	if (value)
@@ -502,7 +502,7 @@ static void add_string(JsonBuilder *b, const char *name, const char *value)
 		json_builder_add_null_value(b);
 }
 
-static void add_uint(JsonBuilder *b, const char *name, uint64_t value)
+void gateway_json_uint(JsonBuilder *b, const char *name, uint64_t value)
 {
 	json_builder_set_member_name(b, name);
 	json_builder_add_int_value(b, (gint64)value);
@@ -514,24 +514,24 @@ char *gateway_status_json(struct gateway *gw)
 	g_autoptr(JsonNode) root = NULL;
 
 	json_builder_begin_object(b);
-	add_string(b, "name", gw->name);
-	add_string(b, "floor", gateway_get_floor_state(gw));
-	add_string(b, "service", gateway_get_service_status(gw));
-	add_string(b, "link", gw->link_state);
-	add_string(b, "link_detail", gw->link_detail);
-	add_string(b, "push", gw->push_state);
-	add_string(b, "channel", gw->channel);
-	add_string(b, "talker", gw->talker);
-	add_string(b, "source", floor_get_source(gw->floor));
+	gateway_json_string(b, "name", gw->name);
+	gateway_json_string(b, "floor", gateway_get_floor_state(gw));
+	gateway_json_string(b, "service", gateway_get_service_status(gw));
+	gateway_json_string(b, "link", gw->link_state);
+	gateway_json_string(b, "link_detail", gw->link_detail);
+	gateway_json_string(b, "push", gw->push_state);
+	gateway_json_string(b, "channel", gw->channel);
+	gateway_json_string(b, "talker", gw->talker);
+	gateway_json_string(b, "source", floor_get_source(gw->floor));
 	json_builder_set_member_name(b, "emergency");
 	json_builder_add_boolean_value(b, floor_get_emergency(gw->floor));
-	add_uint(b, "stream_id", floor_get_stream_id(gw->floor));
+	gateway_json_uint(b, "stream_id", floor_get_stream_id(gw->floor));
 	json_builder_set_member_name(b, "audio");
 	json_builder_begin_object(b);
-	add_string(b, "route", gw->audio_route);
+	gateway_json_string(b, "route", gw->audio_route);
 	json_builder_set_member_name(b, "active");
 	json_builder_add_boolean_value(b, gw->audio_active);
-	add_string(b, "error", gw->audio_error);
+	gateway_json_string(b, "error", gw->audio_error);
 	gateway_audio_status_json(gw, b);
 	json_builder_end_object(b);
 	json_builder_set_member_name(b, "upstream");
@@ -548,17 +548,17 @@ char *gateway_status_json(struct gateway *gw)
 	json_builder_end_object(b);
 	json_builder_set_member_name(b, "counters");
 	json_builder_begin_object(b);
-	add_uint(b, "presses", gw->presses);
-	add_uint(b, "grants", gw->grants);
-	add_uint(b, "denials", gw->denials);
-	add_uint(b, "cancels", gw->cancels);
-	add_uint(b, "pushes", gw->pushes);
-	add_uint(b, "pushes_ignored", gw->pushes_ignored);
-	add_uint(b, "frames_sent", gw->frames_sent);
-	add_uint(b, "frames_dropped", gw->frames_dropped);
-	add_uint(b, "preroll_dropped", gw->preroll.dropped);
-	add_uint(b, "packets_received", gw->packets_received);
-	add_uint(b, "packets_not_playing", gw->packets_not_playing);
+	gateway_json_uint(b, "presses", gw->presses);
+	gateway_json_uint(b, "grants", gw->grants);
+	gateway_json_uint(b, "denials", gw->denials);
+	gateway_json_uint(b, "cancels", gw->cancels);
+	gateway_json_uint(b, "pushes", gw->pushes);
+	gateway_json_uint(b, "pushes_ignored", gw->pushes_ignored);
+	gateway_json_uint(b, "frames_sent", gw->frames_sent);
+	gateway_json_uint(b, "frames_dropped", gw->frames_dropped);
+	gateway_json_uint(b, "preroll_dropped", gw->preroll.dropped);
+	gateway_json_uint(b, "packets_received", gw->packets_received);
+	gateway_json_uint(b, "packets_not_playing", gw->packets_not_playing);
 	json_builder_end_object(b);
 	json_builder_end_object(b);
 	root = json_builder_get_root(b);

@@ -72,7 +72,8 @@ static int run(struct options *o)
 		g_info("no system bus (%s): Bluetooth adapters off", error->message);
 		g_clear_error(&error);
 	}
-	gw = gateway_new(&conf, &(struct gateway_options){ .loop = loop, .system_bus = system_bus }, &error);
+	gw = gateway_new(&conf, &(struct gateway_options){ .loop = loop, .system_bus = system_bus },
+			 &error);
 	if (!gw) {
 		fprintf(stderr, "pttgwd: %s\n", error->message);
 		ret = g_error_matches(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE) ||
