@@ -388,6 +388,9 @@ static void reconcile_output(struct audio *a)
 		} else if (want && moved && ep->kind != AUDIO_EP_NONE) {
 			why = g_strdup_printf("route changed: %s", ep->reason);
 			g_clear_pointer(&a->out, audio_stream_free);
+			/* what was in the old ring is lost: a cue starts over on the new sink */
+			if (a->cue.active)
+				audio_cue_gen_start(&a->cue, a->cue.cue, a->cue.volume);
 		} else {
 			return;
 		}
@@ -790,7 +793,10 @@ void audio_cue(struct audio *a, enum audio_cue cue)
 	if (!a->cfg.cues || (unsigned)cue >= _AUDIO_CUE_MAX || lost(a))
 		return;
 	audio_cue_gen_start(&a->cue, cue, a->cfg.cue_volume);
-	if (a->out && audio_stream_state(a->out, NULL) != AUDIO_FAILED) {
+	/* the route may have changed (a press moves to HFP): reconcile moves first */
+	update_route(a);
+	if (a->out && audio_stream_state(a->out, NULL) != AUDIO_FAILED &&
+	    strcmp(audio_stream_target(a->out), a->route.sink.node_name) == 0) {
 		audio_stream_set_eos(a->out, false);
 		refill(a);
 	} else {
