@@ -98,11 +98,12 @@ CONF
 }
 
 pwfix_stop() {
+	# also under `set -e`: nothing here may stop the cleanup half way
 	for p in $PWFIX_PIDS; do
-		kill "$p" 2>/dev/null
+		kill "$p" 2>/dev/null || true
 	done
 	for p in $PWFIX_PIDS; do
-		wait "$p" 2>/dev/null
+		wait "$p" 2>/dev/null || true
 	done
 	PWFIX_PIDS=""
 	if [ -n "${PWFIX_DIR:-}" ] && [ -z "${PWFIX_KEEP:-}" ]; then
@@ -159,8 +160,8 @@ pwfix_daemons() {
 
 # PipeWire goes away (a crash, a restart): its nodes go with it.
 pwfix_kill_daemons() {
-	kill "$PWFIX_WP" "$PWFIX_PW" 2>/dev/null
-	wait "$PWFIX_WP" "$PWFIX_PW" 2>/dev/null
+	kill "$PWFIX_WP" "$PWFIX_PW" 2>/dev/null || true
+	wait "$PWFIX_WP" "$PWFIX_PW" 2>/dev/null || true
 	rm -f "$XDG_RUNTIME_DIR/pipewire-0" "$XDG_RUNTIME_DIR/pipewire-0.lock"
 }
 
