@@ -52,7 +52,8 @@ SETTLE = 25.0
 # burst) fails the soak too: the output was there, nothing was wrong but the timing.
 STRICT = E.get("SOAK_STRICT", "0") == "1"
 EARLY_END = "ended before playback was active"
-BURST_S = E.get("SOAK_BURST_SECONDS", "0.06")      # 3 packets of 20 ms
+# burst lengths, one per dispatcher run: mostly 3 packets of 20 ms, some 5 and 10
+BURST_S = E.get("SOAK_BURST_SECONDS", "0.06,0.06,0.1,0.2").split(",")
 # share of dispatcher runs that send each burst at once (--fast) instead of in real time
 FAST_SHARE = float(E.get("SOAK_FAST_SHARE", "0.25"))
 PRESS_PHASE = float(E.get("SOAK_PRESS_PHASE", "2.0"))
@@ -464,8 +465,9 @@ class Dispatchers:
                 epoch = self.relay.epoch
             gap = rng_disp.choice([0.05, 0.1, 0.15, 0.2])
             fast = ["--fast"] if rng_disp.random() < FAST_SHARE else []
+            seconds = rng_disp.choice(BURST_S)
             argv = [E["PTTGW_DISPATCH"], "-U", RELAY_URL, "-u", "%s:pw-%s" % (user, user),
-                    "-C", "ops", "--tone", "440", "-s", BURST_S] + fast + ["-n", str(n),
+                    "-C", "ops", "--tone", "440", "-s", seconds] + fast + ["-n", str(n),
                     "--gap", str(gap), "-q", "--timeout", "30"]
             try:
                 r = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -474,8 +476,8 @@ class Dispatchers:
             except subprocess.TimeoutExpired as ex:
                 out, rc = (ex.stdout or b"").decode("utf-8", "replace"), "timeout"
             with open(T + "/dispatch.log", "a") as f:
-                f.write("%.6f run %d as %s epoch %d %s rc %s\n%s" % (
-                    now(), self.runs, user, epoch, " ".join(fast), rc, out))
+                f.write("%.6f run %d as %s epoch %d -s %s %s rc %s\n%s" % (
+                    now(), self.runs, user, epoch, seconds, " ".join(fast), rc, out))
             for m in re.finditer(r"sent burst \d+: stream (\d+), (\d+) packets", out):
                 with lock:
                     self.sent.append((epoch, int(m.group(1)), int(m.group(2))))
@@ -733,6 +735,7 @@ def account(relay, disp):
             drop_reasons[reason] += 1
 
     tot = collections.Counter()
+    by_size = {}                        # packets received -> [bursts, played, received]
     errors = []
     for key, evs in bursts.items():
         seen = set()
@@ -741,6 +744,10 @@ def account(relay, disp):
                       "concealed", "recovered", "stretched", "underruns"):
                 tot[k] += b[k]
             tot["burst events"] += 1
+            size = by_size.setdefault(b["received"], [0, 0, 0])
+            size[0] += 1
+            size[1] += b["played"]
+            size[2] += b["received"]
             rest = b["duplicate"] + b["late"] + b["invalid"] + b["flushed"]
             if b["received"] != b["played"] + rest:
                 errors.append("stream %s (relay run %s): received %d != played %d + "
@@ -788,6 +795,7 @@ def account(relay, disp):
     if errors:
         ok = False
         fail("%d accounting errors" % len(errors))
+    tot["by size"] = by_size
     return ok, tot, drop_reasons, flushed_why
 
 
@@ -964,6 +972,34 @@ def main():
     if many:
         fail("%d presses with more than one outcome (e.g. %s)" % (len(many), many[:5]))
 
+    # ---- the faults took effect: the peers saw them and said so ----
+    pc = st.get("push_channel", {})
+    bad_relay = 0
+    for _, log in relay.epochs:
+        bad_relay += sum(1 for _, l in read_log(log)
+                         if re.search(r"bad (text|binary) frame|over the limit|before logon", l))
+    effects = [("ws-malformed", bad_relay, "malformed frames logged by the relay"),
+               ("push-garbage", pc.get("rejected", 0), "pushes the gateway rejected"),
+               # a replay is rejected as a replay, or as stale when older than the window
+               ("push-replay", pc.get("rejected", 0), "pushes the gateway rejected"),
+               ("push-late", counters.get("pushes_ignored", 0), "late pushes ignored")]
+    for kind, n, what in effects:
+        if faults[kind] and not n:
+            fail("%d %s faults, but no %s" % (faults[kind], kind, what))
+    counts["relay bad frames"] = bad_relay
+    cpu = {}
+
+    def cpu_s(pid):
+        with open("/proc/%d/stat" % pid) as f:
+            v = f.read().rsplit(")", 1)[1].split()
+        return (int(v[11]) + int(v[12])) / os.sysconf("SC_CLK_TCK")
+    for name, pr in (("pttgwd", gw.p), ("relay (last run)", relay.p)):
+        try:
+            cpu[name] = cpu_s(pr.p.pid)
+        except (OSError, ValueError, IndexError):
+            pass
+    cpu["soak.py"] = sum(os.times()[:2])
+
     # ---- stop: clean exit, no sanitizer report ----
     relay.p.send(signal.SIGUSR1)
     time.sleep(0.3)
@@ -1001,6 +1037,9 @@ def main():
           "invalid %d, flushed %d" % (tot["burst events"], tot["received"], tot["played"],
                                        tot["duplicate"], tot["late"], tot["invalid"],
                                        tot["flushed"]))
+    print("  played, by size      %s" % ", ".join(
+        "%d-packet bursts %d: %d%% played" % (k, v[0], 100 * v[1] // max(1, v[2]))
+        for k, v in sorted(tot["by size"].items()) if v[0] >= 5))
     print("  slots                concealed %d, recovered (FEC) %d, stretched %d, "
           "underruns %d" % (tot["concealed"], tot["recovered"], tot["stretched"],
                             tot["underruns"]))
@@ -1022,7 +1061,13 @@ def main():
     print("  faults injected      %d: %s" % (sum(faults.values()), ", ".join(
         "%s %d" % kv for kv in sorted(faults.items()))))
     print("  gateway counters     %s" % json.dumps(counters, sort_keys=True))
+    print("  fault effects        relay logged %d bad frames; gateway rejected %d pushes (%d "
+          "replays), ignored %d" % (counts["relay bad frames"], pc.get("rejected", 0),
+                                    pc.get("replayed", 0), counters.get("pushes_ignored", 0)))
     print("  D-Bus events         %d" % counts["events"])
+    print("  CPU seconds          %s (load average %s)" % (", ".join(
+        "%s %.0f" % kv for kv in cpu.items()), " ".join(
+        open("/proc/loadavg").read().split()[:3])))
     short = []
     if presser.cycles < CYCLES:
         short.append("%d of %d cycles" % (presser.cycles, CYCLES))

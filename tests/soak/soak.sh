@@ -40,5 +40,13 @@ export DBUS_SESSION_BUS_ADDRESS SOAK_DIR="$T" SOAK_HEADSET=$HEADSET
 # the driver gets the whole budget; ctest's TIMEOUT is the outer bound
 timeout -s TERM 560 /usr/bin/python3 -u "$SOAK_PY"
 rc=$?
+# what PipeWire and WirePlumber cost (each press links a capture stream and moves the
+# route to HFP and back)
+for p in $PWFIX_PIDS; do
+	[ -r /proc/$p/stat ] || continue
+	awk -v hz="$(getconf CLK_TCK)" -v c="$(cat /proc/$p/comm)" \
+		'{ sub(/.*\) /, ""); printf "  CPU seconds          %s %.0f\n", c, ($12 + $13) / hz }' \
+		/proc/$p/stat
+done
 [ $rc -eq 124 ] && echo "FAIL: soak.py did not finish within 560 s"
 exit $rc
