@@ -774,6 +774,14 @@ int audio_capture_begin(struct audio *a)
 	}
 	update_route(a);
 	reconcile_input(a);
+	if (a->in) {
+		/* a stream left from a release that reconcile() has not closed yet */
+		const char *reason;
+		enum audio_activation st = audio_stream_state(a->in, &reason);
+
+		if (st == AUDIO_ACTIVE || st == AUDIO_STARTING)
+			set_cap(a, st, reason);
+	}
 	schedule(a); /* the output may move to HFP */
 	return 0;
 }
@@ -783,7 +791,8 @@ void audio_capture_end(struct audio *a)
 	if (!a->talking)
 		return;
 	a->talking = false;
-	g_clear_pointer(&a->in, audio_stream_free);
+	/* the stream goes in reconcile(): this may be called from one of our events,
+	 * raised inside that stream's own callback; frames stop here already */
 	set_cap(a, AUDIO_OFF, "released");
 	schedule(a); /* the route returns to listening */
 }
