@@ -27,3 +27,11 @@ if(TARGET pttgwd AND TARGET pttgwctl)
                    ${PROJECT_SOURCE_DIR})
   set_tests_properties(daemon-dbus-policy PROPERTIES LABELS unit TIMEOUT 60)
 endif()
+
+# sd_notify: READY, STATUS, WATCHDOG, STOPPING on a notify socket of the test's own.
+if(TARGET pttgwd AND TARGET pttgwctl)
+  add_test(NAME daemon-sd-notify
+           COMMAND dbus-run-session -- /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/test-sd-notify.py
+                   ${PROJECT_BINARY_DIR})
+  set_tests_properties(daemon-sd-notify PROPERTIES LABELS unit TIMEOUT 60)
+endif()
