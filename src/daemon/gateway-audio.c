@@ -148,7 +148,8 @@ static void on_play_stats(void *data, const struct audio_play_stats *s)
 		{ "late", s->late },	       { "invalid", s->invalid },
 		{ "flushed", s->flushed },     { "recovered", s->recovered },
 		{ "concealed", s->concealed }, { "stretched", s->stretched },
-		{ "underruns", s->underruns }, { "first_id", s->first_id },
+		{ "underruns", s->underruns }, { "skipped", s->skipped },
+		{ "first_id", s->first_id },
 		{ "last_id", s->last_id },     { "prebuffer_us", s->prebuffer },
 	};
 
