@@ -346,6 +346,8 @@ static void on_cp_write(void *data, GDBusMethodInvocation *invocation, GVariant 
 	dispatch(g, c, &cmd);
 }
 
+static void schedule_retry(struct adapter *a);
+
 static void on_adv_released(void *data)
 {
 	struct gatt_server *g = data;
@@ -355,8 +357,10 @@ static void on_adv_released(void *data)
 	/* BlueZ gives no adapter: register again wherever it is not pending */
 	g_hash_table_iter_init(&it, g->adapters);
 	while (g_hash_table_iter_next(&it, NULL, (gpointer *)&a))
-		if (a->adv == REG_DONE)
+		if (a->adv == REG_DONE) {
 			adapter_set_reg(a, &a->adv, REG_NONE, "advertisement (released by BlueZ)");
+			schedule_retry(a);
+		}
 }
 
 /* ---- registration ---- */
@@ -539,6 +543,15 @@ static void on_interface_removed(GDBusObjectManager *m, GDBusObject *object,
 		on_object_removed(m, object, data);
 }
 
+/* /org/bluez/hci0/dev_XX: a device of an adapter we serve (not of another one's). */
+static bool device_on_our_adapter(const struct gatt_server *g, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	g_autofree char *adapter = slash ? g_strndup(path, (gsize)(slash - path)) : NULL;
+
+	return adapter && g_hash_table_contains(g->adapters, adapter);
+}
+
 static void on_properties_changed(GDBusObjectManagerClient *m, GDBusObjectProxy *object,
 				  GDBusProxy *proxy, GVariant *changed,
 				  const char *const *invalidated, gpointer data)
@@ -552,7 +565,8 @@ static void on_properties_changed(GDBusObjectManagerClient *m, GDBusObjectProxy 
 		if (g_variant_lookup(changed, "Connected", "b", &b) && !b)
 			client_gone(g, path, "disconnected");
 		if ((g_variant_lookup(changed, "Bonded", "b", &b) ||
-		     g_variant_lookup(changed, "Paired", "b", &b)) && b) {
+		     g_variant_lookup(changed, "Paired", "b", &b)) && b &&
+		    device_on_our_adapter(g, path)) {
 			const char *addr = bluez_device1_get_address(BLUEZ_DEVICE1(proxy));
 			int r = gatt_policy_bonded(g->policy, (uint64_t)g_get_monotonic_time(),
 						   addr);

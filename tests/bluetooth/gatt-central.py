@@ -135,12 +135,16 @@ class PttCentral(Central):
         talkers = len(self.notified.get(self.characteristic(TALKER), []))
         self.write(CP_CMD if command else CP, b"\x01", without_response=command)
         self.wait_floors([REQUESTING, TRANSMITTING], start)
-        # the talker follows: our own source name
-        if not vb.iterate_until(lambda: len(self.notified.get(
-                self.characteristic(TALKER), [])) > talkers, 10):
-            fail("no Active Talker notification")
-        name = self.notified[self.characteristic(TALKER)][-1].decode("utf-8")
-        log("talker", name)
+        # gatt-drive shows our own source as the talker (GATT_EXPECT_TALKER=1); pttgwd
+        # may show nobody while we talk
+        if os.environ.get("GATT_EXPECT_TALKER") == "1":
+            if not vb.iterate_until(lambda: len(self.notified.get(
+                    self.characteristic(TALKER), [])) > talkers, 10):
+                fail("no Active Talker notification")
+            name = self.notified[self.characteristic(TALKER)][-1].decode("utf-8")
+            if not name.startswith("gatt:"):
+                fail("Active Talker is %r, not our source" % name)
+            log("talker", name)
 
     def _release(self, command):
         start = len(self.floors())
@@ -202,21 +206,32 @@ class PttCentral(Central):
         self._unchanged(before, start, "a malformed write")
 
     def step_flood(self):
-        """100 VOLUME_UP write commands as fast as they go, then one write request: the
-        bucket is empty, so it is refused with Failed (ATT 0x80). The scenario counts what
-        reached the gateway."""
+        """100 VOLUME_UP Write Commands at once through AcquireWrite (a socket: a central's
+        D-Bus round trip per write is slower than any sane rate under TCG, and BlueZ allows
+        one WriteValue in flight per characteristic), then three write requests: the bucket
+        is empty, so at least one is refused with org.bluez.Error.Failed (ATT 0x80). The
+        scenario counts in the gateway's log what got through."""
+        fd, mtu = vb.call(self._char(CP_CMD), vb.CHARACTERISTIC, "AcquireWrite",
+                          dbus.Dictionary({}, signature="sv"))
+        fd = fd.take()
         t0 = time.monotonic()
-        for _ in range(100):
-            self.write(CP_CMD, b"\x20", without_response=True)
-        log("flood", "100 commands in %.2f s" % (time.monotonic() - t0))
         try:
-            self.write(CP, b"\x20")
-        except BluezError as e:
-            if e.name != "org.bluez.Error.Failed" or "0x80" not in str(e):
-                fail("write after the flood: %s, wanted org.bluez.Error.Failed (0x80)" % e)
-            log("refused", "20", e.name, "0x80")
-        else:
-            fail("a write right after a flood of 100 was not rate-limited")
+            for _ in range(100):
+                os.write(fd, b"\x20")
+        finally:
+            os.close(fd)
+        log("flood", "100 commands written in %.3f s (mtu %d)" % (time.monotonic() - t0, mtu))
+        refused = 0
+        for _ in range(3):
+            try:
+                self.write(CP, b"\x20")
+            except BluezError as e:
+                if e.name != "org.bluez.Error.Failed" or "0x80" not in str(e):
+                    fail("write after the flood: %s, wanted org.bluez.Error.Failed (0x80)" % e)
+                refused += 1
+        log("after-flood", "refused=%d of 3" % refused)
+        if not refused:
+            fail("three writes right after a flood of 100 were all accepted")
         vb.sleep(3.0)  # the bucket refills
 
     def step_channel(self):

@@ -1,6 +1,8 @@
 # Shared by the PTT GATT guest scenarios (tests/bluetooth/gatt-*.sh). Source after
-# tests/vm/scenario-lib.sh. The gateway under test is $PTTGW_BUILD/tests/bluetooth/gatt-drive
-# (pttgw-gatt with a fake floor that echoes press -> requesting -> transmitting).
+# tests/vm/scenario-lib.sh. The gateway under test is either
+#   $PTTGW_BUILD/tests/bluetooth/gatt-drive (gatt_start): pttgw-gatt with a fake floor that
+#       echoes press -> requesting -> transmitting, or
+#   pttgwd against pttgw-relay on the guest's loopback (gatt_start_pttgwd): the real thing.
 # shellcheck shell=bash
 
 GATT_DIR=$PTTGW_SRC/tests/bluetooth
@@ -96,4 +98,43 @@ gatt_wait_count() {
 	vm_wait "${3:-20}" sh -c "[ \$(grep -Ec -- '$2' '$GATT_LOG') -ge $1 ]" ||
 		vm_fail "fewer than $1 lines matching '$2' in the gateway log after ${3:-20}s" \
 			"(gateway $(kill -0 "$GATT_PID" 2>/dev/null && echo alive || echo dead))"
+}
+
+# gatt_start_pttgwd [KEY=VALUE...]: pttgw-relay on 127.0.0.1 (its log stamped with
+# CLOCK_MONOTONIC in relay.log), then pttgwd with [general] audio off, [upstream] at the
+# relay and the [gatt] group of gatt_conf plus the extra keys; waits for the link and
+# for the GATT registration.
+gatt_start_pttgwd() {
+	local relay=$PTTGW_BUILD/src/relay/pttgw-relay port=18700
+	[ -x "$relay" ] || vm_fail "$relay not built"
+	GATT_LOG=$PTTGW_RESULTS/pttgwd.log
+	# the guest's init leaves the loopback interface down
+	ip link set lo up 2>/dev/null || busybox ip link set lo up || vm_fail "cannot bring lo up"
+	"$relay" --listen 127.0.0.1:$port --channel test --user gw:pw-gw --user disp:pw-disp \
+		2>&1 | "$VM_PY" "$GATT_DIR/gatt-stamp.py" "$PTTGW_RESULTS/relay.log" &
+	vm_wait 20 "$VM_PY" -c "import socket; socket.create_connection(('127.0.0.1', $port), 1)" ||
+		vm_fail "pttgw-relay does not listen on $port"
+	vm_log "pttgw-relay listens on 127.0.0.1:$port"
+	printf 'pw-gw\n' >"$PTTGW_TMP/gw.cred"
+	chmod 600 "$PTTGW_TMP/gw.cred"
+	gatt_conf "$@"
+	{
+		echo "[general]"
+		echo "name = gatt-test"
+		echo "audio = false"
+		echo "[upstream]"
+		echo "url = ws://127.0.0.1:$port/"
+		echo "channel = test"
+		echo "username = gw"
+		echo "credentials-file = $PTTGW_TMP/gw.cred"
+		echo "heartbeat-interval = 5"
+	} >>"$GATT_CONF"
+	vm_pttgwd_start -c "$GATT_CONF"
+	GATT_PID=$VM_PTTGWD_PID
+	gatt_wait_registered 1
+}
+
+# gatt_relay_count REGEX: lines of the relay's log that match.
+gatt_relay_count() {
+	grep -Ec -- "$1" "$PTTGW_RESULTS/relay.log"
 }

@@ -6,6 +6,7 @@
 . "$PTTGW_SRC/tests/bluetooth/gatt-lib.sh"
 
 gatt_wait_adapters
+export GATT_EXPECT_TALKER=1
 gatt_conf
 gatt_start --pair-window 120
 central=$(vm_adapter_address hci1)
