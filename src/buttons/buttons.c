@@ -6,8 +6,8 @@
  * drive everything: a Device1 of a button appears -> Connect; ServicesResolved
  * -> find the characteristics, StartNotify, then ReadValue (a button already
  * held is not lost); Value changes -> decode (button-profiles.c) -> gestures
- * (gesture.c) -> events. While a configured button is away the adapter
- * discovers (so BlueZ sees it come back) and a timer retries Connect.
+ * (gesture.c) -> events. While BlueZ has no device for a configured button
+ * the adapter discovers; while the button is away a timer retries Connect.
  */
 #include "buttons.h"
 
@@ -598,7 +598,7 @@ static void device_gone(struct buttons *b, const char *path)
 	update_discovery(b);
 }
 
-/* --- discovery: on while a pairing window is open or a configured button is away --- */
+/* --- discovery: on while a pairing window is open or BlueZ lacks a configured button --- */
 
 static void on_discovery_reply(GObject *src, GAsyncResult *res, gpointer user_data)
 {
@@ -636,7 +636,9 @@ static void update_discovery(struct buttons *b)
 	for (guint i = 0; i < b->buttons->len && !want; i++) {
 		struct button *btn = b->buttons->pdata[i];
 
-		want = btn->configured && !btn->connected;
+		/* BlueZ must see a button before Connect works; once it has the device,
+		 * Connect does its own (passive) scan: no discovery to run beside it */
+		want = btn->configured && !btn->device_path;
 	}
 	find_adapter(b);
 	a = proxy_for(b, b->adapter_path, IFACE_ADAPTER);

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """A HID-over-GATT talk button for the guest scenarios: service 0x1812 with a report map
-of one key (F13, report id 1), on the given adapter. Built on tests/vm/peripheral.py.
+of one key (F13), on the given adapter. Built on tests/vm/peripheral.py.
 
   buttons-hog-peripheral.py --adapter hci1 --name NAME --control FIFO
 
@@ -22,10 +22,10 @@ from vmbluez import log  # noqa: E402
 from peripheral import Advertisement, Peripheral  # noqa: E402
 from central import register_agent  # noqa: E402
 
-# Generic Desktop / Keyboard application collection, report id 1: one bit for F13
+# Generic Desktop / Keyboard application collection without report ids: one bit for F13
 # (keyboard usage 0x68), seven bits of padding.
 REPORT_MAP = bytes([
-    0x05, 0x01, 0x09, 0x06, 0xA1, 0x01, 0x85, 0x01,
+    0x05, 0x01, 0x09, 0x06, 0xA1, 0x01,
     0x05, 0x07, 0x19, 0x68, 0x29, 0x68, 0x15, 0x00, 0x25, 0x01,
     0x75, 0x01, 0x95, 0x01, 0x81, 0x02,
     0x75, 0x07, 0x95, 0x01, 0x81, 0x01,
@@ -50,7 +50,7 @@ def main(argv):
     hid.add_characteristic("2a4c", ["write-without-response"], b"\x00")
     hid.add_characteristic("2a4e", ["read", "write-without-response"], b"\x01")  # report mode
     report = hid.add_characteristic("2a4d", ["read", "notify"], b"\x00")
-    report.add_descriptor("2908", ["read"], bytes([0x01, 0x01]))  # id 1, input
+    report.add_descriptor("2908", ["read"], bytes([0x00, 0x01]))  # no id, input
     periph.app.add_service("180f").add_characteristic("2a19", ["read", "notify"], b"\x64")
     periph.adv = Advertisement(periph.bus, name=a.name, uuids=["1812"], appearance=0x03C1)
 
