@@ -12,8 +12,18 @@ if(TARGET pttgwd AND TARGET pttgw-relay AND TARGET pttgw-dispatch AND TARGET pus
    AND SOAK_MOSQUITTO_SUB_BIN AND SOAK_DBUS_DAEMON_BIN AND SOAK_PIPEWIRE_BIN
    AND EXISTS ${PROJECT_SOURCE_DIR}/tests/audio/pw-fixture.sh)
   add_test(NAME soak COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/soak.sh)
-  set_tests_properties(soak PROPERTIES LABELS soak TIMEOUT 600 ENVIRONMENT
-    "PTTGWD=$<TARGET_FILE:pttgwd>;PTTGW_RELAY=$<TARGET_FILE:pttgw-relay>;PTTGW_DISPATCH=$<TARGET_FILE:pttgw-dispatch>;PUSH_SIGN=$<TARGET_FILE:push-sign>;MOSQUITTO_BIN=${SOAK_MOSQUITTO_BIN};MOSQUITTO_PUB_BIN=${SOAK_MOSQUITTO_PUB_BIN};MOSQUITTO_SUB_BIN=${SOAK_MOSQUITTO_SUB_BIN};PW_FIXTURE=${PROJECT_SOURCE_DIR}/tests/audio/pw-fixture.sh;SOAK_PY=${CMAKE_CURRENT_LIST_DIR}/soak.py")
+  set(_soak_env
+      "PTTGWD=$<TARGET_FILE:pttgwd>"
+      "PTTGW_RELAY=$<TARGET_FILE:pttgw-relay>"
+      "PTTGW_DISPATCH=$<TARGET_FILE:pttgw-dispatch>"
+      "PUSH_SIGN=$<TARGET_FILE:push-sign>"
+      "MOSQUITTO_BIN=${SOAK_MOSQUITTO_BIN}"
+      "MOSQUITTO_PUB_BIN=${SOAK_MOSQUITTO_PUB_BIN}"
+      "MOSQUITTO_SUB_BIN=${SOAK_MOSQUITTO_SUB_BIN}"
+      "PW_FIXTURE=${PROJECT_SOURCE_DIR}/tests/audio/pw-fixture.sh"
+      "SOAK_PY=${CMAKE_CURRENT_LIST_DIR}/soak.py")
+  set_tests_properties(soak PROPERTIES LABELS soak TIMEOUT 600
+                       ENVIRONMENT "${_soak_env}")
 else()
   message(WARNING "soak test skipped: it needs pttgwd, pttgw-relay, pttgw-dispatch, push-sign, "
                   "the audio bridge, mosquitto(-clients), dbus-daemon and pipewire")

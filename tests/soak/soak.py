@@ -119,6 +119,12 @@ def secret(path, text):
 class Proc:
     """A child process; stdout and stderr lines go to LOG as "<monotonic> <line>"."""
     procs = []
+    others = []                 # plain Popen children, killed at exit too
+
+    @staticmethod
+    def track(p):
+        Proc.others.append(p)
+        return p
 
     def __init__(self, name, argv, log, env=None):
         self.name, self.argv, self.log = name, argv, log
@@ -164,6 +170,10 @@ class Proc:
 
 
 def kill_all():
+    for p in list(Proc.others):
+        if p.poll() is None:
+            p.kill()
+            p.wait()
     for pr in list(Proc.procs):
         try:
             pr.send(signal.SIGCONT)
@@ -211,10 +221,10 @@ class Broker:
                       T + "/mosquitto.log")
         if not wait_port(MQTT_PORT):
             fail("mosquitto does not listen on %d" % MQTT_PORT)
-        self.sub = subprocess.Popen([E["MOSQUITTO_SUB_BIN"], "-h", "127.0.0.1", "-p",
-                                     str(MQTT_PORT), "-t", "pttgw/" + GW_USER],
-                                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                    stdin=subprocess.DEVNULL, start_new_session=True)
+        self.sub = Proc.track(subprocess.Popen(
+            [E["MOSQUITTO_SUB_BIN"], "-h", "127.0.0.1", "-p", str(MQTT_PORT),
+             "-t", "pttgw/" + GW_USER], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL, start_new_session=True))
         threading.Thread(target=self._capture, args=(self.sub,), daemon=True).start()
 
     def _capture(self, sub):
@@ -452,7 +462,7 @@ class Dispatchers:
     def __init__(self, relay):
         self.relay = relay
         self.on = True
-        self.sent = []               # (epoch, stream, packets)
+        self.sent = []               # (epoch, stream, packets, fast)
         self.runs = 0
         self.failed_runs = 0
         self.t = threading.Thread(target=self.run, daemon=True)
@@ -471,18 +481,20 @@ class Dispatchers:
             argv = [E["PTTGW_DISPATCH"], "-U", RELAY_URL, "-u", "%s:pw-%s" % (user, user),
                     "-C", "ops", "--tone", "440", "-s", seconds] + fast + ["-n", str(n),
                     "--gap", str(gap), "-q", "--timeout", "30"]
+            p = Proc.track(subprocess.Popen(argv, stdout=subprocess.PIPE,
+                                            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL))
             try:
-                r = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL, timeout=60)
-                out, rc = r.stdout.decode("utf-8", "replace"), r.returncode
-            except subprocess.TimeoutExpired as ex:
-                out, rc = (ex.stdout or b"").decode("utf-8", "replace"), "timeout"
+                out, rc = p.communicate(timeout=60)[0].decode("utf-8", "replace"), p.returncode
+            except subprocess.TimeoutExpired:
+                p.kill()
+                out, rc = p.communicate()[0].decode("utf-8", "replace"), "timeout"
+            Proc.others.remove(p)
             with open(T + "/dispatch.log", "a") as f:
                 f.write("%.6f run %d as %s epoch %d -s %s %s rc %s\n%s" % (
                     now(), self.runs, user, epoch, seconds, " ".join(fast), rc, out))
             for m in re.finditer(r"sent burst \d+: stream (\d+), (\d+) packets", out):
                 with lock:
-                    self.sent.append((epoch, int(m.group(1)), int(m.group(2))))
+                    self.sent.append((epoch, int(m.group(1)), int(m.group(2)), bool(fast)))
             if rc != 0:
                 self.failed_runs += 1
                 time.sleep(0.3)      # the relay is down or frozen: a fault is in progress
@@ -621,7 +633,7 @@ class Faults:
             # a fresh, valid push for a burst of this relay run that already ended
             with lock:
                 epoch = self.relay.epoch
-                done = [s for e, s, n in self.disp.sent[-10:] if e == epoch]
+                done = [s for e, s, n, f in self.disp.sent[-10:] if e == epoch]
             if done:
                 r = subprocess.run([E["PUSH_SIGN"], T + "/gw.key", "ops", str(done[-1]),
                                     DISP_USERS[0], GW_USER], stdout=subprocess.PIPE,
@@ -704,10 +716,15 @@ def account(relay, disp):
         by_stream[s].append((ts, e))
 
     def epoch_of(stream, t):
-        """The relay run of stream: the latest one that started it before t."""
+        """The relay run of stream. Stream ids are random per run, so one run has it, as a
+        rule; else the latest run that started it before t (the relay's lines are stamped
+        when this script read them: allow for a late read)."""
+        runs = by_stream.get(stream, ())
+        if len(runs) == 1:
+            return runs[0][1]
         best = None
-        for ts, e in by_stream.get(stream, ()):
-            if ts <= t + 0.05 and (best is None or ts > best[0]):
+        for ts, e in runs:
+            if ts <= t + 2.0 and (best is None or ts > best[0]):
                 best = (ts, e)
         return best[1] if best else None
 
@@ -721,7 +738,8 @@ def account(relay, disp):
                 last_play[e.get("stream_id")] = e.get("reason", "")
             if e.get("type") == "burst":
                 if e["flushed"]:
-                    flushed_why[re.sub(r"\b\d+(\.\d+)?\b", "N", last_play.get(e["stream_id"], "?"))] += e["flushed"]
+                    why = last_play.get(e["stream_id"], "?")
+                    flushed_why[re.sub(r"\b\d+(\.\d+)?\b", "N", why)] += e["flushed"]
                 ep = epoch_of(e["stream_id"], e["ts"] / 1e6)
                 bursts[(ep, e["stream_id"])].append(e)
     drops = collections.Counter()       # (epoch, stream) -> reason counts
@@ -741,7 +759,8 @@ def account(relay, disp):
         delivered.clear()
         cut.clear()
     tot = collections.Counter()
-    by_size = {}                        # packets received -> [bursts, played, received]
+    by_size = {}                        # (packets, fast) -> [bursts, played, received]
+    fast_ids = dict((x[1], x[3]) for x in disp.sent)
     errors = []
     for key, evs in bursts.items():
         seen = set()
@@ -750,7 +769,7 @@ def account(relay, disp):
                       "concealed", "recovered", "stretched", "underruns"):
                 tot[k] += b[k]
             tot["burst events"] += 1
-            size = by_size.setdefault(b["received"], [0, 0, 0])
+            size = by_size.setdefault((b["received"], fast_ids.get(key[1])), [0, 0, 0])
             size[0] += 1
             size[1] += b["played"]
             size[2] += b["received"]
@@ -792,7 +811,7 @@ def account(relay, disp):
     tot["gateway drops"] = sum(drops.values())
     # (stream ids are the relay's; a dispatcher may have reached the next relay run)
     played_ids = set(s for e, s in bursts)
-    tot["bursts sent, no burst event"] = len([s for e, s, n in disp.sent if s not in played_ids])
+    tot["bursts sent, no burst event"] = len([x for x in disp.sent if x[1] not in played_ids])
     tot["discarded, output there"] = flushed_why.get(EARLY_END, 0)
     for e in errors[:30]:
         print("  " + e)
@@ -928,7 +947,7 @@ def main():
     if not m:
         fail("the recovered chain: the dispatcher could not talk: %s" % r.stdout.decode()[-300:])
     else:
-        disp.sent.append((relay.epoch, int(m.group(1)), int(m.group(2))))
+        disp.sent.append((relay.epoch, int(m.group(1)), int(m.group(2)), False))
     # ... and the gateway must be able to talk again
     granted = {"v": None}
 
@@ -1043,9 +1062,11 @@ def main():
           "invalid %d, flushed %d" % (tot["burst events"], tot["received"], tot["played"],
                                        tot["duplicate"], tot["late"], tot["invalid"],
                                        tot["flushed"]))
-    print("  played, by size      %s" % ", ".join(
-        "%d-packet bursts %d: %d%% played" % (k, v[0], 100 * v[1] // max(1, v[2]))
-        for k, v in sorted(tot["by size"].items()) if v[0] >= 5))
+    print("  played, by burst     %s" % ", ".join(
+        "%d packets %s: %d bursts, %d%% played" % (
+            k[0], "at once" if k[1] else "paced", v[0], 100 * v[1] // max(1, v[2]))
+        for k, v in sorted(tot["by size"].items(), key=lambda kv: (str(kv[0][1]), kv[0][0]))
+        if v[0] >= 5 and k[1] is not None))
     print("  slots                concealed %d, recovered (FEC) %d, stretched %d, "
           "underruns %d" % (tot["concealed"], tot["recovered"], tot["stretched"],
                             tot["underruns"]))
