@@ -131,13 +131,28 @@ vm_dbus_policy() {
 }
 
 # vm_bg NAME COMMAND...: run COMMAND in the background, output to $PTTGW_RESULTS/NAME.log;
-# its pid is left in VM_BG_PID. Everything still running when the scenario ends is killed.
+# its pid is left in VM_BG_PID (stop it with vm_stop). Everything still running when the
+# scenario ends is killed anyway.
 vm_bg() {
 	local name=$1
 	shift
 	"$@" >>"$PTTGW_RESULTS/$name.log" 2>&1 &
 	VM_BG_PID=$!
 	vm_log "started $name (pid $VM_BG_PID): $*"
+}
+
+# vm_stop PID [SECONDS=10]: SIGTERM the process and its children, wait for it to exit
+# (SIGKILL after SECONDS). A shell function run by vm_bg is a subshell with children.
+vm_stop() {
+	local pid=$1
+	pkill -TERM -P "$pid" 2>/dev/null
+	kill "$pid" 2>/dev/null
+	if ! vm_wait "${2:-10}" sh -c "! kill -0 $pid"; then
+		pkill -KILL -P "$pid" 2>/dev/null
+		kill -9 "$pid" 2>/dev/null
+	fi
+	wait "$pid" 2>/dev/null
+	return 0
 }
 
 # vm_wait_log FILE REGEX [SECONDS=20]: wait until a line of FILE matches the extended REGEX.
@@ -178,11 +193,14 @@ vm_pttgwd_alive() {
 
 # vm_central ARGS...: the test central (tests/vm/central.py; see central.py --help).
 vm_central() {
+	# In a subshell (vm_bg, &): exec, so the pid is python's own.
+	[ "$BASHPID" != "$$" ] && exec "$VM_PY" "$VM_LIB_DIR/central.py" "$@"
 	"$VM_PY" "$VM_LIB_DIR/central.py" "$@"
 }
 
 # vm_peripheral ARGS...: the test peripheral (tests/vm/peripheral.py; runs until killed).
 vm_peripheral() {
+	[ "$BASHPID" != "$$" ] && exec "$VM_PY" "$VM_LIB_DIR/peripheral.py" "$@"
 	"$VM_PY" "$VM_LIB_DIR/peripheral.py" "$@"
 }
 
