@@ -646,11 +646,12 @@ class Faults:
             self.broker.publish(rng_fault.choice(['{"channel":"ops","stream_id":1}', "garbage",
                                             '{"payload":"e30=","mac":"AAAA"}', "[]", ""]))
         elif kind == "output-removed":
-            pw = "%s; pwfix_%s" % (". '%s'" % E["PW_FIXTURE"], "%s")
+            pw = ". '%s'; pwfix_%s" % (E["PW_FIXTURE"], "%s")
             subprocess.run(["sh", "-c", pw % "destroy soak-a2dp"], timeout=20)
             time.sleep(rng_fault.uniform(0.3, 2.0))
-            r = subprocess.run(["sh", "-c", pw % ("sink soak-a2dp a2dp-sink %s"
-                                                  % E["SOAK_HEADSET"])], timeout=20)
+            # restored as soak.sh created it (see there: session.suspend-timeout-seconds)
+            r = subprocess.run(["sh", "-c", 'pw-cli create-node adapter "{ $SOAK_A2DP_PROPS }" '
+                                '>/dev/null && ' + pw % "wait_for soak-a2dp"], timeout=30)
             if r.returncode != 0:
                 fail("could not restore the A2DP stand-in")
         elif kind == "relay-garbage":
@@ -874,7 +875,18 @@ def main():
     t_drive = now()
     phase = {"stop": False}
 
+    def session_alive():
+        """PipeWire and WirePlumber (soak.sh's): the audio accounting means nothing
+        without them, and the gateway must not take them down."""
+        for item in E.get("SOAK_SESSION_PIDS", "").split():
+            name, _, pid = item.partition(":")
+            if pid and not os.path.exists("/proc/%s" % pid) and name not in session_dead:
+                session_dead.add(name)
+                fail("%s (pid %s) is gone" % (name, pid))
+    session_dead = set()
+
     def tick():
+        session_alive()
         el = now() - t_drive
         say("progress: %d cycles (%d accepted), %d bursts sent, relay run %d, faults %d"
             % (presser.cycles, len(presser.accepted), len(disp.sent), relay.epoch,
@@ -988,6 +1000,8 @@ def main():
     if st["floor"] != "idle":
         fail("floor %s after the last release" % st["floor"])
     counters = st.get("counters", {})
+
+    session_alive()
 
     # ---- outcomes: exactly one per accepted press ----
     no_out = [p for p in presser.accepted if len(presser.outcomes.get(p, [])) == 0]

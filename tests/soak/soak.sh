@@ -29,7 +29,18 @@ trap 'exit 1' INT TERM HUP
 pwfix_start || { echo "FAIL: no headless PipeWire"; exit 1; }
 trap soak_cleanup EXIT # pwfix_start installs its own EXIT trap: ours calls pwfix_stop too
 HEADSET=AA:BB:CC:50:A4:01
-pwfix_sink soak-a2dp a2dp-sink $HEADSET || { echo "FAIL: no stand-in A2DP sink"; exit 1; }
+# The A2DP stand-in is the node the soak removes and restores (soak.py creates it the same
+# way). session.suspend-timeout-seconds=0: WirePlumber 0.4.13's suspend-node.lua arms a 5 s
+# timer when a node goes idle and never disarms it when the node is removed; the timer
+# then calls node:send_command("Suspend") on the dead proxy and WirePlumber segfaults
+# (wp_node_send_command, a NULL dereference; seen in dmesg).
+SOAK_A2DP_PROPS="factory.name=support.null-audio-sink node.name=soak-a2dp \
+node.description=soak-a2dp media.class=Audio/Sink object.linger=true audio.position=[MONO] \
+monitor.channel-volumes=false device.api=bluez5 api.bluez5.profile=a2dp-sink \
+api.bluez5.address=\"$HEADSET\" session.suspend-timeout-seconds=0"
+export SOAK_A2DP_PROPS
+{ pw-cli create-node adapter "{ $SOAK_A2DP_PROPS }" >/dev/null && pwfix_wait_for soak-a2dp; } ||
+	{ echo "FAIL: no stand-in A2DP sink"; exit 1; }
 pwfix_sink soak-hfp headset-head-unit $HEADSET || { echo "FAIL: no stand-in HFP sink"; exit 1; }
 pwfix_source soak-mic $HEADSET || { echo "FAIL: no stand-in microphone"; exit 1; }
 pwfix_plain_sink soak-speaker || { echo "FAIL: no stand-in speaker"; exit 1; }
@@ -39,6 +50,7 @@ dbus-daemon --session --fork --print-address=3 --print-pid=4 3> "$T/bus.addr" 4>
 DBUS_PID=$(cat "$T/bus.pid")
 DBUS_SESSION_BUS_ADDRESS=$(cat "$T/bus.addr")
 export DBUS_SESSION_BUS_ADDRESS SOAK_DIR="$T" SOAK_HEADSET=$HEADSET
+export SOAK_SESSION_PIDS="pipewire:$PWFIX_PW wireplumber:$PWFIX_WP"
 
 # the driver gets the whole budget; ctest's TIMEOUT is the outer bound
 timeout -s TERM 560 /usr/bin/python3 -u "$SOAK_PY"
