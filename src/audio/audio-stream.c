@@ -40,6 +40,9 @@ struct audio_stream {
 	atomic_uint overruns;
 	atomic_uint quantum;      /* samples the last process() asked for */
 	_Atomic uint64_t last_io;
+	_Atomic uint64_t first_cycle;
+	_Atomic uint64_t last_cycle;
+	uint64_t t_connect, t_streaming;
 	struct audio_ring ring;
 };
 
@@ -85,7 +88,11 @@ static void on_process_playback(void *data)
 	struct spa_data *d;
 	uint32_t n, got;
 	int16_t *dst;
+	uint64_t now = now_usec();
 
+	atomic_store(&s->last_cycle, now);
+	if (!atomic_load(&s->first_cycle))
+		atomic_store(&s->first_cycle, now);
 	if (!b)
 		return;
 	d = &b->buffer->datas[0];
@@ -189,6 +196,7 @@ static void on_state_changed(void *data, enum pw_stream_state old, enum pw_strea
 	case PW_STREAM_STATE_PAUSED:
 		break;
 	case PW_STREAM_STATE_STREAMING:
+		s->t_streaming = (uint64_t)g_get_monotonic_time();
 		evaluate(s);
 		break;
 	}
@@ -316,6 +324,7 @@ struct audio_stream *audio_stream_new(struct audio_pw *pw, const struct audio_st
 	s->activation_timeout = p->activation_timeout;
 	s->act = AUDIO_STARTING;
 	s->peer_id = SPA_ID_INVALID;
+	s->t_connect = (uint64_t)g_get_monotonic_time();
 	audio_ring_init(&s->ring);
 
 	props = pw_properties_new(PW_KEY_MEDIA_TYPE, "Audio",
@@ -431,4 +440,14 @@ uint32_t audio_stream_quantum(const struct audio_stream *s)
 uint64_t audio_stream_last_io(const struct audio_stream *s)
 {
 	return atomic_load(&((struct audio_stream *)s)->last_io);
+}
+
+void audio_stream_get_times(const struct audio_stream *s, struct audio_stream_times *ret)
+{
+	struct audio_stream *m = (struct audio_stream *)s;
+
+	ret->connect = s->t_connect;
+	ret->streaming = s->t_streaming;
+	ret->first_cycle = atomic_load(&m->first_cycle);
+	ret->last_cycle = atomic_load(&m->last_cycle);
 }

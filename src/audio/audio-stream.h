@@ -58,6 +58,15 @@ uint32_t audio_stream_overruns(const struct audio_stream *s);  /* capture */
 /* playback: samples the graph takes per cycle (0 until the first cycle) */
 uint32_t audio_stream_quantum(const struct audio_stream *s);
 uint64_t audio_stream_last_io(const struct audio_stream *s);   /* capture: usec of last write */
+
+/* Milestones in monotonic usec, 0 until reached: where activation time goes. */
+struct audio_stream_times {
+	uint64_t connect;    /* pw_stream_connect() */
+	uint64_t streaming;  /* PipeWire said STREAMING (last time) */
+	uint64_t first_cycle; /* first process() */
+	uint64_t last_cycle; /* latest process() (data thread clock) */
+};
+void audio_stream_get_times(const struct audio_stream *s, struct audio_stream_times *ret);
 /* Registry changed: re-evaluate (gone: a node that is going away, or NULL). */
 void audio_stream_check(struct audio_stream *s, const struct audio_node *gone);
 /* process() asked for attention: deliver io/first_sample/drained/activation. */

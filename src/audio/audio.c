@@ -57,6 +57,9 @@ struct audio {
 	uint32_t first_index;    /* its ring write index */
 	bool first_told;
 	struct audio_play_stats last;
+	/* the burst's latency timeline (monotonic usec, 0: not yet), logged at first_sample */
+	uint64_t t_begin, t_packet, t_prebuffered;
+	unsigned pre_frames;     /* frames buffered when the prebuffer let go */
 
 	/* capture */
 	struct audio_stream *in;
@@ -149,6 +152,16 @@ static uint32_t ring_target(struct audio *a)
 	return t;
 }
 
+/* Frames the ring takes from the jitter buffer at the start, counted on top of the
+ * prebuffer so that the jitter buffer still holds `prebuffer` once the ring is full.
+ * `target` already holds a quantum (what the next cycle takes) plus the headroom;
+ * after a cycle the ring takes one quantum back, which arrived meanwhile (a quantum
+ * of wall time brings a quantum of packets), so the quantum is not counted twice. */
+static unsigned ring_reserve(uint32_t target)
+{
+	return (target + AUDIO_FRAME_SAMPLES - 1) / AUDIO_FRAME_SAMPLES;
+}
+
 /* Decode what the jitter buffer gives, mix cues, keep the ring RING_TARGET ahead. */
 static void refill(struct audio *a)
 {
@@ -160,11 +173,8 @@ static void refill(struct audio *a)
 		return;
 	ring = audio_stream_ring(a->out);
 	target = ring_target(a);
-	/* the graph's quantum is known once the stream cycles. The ring takes `target`
-	 * from the jitter buffer and a quantum more at once each cycle: the prebuffer
-	 * counts both, so that `prebuffer` stays between arrivals and the head. */
-	audio_jitter_set_reserve(a->jit, (target + a->quantum_hint + AUDIO_FRAME_SAMPLES - 1) /
-						 AUDIO_FRAME_SAMPLES);
+	/* the graph's quantum is known once the stream cycles */
+	audio_jitter_set_reserve(a->jit, ring_reserve(target));
 	while (audio_ring_fill(ring) < target &&
 	       audio_ring_space(ring) >= AUDIO_FRAME_SAMPLES) {
 		bool have = false, burst_frame = false;
@@ -211,6 +221,8 @@ static void refill(struct audio *a)
 			if (!a->first_told && !a->first_pending) {
 				a->first_pending = true;
 				a->first_index = ring->rb.writeindex;
+				a->t_prebuffered = (uint64_t)g_get_monotonic_time();
+				a->pre_frames = audio_jitter_buffered(a->jit) + 1;
 			}
 		}
 		if (a->cue.active && audio_cue_gen_mix(&a->cue, pcm))
@@ -240,6 +252,29 @@ static void out_state(void *data, struct audio_stream *s, enum audio_activation 
 	}
 }
 
+static double ms_after(uint64_t t, uint64_t base)
+{
+	return t ? ((double)t - (double)base) / 1000.0 : -1.0;
+}
+
+/* Where the time between audio_play_begin() and the first sample went. */
+static void log_timeline(struct audio *a, struct audio_stream *s)
+{
+	struct audio_stream_times t;
+	uint64_t now = (uint64_t)g_get_monotonic_time();
+
+	audio_stream_get_times(s, &t);
+	g_info("burst %u timeline: begin %" G_GUINT64_FORMAT " us; ms after begin: "
+	       "stream connect %.1f streaming %.1f first cycle %.1f first packet %.1f "
+	       "prebuffered %.1f (%u frames, target %u) first sample out %.1f told %.1f; "
+	       "quantum %u ring %u",
+	       a->play_id, a->t_begin, ms_after(t.connect, a->t_begin),
+	       ms_after(t.streaming, a->t_begin), ms_after(t.first_cycle, a->t_begin),
+	       ms_after(a->t_packet, a->t_begin), ms_after(a->t_prebuffered, a->t_begin),
+	       a->pre_frames, audio_jitter_target(a->jit), ms_after(t.last_cycle, a->t_begin),
+	       ms_after(now, a->t_begin), audio_stream_quantum(s), ring_target(a));
+}
+
 static void out_io(void *data, struct audio_stream *s)
 {
 	struct audio *a = data;
@@ -249,6 +284,7 @@ static void out_io(void *data, struct audio_stream *s)
 	if (a->first_pending && (int32_t)(ring->rb.readindex - a->first_index) > 0) {
 		a->first_pending = false;
 		a->first_told = true;
+		log_timeline(a, s);
 		if (a->ev.first_sample)
 			a->ev.first_sample(a->data, a->play_id);
 	}
@@ -685,8 +721,7 @@ int audio_play_begin(struct audio *a, uint32_t stream_id)
 		burst_finish(a, AUDIO_OFF, why);
 	}
 	/* the frames the ring keeps decoded ahead come on top of the prebuffer */
-	audio_jitter_set_reserve(a->jit, (ring_target(a) + a->quantum_hint +
-					  AUDIO_FRAME_SAMPLES - 1) / AUDIO_FRAME_SAMPLES);
+	audio_jitter_set_reserve(a->jit, ring_reserve(ring_target(a)));
 	audio_jitter_begin(a->jit, stream_id, (uint64_t)g_get_monotonic_time());
 	if (lost(a)) {
 		a->burst = true;
@@ -703,6 +738,9 @@ int audio_play_begin(struct audio *a, uint32_t stream_id)
 	a->first_told = false;
 	a->first_pending = false;
 	a->play_act = AUDIO_OFF;
+	a->t_begin = (uint64_t)g_get_monotonic_time();
+	a->t_packet = 0;
+	a->t_prebuffered = 0;
 	if (a->out) {
 		const char *reason;
 
@@ -729,6 +767,8 @@ void audio_play_packet(struct audio *a, uint32_t stream_id, uint32_t packet_id,
 			stream_id);
 		return;
 	}
+	if (!a->t_packet)
+		a->t_packet = (uint64_t)g_get_monotonic_time();
 	r = audio_jitter_put(a->jit, packet_id, opus, len, (uint64_t)g_get_monotonic_time());
 	/* the first one is logged; the burst's accounting counts them all */
 	if (r == AUDIO_JITTER_PUT_INVALID && audio_jitter_stats(a->jit)->invalid == 1)
