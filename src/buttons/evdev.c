@@ -16,6 +16,7 @@
 #include <libevdev/libevdev.h>
 #include <linux/input.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "gesture.h"
@@ -33,6 +34,7 @@ struct evdev_device {
 	GIOChannel *channel;
 	guint watch;
 	bool grabbed;
+	bool mono_ts; /* event time stamps are CLOCK_MONOTONIC */
 	struct gesture_source gs;
 	guint gesture_timer;
 };
@@ -134,8 +136,8 @@ static void device_remove(struct evdev *e, struct evdev_device *d, const char *w
 	device_close(d, why);
 }
 
-/* Keys changed: what does it mean now? */
-static void keys_changed(struct evdev_device *d, unsigned channel_delta_next,
+/* Keys changed (a frame of events ended at time now): what does it mean now? */
+static void keys_changed(struct evdev_device *d, uint64_t now, unsigned channel_delta_next,
 			 unsigned channel_delta_prev)
 {
 	struct evdev *e = d->e;
@@ -152,8 +154,13 @@ static void keys_changed(struct evdev_device *d, unsigned channel_delta_next,
 		if (e->events.channel)
 			e->events.channel(e->data, -1);
 	}
-	emit(d, gesture_source_update(&d->gs, (uint64_t)g_get_monotonic_time(), talk, emergency));
+	emit(d, gesture_source_update(&d->gs, now, talk, emergency));
 	arm_gesture_timer(d);
+}
+
+static uint64_t event_usec(const struct input_event *ev)
+{
+	return (uint64_t)ev->input_event_sec * G_USEC_PER_SEC + (uint64_t)ev->input_event_usec;
 }
 
 static gboolean on_readable(GIOChannel *ch, GIOCondition cond, gpointer user_data)
@@ -162,6 +169,7 @@ static gboolean on_readable(GIOChannel *ch, GIOCondition cond, gpointer user_dat
 	struct evdev *e = d->e;
 	unsigned next = 0, prev = 0, n = 0;
 	unsigned flags = LIBEVDEV_READ_FLAG_NORMAL;
+	bool pending = false;
 	int rc;
 
 	/* Drain; a bounded batch so one device cannot starve the loop. */
@@ -174,6 +182,7 @@ static gboolean on_readable(GIOChannel *ch, GIOCondition cond, gpointer user_dat
 				g_message("%s: events dropped by the kernel, resynchronised",
 					  d->source);
 			flags = LIBEVDEV_READ_FLAG_SYNC;
+			pending = true;
 			continue;
 		}
 		if (rc == -EAGAIN && flags == LIBEVDEV_READ_FLAG_SYNC) {
@@ -188,6 +197,18 @@ static gboolean on_readable(GIOChannel *ch, GIOCondition cond, gpointer user_dat
 			else if (in_keys(&e->cfg.channel_prev, ev.code))
 				prev++;
 		}
+		if (ev.type == EV_KEY)
+			pending = true;
+		/* Frame by frame, on the kernel's time stamps: a tap that is read in
+		 * one batch with its release still gives its press, and the gestures
+		 * do not depend on how late we read. */
+		if (ev.type == EV_SYN && ev.code == SYN_REPORT && pending &&
+		    flags == LIBEVDEV_READ_FLAG_NORMAL) {
+			keys_changed(d, d->mono_ts ? event_usec(&ev) :
+					    (uint64_t)g_get_monotonic_time(), next, prev);
+			next = prev = 0;
+			pending = false;
+		}
 		if (++n >= 256)
 			break;
 	}
@@ -197,7 +218,8 @@ static gboolean on_readable(GIOChannel *ch, GIOCondition cond, gpointer user_dat
 		device_remove(e, d, why); /* -ENODEV: unplugged */
 		return G_SOURCE_REMOVE;
 	}
-	keys_changed(d, next, prev);
+	if (pending)
+		keys_changed(d, (uint64_t)g_get_monotonic_time(), next, prev);
 	if (cond & (G_IO_HUP | G_IO_ERR)) {
 		d->watch = 0;
 		device_remove(e, d, "hang-up");
@@ -261,6 +283,10 @@ static void device_open(struct evdev *e, GUdevDevice *u)
 		device_close(d, "unusable");
 		return;
 	}
+	/* event time stamps on the clock of g_get_monotonic_time() and the gestures */
+	d->mono_ts = libevdev_set_clock_id(d->dev, CLOCK_MONOTONIC) == 0;
+	if (!d->mono_ts)
+		g_message("%s: no monotonic event time stamps: timing on arrival", d->source);
 	d->name = g_strdup(libevdev_get_name(d->dev));
 	if (e->cfg.grab) {
 		rc = libevdev_grab(d->dev, LIBEVDEV_GRAB);
@@ -274,7 +300,7 @@ static void device_open(struct evdev *e, GUdevDevice *u)
 	g_info("%s: \"%s\" followed%s", d->source, d->name ? d->name : "",
 	       d->grabbed ? ", grabbed" : "");
 	/* a talk key already held when we come */
-	keys_changed(d, 0, 0);
+	keys_changed(d, (uint64_t)g_get_monotonic_time(), 0, 0);
 }
 
 static void on_uevent(GUdevClient *client, const char *action, GUdevDevice *u,
