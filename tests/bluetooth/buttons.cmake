@@ -10,10 +10,11 @@ if(TARGET pttgw-buttons)
 
   if(EXISTS ${PROJECT_SOURCE_DIR}/tests/vm/pttgw-vm)
     add_test(NAME bluetooth-buttons
-      COMMAND ${PROJECT_SOURCE_DIR}/tests/vm/pttgw-vm --build ${CMAKE_BINARY_DIR}
+      COMMAND ${PROJECT_SOURCE_DIR}/tests/vm/pttgw-vm --build ${CMAKE_BINARY_DIR} -t 1400 -s 450
               ${CMAKE_CURRENT_LIST_DIR}/buttons-ble.sh
               ${CMAKE_CURRENT_LIST_DIR}/buttons-evdev.sh
-              ${CMAKE_CURRENT_LIST_DIR}/buttons-hog.sh)
-    set_tests_properties(bluetooth-buttons PROPERTIES LABELS bluetooth TIMEOUT 900)
+              ${CMAKE_CURRENT_LIST_DIR}/buttons-hog.sh
+              ${CMAKE_CURRENT_LIST_DIR}/buttons-e2e.sh)
+    set_tests_properties(bluetooth-buttons PROPERTIES LABELS bluetooth TIMEOUT 1500)
   endif()
 endif()
