@@ -7,6 +7,7 @@ subscriptions live as long as the process):
   central.py [--adapter hci1] STEP [ARGS] STEP [ARGS] ...
 
 Steps (a word that names a step starts the next one):
+  power on|off                        the adapter's Powered (scan powers on by itself)
   scan [--uuid U] [--name N] [--address A] [--timeout S]   find an advertiser, make it current
   connect [ADDRESS] [--timeout S]     connect and wait for ServicesResolved
   pair [--timeout S]                  bond, Just Works (agent NoInputNoOutput)
@@ -114,8 +115,6 @@ class Central:
     def _on_added(self, path, ifaces):
         if vb.DEVICE in ifaces and str(path).startswith(self.adapter + "/"):
             self._seen.add(str(path))
-        elif vb.CHARACTERISTIC in ifaces or vb.SERVICE in ifaces:
-            self._gatt_cache = None
 
     def _on_props(self, interface, changed, invalidated, path=None):
         if interface == vb.DEVICE and str(path).startswith(self.adapter + "/"):
@@ -339,6 +338,8 @@ def _parsers():
         p[name] = ap
         return ap
 
+    a = new("power")
+    a.add_argument("state", choices=["on", "off"])
     a = new("scan")
     a.add_argument("--uuid")
     a.add_argument("--name")
@@ -375,7 +376,10 @@ def _parsers():
 
 
 def _run_step(c, name, a):
-    if name == "scan":
+    if name == "power":
+        c.power(a.state == "on")
+        log("powered", a.state)
+    elif name == "scan":
         c.scan(a.uuid, a.name, a.address, a.timeout)
     elif name == "connect":
         c.connect(a.address, a.timeout)

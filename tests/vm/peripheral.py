@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """pttgw test peripheral: a GATT application and an LE advertisement on one adapter.
 
-  peripheral.py [--adapter hci0] [--name NAME] [--control FIFO] [--no-advertise]
+  peripheral.py [--adapter hci0] [--name NAME] [--control FIFO] [--no-advertise] [--agent]
                 [--adv-uuid UUID]... [--no-adv-uuids] [--manufacturer ID:HEX] [--appearance N]
                 --service UUID [--char UUID:FLAGS[:HEX]]... [--service UUID ...]...
 
@@ -330,6 +330,8 @@ def main(argv):
     ap.add_argument("--name")
     ap.add_argument("--control", metavar="FIFO")
     ap.add_argument("--no-advertise", action="store_true")
+    ap.add_argument("--agent", action="store_true",
+                    help="register an accepting NoInputNoOutput agent (Just Works) as default")
     ap.add_argument("--adv-uuid", action="append", default=[])
     ap.add_argument("--no-adv-uuids", action="store_true")
     ap.add_argument("--manufacturer", type=_parse_manufacturer)
@@ -365,6 +367,9 @@ def main(argv):
     for sig in (signal.SIGTERM, signal.SIGINT):
         GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, sig, mainloop.quit)
     try:
+        if a.agent:
+            from central import register_agent
+            register_agent(periph.bus)
         periph.register()
         if not a.no_advertise:
             periph.advertise(True)
