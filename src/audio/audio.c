@@ -782,6 +782,13 @@ void audio_play_end(struct audio *a, uint32_t stream_id)
 	if (!a->burst || stream_id != a->play_id)
 		return;
 	audio_jitter_end(a->jit);
+	if (a->out && audio_stream_state(a->out, NULL) == AUDIO_STARTING) {
+		/* a short burst (or a late join of one that has ended) can end before
+		 * its stream is up: play it out once the stream is active; activation
+		 * is bounded (activation-timeout) and a failure ends the burst */
+		refill(a);
+		return;
+	}
 	if (!a->out || audio_stream_state(a->out, NULL) != AUDIO_ACTIVE) {
 		/* nothing can drain: end now */
 		burst_finish(a, AUDIO_OFF, "ended before playback was active");
