@@ -245,13 +245,11 @@ gboolean gateway_bt_start(struct gateway *gw, GError **error)
 			g_clear_error(&local);
 		}
 	}
-	if (bt->buttons_cfg.devices && bt->buttons_cfg.devices[0]) {
-		bt->buttons = buttons_new(gw->system_bus, &bt->buttons_cfg, &button_events, gw,
-					  &local);
-		if (!bt->buttons) {
-			g_warning("BLE buttons off: %s", local->message);
-			g_clear_error(&local);
-		}
+	/* also without configured buttons: a pairing window can take new ones */
+	bt->buttons = buttons_new(gw->system_bus, &bt->buttons_cfg, &button_events, gw, &local);
+	if (!bt->buttons) {
+		g_warning("BLE buttons off: %s", local->message);
+		g_clear_error(&local);
 	}
 	gateway_bt_state_changed(gw);
 	return TRUE;

@@ -387,6 +387,13 @@ int gateway_press(struct gateway *gw, const char *source, bool emergency, const 
 
 	gw->presses++;
 	gw->floor_depth++;
+	if (emergency && !floor_get_emergency(gw->floor) &&
+	    g_strcmp0(floor_get_source(gw->floor), source) == 0) {
+		/* the holder escalates (long press, emergency key): end the normal
+		 * talk and ask again as an emergency */
+		g_message("%s: talk escalated to an emergency", source);
+		floor_release(gw->floor, gateway_now(), source);
+	}
 	r = floor_press(gw->floor, gateway_now(), source, emergency);
 	gw->floor_depth--;
 	gateway_floor_done(gw);

@@ -112,6 +112,18 @@ out=$("$CTL" channel "" 2>&1); [ $? -ne 0 ] && ok "empty channel refused" || fai
 "$CTL" channel ops2 && "$CTL" status --json | $PY -c 'import json,sys; assert json.load(sys.stdin)["channel"]=="ops2"' &&
 	ok "channel selected" || fail "channel"
 
+# the holder escalates its talk to an emergency; another source cannot
+"$CTL" press --source esc >/dev/null
+out=$("$CTL" emergency --source other 2>&1); rc=$?
+[ $rc -ne 0 ] && [[ $out == *AlreadyTalking* ]] && ok "another source cannot take over the talk" ||
+	fail "other emergency: rc=$rc $out"
+out=$("$CTL" emergency --source esc 2>&1); rc=$?
+em=$("$CTL" status --json | $PY -c 'import json,sys; s=json.load(sys.stdin); print(s["emergency"], s["source"])')
+[ $rc -eq 0 ] && [ "$em" = "True esc" ] && ok "the holder escalates to an emergency" ||
+	fail "escalation: rc=$rc $out ($em)"
+"$CTL" release --source esc >/dev/null 2>&1
+sleep 1.5
+
 # a second daemon cannot take the name and says so
 out=$(timeout 10 "$PTTGWD" --config "$tmp/test.conf" 2>&1); rc=$?
 [ $rc -ne 0 ] && [[ $out == *"another pttgwd"* ]] && ok "second daemon refused" || fail "second daemon: rc=$rc $out"
