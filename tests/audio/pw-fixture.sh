@@ -183,7 +183,7 @@ pwfix_start() {
 # A stand-in Bluetooth sink: NAME PROFILE (a2dp-sink|headset-head-unit) ADDRESS
 pwfix_sink() {
 	pw-cli create-node adapter "{ factory.name=support.null-audio-sink node.name=$1 \
-		node.description=$1 media.class=Audio/Sink object.linger=true \
+		node.description=$1 media.class=Audio/Sink object.linger=true session.suspend-timeout-seconds=0 \
 		audio.position=[MONO] monitor.channel-volumes=false \
 		device.api=bluez5 api.bluez5.profile=$2 api.bluez5.address=\"$3\" }" >/dev/null &&
 		pwfix_wait_for "$1"
@@ -192,7 +192,7 @@ pwfix_sink() {
 # A stand-in HFP microphone: NAME ADDRESS (a virtual source; feed it with pw-cat --target NAME)
 pwfix_source() {
 	pw-cli create-node adapter "{ factory.name=support.null-audio-sink node.name=$1 \
-		node.description=$1 media.class=Audio/Source/Virtual object.linger=true \
+		node.description=$1 media.class=Audio/Source/Virtual object.linger=true session.suspend-timeout-seconds=0 \
 		audio.position=[MONO] device.api=bluez5 api.bluez5.profile=headset-head-unit \
 		api.bluez5.address=\"$2\" }" >/dev/null && pwfix_wait_for "$1"
 }
@@ -200,7 +200,7 @@ pwfix_source() {
 # A plain (non-Bluetooth) sink, e.g. the vehicle speaker
 pwfix_plain_sink() {
 	pw-cli create-node adapter "{ factory.name=support.null-audio-sink node.name=$1 \
-		node.description=$1 media.class=Audio/Sink object.linger=true \
+		node.description=$1 media.class=Audio/Sink object.linger=true session.suspend-timeout-seconds=0 \
 		audio.position=[MONO] }" >/dev/null && pwfix_wait_for "$1"
 }
 
