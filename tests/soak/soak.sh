@@ -10,7 +10,7 @@
 # Environment (from ctest): PTTGWD PTTGW_RELAY PTTGW_DISPATCH PUSH_SIGN
 # MOSQUITTO_BIN MOSQUITTO_PUB_BIN MOSQUITTO_SUB_BIN PW_FIXTURE SOAK_PY.
 # Knobs: SOAK_SEED (reproduce a run), SOAK_CYCLES (10000), SOAK_BURSTS (2000),
-# SOAK_SECONDS (time budget of the driving phase, 300), SOAK_KEEP=1 keeps the temp dir,
+# SOAK_SECONDS (time budget of the driving phase, 660; it stops earlier once both counts are reached), SOAK_KEEP=1 keeps the temp dir,
 # SOAK_FAULTS=0 (no faults), SOAK_STRICT=1 (a burst discarded because it ended before
 # playback was active fails too), SOAK_AUDIO=0 (no audio bridge: what the audio path costs),
 # SOAK_FAST_SHARE, SOAK_BURST_SECONDS, SOAK_PRESS_PHASE, SOAK_BURST_WINDOW (see soak.py).
