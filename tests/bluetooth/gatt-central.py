@@ -112,6 +112,15 @@ class PttCentral(Central):
         self.characteristic(CP)
 
     def step_connect(self):
+        # A gateway we are bonded with (e.g. after bluetoothd restarted) is no news to a
+        # scan: btvirt gives no RSSI, so bluetoothd reports nothing new for a known
+        # device. Connect to it by its address then; scan for anything else.
+        for path, ifaces in vb.managed_objects(self.bus).items():
+            dev = ifaces.get(vb.DEVICE)
+            if dev and str(path).startswith(self.adapter + "/") and dev["Paired"] and \
+                    SERVICE in [str(u).lower() for u in dev.get("UUIDs", [])]:
+                self.connect(str(dev["Address"]))
+                return
         self.scan(uuid=SERVICE, timeout=30)
         self.connect()
 

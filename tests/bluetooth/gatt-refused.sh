@@ -6,7 +6,7 @@
 . "$PTTGW_SRC/tests/bluetooth/gatt-lib.sh"
 
 gatt_wait_adapters
-gatt_conf "allowlist = 00:11:22:33:44:55" "write-rate = 1" "write-burst = 10"
+gatt_conf "allowlist = 00:11:22:33:44:55" "write-rate = 1" "write-burst = 25"
 gatt_start
 central=$(vm_adapter_address hci1)
 
@@ -26,7 +26,7 @@ vm_wait_log "$GATT_LOG" "gatt:$central: joined the allowlist \\(pairing window\\
 volume=$(gatt_count "event volume")
 [ "$volume" -lt 100 ] || vm_fail "all 100 flooded writes reached the floor"
 vm_wait_log "$GATT_LOG" "gatt:$central: writes faster than write-rate/write-burst allows" 5
-vm_log "flood: $volume of 103 writes accepted (write-rate 1, write-burst 10)"
+vm_log "flood: $volume of 103 writes accepted (write-rate 1, write-burst 25)"
 gatt_alive
 gatt_stop
 vm_log "PASS"
