@@ -704,8 +704,16 @@ static void on_interface_added(GDBusObjectManager *om, GDBusObject *obj, GDBusIn
 {
 	const char *name = g_dbus_proxy_get_interface_name(G_DBUS_PROXY(iface));
 
-	if (strcmp(name, IFACE_DEVICE) == 0 || strcmp(name, IFACE_ADAPTER) == 0)
+	if (strcmp(name, IFACE_DEVICE) == 0 || strcmp(name, IFACE_ADAPTER) == 0) {
 		on_object_added(om, obj, user_data);
+	} else if (strcmp(name, IFACE_BATTERY) == 0) {
+		/* BlueZ's battery plugin adds Battery1 once it has read the level:
+		 * the Percentage comes with the interface, not as a change */
+		struct button *btn = find_by_device(user_data, g_dbus_object_get_object_path(obj));
+
+		if (btn)
+			device_sync(btn);
+	}
 }
 
 static void on_props_changed(GDBusObjectManagerClient *om, GDBusObjectProxy *obj,
