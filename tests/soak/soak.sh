@@ -53,7 +53,7 @@ export DBUS_SESSION_BUS_ADDRESS SOAK_DIR="$T" SOAK_HEADSET=$HEADSET
 export SOAK_SESSION_PIDS="pipewire:$PWFIX_PW wireplumber:$PWFIX_WP"
 
 # the driver gets the whole budget; ctest's TIMEOUT is the outer bound
-timeout -s TERM 560 /usr/bin/python3 -u "$SOAK_PY"
+timeout -s TERM 840 /usr/bin/python3 -u "$SOAK_PY"
 rc=$?
 # what PipeWire and WirePlumber cost (each press links a capture stream and moves the
 # route to HFP and back)
@@ -63,5 +63,5 @@ for p in $PWFIX_PIDS; do
 		'{ sub(/.*\) /, ""); printf "  CPU seconds          %s %.0f\n", c, ($12 + $13) / hz }' \
 		/proc/$p/stat
 done
-[ $rc -eq 124 ] && echo "FAIL: soak.py did not finish within 560 s"
+[ $rc -eq 124 ] && echo "FAIL: soak.py did not finish within 840 s"
 exit $rc
