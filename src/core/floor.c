@@ -500,9 +500,14 @@ void floor_taken(struct floor *f, floor_usec_t now, uint32_t stream_id, const ch
 	case FLOOR_RELEASING:
 		if (stream_id == f->own_stream)
 			return; /* our own burst echoed */
-		/* the server let a remote pre-empt us: revoked */
+		/* the server let a remote pre-empt us: revoked. While we
+		 * transmit, our stream may still be open there (a burst joined
+		 * late, replayed while our press was granted): stop it. After a
+		 * real pre-emption the server has ended it and the stop is moot. */
 		capture(f, false);
 		drop_source(f);
+		if (f->state == FLOOR_TRANSMITTING && f->ops.release)
+			f->ops.release(f->data, f->own_stream);
 		end_own_stream(f);
 		set_state(f, FLOOR_RECEIVING, "pre-empted by %s", who);
 		playback_start(f, stream_id);

@@ -55,7 +55,9 @@
  *   pre-empt; the server decides), but remembered: should that press end
  *   without the floor (denied, cancelled) while the burst has not ended, it
  *   plays then, in receiving. taken while transmitting/releasing (not our
- *   own stream): the server let a remote pre-empt us: capture off, receiving.
+ *   own stream): the server let a remote pre-empt us: capture off,
+ *   release(our stream) while transmitting (it may still be open there: a
+ *   burst joined late and replayed while we talk), receiving.
  *   taken while queued: played while we stay queued.
  * Revoked while transmitting -> idle: capture off, cue end. remote_idle(our
  *   stream) while transmitting is the same.

@@ -210,14 +210,6 @@ static void on_transition(void *data, enum floor_state old, enum floor_state new
 	}
 	gateway_emit(gw, "floor", b);
 	gateway_changed(gw, GATEWAY_PROP_FLOOR);
-	/* taken() while we talk: the floor takes it that the server pre-empted us and
-	 * forgets our stream without release(). When the server did not (a burst joined
-	 * late, replayed while our press was granted), our stream stays open there and in
-	 * the uplink, which refuses every later request (-EBUSY): stop it. After a real
-	 * pre-emption the server has ended it already and this is a no-op (-ENOENT). */
-	if ((old == FLOOR_TRANSMITTING || old == FLOOR_RELEASING) &&
-	    new_state == FLOOR_RECEIVING)
-		gateway_uplink_release(gw, 0);
 }
 
 static void on_request(void *data, bool emergency)

@@ -499,7 +499,8 @@ static const struct step taken_while_requesting[] = {
 static const struct step taken_while_transmitting[] = {
 	UP, PRESS_CLI, GRANT_7,
 	{ "taken 7 me", "", "transmitting", ANY_RET },
-	{ "taken 5 bob", "capture off; transmitting->receiving (pre-empted by bob); play 5 on; "
+	{ "taken 5 bob", "capture off; release 7; transmitting->receiving (pre-empted by bob); "
+	  "play 5 on; "
 	  "cue incoming; talker bob", "receiving", ANY_RET },
 	{ "release cli", "", "receiving", -EPERM },
 	END,
