@@ -12,6 +12,7 @@
 #include "bluez.h"
 #include "gatt-app.h"
 #include "gatt-policy.h"
+#include "statelist.h"
 
 #define BLUEZ_SERVICE "org.bluez"
 #define IFACE_ADAPTER "org.bluez.Adapter1"
@@ -92,55 +93,39 @@ static void adapter_set_reg(struct adapter *a, enum reg_state *which, enum reg_s
 
 /* ---- allowlist state file ---- */
 
-static char *allowlist_path(const struct gatt_server *g)
-{
-	return g_build_filename(g->state_dir, ALLOWLIST_FILE, NULL);
-}
-
 static void allowlist_load(struct gatt_server *g)
 {
-	g_autofree char *path = allowlist_path(g);
-	g_autofree char *contents = NULL;
 	g_autoptr(GError) error = NULL;
-	g_auto(GStrv) lines = NULL;
+	g_auto(GStrv) items = state_list_load(g->state_dir, ALLOWLIST_FILE, &error);
 
-	if (!g_file_get_contents(path, &contents, NULL, &error)) {
-		if (!g_error_matches(error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-			g_warning("%s: %s, ignoring", path, error->message);
+	if (!items) {
+		g_warning("%s/%s: %s, ignoring", g->state_dir, ALLOWLIST_FILE, error->message);
 		return;
 	}
-	lines = g_strsplit(contents, "\n", -1);
-	for (unsigned i = 0; lines[i]; i++) {
-		char *l = g_strstrip(lines[i]);
-		int r;
+	for (char **it = items; *it; it++) {
+		int r = gatt_policy_allow(g->policy, *it);
 
-		if (!*l || *l == '#')
-			continue;
-		r = gatt_policy_allow(g->policy, l);
 		if (r == -EINVAL)
-			g_warning("%s:%u: '%s' is not a device address, ignoring", path, i + 1, l);
+			g_warning("%s/%s: '%s' is not a device address, ignoring", g->state_dir,
+				  ALLOWLIST_FILE, *it);
 		else if (r == -ENOSPC)
-			g_warning("%s:%u: allowlist full (%d), ignoring the rest", path, i + 1,
-				  GATT_POLICY_ALLOWLIST_MAX);
+			g_warning("%s/%s: allowlist full (%d), ignoring the rest", g->state_dir,
+				  ALLOWLIST_FILE, GATT_POLICY_ALLOWLIST_MAX);
 	}
 }
 
 static void allowlist_save(struct gatt_server *g)
 {
-	g_autofree char *path = allowlist_path(g);
-	g_autoptr(GString) s = g_string_new("# pttgw: devices paired through the pairing window\n");
+	g_autoptr(GPtrArray) items = g_ptr_array_new();
 	g_autoptr(GError) error = NULL;
 
 	for (size_t i = 0; i < gatt_policy_allowlist_size(g->policy); i++)
-		g_string_append_printf(s, "%s\n", gatt_policy_allowlist_get(g->policy, i));
-	if (g_mkdir_with_parents(g->state_dir, 0750) < 0) {
-		g_warning("%s: cannot create: %s; the allowlist is not saved", g->state_dir,
-			  g_strerror(errno));
-		return;
-	}
-	if (!g_file_set_contents_full(path, s->str, (gssize)s->len,
-				      G_FILE_SET_CONTENTS_CONSISTENT, 0640, &error))
-		g_warning("%s: %s; the allowlist is not saved", path, error->message);
+		g_ptr_array_add(items, (gpointer)gatt_policy_allowlist_get(g->policy, i));
+	g_ptr_array_add(items, NULL);
+	if (!state_list_save(g->state_dir, ALLOWLIST_FILE,
+			     "pttgw: devices paired through the pairing window",
+			     (const char *const *)items->pdata, &error))
+		g_warning("%s; the allowlist is not saved", error->message);
 }
 
 /* ---- clients ---- */

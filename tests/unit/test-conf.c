@@ -5,6 +5,7 @@
 
 #include "conf.h"
 #include "config.h"
+#include "statelist.h"
 
 static struct conf make(const char *text)
 {
@@ -127,6 +128,64 @@ static void test_secret_file(void)
 	g_rmdir(dir);
 }
 
+static void test_state_list(void)
+{
+	g_autofree char *tmp = g_dir_make_tmp("pttgw-state-XXXXXX", NULL);
+	g_autofree char *lib = g_build_filename(tmp, "lib", NULL);
+	g_autofree char *dir = g_build_filename(lib, "pttgw", NULL); /* not there yet */
+	g_autofree char *path = g_build_filename(dir, "list", NULL);
+	g_autofree char *text = NULL;
+	const char *const items[] = { "AA:BB:CC:DD:EE:FF=aina", "11:22:33:44:55:66", NULL };
+	g_autoptr(GError) error = NULL;
+	g_auto(GStrv) got = NULL;
+	GStatBuf st;
+
+	/* a list never saved is empty, not an error */
+	got = state_list_load(dir, "list", &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(g_strv_length(got), ==, 0);
+	g_clear_pointer(&got, g_strfreev);
+
+	/* saved (the directory made), read back; 0640, a header comment first */
+	g_assert_true(state_list_save(dir, "list", "what this is", items, &error));
+	g_assert_no_error(error);
+	g_assert_cmpint(g_stat(path, &st), ==, 0);
+	g_assert_cmpuint(st.st_mode & 0777, ==, 0640);
+	g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+	g_assert_cmpstr(text, ==, "# what this is\nAA:BB:CC:DD:EE:FF=aina\n11:22:33:44:55:66\n");
+	got = state_list_load(dir, "list", &error);
+	g_assert_no_error(error);
+	g_assert_cmpstrv(got, items);
+	g_clear_pointer(&got, g_strfreev);
+
+	/* a hand-edited list: blanks, comments and spaces do not count */
+	g_assert_true(g_file_set_contents(path, "\n# mine\n  one  \n\n\ttwo\n#x\n", -1, NULL));
+	got = state_list_load(dir, "list", &error);
+	g_assert_no_error(error);
+	g_assert_cmpstrv(got, ((const char *const[]){ "one", "two", NULL }));
+	g_clear_pointer(&got, g_strfreev);
+
+	/* replaced whole: an empty save leaves the header alone */
+	g_assert_true(state_list_save(dir, "list", NULL, NULL, &error));
+	got = state_list_load(dir, "list", &error);
+	g_assert_cmpuint(g_strv_length(got), ==, 0);
+	g_clear_pointer(&got, g_strfreev);
+
+	/* unreadable (a directory where the file should be) and unwritable: errors */
+	g_unlink(path);
+	g_assert_cmpint(g_mkdir(path, 0700), ==, 0);
+	g_assert_null(state_list_load(dir, "list", &error));
+	g_assert_nonnull(error);
+	g_clear_error(&error);
+	g_assert_false(state_list_save(path, "x/y", "h", items, &error));
+	g_assert_nonnull(error);
+	g_test_message("unwritable: %s", error->message);
+	g_rmdir(path);
+	g_rmdir(dir);
+	g_rmdir(lib);
+	g_rmdir(tmp);
+}
+
 static void test_known_keys(void)
 {
 	g_assert_true(config_key_known("floor", "request-timeout"));
@@ -144,6 +203,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/conf/enum/bad-names-choices", test_enum_bad);
 	g_test_add_func("/conf/hostport", test_hostport);
 	g_test_add_func("/conf/secret-file/permissions", test_secret_file);
+	g_test_add_func("/state-list/save-load", test_state_list);
 	g_test_add_func("/config/known-keys-from-example", test_known_keys);
 	return g_test_run();
 }
