@@ -6,7 +6,7 @@
 
 #define GROUP "buttons"
 
-static gboolean valid_address(const char *s)
+gboolean buttons_valid_address(const char *s)
 {
 	if (strlen(s) != 17)
 		return FALSE;
@@ -47,7 +47,8 @@ gboolean buttons_config_load(const struct conf *c, struct buttons_config *out, G
 	    !conf_get_seconds(c, GROUP, "long-press-emergency", 0, 0, 60, &cfg.long_press,
 			      error) ||
 	    !conf_get_seconds(c, GROUP, "double-press-channel", 0, 0, 5, &cfg.double_press,
-			      error))
+			      error) ||
+	    !conf_get_string(c, GROUP, "state-dir", "/var/lib/pttgw", &cfg.state_dir, error))
 		goto fail;
 	if (!*cfg.adapter)
 		g_clear_pointer(&cfg.adapter, g_free);
@@ -71,7 +72,7 @@ gboolean buttons_config_load(const struct conf *c, struct buttons_config *out, G
 				goto fail;
 			}
 		}
-		if (!valid_address(addr)) {
+		if (!buttons_valid_address(addr)) {
 			conf_set_error(c, error, GROUP, "devices",
 				       "'%s' is not a Bluetooth address (AA:BB:CC:DD:EE:FF)", addr);
 			goto fail;
@@ -96,4 +97,5 @@ void buttons_config_clear(struct buttons_config *cfg)
 	g_clear_pointer(&cfg->adapter, g_free);
 	g_clear_pointer(&cfg->devices, g_strfreev);
 	g_clear_pointer(&cfg->pairing_profiles, g_strfreev);
+	g_clear_pointer(&cfg->state_dir, g_free);
 }

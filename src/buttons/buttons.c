@@ -16,6 +16,7 @@
 
 #include "button-profiles.h"
 #include "gesture.h"
+#include "statelist.h"
 
 #define BLUEZ "org.bluez"
 #define IFACE_ADAPTER "org.bluez.Adapter1"
@@ -26,6 +27,7 @@
 #define UUID_BATTERY_LEVEL "00002a19-0000-1000-8000-00805f9b34fb"
 #define CONNECT_TIMEOUT_MS 30000
 #define CALL_TIMEOUT_MS 10000
+#define PAIRED_FILE "buttons-paired" /* in [buttons] state-dir: "ADDRESS=profile" lines */
 
 struct button {
 	struct buttons *b;
@@ -33,6 +35,7 @@ struct button {
 	char source[24]; /* "ble:AA:BB:CC:DD:EE:FF" */
 	const struct button_profile *profile; /* NULL until known */
 	bool configured;                      /* from the config, not a pairing window */
+	bool kept;                            /* taken in a pairing window: in PAIRED_FILE */
 	char *device_path;                    /* NULL while BlueZ has no such device */
 	char *name;
 	char *button_path, *led_path, *battery_path;
@@ -542,6 +545,56 @@ static void device_sync(struct button *btn)
 	update_discovery(b);
 }
 
+/* ---- buttons taken in a pairing window, kept across restarts ---- */
+
+static void paired_save(struct buttons *b)
+{
+	g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GError) error = NULL;
+
+	for (guint i = 0; i < b->buttons->len; i++) {
+		struct button *btn = b->buttons->pdata[i];
+
+		if (btn->kept)
+			g_ptr_array_add(items, g_strdup_printf("%s=%s", btn->address,
+							       btn->profile->name));
+	}
+	g_ptr_array_add(items, NULL);
+	if (!state_list_save(b->cfg.state_dir, PAIRED_FILE,
+			     "pttgw: BLE talk buttons taken in a pairing window (ADDRESS=profile)",
+			     (const char *const *)items->pdata, &error))
+		g_warning("ble: %s; the paired buttons are not saved", error->message);
+}
+
+static void paired_load(struct buttons *b)
+{
+	g_autoptr(GError) error = NULL;
+	g_auto(GStrv) items = state_list_load(b->cfg.state_dir, PAIRED_FILE, &error);
+
+	if (!items) {
+		g_warning("ble: %s/%s: %s, ignoring", b->cfg.state_dir, PAIRED_FILE, error->message);
+		return;
+	}
+	for (char **it = items; *it; it++) {
+		g_auto(GStrv) parts = g_strsplit(*it, "=", 2);
+		const struct button_profile *p = parts[1] ? button_profile_by_name(parts[1]) : NULL;
+		struct button *btn;
+
+		if (!p || !buttons_valid_address(parts[0])) {
+			g_warning("ble: %s/%s: '%s' is not ADDRESS=profile, ignoring",
+				  b->cfg.state_dir, PAIRED_FILE, *it);
+			continue;
+		}
+		if (find_by_address(b, parts[0]))
+			continue; /* configured since: the config has it */
+		btn = button_add(b, parts[0], p, false);
+		if (!btn)
+			break;
+		btn->kept = true;
+		g_info("%s: %s button kept from a pairing window", btn->source, p->name);
+	}
+}
+
 /* A device may be one of ours: configured, or new within a pairing window. */
 static void device_seen(struct buttons *b, GDBusObject *obj)
 {
@@ -569,10 +622,13 @@ static void device_seen(struct buttons *b, GDBusObject *obj)
 		}
 		if (found) {
 			btn = button_add(b, address, found, false);
-			if (btn)
-				g_message("%s: new %s button taken in the pairing window; add "
-					  "\"%s=%s\" to [buttons] devices to keep it",
-					  btn->source, found->name, btn->address, found->name);
+			if (btn) {
+				btn->kept = true;
+				g_message("%s: new %s button taken in the pairing window, kept in "
+					  "%s/%s", btn->source, found->name, b->cfg.state_dir,
+					  PAIRED_FILE);
+				paired_save(b);
+			}
 		}
 	}
 	if (!btn)
@@ -638,7 +694,7 @@ static void update_discovery(struct buttons *b)
 
 		/* BlueZ must see a button before Connect works; once it has the device,
 		 * Connect does its own (passive) scan: no discovery to run beside it */
-		want = btn->configured && !btn->device_path;
+		want = (btn->configured || btn->kept) && !btn->device_path;
 	}
 	find_adapter(b);
 	a = proxy_for(b, b->adapter_path, IFACE_ADAPTER);
@@ -848,6 +904,7 @@ struct buttons *buttons_new(GDBusConnection *system_bus, const struct buttons_co
 	b->cfg.led = cfg->led;
 	b->cfg.long_press = cfg->long_press;
 	b->cfg.double_press = cfg->double_press;
+	b->cfg.state_dir = g_strdup(cfg->state_dir ? cfg->state_dir : "/var/lib/pttgw");
 	if (!b->cfg.pairing_profiles)
 		b->cfg.pairing_profiles = g_new0(char *, 1);
 	if (events)
@@ -878,6 +935,7 @@ struct buttons *buttons_new(GDBusConnection *system_bus, const struct buttons_co
 			return buttons_free(b);
 		}
 	}
+	paired_load(b);
 	if (b->cfg.pairing_window) {
 		b->pairing_until = (uint64_t)g_get_monotonic_time() + b->cfg.pairing_window;
 		b->pairing_timer = g_timeout_add((guint)(b->cfg.pairing_window / 1000),
@@ -886,7 +944,7 @@ struct buttons *buttons_new(GDBusConnection *system_bus, const struct buttons_co
 	b->retry_timer = g_timeout_add((guint)(b->cfg.reconnect_interval / 1000), on_retry, b);
 	g_dbus_object_manager_client_new(b->bus, G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_DO_NOT_AUTO_START,
 					 BLUEZ, "/", NULL, NULL, NULL, b->cancel, on_manager, b);
-	g_info("ble: %u configured buttons, adapter %s", b->buttons->len,
+	g_info("ble: %u buttons (configured and kept), adapter %s", b->buttons->len,
 	       b->cfg.adapter ? b->cfg.adapter : "any");
 	return b;
 }
@@ -968,6 +1026,8 @@ void buttons_to_json(struct buttons *b, JsonBuilder *builder)
 			json_builder_add_null_value(builder);
 		json_builder_set_member_name(builder, "configured");
 		json_builder_add_boolean_value(builder, btn->configured);
+		json_builder_set_member_name(builder, "kept");
+		json_builder_add_boolean_value(builder, btn->kept);
 		json_builder_set_member_name(builder, "connected");
 		json_builder_add_boolean_value(builder, btn->connected);
 		json_builder_set_member_name(builder, "held");

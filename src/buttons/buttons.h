@@ -3,7 +3,8 @@
  * buttons.h - BLE talk buttons, the gateway as GATT client through BlueZ.
  *
  * Configured buttons (by address, or any button of an accepted profile while
- * a pairing window is open) are connected with Device1.Connect; their button
+ * a pairing window is open; those are kept in <state_dir>/buttons-paired and
+ * come back after a restart) are connected with Device1.Connect; their button
  * characteristic is subscribed (StartNotify) and read on every (re)connect so
  * a button already held is not lost; they are reconnected when they come back.
  * Buttons with an LED (Aina) show the gateway's state; battery level is read.
@@ -29,11 +30,14 @@ struct buttons_config {
 	gboolean led;            /* drive LEDs */
 	uint64_t long_press;     /* usec; hold talk this long -> emergency; 0 off */
 	uint64_t double_press;   /* usec; double press -> next channel; 0 off */
+	char *state_dir;         /* buttons taken in a pairing window are kept here */
 };
 
 /* Reads [buttons]; defaults when keys are absent. Free with buttons_config_clear(). */
 gboolean buttons_config_load(const struct conf *c, struct buttons_config *out, GError **error);
 void buttons_config_clear(struct buttons_config *cfg);
+/* "AA:BB:CC:DD:EE:FF" (either case). */
+gboolean buttons_valid_address(const char *s);
 
 struct buttons;
 
@@ -52,6 +56,6 @@ void buttons_set_state(struct buttons *b, const char *floor_state, const char *s
 int buttons_open_pairing(struct buttons *b, unsigned seconds);
 
 /* Status: adds one array value, one object per button:
- * {"source", "address", "profile" (or null), "name" (or null), "configured",
+ * {"source", "address", "profile" (or null), "name" (or null), "configured", "kept",
  * "connected", "held", "battery" (0..100, or null)}. The caller sets the member name first. */
 void buttons_to_json(struct buttons *b, JsonBuilder *builder);

@@ -2,7 +2,8 @@
 # BLE talk buttons on the real BlueZ: a test peripheral on hci1 offers the Zello-style and the
 # Aina profiles (and a battery); pttgw-buttons on hci0 connects, follows press/release,
 # ignores malformed values, drives the Aina LED from the state, sees a held button again after
-# the peripheral drops and returns, and takes a new button in a pairing window.
+# the peripheral drops and returns, takes a new button in a pairing window and keeps it
+# across a restart.
 . "$PTTGW_SRC/tests/vm/scenario-lib.sh"
 . "$PTTGW_SRC/tests/bluetooth/buttons-lib.sh"
 
@@ -132,17 +133,37 @@ bt_ctl d2 quit
 vm_wait 10 sh -c "grep -q ' exit$' '$R/d2.log'" || vm_fail "driver did not exit"
 
 # ---- pairing window: no address configured, any Aina button within 30 s
+STATE=$CTL/state
+rm -rf "$STATE"
 cat >"$R/pair.conf" <<CONF
 [buttons]
 adapter = hci0
 pairing-window = 30
 pairing-profiles = aina
 reconnect-interval = 1
+state-dir = $STATE
 CONF
 bt_drive d3 "$R/pair.conf"
-bt_expect "$R/d3.log" "new aina button taken in the pairing window" 1 40
+bt_expect "$R/d3.log" "new aina button taken in the pairing window, kept in $STATE/buttons-paired" 1 40
 bt_expect "$R/p1.log" "subscribed $AINA_BTN" 2 60
 bt_ctl p1 "set $AINA_BTN 01"
 bt_expect "$R/d3.log" "press $SRC emergency=0" 1
 bt_ctl d3 quit
+vm_wait 10 sh -c "grep -q ' exit$' '$R/d3.log'" || vm_fail "driver did not exit"
+grep -qx "$PADDR=aina" "$STATE/buttons-paired" ||
+	vm_fail "buttons-paired does not keep $PADDR=aina: $(cat "$STATE/buttons-paired" 2>&1)"
+vm_log "ok: $STATE/buttons-paired keeps $PADDR=aina"
+
+# ---- kept: started again without a window (and nothing in devices), the button taken in
+# the window is connected again; it is still held, so the read on connection gives the press
+sed '/^pairing-window/d' "$R/pair.conf" >"$R/kept.conf"
+bt_drive d4 "$R/kept.conf"
+bt_expect "$R/d4.log" "$SRC: aina button kept from a pairing window" 1 20
+bt_expect "$R/p1.log" "subscribed $AINA_BTN" 3 60
+bt_expect "$R/d4.log" "press $SRC emergency=0" 1 20
+bt_ctl p1 "set $AINA_BTN 00"
+bt_expect "$R/d4.log" "release $SRC" 1
+bt_ctl d4 status
+bt_expect "$R/d4.log" '"configured":false,"kept":true,"connected":true' 1
+bt_ctl d4 quit
 vm_log "PASS"

@@ -388,7 +388,7 @@ static void test_config_buttons(void)
 	} cases[] = {
 		{ "", NULL, 0 },
 		{ "[buttons]\ndevices = AA:BB:CC:DD:EE:FF, 11:22:33:44:55:66=aina\n"
-		  "adapter = hci1\npairing-profiles = zello\n", NULL, 2 },
+		  "adapter = hci1\npairing-profiles = zello\nstate-dir = /tmp/st\n", NULL, 2 },
 		{ "[buttons]\ndevices = AA:BB:CC:DD:EE\n", "is not a Bluetooth address", 0 },
 		{ "[buttons]\ndevices = AA:BB:CC:DD:EE:FF=nokia\n", "unknown profile 'nokia'", 0 },
 		{ "[buttons]\npairing-profiles = zello,foo\n",
@@ -415,8 +415,10 @@ static void test_config_buttons(void)
 			g_assert_cmpuint(g_strv_length(cfg.pairing_profiles), ==, 4);
 			g_assert_cmpuint(cfg.reconnect_interval, ==, 5000000);
 			g_assert_true(cfg.led);
+			g_assert_cmpstr(cfg.state_dir, ==, "/var/lib/pttgw");
 		} else if (i == 1) {
 			g_assert_cmpstr(cfg.adapter, ==, "hci1");
+			g_assert_cmpstr(cfg.state_dir, ==, "/tmp/st");
 			g_assert_cmpstr(cfg.devices[1], ==, "11:22:33:44:55:66=aina");
 		}
 		buttons_config_clear(&cfg);
