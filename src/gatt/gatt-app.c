@@ -211,6 +211,9 @@ static void export_adv(struct gatt_app *app, const struct gatt_config *cfg)
 	bluez_leadvertisement1_set_type_(iface, "peripheral");
 	bluez_leadvertisement1_set_service_uuids(iface, uuids);
 	bluez_leadvertisement1_set_local_name(iface, cfg->local_name);
+	/* Flags "LE General Discoverable": phones list the gateway in a scan for new
+	 * devices and may bond, whether or not the adapter itself is discoverable */
+	bluez_leadvertisement1_set_discoverable(iface, TRUE);
 	g_signal_connect(iface, "handle-release", G_CALLBACK(on_adv_release), app);
 	g_dbus_object_skeleton_add_interface(object, G_DBUS_INTERFACE_SKELETON(iface));
 	g_dbus_object_manager_server_export(app->adv_manager, object);

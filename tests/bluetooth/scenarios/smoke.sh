@@ -62,10 +62,24 @@ local-name = pttgw-smoke-gw
 service-uuid = $gw_uuid
 state-dir = $PTTGW_TMP/state
 EOF
+btmon_from=$(wc -l <"$PTTGW_VM_RESULTS/btmon.log") # the test peripheral had the same address
 vm_pttgwd_start --config "$PTTGW_TMP/pttgw.conf"
 vm_wait_dbus_name org.pttgw.Gateway1 30
 vm_central --adapter hci1 scan --uuid "$gw_uuid" --name pttgw-smoke-gw --timeout 40 ||
 	vm_fail "the central did not see pttgwd's advertisement"
+# Its Flags say LE General Discoverable (a phone lists it in a scan for new devices and may
+# bond): seen in the advertising report hci1 received (btmon; bluetoothd shows a device's
+# AdvertisingFlags only with -E, experimental)
+gw_addr=$(vm_adapter_address hci0)
+awk -v a="$gw_addr" -v from="$btmon_from" '
+	NR <= from { next }
+	/^[<>@] / { if (adv && addr && gd) found = 1; adv = addr = gd = 0; hci1 = /\[hci1\]/ }
+	hci1 && /Event type: .*ADV_IND/ { adv = 1 }
+	hci1 && $1 == "Address:" && $2 == a { addr = 1 }
+	hci1 && /LE General Discoverable Mode/ { gd = 1 }
+	END { if (adv && addr && gd) found = 1; exit !found }' "$PTTGW_VM_RESULTS/btmon.log" ||
+	vm_fail "hci1 got no ADV_IND from $gw_addr with Flags LE General Discoverable (btmon.log)"
+vm_log "pttgwd's advertisement has Flags LE General Discoverable: ok"
 vm_pttgwd_alive || vm_fail "pttgwd died"
 vm_pttgwd_stop
 vm_log "central sees pttgwd's advertisement: ok"
