@@ -22,7 +22,7 @@ if(TARGET pttgwd AND TARGET pttgw-relay AND TARGET pttgw-dispatch AND TARGET pus
       "MOSQUITTO_SUB_BIN=${SOAK_MOSQUITTO_SUB_BIN}"
       "PW_FIXTURE=${PROJECT_SOURCE_DIR}/tests/audio/pw-fixture.sh"
       "SOAK_PY=${CMAKE_CURRENT_LIST_DIR}/soak.py")
-  set_tests_properties(soak PROPERTIES LABELS soak TIMEOUT 900
+  set_tests_properties(soak PROPERTIES LABELS soak TIMEOUT 1200
                        ENVIRONMENT "${_soak_env}")
 else()
   message(WARNING "soak test skipped: it needs pttgwd, pttgw-relay, pttgw-dispatch, push-sign, "

@@ -45,7 +45,7 @@ T = E["SOAK_DIR"]
 SEED = int(E.get("SOAK_SEED") or random.SystemRandom().randrange(1 << 31))
 CYCLES = int(E.get("SOAK_CYCLES", "10000"))
 BURSTS = int(E.get("SOAK_BURSTS", "2000"))
-SECONDS = float(E.get("SOAK_SECONDS", "660"))
+SECONDS = float(E.get("SOAK_SECONDS", "900"))
 SETTLE = 25.0
 # SOAK_STRICT=1: a burst the audio bridge throws away because it ended before the playback
 # stream was active (a short burst, or one delivered at once, e.g. a late join of an ended
@@ -355,6 +355,7 @@ class Presser:
         self.local_busy_since = None
         self.stuck_told = False
         self.t0 = now()
+        self.disp = None            # the Dispatchers, for the phase balance
         gw.bus.add_signal_receiver(self.on_event, signal_name="Event",
                                    dbus_interface="org.pttgw.Gateway1")
 
@@ -449,9 +450,17 @@ class Presser:
     def delay(self, ms):
         """Presses in phases: PRESS_PHASE s of back-to-back cycles, then a window of
         BURST_WINDOW s with a press only now and then (mostly refused as busy), in which
-        the dispatchers, who retry every 200 ms while the channel is busy, get the floor."""
-        t = (now() - self.t0) % (PRESS_PHASE + BURST_WINDOW)
-        if t < PRESS_PHASE:
+        the dispatchers, who retry every 200 ms while the channel is busy, get the floor.
+        The press phase's share of the period follows the two counts: whichever is
+        behind (as a fraction of its target) gets more of the time, so both reach
+        their targets at about the same time and the budget is not spent on one alone."""
+        period = PRESS_PHASE + BURST_WINDOW
+        sent = len(self.disp.sent) if self.disp else 0
+        if sent >= BURSTS:
+            return ms
+        lag = self.cycles / CYCLES - sent / BURSTS
+        share = min(0.85, max(0.2, PRESS_PHASE / period - 2 * lag))
+        if (now() - self.t0) % period < share * period:
             return ms
         return max(ms, rng.randrange(100, 300))
 
@@ -871,6 +880,7 @@ def main():
 
     presser = Presser(gw)
     disp = Dispatchers(relay)
+    presser.disp = disp
     flt = Faults(relay, broker, gw, disp)
     t_drive = now()
     phase = {"stop": False}
@@ -1116,7 +1126,8 @@ def main():
     if len(disp.sent) < BURSTS:
         short.append("%d of %d bursts" % (len(disp.sent), BURSTS))
     if short:
-        print("  NOTE: the %d s budget ran out at %s" % (SECONDS, ", ".join(short)))
+        # the counts are the soak's point (the issue asks for at least these many)
+        fail("the %d s budget ran out at %s" % (SECONDS, ", ".join(short)))
     if failures:
         report_failure()
         return 1

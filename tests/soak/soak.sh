@@ -10,7 +10,8 @@
 # Environment (from ctest): PTTGWD PTTGW_RELAY PTTGW_DISPATCH PUSH_SIGN
 # MOSQUITTO_BIN MOSQUITTO_PUB_BIN MOSQUITTO_SUB_BIN PW_FIXTURE SOAK_PY.
 # Knobs: SOAK_SEED (reproduce a run), SOAK_CYCLES (10000), SOAK_BURSTS (2000),
-# SOAK_SECONDS (time budget of the driving phase, 660; it stops earlier once both counts are reached), SOAK_KEEP=1 keeps the temp dir,
+# SOAK_SECONDS (time budget of the driving phase, 900; it stops once both counts are reached,
+# and a count short of its target when the budget runs out fails the soak), SOAK_KEEP=1 keeps the temp dir,
 # SOAK_FAULTS=0 (no faults), SOAK_STRICT=1 (a burst discarded because it ended before
 # playback was active fails too), SOAK_AUDIO=0 (no audio bridge: what the audio path costs),
 # SOAK_FAST_SHARE, SOAK_BURST_SECONDS, SOAK_PRESS_PHASE, SOAK_BURST_WINDOW (see soak.py).
@@ -53,7 +54,7 @@ export DBUS_SESSION_BUS_ADDRESS SOAK_DIR="$T" SOAK_HEADSET=$HEADSET
 export SOAK_SESSION_PIDS="pipewire:$PWFIX_PW wireplumber:$PWFIX_WP"
 
 # the driver gets the whole budget; ctest's TIMEOUT is the outer bound
-timeout -s TERM 840 /usr/bin/python3 -u "$SOAK_PY"
+timeout -s TERM 1080 /usr/bin/python3 -u "$SOAK_PY"
 rc=$?
 # what PipeWire and WirePlumber cost (each press links a capture stream and moves the
 # route to HFP and back)
@@ -63,5 +64,5 @@ for p in $PWFIX_PIDS; do
 		'{ sub(/.*\) /, ""); printf "  CPU seconds          %s %.0f\n", c, ($12 + $13) / hz }' \
 		/proc/$p/stat
 done
-[ $rc -eq 124 ] && echo "FAIL: soak.py did not finish within 840 s"
+[ $rc -eq 124 ] && echo "FAIL: soak.py did not finish within 1080 s"
 exit $rc
