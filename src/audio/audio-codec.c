@@ -140,3 +140,14 @@ void audio_enc_reset(struct audio_enc *e)
 {
 	opus_encoder_ctl(e->enc, OPUS_RESET_STATE);
 }
+
+void audio_pcm_gain(int16_t *pcm, size_t n, unsigned percent)
+{
+	if (percent == 100)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		int32_t v = (int32_t)pcm[i] * (int32_t)percent / 100;
+
+		pcm[i] = (int16_t)(v > INT16_MAX ? INT16_MAX : v < INT16_MIN ? INT16_MIN : v);
+	}
+}

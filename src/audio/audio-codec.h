@@ -35,3 +35,6 @@ int audio_dec_decode(struct audio_dec *d, const uint8_t *data, size_t len, int16
 /* The frame before `next` from its in-band FEC (PLC when it carries none). */
 int audio_dec_decode_fec(struct audio_dec *d, const uint8_t *next, size_t len, int16_t *pcm);
 int audio_dec_conceal(struct audio_dec *d, int16_t *pcm);
+
+/* Scale n samples by percent/100, saturating at the int16 range. */
+void audio_pcm_gain(int16_t *pcm, size_t n, unsigned percent);

@@ -19,6 +19,8 @@ void audio_config_init(struct audio_config *cfg)
 	cfg->max_prebuffer = 200000;
 	cfg->activation_timeout = 2000000;
 	cfg->preroll = 3000000;
+	cfg->volume = 100;
+	cfg->volume_step = 10;
 }
 
 void audio_config_clear(struct audio_config *cfg)
@@ -41,7 +43,7 @@ gboolean audio_config_load(const struct conf *c, struct audio_config *out, GErro
 {
 	static const char *const policies[] = { "on-talk", "always", "never", NULL };
 	struct audio_config cfg;
-	guint64 bitrate, loss, vol;
+	guint64 bitrate, loss, vol, volume, step;
 	gboolean fec, dtx, cues;
 	int policy;
 
@@ -56,6 +58,8 @@ gboolean audio_config_load(const struct conf *c, struct audio_config *out, GErro
 	    !conf_get_bool(c, G, "dtx", TRUE, &dtx, error) ||
 	    !conf_get_bool(c, G, "cues", TRUE, &cues, error) ||
 	    !conf_get_uint(c, G, "cue-volume", 50, 0, 100, &vol, error) ||
+	    !conf_get_uint(c, G, "volume", 100, 0, AUDIO_VOLUME_MAX, &volume, error) ||
+	    !conf_get_uint(c, G, "volume-step", 10, 1, 50, &step, error) ||
 	    !conf_get_seconds(c, G, "prebuffer", 0.06, 0.02, 0.5, &cfg.prebuffer, error) ||
 	    !conf_get_seconds(c, G, "max-prebuffer", 0.2, 0.02, 0.6, &cfg.max_prebuffer, error) ||
 	    !conf_get_seconds(c, G, "activation-timeout", 2.0, 0.1, 30.0,
@@ -79,6 +83,8 @@ gboolean audio_config_load(const struct conf *c, struct audio_config *out, GErro
 	cfg.dtx = dtx;
 	cfg.cues = cues;
 	cfg.cue_volume = (double)vol / 100.0;
+	cfg.volume = (unsigned)volume;
+	cfg.volume_step = (unsigned)step;
 	*out = cfg;
 	return TRUE;
 }

@@ -217,6 +217,7 @@ static void refill(struct audio *a)
 		}
 		if (burst_frame) {
 			have = true;
+			audio_pcm_gain(pcm, AUDIO_FRAME_SAMPLES, a->cfg.volume);
 			audio_stream_set_started(a->out, true);
 			if (!a->first_told && !a->first_pending) {
 				a->first_pending = true;
@@ -842,6 +843,20 @@ void audio_capture_end(struct audio *a)
 	 * raised inside that stream's own callback; frames stop here already */
 	set_cap(a, AUDIO_OFF, "released");
 	schedule(a); /* the route returns to listening */
+}
+
+unsigned audio_volume_step(struct audio *a, int steps)
+{
+	int v = (int)a->cfg.volume + steps * (int)a->cfg.volume_step;
+
+	a->cfg.volume = (unsigned)CLAMP(v, 0, AUDIO_VOLUME_MAX);
+	g_info("audio: playback volume %u%%", a->cfg.volume);
+	return a->cfg.volume;
+}
+
+unsigned audio_get_volume(const struct audio *a)
+{
+	return a->cfg.volume;
 }
 
 void audio_cue(struct audio *a, enum audio_cue cue)

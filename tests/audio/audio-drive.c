@@ -400,7 +400,7 @@ int main(int argc, char **argv)
 	g_autoptr(GError) error = NULL;
 	g_autofree char *headset = NULL, *output = NULL, *input = NULL, *policy = NULL;
 	gboolean no_cues = FALSE, no_dtx = FALSE;
-	gint seed = 1;
+	gint seed = 1, volume = 100;
 	GOptionEntry entries[] = {
 		{ "headset", 0, 0, G_OPTION_ARG_STRING, &headset, "headset", "X" },
 		{ "output", 0, 0, G_OPTION_ARG_STRING, &output, "fallback sink", "NAME" },
@@ -414,6 +414,7 @@ int main(int argc, char **argv)
 		{ "reorder", 0, 0, G_OPTION_ARG_INT, &d.reorder, "reorder %", "PCT" },
 		{ "dup", 0, 0, G_OPTION_ARG_INT, &d.dup, "duplicate %", "PCT" },
 		{ "seed", 0, 0, G_OPTION_ARG_INT, &seed, "random seed", "N" },
+		{ "volume", 0, 0, G_OPTION_ARG_INT, &volume, "playback volume %", "PCT" },
 		{ "pause", 0, 0, G_OPTION_ARG_DOUBLE, &d.pause, "two-bursts: pause", "S" },
 		{ "out", 0, 0, G_OPTION_ARG_FILENAME, &d.out_path, "capture output", "FILE" },
 		{ NULL },
@@ -435,6 +436,7 @@ int main(int argc, char **argv)
 	cfg.input = input;
 	cfg.cues = !no_cues;
 	cfg.dtx = !no_dtx;
+	cfg.volume = (unsigned)CLAMP(volume, 0, AUDIO_VOLUME_MAX);
 	if (policy)
 		cfg.hfp_policy = strcmp(policy, "always") == 0  ? AUDIO_HFP_ALWAYS
 				 : strcmp(policy, "never") == 0 ? AUDIO_HFP_NEVER

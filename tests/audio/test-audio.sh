@@ -1,7 +1,7 @@
 #!/bin/sh
 # test-audio.sh CASE AUDIO_DRIVE AUDIO_ANALYSE - the audio bridge against a real,
 # headless PipeWire + WirePlumber (see pw-fixture.sh). Cases: play-1khz
-# capture-440 route-hfp no-output node-removed loss-reorder.
+# capture-440 route-hfp no-output node-removed loss-reorder volume pw-restart conceal.
 set -u
 case_name=$1
 DRIVE=$2
@@ -177,6 +177,40 @@ no-output)
 	drive --headset $BT --no-cues --seconds 3 play || fail "driver exit $?"
 	cat "$OUT"
 	expect "playback id=1 state=failed reason=no session manager linked the stream to bt_a2dp"
+	;;
+volume)
+	# the playback volume scales what reaches the sink: 50 % and 150 % of the level at 100 %
+	pwfix_sink bt_a2dp a2dp-sink $BT || fail "stand-in"
+	for v in 100 50 150; do
+		ok=0
+		for attempt in $(seq $ATTEMPTS); do
+			pwfix_record_sink bt_a2dp "$PWFIX_DIR/rec-$v.raw"
+			sleep 0.3
+			drive --headset $BT --no-cues --tone 1000 --seconds 2 --volume $v play ||
+				fail "driver exit $?"
+			stop_rec
+			expect "playback id=1 state=off reason=drained"
+			check_accounting
+			if no_underruns && "$ANALYSE" "$PWFIX_DIR/rec-$v.raw" --expect-freq 1000 \
+				--max-gap-ms 20 --min-active-ms 1900 >"$PWFIX_DIR/an-$v.txt"; then
+				ok=1
+				break
+			fi
+			cat "$PWFIX_DIR/an-$v.txt"
+			echo "attempt $attempt: the recording at $v % has a gap"
+		done
+		[ $ok = 1 ] || fail "recording at $v %"
+		rms=$(sed -n 's/.*median_rms=\([0-9]*\).*/\1/p' "$PWFIX_DIR/an-$v.txt")
+		echo "volume $v %: median window RMS $rms"
+		eval "rms_$v=\$rms"
+	done
+	for v in 50 150; do
+		eval "r=\$rms_$v"
+		awk -v r="$r" -v ref="$rms_100" -v v=$v 'BEGIN {
+			q = r / ref; printf "volume %d %%: %.3f of the level at 100 %%\n", v, q
+			exit !(q > v / 100 - 0.05 && q < v / 100 + 0.05) }' ||
+			fail "volume $v % did not scale the output to $v %"
+	done
 	;;
 node-removed)
 	pwfix_sink bt_a2dp a2dp-sink $BT && pwfix_plain_sink speaker || fail "stand-ins"

@@ -163,8 +163,11 @@ static const struct ccase ccases[] = {
 	{ "/audio/config/all", "[audio]\nheadset = 00:11:22:33:44:55\noutput = speaker\n"
 			      "input = mic\nhfp-policy = never\nbitrate = 16000\npacket-loss = 20\n"
 			      "fec = false\ndtx = false\ncues = false\ncue-volume = 30\n"
-			      "prebuffer = 0.08\nmax-prebuffer = 0.3\nactivation-timeout = 1.5\n",
+			      "prebuffer = 0.08\nmax-prebuffer = 0.3\nactivation-timeout = 1.5\n"
+			      "volume = 70\nvolume-step = 5\n",
 	  true, NULL },
+	{ "/audio/config/bad-volume", "[audio]\nvolume = 151\n", false, "volume: 151 is out of range" },
+	{ "/audio/config/bad-volume-step", "[audio]\nvolume-step = 0\n", false, "volume-step" },
 	{ "/audio/config/bad-policy", "[audio]\nhfp-policy = sometimes\n", false, "hfp-policy" },
 	{ "/audio/config/bad-bitrate", "[audio]\nbitrate = 100\n", false, "bitrate" },
 	{ "/audio/config/bad-prebuffer", "[audio]\nprebuffer = 0.3\nmax-prebuffer = 0.1\n", false,
@@ -201,6 +204,8 @@ static void run_config(gconstpointer data)
 		g_assert_cmpuint(cfg.prebuffer, ==, 80000);
 		g_assert_cmpuint(cfg.max_prebuffer, ==, 300000);
 		g_assert_cmpuint(cfg.activation_timeout, ==, 1500000);
+		g_assert_cmpuint(cfg.volume, ==, 70);
+		g_assert_cmpuint(cfg.volume_step, ==, 5);
 		audio_config_clear(&cfg);
 	} else {
 		g_assert_null(cfg.headset);
@@ -208,9 +213,34 @@ static void run_config(gconstpointer data)
 		g_assert_cmpuint(cfg.bitrate, ==, 20000);
 		g_assert_cmpuint(cfg.prebuffer, ==, 60000);
 		g_assert_true(cfg.cues && cfg.fec && cfg.dtx);
+		g_assert_cmpuint(cfg.volume, ==, 100);
+		g_assert_cmpuint(cfg.volume_step, ==, 10);
 		audio_config_clear(&cfg);
 	}
 	g_key_file_free(conf.kf);
+}
+
+static void test_gain(void)
+{
+	static const struct {
+		unsigned percent;
+		int16_t in, out;
+	} cases[] = {
+		{ 100, 12345, 12345 }, { 100, INT16_MIN, INT16_MIN },
+		{ 50, 12000, 6000 },   { 50, -12001, -6000 },  /* toward zero */
+		{ 0, 32767, 0 },       { 150, 12000, 18000 },
+		{ 150, 30000, INT16_MAX }, { 150, -30000, INT16_MIN }, /* saturates */
+		{ 150, INT16_MIN, INT16_MIN },
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		int16_t s[3] = { cases[i].in, cases[i].in, 7 };
+
+		audio_pcm_gain(s, 2, cases[i].percent);
+		g_assert_cmpint(s[0], ==, cases[i].out);
+		g_assert_cmpint(s[1], ==, cases[i].out);
+		g_assert_cmpint(s[2], ==, 7); /* n samples, no more */
+	}
 }
 
 static void test_strings(void)
@@ -233,5 +263,6 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < G_N_ELEMENTS(ccases); i++)
 		g_test_add_data_func(ccases[i].path, &ccases[i], run_config);
 	g_test_add_func("/audio/strings", test_strings);
+	g_test_add_func("/audio/gain", test_gain);
 	return g_test_run();
 }
