@@ -265,6 +265,29 @@ static int cmd_press(struct ctl *c, const char *method)
 	return c->exit_status;
 }
 
+/* volume [up|down [N]] (no negative numbers: GOption takes "-2" for an option) */
+static int cmd_volume(struct ctl *c, int argc, char **argv)
+{
+	g_autoptr(GVariant) r = NULL;
+	guint64 n = 1;
+	int sign = 0;
+	guint32 v;
+
+	if (argc > 2 && g_str_equal(argv[2], "up"))
+		sign = 1;
+	else if (argc > 2 && g_str_equal(argv[2], "down"))
+		sign = -1;
+	if (argc > 4 || (argc > 2 && !sign) ||
+	    (argc == 4 && !g_ascii_string_to_unsigned(argv[3], 10, 1, 100, &n, NULL))) {
+		fprintf(stderr, "pttgwctl: volume [up|down [STEPS (1..100)]]\n");
+		return 2;
+	}
+	r = call(c, "Volume", g_variant_new("(i)", sign * (gint32)n), "(u)");
+	g_variant_get(r, "(u)", &v);
+	printf("volume %u%%\n", v);
+	return 0;
+}
+
 static const char usage[] =
 	"Commands:\n"
 	"  status [--json]                 floor, service, link, push, channel, talker, audio\n"
@@ -275,6 +298,7 @@ static const char usage[] =
 	"  emergency [--source NAME] [--wait]\n"
 	"  channel NAME                    select a channel\n"
 	"  pair --window SECONDS           accept new Bluetooth buttons for a while\n"
+	"  volume [up|down [STEPS]]        step the playback volume; print it (percent)\n"
 	"\n"
 	"The daemon is reached on the system bus, or on the session bus with --session-bus\n"
 	"or PTTGW_BUS=session. Exit status: 0 ok, 1 refused or failed, 2 usage,\n"
@@ -342,6 +366,8 @@ int main(int argc, char **argv)
 		}
 		g_variant_unref(call(&c, "SelectChannel", g_variant_new("(s)", argv[2]), NULL));
 		r = 0;
+	} else if (g_str_equal(cmd, "volume")) {
+		r = cmd_volume(&c, argc, argv);
 	} else if (g_str_equal(cmd, "pair")) {
 		if (window <= 0) {
 			fprintf(stderr, "pttgwctl: pair --window SECONDS\n");

@@ -75,6 +75,14 @@ static void method_call(GDBusConnection *conn, const char *sender, const char *p
 		g_dbus_method_invocation_return_value(inv, g_variant_new("(s)", json));
 		return;
 	}
+	if (g_str_equal(method, "Volume")) {
+		gint32 steps = 0;
+
+		g_variant_get(params, "(i)", &steps);
+		r = gateway_volume(api->gw, steps, &reason);
+		reply_result(inv, r, reason, TRUE);
+		return;
+	}
 	if (g_str_equal(method, "OpenPairing")) {
 		g_variant_get(params, "(u)", &u);
 		r = gateway_open_pairing(api->gw, u, &reason);

@@ -262,6 +262,21 @@ void gateway_audio_cue(struct gateway *gw, enum floor_cue cue)
 		audio_cue(ga->a, (enum audio_cue)cue);
 }
 
+int gateway_audio_volume(struct gateway *gw, int steps)
+{
+	struct gateway_audio *ga = gw->audio;
+
+	if (!ga)
+		return -EOPNOTSUPP;
+	/* the config keeps it for an audio bridge made again (PipeWire restarted) */
+	if (ga->a)
+		ga->cfg.volume = audio_volume_step(ga->a, steps);
+	else
+		ga->cfg.volume = (unsigned)CLAMP((int)ga->cfg.volume + steps *
+						 (int)ga->cfg.volume_step, 0, AUDIO_VOLUME_MAX);
+	return (int)ga->cfg.volume;
+}
+
 void gateway_audio_status_json(struct gateway *gw, JsonBuilder *b)
 {
 	struct gateway_audio *ga = gw->audio;
@@ -271,6 +286,8 @@ void gateway_audio_status_json(struct gateway *gw, JsonBuilder *b)
 
 	json_builder_set_member_name(b, "enabled");
 	json_builder_add_boolean_value(b, ga != NULL);
+	if (ga)
+		gateway_json_uint(b, "volume", ga->cfg.volume);
 	if (!ga || !ga->a)
 		return;
 	gateway_json_string(b, "hfp_policy", audio_hfp_policy_to_string(ga->cfg.hfp_policy));

@@ -101,10 +101,17 @@ static void on_gatt_channel(void *data, enum gatt_channel_op op, unsigned index)
 static void on_volume(void *data, int delta)
 {
 	struct gateway *gw = data;
+	const char *reason = NULL;
+	int v = gateway_volume(gw, delta, &reason);
 	JsonBuilder *b = gateway_event_begin("volume");
 
 	json_builder_set_member_name(b, "delta");
 	json_builder_add_int_value(b, delta);
+	json_builder_set_member_name(b, "volume");
+	if (v >= 0)
+		json_builder_add_int_value(b, v);
+	else
+		json_builder_add_null_value(b); /* audio is off */
 	gateway_emit(gw, "volume", b);
 }
 

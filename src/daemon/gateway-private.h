@@ -123,6 +123,8 @@ gboolean gateway_audio_init(struct gateway *gw, GError **error);
 void gateway_audio_fini(struct gateway *gw);
 gboolean gateway_audio_start(struct gateway *gw, GError **error);
 void gateway_audio_capture(struct gateway *gw, bool on);
+/* Playback volume by steps; the new volume (percent) or -EOPNOTSUPP without audio. */
+int gateway_audio_volume(struct gateway *gw, int steps);
 void gateway_audio_playback(struct gateway *gw, uint32_t stream_id, bool on);
 void gateway_audio_packet(struct gateway *gw, uint32_t stream_id, uint32_t packet_id,
 			  const uint8_t *opus, size_t len);

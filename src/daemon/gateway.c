@@ -450,6 +450,20 @@ int gateway_open_pairing(struct gateway *gw, unsigned seconds, const char **ret_
 	return r;
 }
 
+int gateway_volume(struct gateway *gw, int steps, const char **ret_reason)
+{
+	int r;
+
+	if (steps < -100 || steps > 100) {
+		*ret_reason = "steps: -100 to 100";
+		return -EINVAL;
+	}
+	r = gateway_audio_volume(gw, steps);
+	if (r < 0)
+		*ret_reason = r == -EOPNOTSUPP ? "audio is off" : errno_reason(r);
+	return r;
+}
+
 /* ---- status ---- */
 
 const char *gateway_get_floor_state(struct gateway *gw)

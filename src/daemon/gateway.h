@@ -54,6 +54,8 @@ int gateway_press(struct gateway *gw, const char *source, bool emergency, const 
 int gateway_release(struct gateway *gw, const char *source, const char **ret_reason);
 int gateway_select_channel(struct gateway *gw, const char *channel, const char **ret_reason);
 int gateway_open_pairing(struct gateway *gw, unsigned seconds, const char **ret_reason);
+/* Playback volume by steps (0: read); the new volume in percent, or -errno. */
+int gateway_volume(struct gateway *gw, int steps, const char **ret_reason);
 
 /* Snapshot of the status; the strings stay valid until the next main loop turn. */
 const char *gateway_get_floor_state(struct gateway *gw);

@@ -172,6 +172,12 @@ class PttCentral(Central):
     def step_release_command(self):
         self._release(True)
 
+    def step_volume(self):
+        """VOLUME_DOWN twice, VOLUME_UP once (write requests: each acknowledged)."""
+        for op in (b"\x21", b"\x21", b"\x20"):
+            self.write(CP, op)
+        log("volume", "down down up")
+
     def step_press_hold(self):
         start = len(self.floors())
         self.write(CP, b"\x01")

@@ -112,6 +112,16 @@ out=$("$CTL" channel "" 2>&1); [ $? -ne 0 ] && ok "empty channel refused" || fai
 "$CTL" channel ops2 && "$CTL" status --json | $PY -c 'import json,sys; assert json.load(sys.stdin)["channel"]=="ops2"' &&
 	ok "channel selected" || fail "channel"
 
+# playback volume: read, steps of volume-step (10 %), bounded 0..150 %, in the status
+v=$("$CTL" volume; "$CTL" volume down; "$CTL" volume up 3; "$CTL" volume up 10;
+	"$CTL" volume down 20)
+out=$("$CTL" volume up 101 2>&1); rc=$?
+if [ "$(echo $v)" = "volume 100% volume 90% volume 120% volume 150% volume 0%" ] && [ $rc -eq 2 ] &&
+   "$CTL" volume up >/dev/null && "$CTL" status --json | $PY -c '
+import json, sys; a = json.load(sys.stdin)["audio"]; assert a["volume"] == 10, a'; then
+	ok "volume: read, up/down/steps, bounded, in status"
+else fail "volume: $(echo $v) / rc=$rc $out"; fi
+
 # the holder escalates its talk to an emergency; another source cannot
 "$CTL" press --source esc >/dev/null
 out=$("$CTL" emergency --source other 2>&1); rc=$?
