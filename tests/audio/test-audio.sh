@@ -46,6 +46,20 @@ check_accounting() {
 		exit ok ? 0 : 1 }' || fail "accounting: $line"
 }
 
+# play_recorded FILE DRIVE_OPTIONS...: one burst through the bridge to bt_a2dp, recorded to
+# FILE; it must drain, with every packet accounted for
+play_recorded() {
+	rec=$1
+	shift
+	pwfix_record_sink bt_a2dp "$rec"
+	sleep 0.3
+	drive --headset $BT --no-cues --tone 1000 "$@" play || fail "driver exit $?"
+	stop_rec
+	cat "$OUT"
+	expect "playback id=1 state=off reason=drained"
+	check_accounting
+}
+
 max_loss_run() { sed -n 's/^max_loss_run=//p' "$OUT" | head -1; }
 
 # Timing, not logic: process() found the ring empty (the main loop was late).
@@ -95,15 +109,8 @@ play-1khz)
 		pwfix_source bt_hfp_mic $BT || fail "stand-ins"
 	ok=0
 	for attempt in $(seq $ATTEMPTS); do
-		pwfix_record_sink bt_a2dp "$PWFIX_DIR/rec.raw"
-		sleep 0.3
-		drive --headset $BT --no-cues --tone 1000 --seconds 3 play ||
-			fail "driver exit $?"
-		stop_rec
-		cat "$OUT"
+		play_recorded "$PWFIX_DIR/rec.raw" --seconds 3
 		expect "playback id=1 state=active reason=playing to bt_a2dp"
-		expect "playback id=1 state=off reason=drained"
-		check_accounting
 		if no_underruns && "$ANALYSE" "$PWFIX_DIR/rec.raw" --expect-freq 1000 \
 			--tolerance 1 --max-gap-ms 20 --min-active-ms 2900; then
 			ok=1
@@ -184,13 +191,7 @@ volume)
 	for v in 100 50 150; do
 		ok=0
 		for attempt in $(seq $ATTEMPTS); do
-			pwfix_record_sink bt_a2dp "$PWFIX_DIR/rec-$v.raw"
-			sleep 0.3
-			drive --headset $BT --no-cues --tone 1000 --seconds 2 --volume $v play ||
-				fail "driver exit $?"
-			stop_rec
-			expect "playback id=1 state=off reason=drained"
-			check_accounting
+			play_recorded "$PWFIX_DIR/rec-$v.raw" --seconds 2 --volume $v
 			if no_underruns && "$ANALYSE" "$PWFIX_DIR/rec-$v.raw" --expect-freq 1000 \
 				--max-gap-ms 20 --min-active-ms 1900 >"$PWFIX_DIR/an-$v.txt"; then
 				ok=1
@@ -244,14 +245,8 @@ loss-reorder)
 	for seed in 1 2 3; do
 		ok=0
 		for attempt in $(seq $ATTEMPTS); do
-			pwfix_record_sink bt_a2dp "$PWFIX_DIR/rec$seed.raw"
-			sleep 0.3
-			drive --headset $BT --no-cues --tone 1000 --seconds 4 --loss 10 \
-				--reorder 10 --dup 3 --seed $seed play || fail "driver exit $?"
-			stop_rec
-			cat "$OUT"
-			expect "playback id=1 state=off reason=drained"
-			check_accounting
+			play_recorded "$PWFIX_DIR/rec$seed.raw" --seconds 4 --loss 10 --reorder 10 \
+				--dup 3 --seed $seed
 			end=$(sed -n 's/^end_after_ms=\([0-9]*\).*/\1/p' "$OUT")
 			[ "${end:-9999}" -lt 500 ] ||
 				fail "burst ended ${end:-?} ms after its last packet"
