@@ -147,7 +147,7 @@ class Central:
             return False
         return True
 
-    def scan(self, uuid=None, name=None, address=None, timeout=20, restart=3):
+    def scan(self, uuid=None, name=None, address=None, timeout=20, restart=0.5):
         """Discover (LE) until an advertiser matching all given criteria is seen; returns its
         address and makes it the current device."""
         if not vb.get_prop(self.bus, self.adapter, vb.ADAPTER, "Powered"):
@@ -171,8 +171,10 @@ class Central:
             return None
 
         # btvirt reports an advertiser once, when scanning is enabled, and the kernel can
-        # drop that report if it comes before discovery is marked active. Restarting the
-        # discovery every few seconds gives it more chances (a radio would repeat).
+        # drop that report if it comes before discovery is marked active (btmon: ADV_IND and
+        # SCAN_RSP 0.1-0.3 ms before "Discovery: Enabled"; one CI run lost 10 restarts of 3 s
+        # in a row). Restarting the discovery every half second gives it many more chances
+        # (a radio would repeat).
         self._seen.clear()
         found = None
         deadline = time.monotonic() + timeout
