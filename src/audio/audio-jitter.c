@@ -303,11 +303,6 @@ bool audio_jitter_active(const struct audio_jitter *j)
 	return j->state != J_IDLE;
 }
 
-bool audio_jitter_ending(const struct audio_jitter *j)
-{
-	return j->state == J_DRAINING || (j->state == J_PREBUFFER && j->ending);
-}
-
 uint32_t audio_jitter_stream_id(const struct audio_jitter *j)
 {
 	return j->st.stream_id;

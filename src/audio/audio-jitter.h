@@ -77,8 +77,6 @@ void audio_jitter_end(struct audio_jitter *j);
 void audio_jitter_cancel(struct audio_jitter *j);
 
 bool audio_jitter_active(const struct audio_jitter *j); /* between begin and END/cancel */
-/* audio_jitter_end() was called: no more packets; get() hands out the rest at once */
-bool audio_jitter_ending(const struct audio_jitter *j);
 uint32_t audio_jitter_stream_id(const struct audio_jitter *j);
 unsigned audio_jitter_target(const struct audio_jitter *j); /* frames */
 unsigned audio_jitter_buffered(const struct audio_jitter *j);

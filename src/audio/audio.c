@@ -163,17 +163,18 @@ static unsigned ring_reserve(const struct audio *a, uint32_t target)
 }
 
 /* Decode what the jitter buffer gives, mix cues, keep the ring RING_TARGET ahead. */
-/* Decode into the playback ring up to target samples (what the ring may hold ahead). */
-static void refill_to(struct audio *a, uint32_t target)
+static void refill(struct audio *a)
 {
 	struct audio_ring *ring;
 	int16_t pcm[AUDIO_FRAME_SAMPLES];
+	uint32_t target;
 
 	if (!a->out || audio_stream_state(a->out, NULL) == AUDIO_FAILED)
 		return;
 	ring = audio_stream_ring(a->out);
+	target = ring_target(a);
 	/* the graph's quantum is known once the stream cycles */
-	audio_jitter_set_reserve(a->jit, ring_reserve(a, ring_target(a)));
+	audio_jitter_set_reserve(a->jit, ring_reserve(a, target));
 	while (audio_ring_fill(ring) < target &&
 	       audio_ring_space(ring) >= AUDIO_FRAME_SAMPLES) {
 		bool have = false, burst_frame = false;
@@ -235,11 +236,6 @@ static void refill_to(struct audio *a, uint32_t target)
 		audio_stream_set_eos(a->out, true);
 	else
 		audio_stream_set_eos(a->out, false);
-}
-
-static void refill(struct audio *a)
-{
-	refill_to(a, ring_target(a));
 }
 
 static void out_state(void *data, struct audio_stream *s, enum audio_activation st,
@@ -723,14 +719,7 @@ int audio_play_begin(struct audio *a, uint32_t stream_id)
 	if (a->burst) {
 		g_autofree char *why = g_strdup_printf("superseded by stream %u", stream_id);
 
-		/* The old talker has stopped and its tail is still in the jitter buffer
-		 * (a queued talker was granted at once): decode that tail into the ring,
-		 * where the new burst's samples follow it, instead of flushing it. The
-		 * ring holds 512 ms; the jitter buffer at most max-prebuffer (0.6 s max). */
-		if (!a->burst_ended && audio_jitter_ending(a->jit) && a->out &&
-		    audio_stream_state(a->out, NULL) == AUDIO_ACTIVE)
-			refill_to(a, AUDIO_RING_SAMPLES);
-		burst_finish(a, AUDIO_OFF, a->burst_ended ? "drained" : why);
+		burst_finish(a, AUDIO_OFF, why);
 	}
 	/* the frames the ring keeps decoded ahead come on top of the prebuffer */
 	audio_jitter_set_reserve(a->jit, ring_reserve(a, ring_target(a)));

@@ -9,7 +9,6 @@
  *               route                                    (listen, burst, talk, release, burst)
  *               conceal [play options] --out FILE.raw    (jitter + decoder, simulated clock)
  *               two-bursts [play options] --pause S      (burst, pause, burst)
- *               back-to-back [play options]              (burst 2 begins as burst 1 ends)
  *
  * Prints one line per event ("playback id=1 state=active reason=...") and the
  * burst accounting ("stats ..."), exits 0 when the scenario ran to its end.
@@ -50,7 +49,6 @@ struct drive {
 	int step;
 	int rc;
 	double pause;
-	bool chain;              /* back-to-back: burst 2 begins as burst 1's end is sent */
 };
 
 static void ev_playback(void *data, uint32_t id, enum audio_activation st, const char *reason)
@@ -64,9 +62,7 @@ static void ev_playback(void *data, uint32_t id, enum audio_activation st, const
 		if (d->end_sent)
 			printf("end_after_ms=%.1f\n",
 			       (double)((uint64_t)g_get_monotonic_time() - d->end_sent) / 1000.0);
-		/* a burst superseded by the next one ends inside audio_play_begin() */
-		if (id == d->stream_id)
-			d->play_done = true;
+		d->play_done = true;
 	}
 }
 
@@ -184,8 +180,6 @@ static gint by_due(gconstpointer a, gconstpointer b)
 	return x->due < y->due ? -1 : x->due > y->due;
 }
 
-static void start_burst(struct drive *d, uint32_t stream_id);
-
 static gboolean send_tick(gpointer data)
 {
 	struct drive *d = data;
@@ -202,13 +196,6 @@ static gboolean send_tick(gpointer data)
 	printf("sent all packets=%u\n", d->sent);
 	d->end_sent = (uint64_t)g_get_monotonic_time();
 	audio_play_end(d->a, d->stream_id);
-	if (d->chain) {
-		/* a queued talker granted the moment this one stops: its stream
-		 * begins while this burst's tail is still in the jitter buffer */
-		d->chain = false;
-		printf("step burst-2\n");
-		start_burst(d, d->stream_id + 1);
-	}
 	return G_SOURCE_REMOVE;
 }
 
@@ -332,10 +319,6 @@ static gboolean begin(gpointer data)
 		g_timeout_add(200, route_step, d);
 	} else if (strcmp(d->scenario, "two-bursts") == 0) {
 		g_timeout_add(50, two_step, d);
-	} else if (strcmp(d->scenario, "back-to-back") == 0) {
-		d->chain = true;
-		start_burst(d, 1);
-		g_timeout_add(20, watch_play, d);
 	}
 	return G_SOURCE_REMOVE;
 }

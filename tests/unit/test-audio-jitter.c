@@ -179,15 +179,10 @@ static void test_accounting(void)
 			if (i > 5)
 				audio_jitter_get(j, now, &d, &len), gets++;
 		}
-		g_assert_false(audio_jitter_ending(j));
 		audio_jitter_end(j);
-		g_assert_true(audio_jitter_ending(j));
-		/* after the end, the rest comes out at once (same now): what a burst that is
-		 * superseded while it drains decodes into the ring */
 		while (audio_jitter_get(j, now, &d, &len) != AUDIO_JITTER_END) {
 			g_assert_cmpuint(++gets, <, 2000);
 		}
-		g_assert_false(audio_jitter_ending(j));
 		ended = 1;
 		st = audio_jitter_stats(j);
 		g_assert_cmpuint(ended, ==, 1);
