@@ -845,18 +845,10 @@ void audio_capture_end(struct audio *a)
 	schedule(a); /* the route returns to listening */
 }
 
-unsigned audio_volume_step(struct audio *a, int steps)
+void audio_set_volume(struct audio *a, unsigned percent)
 {
-	int v = (int)a->cfg.volume + steps * (int)a->cfg.volume_step;
-
-	a->cfg.volume = (unsigned)CLAMP(v, 0, AUDIO_VOLUME_MAX);
+	a->cfg.volume = MIN(percent, AUDIO_VOLUME_MAX);
 	g_info("audio: playback volume %u%%", a->cfg.volume);
-	return a->cfg.volume;
-}
-
-unsigned audio_get_volume(const struct audio *a)
-{
-	return a->cfg.volume;
 }
 
 void audio_cue(struct audio *a, enum audio_cue cue)

@@ -93,7 +93,7 @@ struct audio_config {
 	bool cues;              /* generate cues at all */
 	double cue_volume;      /* 0..1 */
 	unsigned volume;        /* playback gain of remote bursts at start, % (100: as sent) */
-	unsigned volume_step;   /* % per audio_volume_step() step */
+	unsigned volume_step;   /* % per volume up/down step (the daemon's) */
 	uint64_t prebuffer;     /* usec, initial jitter-buffer prebuffer (adapts) */
 	uint64_t max_prebuffer; /* usec, upper bound of the adaptation */
 	uint64_t activation_timeout; /* usec, bound for a stream to become ACTIVE */
@@ -171,12 +171,10 @@ int audio_capture_begin(struct audio *a);
 void audio_capture_end(struct audio *a);
 
 /* Playback volume of remote bursts, in percent of the received level
- * (AUDIO_VOLUME_MAX at most; cues keep cue_volume). steps: +n louder, -n softer,
- * by volume_step each; takes effect from the next decoded frame. Returns the new
- * volume. */
+ * (AUDIO_VOLUME_MAX at most; cues keep cue_volume); takes effect from the next
+ * decoded frame. */
 #define AUDIO_VOLUME_MAX 150
-unsigned audio_volume_step(struct audio *a, int steps);
-unsigned audio_get_volume(const struct audio *a);
+void audio_set_volume(struct audio *a, unsigned percent);
 
 /* Play a cue on the current sink (no-op when cues are off). */
 void audio_cue(struct audio *a, enum audio_cue cue);

@@ -269,11 +269,10 @@ int gateway_audio_volume(struct gateway *gw, int steps)
 	if (!ga)
 		return -EOPNOTSUPP;
 	/* the config keeps it for an audio bridge made again (PipeWire restarted) */
+	ga->cfg.volume = (unsigned)CLAMP((int)ga->cfg.volume + steps * (int)ga->cfg.volume_step, 0,
+					 AUDIO_VOLUME_MAX);
 	if (ga->a)
-		ga->cfg.volume = audio_volume_step(ga->a, steps);
-	else
-		ga->cfg.volume = (unsigned)CLAMP((int)ga->cfg.volume + steps *
-						 (int)ga->cfg.volume_step, 0, AUDIO_VOLUME_MAX);
+		audio_set_volume(ga->a, ga->cfg.volume);
 	return (int)ga->cfg.volume;
 }
 

@@ -436,7 +436,6 @@ int main(int argc, char **argv)
 	cfg.input = input;
 	cfg.cues = !no_cues;
 	cfg.dtx = !no_dtx;
-	cfg.volume = (unsigned)CLAMP(volume, 0, AUDIO_VOLUME_MAX);
 	if (policy)
 		cfg.hfp_policy = strcmp(policy, "always") == 0  ? AUDIO_HFP_ALWAYS
 				 : strcmp(policy, "never") == 0 ? AUDIO_HFP_NEVER
@@ -468,6 +467,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "audio-drive: %s\n", error->message);
 		return 1;
 	}
+	/* as the daemon does on volume up/down: on the running bridge */
+	audio_set_volume(d.a, (unsigned)MAX(volume, 0));
 	g_timeout_add(300, begin, &d); /* let the registry settle */
 	g_timeout_add((guint)((d.seconds * 2 + d.pause) * 1000) + 15000, overall_timeout, &d);
 	g_main_loop_run(d.loop);
