@@ -299,6 +299,7 @@ static const char usage[] =
 	"  channel NAME                    select a channel\n"
 	"  pair --window SECONDS           accept new Bluetooth buttons for a while\n"
 	"  volume [up|down [STEPS]]        step the playback volume; print it (percent)\n"
+	"  reload                          read the configuration file again\n"
 	"\n"
 	"The daemon is reached on the system bus, or on the session bus with --session-bus\n"
 	"or PTTGW_BUS=session. Exit status: 0 ok, 1 refused or failed, 2 usage,\n"
@@ -368,6 +369,15 @@ int main(int argc, char **argv)
 		r = 0;
 	} else if (g_str_equal(cmd, "volume")) {
 		r = cmd_volume(&c, argc, argv);
+	} else if (g_str_equal(cmd, "reload")) {
+		g_autoptr(GVariant) v = call(&c, "Reload", NULL, "(s)");
+		const char *result = NULL;
+
+		g_variant_get(v, "(&s)", &result);
+		printf("configuration %s\n", g_str_equal(result, "pending")
+						     ? "checked; applied when the floor is idle"
+						     : result);
+		r = 0;
 	} else if (g_str_equal(cmd, "pair")) {
 		if (window <= 0) {
 			fprintf(stderr, "pttgwctl: pair --window SECONDS\n");

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "dbus-api.h"
+#include "reload.h"
 
 #include <errno.h>
 #include <string.h>
@@ -81,6 +82,20 @@ static void method_call(GDBusConnection *conn, const char *sender, const char *p
 		g_variant_get(params, "(i)", &steps);
 		r = gateway_volume(api->gw, steps, &reason);
 		reply_result(inv, r, reason, TRUE);
+		return;
+	}
+	if (g_str_equal(method, "Reload")) {
+		g_autoptr(GError) error = NULL;
+
+		r = gateway_reload(api->gw, &error);
+		if (r == -EINVAL)
+			g_dbus_method_invocation_return_dbus_error(inv, "org.pttgw.Error.InvalidConfig",
+								   error->message);
+		else if (r < 0)
+			g_dbus_method_invocation_return_dbus_error(inv, error_name(r), error->message);
+		else
+			g_dbus_method_invocation_return_value(
+				inv, g_variant_new("(s)", r == 0 ? "applied" : "pending"));
 		return;
 	}
 	if (g_str_equal(method, "OpenPairing")) {

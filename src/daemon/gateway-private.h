@@ -80,6 +80,8 @@ struct gateway {
 	struct gateway_push *push;
 	struct gateway_audio *audio;
 	struct gateway_bt *bt;
+
+	struct gateway_reload *reload; /* reload.c */
 };
 
 /* gateway.c */
@@ -96,6 +98,8 @@ void gateway_update_status(struct gateway *gw);
 void gateway_floor_input(struct gateway *gw, void (*fn)(struct gateway *gw, void *arg), void *arg,
 			 GDestroyNotify free_arg);
 void gateway_floor_done(struct gateway *gw); /* rearm the timer, drain deferred inputs */
+/* Idle floor only: load [floor] and [general] again and make the floor anew on them. */
+gboolean gateway_floor_renew(struct gateway *gw, GError **error);
 static inline uint64_t gateway_now(void)
 {
 	return (uint64_t)g_get_monotonic_time();
@@ -139,3 +143,7 @@ gboolean gateway_bt_start(struct gateway *gw, GError **error);
 void gateway_bt_state_changed(struct gateway *gw);
 int gateway_bt_open_pairing(struct gateway *gw, unsigned seconds);
 void gateway_bt_status_json(struct gateway *gw, JsonBuilder *b);
+
+/* reload.c */
+void gateway_reload_fini(struct gateway *gw);
+void gateway_reload_status_json(struct gateway *gw, JsonBuilder *b);

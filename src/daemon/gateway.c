@@ -559,6 +559,7 @@ char *gateway_status_json(struct gateway *gw)
 	json_builder_begin_object(b);
 	gateway_bt_status_json(gw, b);
 	json_builder_end_object(b);
+	gateway_reload_status_json(gw, b);
 	json_builder_set_member_name(b, "counters");
 	json_builder_begin_object(b);
 	gateway_json_uint(b, "presses", gw->presses);
@@ -589,6 +590,32 @@ static gboolean load_config(struct gateway *gw, GError **error)
 	if (!conf_get_seconds(gw->conf, "general", "unavailable-after", 60, 1, 86400,
 			      &gw->svc.unavailable_after, error))
 		return FALSE;
+	return TRUE;
+}
+
+gboolean gateway_floor_renew(struct gateway *gw, GError **error)
+{
+	struct floor *f;
+	guint64 preroll_ms;
+
+	g_clear_pointer(&gw->name, g_free);
+	if (!load_config(gw, error) ||
+	    !conf_get_uint(gw->conf, "floor", "preroll", 3000, 0, 10000, &preroll_ms, error))
+		return FALSE;
+	f = floor_new(&gw->floor_cfg, &floor_ops, gw);
+	if (!f) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "floor: %s", g_strerror(errno));
+		return FALSE;
+	}
+	preroll_clear(&gw->preroll);
+	preroll_init(&gw->preroll, (unsigned)(preroll_ms / 20));
+	floor_free(gw->floor);
+	gw->floor = f;
+	/* the new floor starts idle with the link down: tell it the link's state */
+	gw->floor_depth++;
+	floor_link(gw->floor, gateway_now(), gateway_uplink_connected(gw));
+	gw->floor_depth--;
+	gateway_floor_done(gw);
 	return TRUE;
 }
 
@@ -646,6 +673,7 @@ struct gateway *gateway_free(struct gateway *gw)
 {
 	if (!gw)
 		return NULL;
+	gateway_reload_fini(gw);
 	g_clear_handle_id(&gw->status_timer, g_source_remove);
 	gateway_bt_fini(gw);
 	gateway_uplink_fini(gw);

@@ -13,6 +13,7 @@
 #include "dbus-api.h"
 #include "gateway.h"
 #include "notify.h"
+#include "reload.h"
 
 struct options {
 	char *config;
@@ -30,6 +31,24 @@ static gboolean on_signal(gpointer data)
 	g_message("terminating on signal");
 	g_main_loop_quit(data);
 	return G_SOURCE_REMOVE;
+}
+
+struct hup {
+	struct gateway *gw;
+	struct notify *notify;
+};
+
+/* SIGHUP: read the configuration again (a bad file keeps the running one; reload.c) */
+static gboolean on_hup(gpointer data)
+{
+	struct hup *h = data;
+	g_autoptr(GError) error = NULL;
+
+	g_message("reloading on SIGHUP");
+	notify_reloading(h->notify, true);
+	gateway_reload(h->gw, &error);
+	notify_reloading(h->notify, false);
+	return G_SOURCE_CONTINUE;
 }
 
 static gboolean name_lost;
@@ -57,6 +76,8 @@ static int run(struct options *o)
 	struct gateway *gw = NULL;
 	struct dbus_api *api = NULL;
 	struct notify *notify = NULL;
+	struct hup hup = { 0 };
+	guint hup_id = 0;
 	const char *path = o->config ? o->config : PTTGW_DEFAULT_CONFIG;
 	int ret = EXIT_FAILURE;
 
@@ -82,6 +103,7 @@ static int run(struct options *o)
 			      : EXIT_FAILURE;
 		goto out;
 	}
+	gateway_reload_init(gw, path, o->config != NULL);
 	if (o->check_config) {
 		printf("%s: OK\n", conf.path ? conf.path : "(defaults)");
 		ret = EXIT_SUCCESS;
@@ -112,6 +134,8 @@ static int run(struct options *o)
 
 	g_unix_signal_add(SIGINT, on_signal, loop);
 	g_unix_signal_add(SIGTERM, on_signal, loop);
+	hup = (struct hup){ .gw = gw, .notify = notify };
+	hup_id = g_unix_signal_add(SIGHUP, on_hup, &hup);
 	notify_ready(notify);
 	g_message("pttgwd %s running (config %s, control API on the %s bus)", PTTGW_VERSION,
 		  conf.path ? conf.path : "defaults", use_session_bus(o) ? "session" : "system");
@@ -119,6 +143,7 @@ static int run(struct options *o)
 	notify_stopping(notify);
 	ret = name_lost ? EXIT_FAILURE : EXIT_SUCCESS;
 out:
+	g_clear_handle_id(&hup_id, g_source_remove);
 	notify = notify_free(notify);
 	api = dbus_api_free(api);
 	gw = gateway_free(gw);

@@ -53,6 +53,18 @@ void notify_ready(struct notify *n)
 	send_status(n);
 }
 
+void notify_reloading(struct notify *n, bool begins)
+{
+	if (!n)
+		return;
+	if (begins) {
+		sd_notify(0, "RELOADING=1");
+		return;
+	}
+	sd_notify(0, "READY=1");
+	send_status(n);
+}
+
 void notify_stopping(struct notify *n)
 {
 	sd_notify(0, "STOPPING=1");
