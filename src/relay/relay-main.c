@@ -12,16 +12,43 @@
 /* Signal handlers need these two; nothing else is global. */
 static volatile int stop_flag;
 static volatile int dump_flag;
+static volatile int reload_flag;
+static volatile int term_flag;
 static struct relay_server *signal_server;
 
 static void on_signal(int sig)
 {
-	if (sig == SIGUSR1)
+	if (sig == SIGUSR1) {
 		dump_flag = 1;
-	else
+	} else if (sig == SIGHUP) {
+		reload_flag = 1;
+		stop_flag = 1; /* relay_server_run() returns; main() reloads and runs it again */
+	} else {
+		term_flag = 1;
 		stop_flag = 1;
+	}
 	if (signal_server)
 		relay_server_wake(signal_server);
+}
+
+/* The command line and the file again; a bad file keeps the running users and channels. */
+static void reload(struct relay_logic *logic, char **args)
+{
+	g_autoptr(GError) error = NULL;
+	g_auto(GStrv) copy = g_strdupv(args);
+	int argc = (int)g_strv_length(copy);
+	/* GOption drops what it parsed from the array: a shallow copy, so copy frees all */
+	g_autofree char **argv = g_memdup2(copy, sizeof(char *) * ((gsize)argc + 1));
+	char **parse = argv;
+	struct relay_config *next;
+
+	g_message("reloading on SIGHUP (users and channels)");
+	next = relay_config_load(&argc, &parse, &error);
+	if (!next) {
+		g_warning("reload: %s; the running users and channels are kept", error->message);
+		return;
+	}
+	relay_logic_reload(logic, next);
 }
 
 int main(int argc, char **argv)
@@ -32,6 +59,8 @@ int main(int argc, char **argv)
 	struct relay_server *srv;
 	struct sigaction sa = { .sa_handler = on_signal };
 	int r;
+
+	g_auto(GStrv) args = g_strdupv(argv); /* for a reload */
 
 	setlocale(LC_ALL, "");
 	cfg = relay_config_load(&argc, &argv, &error);
@@ -61,9 +90,17 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	r = relay_server_run(srv, &stop_flag, &dump_flag);
+	for (;;) {
+		r = relay_server_run(srv, &stop_flag, &dump_flag);
+		if (r < 0 || term_flag || !reload_flag)
+			break;
+		reload_flag = 0;
+		stop_flag = 0;
+		reload(logic, args);
+	}
 	relay_logic_dump_stats(logic);
 	signal_server = NULL;
 	relay_server_free(srv);

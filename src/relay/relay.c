@@ -62,6 +62,8 @@ struct relay_logic {
 	GPtrArray *sessions;
 	uint32_t next_stream_id;
 	uint32_t next_message_id;
+	GPtrArray *retired;		/* struct channel *, removed by a reload (relay_logic_reload) */
+	GPtrArray *old_confs;		/* earlier cfg->channels: the retired channels' conf */
 #ifdef PTTGW_RELAY_PUSH
 	struct relay_push *push;
 #endif
@@ -811,9 +813,119 @@ void relay_logic_free(struct relay_logic *l)
 	}
 	g_hash_table_unref(l->streams);
 	g_hash_table_unref(l->channels);
+	if (l->retired)
+		g_ptr_array_unref(l->retired);
+	if (l->old_confs)
+		g_ptr_array_unref(l->old_confs);
 	g_ptr_array_unref(l->sessions);
 #ifdef PTTGW_RELAY_PUSH
 	relay_push_free(l->push);
 #endif
 	g_free(l);
 }
+
+/* ---- reload (SIGHUP): users and channels ---- */
+
+static void close_session(struct session *s, const char *why)
+{
+	if (s->closing)
+		return;
+	g_message("%s: %s: %s, closing", peer(s), who(s), why);
+	send_text(s, proto_build_on_error(PROTO_ERR_NOT_AUTHORIZED));
+	relay_conn_close(s->conn, false, why);
+	s->closing = true;
+}
+
+void relay_logic_reload(struct relay_logic *l, struct relay_config *next)
+{
+	struct relay_config *cfg = l->cfg;
+	GHashTable *users = cfg->users;
+	GPtrArray *confs = cfg->channels;
+	GPtrArray *kept;
+	GHashTableIter it;
+	gpointer v;
+	unsigned i, added = 0, removed = 0;
+
+	/* the new users, with the refresh tokens already issued to the ones kept */
+	g_hash_table_iter_init(&it, next->users);
+	while (g_hash_table_iter_next(&it, NULL, &v)) {
+		struct relay_user *u = v, *was = g_hash_table_lookup(users, u->name);
+
+		for (i = 0; was && i < RELAY_REFRESH_TOKENS; i++)
+			u->refresh[i] = g_strdup(was->refresh[i]);
+		if (was)
+			u->refresh_next = was->refresh_next;
+	}
+	cfg->users = next->users;
+	next->users = users;
+	cfg->channels = next->channels;
+	next->channels = confs; /* freed with next; kept for the retired channels' names */
+	if (!l->old_confs)
+		l->old_confs = g_ptr_array_new_with_free_func((GDestroyNotify)g_ptr_array_unref);
+	g_ptr_array_add(l->old_confs, g_ptr_array_ref(confs));
+	if (!l->retired)
+		l->retired = g_ptr_array_new_with_free_func(channel_free);
+
+	/* channels: kept ones take their new members, gone ones retire, new ones open */
+	kept = g_ptr_array_new();
+	g_hash_table_iter_init(&it, l->channels);
+	while (g_hash_table_iter_next(&it, NULL, &v)) {
+		struct channel *ch = v;
+		const struct relay_channel_conf *conf = NULL;
+
+		for (i = 0; i < cfg->channels->len && !conf; i++) {
+			const struct relay_channel_conf *c = g_ptr_array_index(cfg->channels, i);
+
+			if (g_str_equal(c->name, ch->conf->name))
+				conf = c;
+		}
+		g_hash_table_iter_steal(&it); /* keyed by the old conf's name */
+		if (!conf) {
+			for (i = 0; i < ch->sessions->len; i++)
+				close_session(g_ptr_array_index(ch->sessions, i), "channel removed");
+			g_ptr_array_add(l->retired, ch);
+			removed++;
+			continue;
+		}
+		ch->conf = conf;
+		g_strfreev(ch->members);
+		ch->members = relay_config_members(cfg, conf);
+		g_ptr_array_add(kept, ch);
+	}
+	for (i = 0; i < kept->len; i++) {
+		struct channel *ch = g_ptr_array_index(kept, i);
+
+		g_hash_table_insert(l->channels, ch->conf->name, ch);
+		for (unsigned j = 0; j < ch->sessions->len; j++) {
+			struct session *s = g_ptr_array_index(ch->sessions, j);
+
+			if (s->user && !is_member(ch, s->user))
+				close_session(s, "no longer a member of a channel");
+		}
+	}
+	g_ptr_array_unref(kept);
+	for (i = 0; i < cfg->channels->len; i++) {
+		struct relay_channel_conf *conf = g_ptr_array_index(cfg->channels, i);
+		struct channel *ch;
+
+		if (g_hash_table_contains(l->channels, conf->name))
+			continue;
+		ch = g_new0(struct channel, 1);
+		ch->conf = conf;
+		ch->members = relay_config_members(cfg, conf);
+		ch->sessions = g_ptr_array_new();
+		g_hash_table_insert(l->channels, conf->name, ch);
+		added++;
+	}
+	/* sessions of users that are gone */
+	for (i = 0; i < l->sessions->len; i++) {
+		struct session *s = g_ptr_array_index(l->sessions, i);
+
+		if (s->user && !g_hash_table_contains(cfg->users, s->user))
+			close_session(s, "user removed");
+	}
+	g_message("reloaded: %u users, %u channels (%u new, %u removed)",
+		  g_hash_table_size(cfg->users), cfg->channels->len, added, removed);
+	relay_config_free(next);
+}
+

@@ -120,6 +120,10 @@ void relay_logic_written(struct relay_logic *l, struct relay_conn *c,
 void relay_logic_tick(struct relay_logic *l, uint64_t now);
 /* Counters to the log (SIGUSR1). */
 void relay_logic_dump_stats(struct relay_logic *l);
+/* SIGHUP: take next's users and channels (next is freed; its other settings need a restart).
+ * Sessions of removed users, of removed channels and of channels they are no longer members
+ * of are closed; bursts in progress elsewhere go on. */
+void relay_logic_reload(struct relay_logic *l, struct relay_config *next);
 
 /* ---- relay-server.c: the lws server and its loop ---- */
 
