@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-/* Signal handlers need these two; nothing else is global. */
+/* Signal handlers need these; nothing else is global. */
 static volatile int stop_flag;
 static volatile int dump_flag;
 static volatile int reload_flag;

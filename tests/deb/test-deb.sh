@@ -94,9 +94,11 @@ as_user() { setpriv --reuid="$1" --regid="$1" --init-groups --reset-env -- "${@:
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 cmd=$(sed -n 's/^ExecStart=//p' /lib/systemd/system/pttgw-relay.service)
 # shellcheck disable=SC2086 # the unit's command line, split as systemd does (no quotes in it)
-as_user pttgw-relay $cmd --listen "127.0.0.1:$port" --channel ops \
+setpriv --reuid=pttgw-relay --regid=pttgw-relay --init-groups --reset-env -- \
+	$cmd --listen "127.0.0.1:$port" --channel ops \
 	--user gw1:pw-gw1 --user disp:pw-disp >"$T/relay.out" 2>"$T/relay.err" &
-PIDS="$PIDS $!"
+RELAY=$!
+PIDS="$PIDS $RELAY"
 for _ in $(seq 100); do grep -q listening "$T/relay.out" && break; sleep 0.05; done
 grep -q listening "$T/relay.out" || die "the installed relay does not listen"
 ok "installed pttgw-relay listens (user pttgw-relay, $cmd)"
@@ -149,6 +151,12 @@ check "a dispatcher's burst: $sent packets sent, ${received:-?} received by pttg
 	test -n "$sent" -a "$received" = "$sent"
 as_pttgw /usr/bin/pttgwctl --session-bus reload >"$T/reload.out" 2>&1
 check "pttgwctl reload: $(cat "$T/reload.out")" grep -q 'configuration applied' "$T/reload.out"
+kill -HUP "$RELAY" # as ExecReload= does
+for _ in $(seq 50); do grep -q 'reloaded:' "$T/relay.err" && break; sleep 0.1; done
+check "pttgw-relay reloads on SIGHUP: $(grep -o 'reloaded:.*' "$T/relay.err")" \
+	grep -q 'reloaded: 2 users, 1 channels' "$T/relay.err"
+check "unit pttgw-relay: ExecReload sends SIGHUP" \
+	grep -qx 'ExecReload=/bin/kill -HUP $MAINPID' /lib/systemd/system/pttgw-relay.service
 kill "$GWD"
 rc=0
 wait "$GWD" || rc=$?
