@@ -119,7 +119,8 @@ CONF
 chown pttgw:pttgw "$T/pttgw/cred" "$T/pttgw/gw.conf"
 chmod 0600 "$T/pttgw/cred"
 as_pttgw() { as_user pttgw env DBUS_SESSION_BUS_ADDRESS="$bus" "$@"; }
-as_user pttgw dbus-daemon --session --nofork --print-address=1 >"$T/bus.addr" 2>"$T/dbus.err" &
+setpriv --reuid=pttgw --regid=pttgw --init-groups --reset-env -- \
+	dbus-daemon --session --nofork --print-address=1 >"$T/bus.addr" 2>"$T/dbus.err" &
 PIDS="$PIDS $!"
 for _ in $(seq 100); do [ -s "$T/bus.addr" ] && break; sleep 0.05; done
 bus=$(head -n1 "$T/bus.addr")
