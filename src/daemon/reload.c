@@ -11,20 +11,12 @@
  * is never cut: during a burst it waits (status "pending") and is applied
  * RELOAD_SETTLE_MS after the floor is idle again (the received burst's tail is
  * still playing out of the jitter buffer). Applying compares the two files group
- * by group and re-creates only the adapters whose groups changed:
- *
- *   [upstream]                    the link (it reconnects once), push; a change of
- *                                 channel alone is a channel switch on the link
- *   [push]                        push
- *   [audio], [general]            audio
- *   [gatt] [buttons] [evdev],
- *   [general]                     Bluetooth and input keys
- *   [floor], [general]            the floor (rules, pre-roll, name, unavailable-after)
- *
+ * by group (reload-diff.h) and makes anew only the adapters whose groups changed.
  * The link is kept when [upstream] is equal.
  */
 #include "gateway-private.h"
 #include "reload.h"
+#include "reload-diff.h"
 
 #include <errno.h>
 #include <string.h>
@@ -47,55 +39,6 @@ struct gateway_reload {
 	char *changed;     /* the groups the last applied reload changed ("" none) */
 };
 
-static const char *const groups_known[] = {
-	"general", "floor", "upstream", "push", "audio", "gatt", "buttons", "evdev",
-};
-
-enum reload_part {
-	PART_LINK = 1 << 0,
-	PART_CHANNEL = 1 << 1,
-	PART_PUSH = 1 << 2,
-	PART_AUDIO = 1 << 3,
-	PART_BT = 1 << 4,
-	PART_FLOOR = 1 << 5,
-};
-
-static gint cmp_key(gconstpointer a, gconstpointer b, gpointer unused)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The keys and values of one group, sorted, as one text ("" when absent). */
-static char *group_text(const struct conf *c, const char *group, const char *skip_key)
-{
-	g_auto(GStrv) keys = NULL;
-	GString *s = g_string_new(NULL);
-	gsize n = 0;
-
-	if (c->kf)
-		keys = g_key_file_get_keys(c->kf, group, &n, NULL);
-	if (keys)
-		g_qsort_with_data(keys, (gint)n, sizeof(char *), cmp_key, NULL);
-	for (gsize i = 0; keys && i < n; i++) {
-		g_autofree char *v = NULL;
-
-		if (skip_key && g_str_equal(keys[i], skip_key))
-			continue;
-		v = g_key_file_get_value(c->kf, group, keys[i], NULL);
-		g_string_append_printf(s, "%s=%s\n", keys[i], v ? v : "");
-	}
-	return g_string_free(s, FALSE);
-}
-
-static bool group_differs(const struct conf *a, const struct conf *b, const char *group,
-			  const char *skip_key)
-{
-	g_autofree char *ta = group_text(a, group, skip_key);
-	g_autofree char *tb = group_text(b, group, skip_key);
-
-	return strcmp(ta, tb) != 0;
-}
-
 static char *channel_of(const struct conf *c)
 {
 	char *ch = NULL;
@@ -103,39 +46,6 @@ static char *channel_of(const struct conf *c)
 	if (!conf_get_string(c, "upstream", "channel", "pttgw", &ch, NULL))
 		return NULL;
 	return ch;
-}
-
-/* Which parts the change from a to b touches; *ret_groups: the changed groups. */
-static unsigned reload_diff(const struct conf *a, const struct conf *b, char **ret_groups)
-{
-	g_autoptr(GString) names = g_string_new(NULL);
-	unsigned parts = 0;
-
-	for (size_t i = 0; i < G_N_ELEMENTS(groups_known); i++) {
-		const char *g = groups_known[i];
-
-		if (!group_differs(a, b, g, NULL))
-			continue;
-		g_string_append_printf(names, "%s%s", names->len ? "," : "", g);
-		if (g_str_equal(g, "upstream")) {
-			if (group_differs(a, b, g, "channel"))
-				parts |= PART_LINK | PART_PUSH | PART_BT;
-			else
-				parts |= PART_CHANNEL;
-		} else if (g_str_equal(g, "push")) {
-			parts |= PART_PUSH;
-		} else if (g_str_equal(g, "audio")) {
-			parts |= PART_AUDIO;
-		} else if (g_str_equal(g, "floor")) {
-			parts |= PART_FLOOR;
-		} else if (g_str_equal(g, "general")) {
-			parts |= PART_AUDIO | PART_BT | PART_FLOOR;
-		} else {
-			parts |= PART_BT;
-		}
-	}
-	*ret_groups = g_strdup(names->str);
-	return parts;
 }
 
 static void emit_reload(struct gateway *gw, const char *result, const char *detail)
@@ -178,20 +88,20 @@ static void reload_apply(struct gateway *gw)
 	r->count++;
 	g_message("reload: %s%s", *groups ? "changed " : "no change", groups);
 
-	if (parts & PART_FLOOR) {
+	if (parts & RELOAD_FLOOR) {
 		g_autoptr(GError) error = NULL;
 
 		if (!gateway_floor_renew(gw, &error))
 			g_string_append_printf(errors, "floor: %s", error->message);
 	}
-	if (parts & PART_LINK) {
+	if (parts & RELOAD_LINK) {
 		gateway_uplink_fini(gw);
 		gw->floor_depth++;
 		floor_link(gw->floor, gateway_now(), false);
 		gw->floor_depth--;
 		restart_part(gw, "upstream", gateway_uplink_init, gateway_uplink_start, errors);
 		gateway_floor_done(gw);
-	} else if (parts & PART_CHANNEL) {
+	} else if (parts & RELOAD_CHANNEL) {
 		g_autofree char *ch = channel_of(&r->conf);
 		const char *reason = NULL;
 
@@ -199,18 +109,18 @@ static void reload_apply(struct gateway *gw)
 			g_string_append_printf(errors, "%schannel %s: %s", errors->len ? "; " : "", ch,
 					       reason);
 	}
-	if (parts & PART_PUSH) {
+	if (parts & RELOAD_PUSH) {
 		gateway_push_fini(gw);
 		restart_part(gw, "push", gateway_push_init, gateway_push_start, errors);
 		gw->svc.push_configured = gw->push != NULL;
 	}
-	if (parts & PART_AUDIO) {
+	if (parts & RELOAD_AUDIO) {
 		gateway_audio_fini(gw);
 		gw->audio_active = false;
 		gateway_changed(gw, GATEWAY_PROP_AUDIO);
 		restart_part(gw, "audio", gateway_audio_init, gateway_audio_start, errors);
 	}
-	if (parts & PART_BT) {
+	if (parts & RELOAD_BT) {
 		gateway_bt_fini(gw);
 		restart_part(gw, "bluetooth", gateway_bt_init, gateway_bt_start, errors);
 	}

@@ -14,6 +14,11 @@ if(TARGET pttgwd AND TARGET pttgwctl)
   add_test(NAME preroll COMMAND test-preroll)
   set_tests_properties(preroll PROPERTIES LABELS unit)
 
+  add_executable(test-reload-diff test-reload-diff.c)
+  target_link_libraries(test-reload-diff PRIVATE pttgw-daemon)
+  add_test(NAME reload-diff COMMAND test-reload-diff)
+  set_tests_properties(reload-diff PROPERTIES LABELS unit)
+
   add_executable(test-conf test-conf.c)
   target_link_libraries(test-conf PRIVATE pttgw-daemon)
   add_test(NAME conf COMMAND test-conf)
