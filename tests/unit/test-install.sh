@@ -40,6 +40,8 @@ for f in "$PTTGW_SBINDIR/pttgwd" "$PTTGW_BINDIR/pttgwctl" "$PTTGW_BINDIR/pttgw-r
 done
 for f in "$PTTGW_UNITDIR/pttgwd.service" \
 	"$PTTGW_PREFIX/lib/sysusers.d/pttgw.conf" \
+	"$PTTGW_UNITDIR/pttgw-relay.service" \
+	"$PTTGW_PREFIX/lib/sysusers.d/pttgw-relay.conf" \
 	"$PTTGW_DATADIR/dbus-1/system.d/org.pttgw.Gateway1.conf" \
 	"$PTTGW_UDEVDIR/rules.d/70-pttgw.rules" \
 	"$PTTGW_UDEVDIR/hwdb.d/70-pttgw.hwdb" \
@@ -80,6 +82,17 @@ for doc in $(key Documentation); do
 		check "unit: Documentation=$doc is installed" test -s "$root${doc#file://}";;
 	esac
 done
+
+relay_unit=$(r "$PTTGW_UNITDIR/pttgw-relay.service")
+relay_user=$(sed -n 's/^User=//p' "$relay_unit" | tail -1)
+check "relay unit: User=$relay_user is created by sysusers.d/pttgw-relay.conf" \
+	grep -Eq "^u[[:space:]]+${relay_user}[[:space:]]" "$(r "$PTTGW_PREFIX/lib/sysusers.d/pttgw-relay.conf")"
+relay_exec=$(sed -n 's/^ExecStart=//p' "$relay_unit" | awk '{print $1}')
+check "relay unit: ExecStart=$relay_exec is the installed pttgw-relay" \
+	test "$relay_exec" = "$PTTGW_BINDIR/pttgw-relay" -a -x "$root$relay_exec"
+check "units: ExecReload sends SIGHUP" bash -c \
+	'grep -qx "ExecReload=/bin/kill -HUP \$MAINPID" "$1" && grep -qx "ExecReload=/bin/kill -HUP \$MAINPID" "$2"' \
+	_ "$unit" "$relay_unit"
 
 # --- the D-Bus policy: well-formed XML, and the daemon's user may own the name ----------------
 policy=$(r "$PTTGW_DATADIR/dbus-1/system.d/org.pttgw.Gateway1.conf")
