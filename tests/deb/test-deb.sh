@@ -171,7 +171,7 @@ PIDS=""
 dpkg-query -L pttgw pttgw-relay | sort -u >"$T/files"
 apt-get -q -o DPkg::Lock::Timeout=600 purge -y pttgw pttgw-relay >"$T/purge.out" 2>&1 ||
 	die "apt-get purge"
-left=$(while read -r f; do [ -d "$f" ] || [ ! -e "$f" -a ! -L "$f" ] || echo "$f"; done <"$T/files")
+left=$(while read -r f; do [ -d "$f" ] || { [ ! -e "$f" ] && [ ! -L "$f" ]; } || echo "$f"; done <"$T/files")
 check "purge: no file of the packages is left${left:+ ($left)}" test -z "$left"
 for d in /etc/pttgw /etc/pttgw-relay /var/lib/pttgw /usr/share/doc/pttgw /usr/share/doc/pttgw-relay \
 	/etc/systemd/system/multi-user.target.wants/pttgwd.service \
