@@ -639,7 +639,9 @@ static void test_malformed(struct fixture *f, gconstpointer d)
 	expect_error(f->c[0], -1, "invalid request");
 	send_text(f->c[0], g_strdup("{\"command\":\"send_location\",\"seq\":11}"));
 	expect_error(f->c[0], 11, "unknown command");
-	send_text(f->c[0], g_strdup("{\"command\":\"send_location\"}"));	/* ignored */
+	/* without a seq: on_error, as a strict server answers */
+	send_text(f->c[0], g_strdup("{\"command\":\"send_location\"}"));
+	expect_error(f->c[0], -1, "unknown command");
 	send_raw(f->c[0], true, short_frame, sizeof(short_frame));
 	expect_error(f->c[0], -1, "invalid audio packet");
 	send_raw(f->c[0], true, image, sizeof(image));
