@@ -17,8 +17,35 @@ SECONDS = 3.0
 ATTEMPTS = 2
 
 
+def outbound(double, ctl):
+    r = subprocess.run(ctl + ["press", "--wait"], capture_output=True, text=True, timeout=30)
+    if r.returncode != 0:
+        print("FAIL: press not granted: " + r.stdout)
+        return 1
+    time.sleep(2.0)
+    subprocess.run(ctl + ["release"], capture_output=True, timeout=30)
+    time.sleep(0.5)
+    bins = [e[4].split() for e in double.entries("rx", "binary")]
+    print("%d audio packets received by the double" % len(bins))
+    if len(bins) < 50:
+        print("FAIL: too few audio packets (%d)" % len(bins))
+        return 1
+    nonzero = [b for b in bins if int(b[2]) != 0]
+    if nonzero:
+        print("FAIL: %d packets with a packet_id other than 0, e.g. %s" % (len(nonzero),
+                                                                          nonzero[0]))
+        return 1
+    if any(int(b[0]) != 1 or int(b[1]) != double.next_stream for b in bins):
+        print("FAIL: a packet of another type or stream")
+        return 1
+    print("PASS: outbound packet ids are 0")
+    return 0
+
+
 def main():
-    rate, frame_ms, fpp = (int(x) for x in sys.argv[1].split("-"))
+    outbound_case = sys.argv[1] == "outbound"
+    rate, frame_ms, fpp = (0, 0, 0) if outbound_case else \
+        (int(x) for x in sys.argv[1].split("-"))
     d = os.environ["PWFIX_DIR"]
     ctl = [os.environ["PTTGWCTL"], "--session-bus"]
     double = Double({"gw1": "pw-gw1"})
@@ -32,6 +59,7 @@ def main():
         with open(conf, "w") as f:
             f.write("[upstream]\nurl = ws://127.0.0.1:%d/\nchannel = test\nusername = gw1\n"
                     "credentials-file = %s\n[audio]\nheadset = %s\ncues = false\n"
+                    "dtx = false\n"
                     % (double.port, cred, os.environ["BT"]))
         err = open(os.path.join(d, "pttgwd.err"), "w")
         gwd = subprocess.Popen([os.environ["PTTGWD"], "--session-bus", "--config", conf],
@@ -46,6 +74,8 @@ def main():
                 print("FAIL: the link did not come up")
                 return 1
             time.sleep(0.1)
+        if outbound_case:
+            return outbound(double, ctl)
         mon_path = os.path.join(d, "events.json")
         mon = subprocess.Popen(ctl + ["--json", "monitor"], stdout=open(mon_path, "w"))
         procs.append(mon)
