@@ -160,6 +160,19 @@ def case_logon(env):
         check("username" not in lo or "password" in lo, "no logon has a username alone")
 
 
+def case_anonymous(env):
+    """No credentials-file: no username either (API.md: a username needs its
+    password); a strict server refuses the anonymous logon without a token,
+    and the user reads why."""
+    env.start_gateway(password=False)
+    wait(lambda: logons(env), 10, "a logon")
+    lo = logons(env)[0]
+    check("username" not in lo and "password" not in lo, "anonymous logon: no username")
+    st = env.wait_status(lambda s: s["service"] == "unavailable", 10, "refused -> unavailable")
+    check("not authorized" in (st.get("service_detail") or ""),
+          "service detail says why: %s" % st.get("service_detail"))
+
+
 def case_listen_only(env):
     """listen-only = true: listen_only in the logon; a press is refused by the
     server's "listen only connection", shown readable."""
