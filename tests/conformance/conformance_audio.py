@@ -42,6 +42,18 @@ def outbound(double, ctl):
     return 0
 
 
+def finish(gwd, d):
+    """pttgwd ends cleanly on SIGTERM, without a sanitizer report."""
+    gwd.terminate()
+    rc = gwd.wait(15)
+    with open(os.path.join(d, "pttgwd.err")) as f:
+        log = f.read()
+    if rc != 0 or "runtime error:" in log or "Sanitizer" in log:
+        print("FAIL: pttgwd exited with %d or reported a sanitizer error" % rc)
+        return 1
+    return 0
+
+
 def main():
     outbound_case = sys.argv[1] == "outbound"
     rate, frame_ms, fpp = (0, 0, 0) if outbound_case else \
@@ -75,7 +87,7 @@ def main():
                 return 1
             time.sleep(0.1)
         if outbound_case:
-            return outbound(double, ctl)
+            return outbound(double, ctl) or finish(gwd, d)
         mon_path = os.path.join(d, "events.json")
         mon = subprocess.Popen(ctl + ["--json", "monitor"], stdout=open(mon_path, "w"))
         procs.append(mon)
@@ -109,6 +121,8 @@ def main():
             print(a.stdout.strip())
             invalid = sum(b.get("invalid", 0) for b in bursts)
             if bursts and invalid == 0 and a.returncode == 0:
+                if finish(gwd, d):
+                    return 1
                 print("PASS: %s" % sys.argv[1])
                 return 0
             if invalid:
