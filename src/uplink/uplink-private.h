@@ -95,6 +95,7 @@ struct uplink {
 	bool established;       /* the WebSocket handshake is done */
 	uint16_t close_code;    /* a Close frame to send (0: none) */
 	bool close_sent;
+	bool peer_closed;       /* the server sent its Close (last_error says so) */
 	char **extensions;      /* announced in the logon reply (NULL: none) */
 	bool channel_known;     /* an on_channel_status came on this connection */
 	bool channel_online;

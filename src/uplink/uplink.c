@@ -306,10 +306,9 @@ void uplink_logon_refused(struct uplink *u, const char *reason)
 	g_warning("link: logon refused: %s", reason);
 	uplink_set_error(u, "logon refused: %s (%s)", reason, e->text);
 	u->refused = true;
-	if (e->action == UPLINK_ERR_RECONNECT) {
-		u->retry_at_once = true;
-	} else if (e->action != UPLINK_ERR_USER) {
-		/* internal server error and the like: the backoff, no user action */
+	if (e->action != UPLINK_ERR_USER) {
+		/* internal server error, a refused logon "server closed connection"
+		 * and the like: again after the backoff, no user action */
 	} else if (u->logon_used_refresh) {
 		/* the refresh token is spent (e.g. a restarted server): at once
 		 * again with auth_token/password, no backoff */
@@ -406,7 +405,12 @@ void uplink_server_error(struct uplink *u, const char *code)
 	switch (e->action) {
 	case UPLINK_ERR_RECONNECT:
 		uplink_set_error(u, "%s", reason);
-		u->retry_at_once = true;
+		/* at once when the link was stable; a server that says it again
+		 * before that gets the backoff (no reconnect storm) */
+		if (u->retry_count == 0) {
+			u->retry_at_once = true;
+			u->retry_count = 1;
+		}
 		uplink_link_close(u, CLOSING_ERROR, UPLINK_CLOSE_NORMAL, NULL);
 		break;
 	case UPLINK_ERR_BACKOFF:
@@ -458,7 +462,7 @@ static void link_gone(struct uplink *u, const char *error)
 
 	if (!u->freeing && (why == CLOSING_NONE || why == CLOSING_ERROR)) {
 		/* our own reason (dead link, refused logon) beats "closed" */
-		if (error && why == CLOSING_NONE && !u->refused)
+		if (error && why == CLOSING_NONE && !u->refused && !u->peer_closed)
 			uplink_set_error(u, "%s", error);
 		else if (!u->last_error)
 			uplink_set_error(u, "connection closed");
@@ -578,6 +582,7 @@ static void connect_cb(lws_sorted_usec_list_t *sul)
 			  "use wss://", u->cfg.url);
 	u->stats.attempts++;
 	u->established = false;
+	u->peer_closed = false;
 	u->closing = CLOSING_NONE;
 	u->refused = false;
 	u->bad_logged = 0;
@@ -789,9 +794,11 @@ static int lws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 				  len > 2 ? ": " : "", len > 2 ? (int)(len - 2) : 0,
 				  len > 2 ? (const char *)in + 2 : "");
 			u->close_sent = true;
-			if (!u->last_error)
+			if (u->closing == CLOSING_NONE) {
+				u->peer_closed = true;
 				uplink_set_error(u, "the server closed the connection (code %u)",
 						 code);
+			}
 		}
 		break;
 	case LWS_CALLBACK_CLIENT_WRITEABLE:

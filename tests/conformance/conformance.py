@@ -239,6 +239,10 @@ def case_errors(env):
     connected(env)
     env.double.call(lambda: env.double.conn().error(None, "server closed connection"))
     wait(lambda: len(logons(env)) >= 2, 5, "reconnect after 'server closed connection'")
+    after = env.log().split("server reports an error: server closed connection", 1)[1]
+    first = [l for l in after.splitlines() if "pttgw-Message" in l and " link " in l][0]
+    check(" link connecting" in first, "'server closed connection': reconnect at once, "
+          "no backoff (%s)" % first.split(": ", 1)[-1])
     closes = [e for e in env.double.entries("rx", "close") if e[1] == 1]
     check(closes and closes[0][4] == 1000, "the gateway closed with 1000 first")
     connected(env)
@@ -252,6 +256,10 @@ def case_errors(env):
     st = env.wait_status(lambda s: "internal server error" in (s["upstream"]["last_error"] or ""),
                          10, "internal server error shown")
     check(st["link"] in ("backoff", "connecting"), "backoff after internal server error")
+    check("link backoff: logon refused: internal server error" in env.log(),
+          "internal server error: the backoff")
+    check("link backoff: the server closed the connection (code 1001)" in env.log(),
+          "the server's Close: its code in the reason")
     check(st["service"] != "unavailable" or "not authorized" not in str(st),
           "not taken for refused credentials")
     env.double.logon_error = "not authorized"
@@ -326,8 +334,10 @@ def case_close(env):
          "the server's Close echoed")
     check([e for e in env.double.entries("rx", "close") if e[1] == c.n][0][4] == 4000,
           "echoed with the server's code 4000")
-    # refused logon
+    # refused logon (a press makes the idle-dropped link connect)
     env.double.logon_error = "not authorized"
+    wait(lambda: env.double.conn() is None, 5, "the link dropped (idle)")
+    env.ctl("press", "--wait", "--timeout", "3")
     wait(lambda: [t for t in env.double.entries("tx", "text") if "not authorized" in t[4]], 10,
          "a refused logon")
     refused = [t for t in env.double.entries("tx", "text") if "not authorized" in t[4]][0][1]
