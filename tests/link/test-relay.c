@@ -173,6 +173,11 @@ static void expect_binary(struct relay_client *c, struct proto_audio *a, uint8_t
 	g_autoptr(relay_client_msg) r = relay_client_recv(c, TIMEOUT);
 	g_autoptr(GError) error = NULL;
 
+	/* API.md: a channel status may come at any time (someone left) */
+	while (r && !r->binary && strstr((const char *)r->data, "\"on_channel_status\"")) {
+		relay_client_msg_free(g_steal_pointer(&r));
+		r = relay_client_recv(c, TIMEOUT);
+	}
 	g_assert_nonnull(r);
 	if (!r->binary)
 		g_error("text frame where audio was expected: %s", r->data);
