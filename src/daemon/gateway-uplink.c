@@ -422,8 +422,11 @@ void gateway_uplink_fini(struct gateway *gw)
 	if (!gu)
 		return;
 	gw->uplink = NULL;
-	/* a Close frame (1001) and a short wait for the server's answer */
-	uplink_shutdown(gu->u, 1000);
+	/* a Close frame (1001) and a short wait for the server's answer; only
+	 * outside any dispatch (the daemon's exit), never as a recursive main
+	 * loop from inside a callback */
+	if (g_main_depth() == 0)
+		uplink_shutdown(gu->u, 1000);
 	uplink_free(gu->u);
 	g_free(gu->auth_reason);
 	uplink_config_clear(&gu->cfg);
