@@ -16,7 +16,7 @@ enum svc_status svc_status_derive(const struct svc_inputs *in, uint64_t now)
 	if (in->auth_refused)
 		return SVC_UNAVAILABLE;
 	if (in->link_up)
-		return SVC_READY;
+		return in->channel_offline ? SVC_UNAVAILABLE : SVC_READY;
 	if (in->waiting)
 		return SVC_CONNECTING;
 	if (in->push_configured && in->push_up)

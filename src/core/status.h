@@ -10,7 +10,7 @@
  *
  * The exact rules, first match wins:
  *  1. auth_refused                                        -> unavailable
- *  2. link_up                                             -> ready
+ *  2. link_up: channel_offline -> unavailable, else       -> ready
  *  3. waiting (a press or push waits on a reconnect)      -> connecting
  *  4. push_configured && push_up                          -> ready
  *  5. now - last_ok < unavailable_after (grace), where
@@ -40,6 +40,7 @@ struct svc_inputs {
 	bool push_configured;    /* a push channel exists at all */
 	bool push_up;
 	bool auth_refused;       /* credentials refused: no retry will help */
+	bool channel_offline;    /* logged on, but the channel is not online */
 	bool waiting;            /* a press or push waits on a reconnect */
 	uint64_t link_last_ok;   /* last time the link was up (0: never) */
 	uint64_t push_last_ok;   /* last time the push channel was up (0: never) */

@@ -77,6 +77,14 @@ static JsonObject *parse_object(const char *json, JsonParser *parser)
 	return json_node_get_object(json_parser_get_root(parser));
 }
 
+/* A string member, or NULL when it is absent or null. */
+static const char *opt_string(JsonObject *o, const char *name)
+{
+	JsonNode *n = json_object_get_member(o, name);
+
+	return n && JSON_NODE_HOLDS_VALUE(n) ? json_node_get_string(n) : NULL;
+}
+
 static const char *member_string(JsonObject *o, const char *name)
 {
 	JsonNode *n = json_object_get_member(o, name);
@@ -104,12 +112,19 @@ static int cmd_status(struct ctl *c)
 	printf("Floor:    %s%s%s\n", member_string(o, "floor"),
 	       json_object_get_boolean_member_with_default(o, "emergency", FALSE) ? " (emergency)" : "",
 	       "");
-	printf("Service:  %s\n", member_string(o, "service"));
+	printf("Service:  %s%s%s\n", member_string(o, "service"), opt_string(o, "service_detail") ?
+	       " - " : "", opt_string(o, "service_detail") ? opt_string(o, "service_detail") : "");
 	printf("Link:     %s%s%s\n", member_string(o, "link"),
 	       json_object_get_null_member(o, "link_detail") ? "" : " - ",
 	       json_object_get_null_member(o, "link_detail") ? "" : member_string(o, "link_detail"));
 	printf("Push:     %s\n", member_string(o, "push"));
-	printf("Channel:  %s\n", member_string(o, "channel"));
+	if (json_object_has_member(o, "users_online") &&
+	    !json_object_get_null_member(o, "users_online") &&
+	    json_object_get_int_member(o, "users_online") >= 0)
+		printf("Channel:  %s (%" G_GINT64_FORMAT " online)\n", member_string(o, "channel"),
+		       json_object_get_int_member(o, "users_online"));
+	else
+		printf("Channel:  %s\n", member_string(o, "channel"));
 	printf("Talker:   %s\n", member_string(o, "talker"));
 	if (audio)
 		printf("Audio:    %s, %s%s%s\n", member_string(audio, "route"),

@@ -117,6 +117,10 @@ bool gateway_uplink_connected(struct gateway *gw);
 int gateway_uplink_set_channel(struct gateway *gw, const char *channel);
 int gateway_uplink_send(struct gateway *gw, uint32_t stream_id, const uint8_t *opus, size_t len);
 void gateway_uplink_status_json(struct gateway *gw, JsonBuilder *b);
+/* Why the service is not ready, readable (NULL: nothing to say). */
+const char *gateway_uplink_service_detail(struct gateway *gw);
+/* The channel's users online as the server last said; -1: unknown. */
+int64_t gateway_uplink_users_online(struct gateway *gw);
 
 gboolean gateway_push_init(struct gateway *gw, GError **error);
 void gateway_push_fini(struct gateway *gw);

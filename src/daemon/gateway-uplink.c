@@ -8,6 +8,7 @@
 
 #include <errno.h>
 
+#include "proto.h"
 #include "uplink.h"
 
 struct gateway_uplink {
@@ -15,6 +16,7 @@ struct gateway_uplink {
 	struct uplink *u;
 	bool request_pending;  /* the floor asked while the link was coming up */
 	bool request_emergency;
+	char *auth_reason;     /* why the server refused our logon */
 };
 
 /* ---- floor inputs (deferred when raised inside a floor call) ---- */
@@ -108,6 +110,8 @@ static void on_state(void *data, enum uplink_state st, const char *detail)
 	gw->link_detail = g_strdup(detail);
 	gateway_set_string(gw, &gw->link_state, uplink_state_to_string(st), GATEWAY_PROP_LINK);
 
+	if (!up)
+		gw->svc.channel_offline = false;
 	if (up) {
 		gw->svc.link_up = true;
 		gw->svc.auth_refused = false;
@@ -177,8 +181,32 @@ static void on_auth_refused(void *data, const char *reason)
 	struct gateway *gw = data;
 
 	g_warning("the server refused our credentials: %s", reason);
+	g_free(gw->uplink->auth_reason);
+	gw->uplink->auth_reason = uplink_error_reason(reason);
 	gw->svc.auth_refused = true;
 	gateway_update_status(gw);
+	gateway_changed(gw, GATEWAY_PROP_SERVICE);
+}
+
+static void on_channel(void *data, const char *channel, bool online, int64_t users_online,
+		       const char *error)
+{
+	struct gateway *gw = data;
+	JsonBuilder *b = gateway_event_begin("channel_status");
+
+	gateway_json_string(b, "channel", channel);
+	gateway_json_string(b, "status", online ? "online" : "offline");
+	json_builder_set_member_name(b, "users_online");
+	if (users_online >= 0)
+		json_builder_add_int_value(b, users_online);
+	else
+		json_builder_add_null_value(b);
+	if (error)
+		gateway_json_string(b, "error", error);
+	gateway_emit(gw, "channel_status", b);
+	gw->svc.channel_offline = !online;
+	gateway_update_status(gw);
+	gateway_changed(gw, GATEWAY_PROP_SERVICE | GATEWAY_PROP_CHANNEL);
 }
 
 static const struct uplink_events uplink_events = {
@@ -190,6 +218,7 @@ static const struct uplink_events uplink_events = {
 	.remote_stop = on_remote_stop,
 	.audio = on_audio,
 	.auth_refused = on_auth_refused,
+	.channel = on_channel,
 };
 
 /* ---- floor effects ---- */
@@ -203,7 +232,26 @@ void gateway_uplink_request(struct gateway *gw, bool emergency)
 		input(gw, do_denied, link_input_new(0, "no upstream configured"));
 		return;
 	}
+	if (emergency && uplink_get_state(gu->u) == UPLINK_CONNECTED &&
+	    !uplink_has_extension(gu->u, PROTO_EXT_EMERGENCY)) {
+		/* a plain server: emergency pre-emption is our extension */
+		JsonBuilder *b = gateway_event_begin("emergency");
+
+		json_builder_set_member_name(b, "supported");
+		json_builder_add_boolean_value(b, FALSE);
+		gateway_json_string(b, "detail", "the server does not support emergency "
+				    "pre-emption: sent as a normal talk");
+		gateway_emit(gw, "emergency", b);
+		g_message("emergency press: the server does not support emergency pre-emption, "
+			  "sent as a normal talk");
+	}
 	r = uplink_start_stream(gu->u, emergency);
+	if (r == -ENETDOWN) {
+		const char *why = uplink_get_channel(gu->u, NULL, NULL);
+
+		input(gw, do_denied, link_input_new(0, why ? why : "channel offline"));
+		return;
+	}
 	if (r == -ENOTCONN) {
 		/* the floor waits for the link (connect-timeout); it asks again on link up */
 		uplink_connect_now(gu->u);
@@ -281,6 +329,41 @@ void gateway_uplink_status_json(struct gateway *gw, JsonBuilder *b)
 	gateway_json_uint(b, "frames_out", st.frames_out);
 	gateway_json_uint(b, "bad_frames", st.bad_frames);
 	gateway_json_uint(b, "audio_dropped", st.audio_dropped);
+	json_builder_set_member_name(b, "extensions");
+	json_builder_begin_array(b);
+	for (const char *const *e = (const char *const[]){ PROTO_EXT_EMERGENCY,
+			PROTO_EXT_JOIN_STREAM, PROTO_EXT_PACKET_ID, NULL }; *e; e++)
+		if (uplink_has_extension(gu->u, *e))
+			json_builder_add_string_value(b, *e);
+	json_builder_end_array(b);
+	json_builder_set_member_name(b, "emergency_supported");
+	json_builder_add_boolean_value(b, uplink_has_extension(gu->u, PROTO_EXT_EMERGENCY));
+	json_builder_set_member_name(b, "listen_only");
+	json_builder_add_boolean_value(b, gu->cfg.listen_only);
+}
+
+const char *gateway_uplink_service_detail(struct gateway *gw)
+{
+	struct gateway_uplink *gu = gw->uplink;
+	const char *why;
+
+	if (!gu || gw->status == SVC_READY)
+		return NULL;
+	if (gw->svc.auth_refused && gu->auth_reason)
+		return gu->auth_reason;
+	why = uplink_get_channel(gu->u, NULL, NULL);
+	if (gw->svc.link_up && why)
+		return why;
+	return uplink_get_last_error(gu->u);
+}
+
+int64_t gateway_uplink_users_online(struct gateway *gw)
+{
+	int64_t n = -1;
+
+	if (gw->uplink && gw->svc.link_up)
+		uplink_get_channel(gw->uplink->u, NULL, &n);
+	return n;
 }
 
 /* ---- life cycle ---- */
@@ -339,7 +422,13 @@ void gateway_uplink_fini(struct gateway *gw)
 	if (!gu)
 		return;
 	gw->uplink = NULL;
+	/* a Close frame (1001) and a short wait for the server's answer; only
+	 * outside any dispatch (the daemon's exit), never as a recursive main
+	 * loop from inside a callback */
+	if (g_main_depth() == 0)
+		uplink_shutdown(gu->u, 1000);
 	uplink_free(gu->u);
+	g_free(gu->auth_reason);
 	uplink_config_clear(&gu->cfg);
 	g_free(gu);
 }

@@ -530,10 +530,16 @@ char *gateway_status_json(struct gateway *gw)
 	gateway_json_string(b, "name", gw->name);
 	gateway_json_string(b, "floor", gateway_get_floor_state(gw));
 	gateway_json_string(b, "service", gateway_get_service_status(gw));
+	gateway_json_string(b, "service_detail", gateway_uplink_service_detail(gw));
 	gateway_json_string(b, "link", gw->link_state);
 	gateway_json_string(b, "link_detail", gw->link_detail);
 	gateway_json_string(b, "push", gw->push_state);
 	gateway_json_string(b, "channel", gw->channel);
+	json_builder_set_member_name(b, "users_online");
+	if (gateway_uplink_users_online(gw) >= 0)
+		json_builder_add_int_value(b, gateway_uplink_users_online(gw));
+	else
+		json_builder_add_null_value(b);
 	gateway_json_string(b, "talker", gw->talker);
 	gateway_json_string(b, "source", floor_get_source(gw->floor));
 	json_builder_set_member_name(b, "emergency");

@@ -96,6 +96,10 @@ void proto_msg_clear(struct proto_msg *msg)
 	g_free(msg->auth_token);
 	g_free(msg->refresh_token);
 	g_strfreev(msg->channels);
+	g_free(msg->platform_type);
+	g_free(msg->platform_name);
+	g_free(msg->version);
+	g_strfreev(msg->extensions);
 	g_free(msg->channel);
 	g_free(msg->from);
 	g_free(msg->for_user);
@@ -359,7 +363,10 @@ static int parse_logon(struct parse *p, struct proto_msg *m)
 	    (r = get_str(p, "password", false, &m->password)) < 0 ||
 	    (r = get_str(p, "auth_token", false, &m->auth_token)) < 0 ||
 	    (r = get_str(p, "refresh_token", false, &m->refresh_token)) < 0 ||
-	    (r = get_bool(p, "listen_only", &m->listen_only)) < 0)
+	    (r = get_bool(p, "listen_only", &m->listen_only)) < 0 ||
+	    (r = get_str(p, "platform_type", false, &m->platform_type)) < 0 ||
+	    (r = get_str(p, "platform_name", false, &m->platform_name)) < 0 ||
+	    (r = get_str(p, "version", false, &m->version)) < 0)
 		return r;
 	if (m->username && !m->password && !m->auth_token && !m->refresh_token)
 		return missing(p, "password");
@@ -424,6 +431,20 @@ static int parse_reply(struct parse *p, struct proto_msg *m)
 	if ((r = get_u32(p, "stream_id", false, &m->has_stream_id, &m->stream_id)) < 0 ||
 	    (r = get_str(p, "refresh_token", false, &m->refresh_token)) < 0)
 		return r;
+	/* our extensions: tolerated in any shape, strings kept, the rest ignored */
+	n = json_object_get_member(p->obj, "extensions");
+	if (n && JSON_NODE_HOLDS_ARRAY(n)) {
+		JsonArray *a = json_node_get_array(n);
+		unsigned len = MIN(json_array_get_length(a), 32u), k = 0;
+
+		m->extensions = g_new0(char *, len + 1);
+		for (unsigned i = 0; i < len; i++) {
+			JsonNode *e = json_array_get_element(a, i);
+
+			if (is_value(e, G_TYPE_STRING))
+				m->extensions[k++] = g_strdup(json_node_get_string(e));
+		}
+	}
 	return 0;
 }
 
@@ -680,6 +701,9 @@ char *proto_build(const struct proto_msg *m, size_t *ret_len)
 		json_builder_end_array(b);
 		if (m->listen_only)
 			add_bool(b, "listen_only", true);
+		add_str(b, "platform_type", m->platform_type);
+		add_str(b, "platform_name", m->platform_name);
+		add_str(b, "version", m->version);
 		break;
 	case PROTO_CMD_REPLY:
 		if (m->success) {
@@ -687,6 +711,13 @@ char *proto_build(const struct proto_msg *m, size_t *ret_len)
 			if (m->has_stream_id)
 				add_int(b, "stream_id", m->stream_id);
 			add_str(b, "refresh_token", m->refresh_token);
+			if (m->extensions) {
+				json_builder_set_member_name(b, "extensions");
+				json_builder_begin_array(b);
+				for (i = 0; m->extensions[i]; i++)
+					json_builder_add_string_value(b, m->extensions[i]);
+				json_builder_end_array(b);
+			}
 		} else {
 			add_str(b, "error", m->error ? m->error : "unknown error");
 		}
@@ -920,4 +951,23 @@ char *proto_build_on_text_message(const char *channel, const char *from, const c
 	m.message_id = message_id;
 	m.for_user = (char *)for_user;
 	return proto_build(&m, NULL);
+}
+
+char *proto_build_logon_reply(uint32_t seq, const char *refresh_token,
+			      const char *const *extensions)
+{
+	struct proto_msg m = PROTO_MSG_INIT;
+
+	m.cmd = PROTO_CMD_REPLY;
+	m.has_seq = true;
+	m.seq = seq;
+	m.success = true;
+	m.refresh_token = (char *)refresh_token;
+	m.extensions = (char **)extensions;
+	return proto_build(&m, NULL);
+}
+
+bool proto_msg_has_extension(const struct proto_msg *m, const char *ext)
+{
+	return m->extensions && g_strv_contains((const char *const *)m->extensions, ext);
 }

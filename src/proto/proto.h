@@ -9,8 +9,10 @@
  * Text frames (JSON)
  * ------------------
  *   logon              {command, seq, username?, password?, auth_token?, refresh_token?,
- *                       channels: [..] | channel: "..", listen_only?}
- *   reply              {seq, success: true, stream_id?, refresh_token?} or {seq, error}
+ *                       channels: [..] | channel: "..", listen_only?,
+ *                      platform_type?, platform_name?, version?}
+ *   reply              {seq, success: true, stream_id?, refresh_token?, extensions?}
+ *                      or {seq, error}
  *                      (a frame without "command" but with "seq")
  *   on_channel_status  {command, channel, status, users_online?}
  *   start_stream       {command, seq, channel?, type: "audio", codec: "opus",
@@ -25,7 +27,8 @@
  *   keepalive          {command, seq?}
  *   join_stream        {command, seq, stream_id}                       (pttgw extension)
  *
- * pttgw extensions (a Zello server ignores or refuses them; the relay implements them):
+ * pttgw extensions (a Zello server ignores or refuses them; the relay implements them and
+ * announces them in its logon reply, "extensions": ["emergency", "join_stream", "packet_id"]):
  *   - join_stream: late entry into a burst. The relay answers {seq, success: true,
  *     stream_id}, then sends on_stream_start for that stream and every audio packet of
  *     the burst from its first one (packet_id 0 upwards), then continues live. When the
@@ -68,6 +71,16 @@
 /* Binary header: u8 type, u32be stream_id, u32be packet_id. */
 #define PROTO_AUDIO_HEADER_LEN 9
 #define PROTO_BINARY_TYPE_AUDIO 0x01
+/* API.md's image packets {0x02, image_id, image_type, data}: not used by pttgw. */
+#define PROTO_BINARY_TYPE_IMAGE 0x02
+
+/*
+ * Extensions a server announces in its logon reply ("extensions": [...], a member
+ * a plain Zello client ignores). A client uses one only when it was announced.
+ */
+#define PROTO_EXT_EMERGENCY "emergency"     /* "emergency": true pre-empts the talker */
+#define PROTO_EXT_JOIN_STREAM "join_stream" /* late entry (join_stream command) */
+#define PROTO_EXT_PACKET_ID "packet_id"     /* client packet ids numbered from 0 up */
 
 /* Error strings the relay sends (API.md's codes where one fits, else ours). */
 #define PROTO_ERR_INVALID_JSON "invalid json"
@@ -162,6 +175,12 @@ struct proto_msg {
 	char **channels;		/* NULL-terminated; "channel" folded in; logon only */
 	unsigned n_channels;
 	bool listen_only;
+	char *platform_type;		/* logon, optional */
+	char *platform_name;
+	char *version;
+
+	/* logon reply: the extensions the server announces (NULL-terminated, or NULL) */
+	char **extensions;
 
 	/* most commands */
 	char *channel;
@@ -227,6 +246,11 @@ char *proto_build_keepalive(void);
 char *proto_build_reply_ok(uint32_t seq, bool has_stream_id, uint32_t stream_id,
 			   const char *refresh_token);
 char *proto_build_reply_error(uint32_t seq, const char *error);
+/* A successful logon reply announcing extensions (NULL-terminated; NULL: none). */
+char *proto_build_logon_reply(uint32_t seq, const char *refresh_token,
+			      const char *const *extensions);
+/* Is ext among a reply's extensions? */
+bool proto_msg_has_extension(const struct proto_msg *m, const char *ext);
 char *proto_build_on_error(const char *error);
 char *proto_build_on_channel_status(const char *channel, const char *status,
 				    int64_t users_online);

@@ -60,6 +60,10 @@ struct dispatch {
 	GHashTable *rx;			/* id -> struct rx_stream */
 	unsigned bursts_heard;
 	unsigned errors;
+	/* API.md: talk once the channel is online; extensions only when announced */
+	bool online;
+	bool ext_emergency;
+	bool ext_packet_id;
 	/* waiting for a reply */
 	uint32_t want_seq;
 	bool got_reply;
@@ -278,6 +282,7 @@ static void on_text(struct dispatch *d, const char *buf, size_t len)
 		g_printerr("server error: %s\n", m.error);
 		break;
 	case PROTO_CMD_ON_CHANNEL_STATUS:
+		d->online = g_strcmp0(m.status, "online") == 0;
 		if (!d->o.quiet)
 			printf("channel %s %s (%" G_GINT64_FORMAT " online)%s%s\n", m.channel,
 			       m.status, m.users_online, m.error ? ": " : "",
@@ -352,7 +357,8 @@ static int talk_burst(struct dispatch *d, unsigned n, const int16_t *pcm, size_t
 	for (;;) {
 		d->seq++;
 		if (!request(d, proto_build_start_stream(d->seq, d->o.channel, &hdr, FRAME_MS,
-							 d->o.emergency), 5000)) {
+							 d->o.emergency && d->ext_emergency),
+			     5000)) {
 			g_printerr("burst %u: no answer to start_stream\n", n);
 			return -ETIMEDOUT;
 		}
@@ -385,8 +391,8 @@ static int talk_burst(struct dispatch *d, unsigned n, const int16_t *pcm, size_t
 			g_printerr("opus_encode: %s\n", opus_strerror(len));
 			break;
 		}
-		/* packet ids from 0 upwards, as Zello's examples do; the relay re-stamps */
-		proto_audio_write_header(frame, id, packets);
+		/* API.md: zero, unless the server announced it takes them numbered */
+		proto_audio_write_header(frame, id, d->ext_packet_id ? packets : 0);
 		if (!d->o.fast &&
 		    !poll_until(d, start + (int64_t)packets * FRAME_MS * 1000))
 			break;
@@ -397,7 +403,8 @@ static int talk_burst(struct dispatch *d, unsigned n, const int16_t *pcm, size_t
 	opus_encoder_destroy(enc);
 	if (!d->o.fast)
 		poll_until(d, start + (int64_t)packets * FRAME_MS * 1000);
-	relay_client_send_text(d->c, proto_build_stop_stream(false, 0, id, d->o.channel), 5000);
+	relay_client_send_text(d->c, proto_build_stop_stream(true, ++d->seq, id, d->o.channel),
+			       5000);
 	printf("sent burst %u: stream %u, %u packets\n", n, id, packets);
 	fflush(stdout);
 	return relay_client_closed(d->c) ? -ECONNRESET : 0;
@@ -548,7 +555,9 @@ int main(int argc, char **argv)
 	chans[0] = o->channel;
 	chans[1] = NULL;
 	d.seq = 1;
-	if (!request(&d, proto_build_logon(1, o->user, o->password, o->token, NULL, chans),
+	/* API.md: a username always with its password (none: anonymous, token) */
+	if (!request(&d, proto_build_logon(1, o->password ? o->user : NULL, o->password, o->token,
+					   NULL, chans),
 		     5000) || !d.reply.success) {
 		g_printerr("pttgw-dispatch: logon failed: %s\n",
 			   d.reply.error ? d.reply.error : "no answer");
@@ -557,7 +566,19 @@ int main(int argc, char **argv)
 	}
 	printf("logged on as %s to %s:%d\n", o->user, host, port);
 	fflush(stdout);
-	poll_until(&d, g_get_monotonic_time() + 100 * 1000);	/* channel status */
+	d.ext_emergency = proto_msg_has_extension(&d.reply, PROTO_EXT_EMERGENCY);
+	d.ext_packet_id = proto_msg_has_extension(&d.reply, PROTO_EXT_PACKET_ID);
+	if (o->emergency && !d.ext_emergency)
+		printf("the server does not support emergency pre-emption: a normal talk\n");
+	/* API.md: talk after the channel status says online */
+	while (o->bursts > 0 && !d.online && g_get_monotonic_time() < end &&
+	       poll_until(&d, g_get_monotonic_time() + 50 * 1000))
+		;
+	if (o->bursts > 0 && !d.online) {
+		g_printerr("pttgw-dispatch: channel %s is not online\n", o->channel);
+		rc = 1;
+		goto out;
+	}
 
 	for (i = 0; i < o->bursts; i++) {
 		if (i > 0 && !poll_until(&d, g_get_monotonic_time() +

@@ -23,6 +23,7 @@ struct relay_client {
 	lws_sorted_usec_list_t wake;
 	bool established;
 	bool closed;
+	uint16_t close_code;	/* a Close frame to send */
 	char *error;
 	GQueue out;		/* struct out_frame * */
 	GQueue in;		/* struct relay_client_msg * */
@@ -78,6 +79,12 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 		}
 		break;
 	case LWS_CALLBACK_CLIENT_WRITEABLE:
+		if (c->close_code && g_queue_is_empty(&c->out)) {
+			/* RFC 6455 5.5.1: our Close; lws waits for the server's */
+			lws_close_reason(wsi, (enum lws_close_status)c->close_code, NULL, 0);
+			c->close_code = 0;
+			return -1;
+		}
 		f = g_queue_pop_head(&c->out);
 		if (!f)
 			break;
@@ -87,7 +94,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 			return -1;
 		}
 		g_free(f);
-		if (!g_queue_is_empty(&c->out))
+		if (!g_queue_is_empty(&c->out) || c->close_code)
 			lws_callback_on_writable(wsi);
 		break;
 	case LWS_CALLBACK_CLIENT_CLOSED:
@@ -182,10 +189,23 @@ struct relay_client *relay_client_new(const char *host, int port, bool tls, bool
 	return c;
 }
 
+void relay_client_close(struct relay_client *c, uint16_t code, int timeout_ms)
+{
+	int64_t end = g_get_monotonic_time() + (int64_t)timeout_ms * 1000;
+
+	if (c->closed || !c->wsi || !c->established)
+		return;
+	c->close_code = code;
+	lws_callback_on_writable(c->wsi);
+	while (!c->closed && g_get_monotonic_time() < end)
+		service(c, (int)((end - g_get_monotonic_time()) / 1000));
+}
+
 void relay_client_free(struct relay_client *c)
 {
 	if (!c)
 		return;
+	relay_client_close(c, 1000, 300);
 	if (c->ctx) {
 		lws_sul_cancel(&c->wake);
 		lws_context_destroy(c->ctx);

@@ -29,6 +29,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(relay_client_msg, relay_client_msg_free)
  * timeout_ms. NULL with error on failure. */
 struct relay_client *relay_client_new(const char *host, int port, bool tls, bool insecure,
 				      int timeout_ms, GError **error);
+/* A Close frame with code, then up to timeout_ms for the server's Close. */
+void relay_client_close(struct relay_client *c, uint16_t code, int timeout_ms);
+/* Closes with 1000 (bounded, 300 ms) when still connected, then frees. */
 void relay_client_free(struct relay_client *c);
 
 /* Queue a frame and service until it is written (timeout_ms). 0 or negative errno. */

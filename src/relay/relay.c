@@ -291,6 +291,10 @@ static struct relay_user *authenticate(struct relay_logic *l, const struct proto
 	return NULL;
 }
 
+static const char *const relay_extensions[] = {
+	PROTO_EXT_EMERGENCY, PROTO_EXT_JOIN_STREAM, PROTO_EXT_PACKET_ID, NULL,
+};
+
 static void cmd_logon(struct relay_logic *l, struct session *s, const struct proto_msg *m)
 {
 	struct relay_user *u;
@@ -319,7 +323,8 @@ static void cmd_logon(struct relay_logic *l, struct session *s, const struct pro
 	u->refresh_next = (u->refresh_next + 1) % RELAY_REFRESH_TOKENS;
 	s->user = g_strdup(u->name);
 	s->listen_only = m->listen_only;
-	send_text(s, proto_build_reply_ok(m->seq, false, 0, refresh));
+	/* our extensions, announced: a plain Zello client ignores the member */
+	send_text(s, proto_build_logon_reply(m->seq, refresh, relay_extensions));
 	g_free(refresh);
 	g_message("%s: %s logged on (%u channels)", peer(s), s->user, m->n_channels);
 
@@ -509,9 +514,9 @@ void relay_logic_text(struct relay_logic *l, struct relay_conn *c, const char *b
 		return;
 	}
 	if (r == PROTO_PARSE_IGNORED) {
-		g_debug("%s: %s: unknown command \"%s\", ignored", peer(s), who(s), m.command);
-		if (m.has_seq)
-			send_text(s, proto_build_reply_error(m.seq, PROTO_ERR_UNKNOWN_COMMAND));
+		/* as a strict server: {seq, error}, or on_error without a seq */
+		g_debug("%s: %s: unknown command \"%s\", refused", peer(s), who(s), m.command);
+		answer_error(s, &m, PROTO_ERR_UNKNOWN_COMMAND);
 		proto_msg_clear(&m);
 		return;
 	}

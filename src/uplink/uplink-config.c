@@ -47,6 +47,8 @@ void uplink_config_clear(struct uplink_config *cfg)
 		explicit_bzero(cfg->auth_token, strlen(cfg->auth_token));
 	g_free(cfg->auth_token);
 	g_free(cfg->ca_file);
+	g_free(cfg->platform_name);
+	g_free(cfg->version);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -77,7 +79,8 @@ static gboolean read_secret(const struct conf *c, const char *key, char **ret, G
 gboolean uplink_config_load(const struct conf *c, struct uplink_config *out, GError **error)
 {
 	struct uplink_config cfg = { 0 };
-	gboolean insecure = FALSE;
+	g_autofree char *name = NULL, *lower = NULL;
+	gboolean insecure = FALSE, listen_only = FALSE;
 	guint64 frames = 0;
 	int policy = UPLINK_POLICY_PERSISTENT;
 
@@ -98,7 +101,9 @@ gboolean uplink_config_load(const struct conf *c, struct uplink_config *out, GEr
 			   error) ||
 	    !conf_get_seconds(c, GROUP, "idle-drop-after", 60.0, 1.0, 86400.0,
 			      &cfg.idle_drop_after, error) ||
-	    !conf_get_uint(c, GROUP, "send-queue", 50, 4, 5000, &frames, error))
+	    !conf_get_uint(c, GROUP, "send-queue", 50, 4, 5000, &frames, error) ||
+	    !conf_get_bool(c, GROUP, "listen-only", FALSE, &listen_only, error) ||
+	    !conf_get_string(c, "general", "name", "pttgw", &name, error))
 		goto fail;
 
 	if (!url_ok(cfg.url)) {
@@ -120,6 +125,12 @@ gboolean uplink_config_load(const struct conf *c, struct uplink_config *out, GEr
 	cfg.insecure = insecure;
 	cfg.policy = (enum uplink_policy)policy;
 	cfg.send_queue_frames = (unsigned)frames;
+	cfg.listen_only = listen_only;
+	/* API.md: a platform_name with "Gateway" in it is tracked by Zello Alarms */
+	lower = g_ascii_strdown(name, -1);
+	cfg.platform_name = strstr(lower, "gateway") ? g_strdup(name)
+			    : g_strdup_printf("%s Gateway", name);
+	cfg.version = g_strdup("pttgw " PTTGW_VERSION);
 	*out = cfg;
 	return TRUE;
 fail:

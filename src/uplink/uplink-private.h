@@ -79,6 +79,7 @@ struct uplink {
 	lws_sorted_usec_list_t sul_ping;
 	lws_sorted_usec_list_t sul_watchdog;
 	lws_sorted_usec_list_t sul_idle;
+	lws_sorted_usec_list_t sul_close; /* bounds the closing handshake */
 	GRand *rand;
 
 	enum uplink_state state;
@@ -91,6 +92,15 @@ struct uplink {
 	bool drop_after_flush;
 	bool logged_on;
 	bool ping_due;
+	bool established;       /* the WebSocket handshake is done */
+	uint16_t close_code;    /* a Close frame to send (0: none) */
+	bool close_sent;
+	bool peer_closed;       /* the server sent its Close (last_error says so) */
+	char **extensions;      /* announced in the logon reply (NULL: none) */
+	bool channel_known;     /* an on_channel_status came on this connection */
+	bool channel_online;
+	int64_t users_online;   /* -1: unknown */
+	char *channel_reason;   /* why talking is not possible now, or NULL */
 	uint64_t last_rx;
 	uint32_t seq;
 	uint32_t logon_seq;
@@ -140,8 +150,15 @@ int uplink_txq_push(struct uplink *u, const void *data, size_t len,
 		    enum lws_write_protocol type, bool audio);
 /* Queue a JSON text and free it. */
 int uplink_send_text(struct uplink *u, char *json);
-/* Close the link from our side; the lws callbacks finish the job. */
-void uplink_link_close(struct uplink *u, enum closing why, const char *error);
+/* Close the link from our side with a Close frame (code); the lws callbacks
+ * finish the job. */
+void uplink_link_close(struct uplink *u, enum closing why, uint16_t code, const char *error);
+/* on_error or a refused request: act as API.md says (uplink-errors.c). */
+void uplink_server_error(struct uplink *u, const char *code);
+void uplink_channel_status(struct uplink *u, const struct proto_msg *m);
+/* "channel is not ready": not online until the next on_channel_status. */
+void uplink_channel_not_ready(struct uplink *u);
+
 /* Apply the link policy after a stream change (burst_ended: one just ended). */
 void uplink_policy_check(struct uplink *u, bool burst_ended);
 /* A stream starts (ours, remote or joined): no idle drop now, also not one
@@ -157,3 +174,5 @@ void uplink_streams_binary(struct uplink *u, const uint8_t *buf, size_t len);
 void uplink_streams_lost(struct uplink *u, const char *why);
 unsigned uplink_streams_joins_pending(struct uplink *u);
 void uplink_streams_send_joins(struct uplink *u);
+/* Our start_stream is refused: denied (not reported when quiet). */
+void uplink_streams_deny_pending(struct uplink *u, const char *reason, bool quiet);

@@ -93,11 +93,20 @@ static bool stale_take(struct uplink *u, uint32_t seq)
 
 void uplink_streams_send_joins(struct uplink *u)
 {
+	bool ext = uplink_has_extension(u, PROTO_EXT_JOIN_STREAM);
+
 	for (unsigned i = 0; i < MAX_JOINS; i++) {
 		struct join *j = &u->joins[i];
 
 		if (!j->used || j->seq)
 			continue;
+		if (!ext) {
+			/* a plain server: no late entry, the next burst plays */
+			g_info("link: the server has no join_stream extension: stream %u "
+			       "not joined", j->stream_id);
+			j->used = false;
+			continue;
+		}
 		j->seq = ++u->seq;
 		if (uplink_send_text(u, proto_build_join_stream(j->seq, j->stream_id)) < 0) {
 			g_warning("link: join_stream %u could not be queued, dropped",
@@ -176,16 +185,18 @@ static void on_reply(struct uplink *u, const struct proto_msg *m)
 			return;
 		}
 		if (u->own == OWN_PENDING) {
-			const char *reason = m->success ? "reply without stream_id" : m->error;
+			g_autofree char *reason = NULL;
 
-			if (m->success)
+			if (m->success) {
 				uplink_bad_input(u, "start_stream reply without stream_id");
-			u->own = OWN_NONE;
+				reason = g_strdup("reply without stream_id");
+			} else {
+				reason = uplink_error_reason(m->error);
+				if (uplink_error_lookup(m->error)->action == UPLINK_ERR_CHANNEL)
+					uplink_channel_not_ready(u);
+			}
 			u->own_cancel = false;
-			g_info("link: floor denied: %s", reason);
-			if (!cancel && u->ev.denied)
-				u->ev.denied(u->data, reason);
-			uplink_policy_check(u, true);
+			uplink_streams_deny_pending(u, reason, cancel);
 		}
 		return;
 	}
@@ -205,9 +216,14 @@ static void on_reply(struct uplink *u, const struct proto_msg *m)
 		}
 		return;
 	}
-	if (!m->success)
-		g_message("link: server error for request %u: %s", m->seq, m->error);
-	else
+	if (!m->success) {
+		const struct uplink_error_info *e = uplink_error_lookup(m->error);
+
+		g_message("link: server error for request %u: %s (%s)", m->seq, m->error,
+			  e->text);
+		if (e->action != UPLINK_ERR_IGNORE)
+			uplink_set_error(u, "%s", e->text);
+	} else
 		g_debug("link: reply for request %u", m->seq);
 }
 
@@ -277,7 +293,8 @@ void uplink_streams_text(struct uplink *u, const char *buf, size_t len)
 		goto out;
 	}
 	if (r == PROTO_PARSE_IGNORED) {
-		g_debug("link: unknown command \"%s\" ignored", m.command ? m.command : "?");
+		/* on_location, on_image, on_transcription, ...: not used here */
+		g_debug("link: event \"%s\" not used, ignored", m.command ? m.command : "?");
 		goto out;
 	}
 	if (!u->logged_on && m.cmd != PROTO_CMD_REPLY && m.cmd != PROTO_CMD_ON_ERROR &&
@@ -290,8 +307,7 @@ void uplink_streams_text(struct uplink *u, const char *buf, size_t len)
 		on_reply(u, &m);
 		break;
 	case PROTO_CMD_ON_CHANNEL_STATUS:
-		g_info("link: channel %s %s (%" G_GINT64_FORMAT " online)",
-		       m.channel ? m.channel : "?", m.status ? m.status : "?", m.users_online);
+		uplink_channel_status(u, &m);
 		break;
 	case PROTO_CMD_ON_STREAM_START:
 		on_stream_start(u, &m);
@@ -300,12 +316,11 @@ void uplink_streams_text(struct uplink *u, const char *buf, size_t len)
 		on_stream_stop(u, &m);
 		break;
 	case PROTO_CMD_ON_ERROR:
-		g_warning("link: server reports an error: %s", m.error ? m.error : "?");
-		if (!u->logged_on)
-			uplink_logon_refused(u, m.error ? m.error : "?");
+		uplink_server_error(u, m.error ? m.error : "?");
 		break;
 	case PROTO_CMD_ON_TEXT_MESSAGE:
-		g_info("link: text from %s: %s", m.from ? m.from : "?", m.text ? m.text : "");
+		/* not used by a gateway: ignored */
+		g_debug("link: text message from %s ignored", m.from ? m.from : "?");
 		break;
 	case PROTO_CMD_KEEPALIVE:
 		break;
@@ -329,6 +344,11 @@ void uplink_streams_binary(struct uplink *u, const uint8_t *buf, size_t len)
 	g_autoptr(GError) error = NULL;
 	struct proto_audio a;
 
+	if (len >= 1 && buf[0] == PROTO_BINARY_TYPE_IMAGE) {
+		/* API.md's image packets (after on_image): not used, ignored */
+		g_debug("link: image packet of %zu bytes ignored", len);
+		return;
+	}
 	if (proto_parse_audio(buf, len, &a, &error) < 0) {
 		uplink_bad_input(u, "%s", error ? error->message : "unparsable binary frame");
 		return;
@@ -352,8 +372,14 @@ int uplink_start_stream(struct uplink *u, bool emergency)
 	uint32_t seq;
 	int r;
 
-	if (!u->wsi || !u->logged_on)
+	if (!u->wsi || !u->logged_on || !u->channel_known)
 		return -ENOTCONN;
+	if (!u->channel_online)
+		return -ENETDOWN; /* API.md: talk only to a channel that is online */
+	if (emergency && !uplink_has_extension(u, PROTO_EXT_EMERGENCY)) {
+		g_info("link: the server has no emergency extension: a normal talk");
+		emergency = false;
+	}
 	if (u->own == OWN_PENDING && u->own_cancel) {
 		/* the released request never got its answer: forget it */
 		u->stale_seq[u->stale_next++ % MAX_STALE] = u->own_seq;
@@ -404,7 +430,11 @@ int uplink_send_audio(struct uplink *u, uint32_t stream_id, const uint8_t *opus,
 		return -ENOTCONN;
 	if (u->own != OWN_ACTIVE || stream_id != u->own_stream)
 		return -ENOENT;
-	n = proto_build_audio(frame, sizeof(frame), stream_id, u->own_packet, opus, len);
+	/* API.md: packet_id from a client is zero; numbered only for a server
+	 * that announced it wants them */
+	n = proto_build_audio(frame, sizeof(frame), stream_id,
+			      uplink_has_extension(u, PROTO_EXT_PACKET_ID) ? u->own_packet : 0,
+			      opus, len);
 	if (!n)
 		return -EMSGSIZE;
 	r = uplink_txq_push(u, frame, n, LWS_WRITE_BINARY, true);
@@ -415,6 +445,18 @@ int uplink_send_audio(struct uplink *u, uint32_t stream_id, const uint8_t *opus,
 	if (r == 0)
 		u->own_packet++;
 	return r;
+}
+
+void uplink_streams_deny_pending(struct uplink *u, const char *reason, bool quiet)
+{
+	if (u->own != OWN_PENDING)
+		return;
+	u->own = OWN_NONE;
+	u->own_cancel = false;
+	g_info("link: floor denied: %s", reason);
+	if (!quiet && u->ev.denied)
+		u->ev.denied(u->data, reason);
+	uplink_policy_check(u, true);
 }
 
 int uplink_join_stream(struct uplink *u, uint32_t stream_id)

@@ -137,6 +137,17 @@ static int on_writeable(struct uplink *u, struct lws *wsi)
 	struct txbuf *t;
 	int n;
 
+	if (u->close_code) {
+		/* RFC 6455 5.5.1: a Close frame with our code; lws waits for the
+		 * server's Close (or its timeout) and then drops the socket */
+		static const char why[] = "pttgw closes";
+
+		lws_close_reason(wsi, (enum lws_close_status)u->close_code,
+				 (unsigned char *)why, sizeof(why) - 1);
+		u->close_code = 0;
+		u->close_sent = true;
+		return -1;
+	}
 	if (u->ping_due) {
 		u->ping_due = false;
 		if (lws_write(wsi, ping + LWS_PRE, 0, LWS_WRITE_PING) < 0) {
@@ -157,7 +168,12 @@ static int on_writeable(struct uplink *u, struct lws *wsi)
 		u->stats.last_write = uplink_now();
 	} else if (u->drop_after_flush) {
 		/* everything queued is on the wire: now close */
+		static const char why[] = "idle (policy)";
+
 		u->drop_after_flush = false;
+		u->close_sent = true;
+		lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, (unsigned char *)why,
+				 sizeof(why) - 1);
 		return -1;
 	}
 	if (u->ping_due || u->txq.length || u->drop_after_flush)
@@ -203,8 +219,9 @@ static void ping_cb(lws_sorted_usec_list_t *sul)
 		g_debug("link: stable, backoff reset");
 		u->retry_count = 0;
 	}
+	/* liveness by RFC 6455 only: a Ping, whose Pong resets the watchdog
+	 * (API.md knows no keepalive command; a strict server refuses one) */
 	u->ping_due = true;
-	uplink_send_text(u, proto_build_keepalive());
 	lws_callback_on_writable(u->wsi);
 	sul_arm(u, &u->sul_ping, ping_cb, u->cfg.heartbeat_interval);
 }
@@ -231,7 +248,7 @@ static void watchdog_cb(lws_sorted_usec_list_t *sul)
 		uplink_set_error(u, "connect timeout after %.1f s",
 				 (double)dead_after(u) / G_USEC_PER_SEC);
 	}
-	uplink_link_close(u, CLOSING_ERROR, NULL);
+	uplink_link_close(u, CLOSING_ERROR, UPLINK_CLOSE_GOING_AWAY, NULL);
 }
 
 static void idle_cb(lws_sorted_usec_list_t *sul)
@@ -242,7 +259,7 @@ static void idle_cb(lws_sorted_usec_list_t *sul)
 		return;
 	g_info("link: idle, dropping the link (policy %s)", uplink_policy_to_string(u->cfg.policy));
 	u->want_link = false;
-	uplink_link_close(u, CLOSING_POLICY, NULL);
+	uplink_link_close(u, CLOSING_POLICY, UPLINK_CLOSE_NORMAL, NULL);
 }
 
 /* ---- connection -------------------------------------------------------- */
@@ -250,18 +267,31 @@ static void idle_cb(lws_sorted_usec_list_t *sul)
 static void logon(struct uplink *u)
 {
 	const char *channels[] = { u->cfg.channel, NULL };
-
+	struct proto_msg m = PROTO_MSG_INIT;
 	char *json;
 
 	u->logon_seq = ++u->seq;
 	u->logon_used_refresh = u->refresh_token != NULL;
-	/* refresh_token first; the password only when there is none */
-	json = proto_build_logon(u->logon_seq, u->cfg.username,
-				 u->refresh_token ? NULL : u->cfg.password, u->cfg.auth_token,
-				 u->refresh_token, channels);
-	g_info("link: logon as %s with %s%s", u->cfg.username,
-	       u->refresh_token ? "the refresh token" : u->cfg.password ? "the password" :
-	       "no password", u->cfg.auth_token ? " and the auth token" : "");
+	/* API.md: the password is required whenever a username is given, also
+	 * next to a refresh_token; without a password the logon is anonymous */
+	m.cmd = PROTO_CMD_LOGON;
+	m.has_seq = true;
+	m.seq = u->logon_seq;
+	m.username = u->cfg.password ? u->cfg.username : NULL;
+	m.password = u->cfg.password;
+	m.auth_token = u->cfg.auth_token;
+	m.refresh_token = u->refresh_token;
+	m.channels = (char **)channels;
+	m.listen_only = u->cfg.listen_only;
+	m.platform_type = (char *)"linux";
+	m.platform_name = u->cfg.platform_name;
+	m.version = u->cfg.version;
+	json = proto_build(&m, NULL);
+	g_info("link: logon as %s%s%s%s%s", m.username ? m.username : "anonymous",
+	       u->cfg.password ? " with the password" : "",
+	       u->refresh_token ? " and the refresh token" : "",
+	       u->cfg.auth_token ? " and the auth token" : "",
+	       u->cfg.listen_only ? ", listen only" : "");
 	if (json)
 		uplink_txq_push(u, json, strlen(json), LWS_WRITE_TEXT, false); /* not logged */
 	if (json)
@@ -271,10 +301,15 @@ static void logon(struct uplink *u)
 
 void uplink_logon_refused(struct uplink *u, const char *reason)
 {
+	const struct uplink_error_info *e = uplink_error_lookup(reason);
+
 	g_warning("link: logon refused: %s", reason);
-	uplink_set_error(u, "logon refused: %s", reason);
+	uplink_set_error(u, "logon refused: %s (%s)", reason, e->text);
 	u->refused = true;
-	if (u->logon_used_refresh) {
+	if (e->action != UPLINK_ERR_USER) {
+		/* internal server error, a refused logon "server closed connection"
+		 * and the like: again after the backoff, no user action */
+	} else if (u->logon_used_refresh) {
 		/* the refresh token is spent (e.g. a restarted server): at once
 		 * again with auth_token/password, no backoff */
 		g_clear_pointer(&u->refresh_token, g_free);
@@ -282,7 +317,7 @@ void uplink_logon_refused(struct uplink *u, const char *reason)
 	} else if (!u->freeing && u->ev.auth_refused) {
 		u->ev.auth_refused(u->data, reason);
 	}
-	uplink_link_close(u, CLOSING_ERROR, NULL);
+	uplink_link_close(u, CLOSING_ERROR, UPLINK_CLOSE_NORMAL, NULL);
 }
 
 void uplink_logon_reply(struct uplink *u, const struct proto_msg *m)
@@ -295,15 +330,108 @@ void uplink_logon_reply(struct uplink *u, const struct proto_msg *m)
 		g_free(u->refresh_token);
 		u->refresh_token = g_strdup(m->refresh_token);
 	}
+	g_strfreev(u->extensions);
+	u->extensions = g_strdupv(m->extensions);
+	if (u->extensions && u->extensions[0]) {
+		g_autofree char *list = g_strjoinv(", ", u->extensions);
+
+		g_info("link: the server offers the extensions %s", list);
+	}
 	u->logged_on = true;
 	u->stats.logons++;
 	u->stats.connected_since = uplink_now();
 	g_clear_pointer(&u->last_error, g_free);
 	sul_arm(u, &u->sul_ping, ping_cb, u->cfg.heartbeat_interval);
-	set_state(u, UPLINK_CONNECTED, NULL);
+	/* API.md: talk after the channel status; connected once it is in */
+	if (u->channel_known)
+		set_state(u, UPLINK_CONNECTED, u->channel_reason);
+	else
+		set_state(u, UPLINK_CONNECTING, "logged on, waiting for the channel status");
 	if (u->wsi)
 		uplink_streams_send_joins(u);
 	uplink_policy_check(u, false);
+}
+
+/* ---- channel status and server errors ------------------------------- */
+
+static void channel_changed(struct uplink *u)
+{
+	if (!u->freeing && u->ev.channel)
+		u->ev.channel(u->data, u->cfg.channel, u->channel_online, u->users_online,
+			      u->channel_reason);
+	if (u->logged_on)
+		set_state(u, UPLINK_CONNECTED, u->channel_reason);
+}
+
+void uplink_channel_status(struct uplink *u, const struct proto_msg *m)
+{
+	bool online = g_strcmp0(m->status, "online") == 0;
+
+	if (m->channel && strcmp(m->channel, u->cfg.channel) != 0) {
+		g_debug("link: status of channel %s, not ours, ignored", m->channel);
+		return;
+	}
+	g_info("link: channel %s %s (%" G_GINT64_FORMAT " online)%s%s", u->cfg.channel,
+	       m->status ? m->status : "?", m->users_online, m->error ? ": " : "",
+	       m->error ? m->error : "");
+	u->channel_known = true;
+	u->channel_online = online;
+	u->users_online = m->users_online;
+	g_free(u->channel_reason);
+	u->channel_reason = online ? NULL :
+		g_strdup_printf("channel %s is offline%s%s", u->cfg.channel,
+				m->error ? ": " : "", m->error ? m->error : "");
+	channel_changed(u);
+}
+
+void uplink_channel_not_ready(struct uplink *u)
+{
+	u->channel_online = false;
+	g_free(u->channel_reason);
+	u->channel_reason = g_strdup_printf("channel %s is not ready", u->cfg.channel);
+	channel_changed(u);
+}
+
+void uplink_server_error(struct uplink *u, const char *code)
+{
+	const struct uplink_error_info *e = uplink_error_lookup(code);
+	g_autofree char *reason = uplink_error_reason(code);
+
+	g_warning("link: the server reports an error: %s", reason);
+	if (!u->logged_on) {
+		uplink_logon_refused(u, code);
+		return;
+	}
+	switch (e->action) {
+	case UPLINK_ERR_RECONNECT:
+		uplink_set_error(u, "%s", reason);
+		/* at once when the link was stable; a server that says it again
+		 * before that gets the backoff (no reconnect storm) */
+		if (u->retry_count == 0) {
+			u->retry_at_once = true;
+			u->retry_count = 1;
+		}
+		uplink_link_close(u, CLOSING_ERROR, UPLINK_CLOSE_NORMAL, NULL);
+		break;
+	case UPLINK_ERR_BACKOFF:
+		uplink_set_error(u, "%s", reason);
+		uplink_link_close(u, CLOSING_ERROR, UPLINK_CLOSE_NORMAL, NULL);
+		break;
+	case UPLINK_ERR_CHANNEL:
+		uplink_streams_deny_pending(u, reason, u->own_cancel);
+		uplink_channel_not_ready(u);
+		break;
+	case UPLINK_ERR_USER:
+	case UPLINK_ERR_DENY:
+		uplink_set_error(u, "%s", reason);
+		uplink_streams_deny_pending(u, reason, u->own_cancel);
+		break;
+	case UPLINK_ERR_REPORT:
+		uplink_set_error(u, "%s", reason);
+		break;
+	case UPLINK_ERR_IGNORE:
+		break;
+	}
 }
 
 /* A connection (attempt) ended; wsi is already gone or going. */
@@ -314,19 +442,27 @@ static void link_gone(struct uplink *u, const char *error)
 	u->wsi = NULL;
 	u->logged_on = false;
 	u->ping_due = false;
+	u->close_code = 0;
+	u->close_sent = false;
+	u->channel_known = false;
+	u->channel_online = false;
+	u->users_online = -1;
+	g_clear_pointer(&u->channel_reason, g_free);
+	g_clear_pointer(&u->extensions, g_strfreev);
 	u->drop_after_flush = false;
 	u->closing = CLOSING_NONE;
 	u->stats.connected_since = 0;
 	lws_sul_cancel(&u->sul_ping);
 	lws_sul_cancel(&u->sul_watchdog);
 	lws_sul_cancel(&u->sul_idle);
+	lws_sul_cancel(&u->sul_close);
 	txq_clear(u);
 	g_byte_array_set_size(u->rx, 0);
 	u->rx_overflow = false;
 
 	if (!u->freeing && (why == CLOSING_NONE || why == CLOSING_ERROR)) {
 		/* our own reason (dead link, refused logon) beats "closed" */
-		if (error && why == CLOSING_NONE && !u->refused)
+		if (error && why == CLOSING_NONE && !u->refused && !u->peer_closed)
 			uplink_set_error(u, "%s", error);
 		else if (!u->last_error)
 			uplink_set_error(u, "connection closed");
@@ -354,8 +490,7 @@ static void link_gone(struct uplink *u, const char *error)
 			break; /* an event handler asked for an attempt already */
 		if (u->retry_at_once) {
 			u->retry_at_once = false;
-			set_state(u, UPLINK_CONNECTING,
-				  "refresh token refused, using the credentials");
+			set_state(u, UPLINK_CONNECTING, u->last_error);
 			sul_arm(u, &u->sul_retry, connect_cb, 0);
 			break;
 		}
@@ -446,6 +581,8 @@ static void connect_cb(lws_sorted_usec_list_t *sul)
 		g_warning("link: %s is not encrypted (ws://): the credentials travel in clear; "
 			  "use wss://", u->cfg.url);
 	u->stats.attempts++;
+	u->established = false;
+	u->peer_closed = false;
 	u->closing = CLOSING_NONE;
 	u->refused = false;
 	u->bad_logged = 0;
@@ -469,15 +606,38 @@ static void connect_cb(lws_sorted_usec_list_t *sul)
 	u->wsi = wsi;
 }
 
-/* Close the link from our side; link_gone() follows from lws' callbacks. */
-void uplink_link_close(struct uplink *u, enum closing why, const char *error)
+static void close_guard_cb(lws_sorted_usec_list_t *sul)
+{
+	struct uplink *u = lws_container_of(sul, struct uplink, sul_close);
+
+	if (!u->wsi)
+		return;
+	g_debug("link: closing handshake not finished, dropping the connection");
+	lws_set_timeout(u->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+	kick(u);
+}
+
+/* Close the link from our side; link_gone() follows from lws' callbacks.
+ * A WebSocket that is up gets a Close frame (code) first: lws then waits for
+ * the server's Close; the timeout below bounds it when the server is gone. */
+void uplink_link_close(struct uplink *u, enum closing why, uint16_t code, const char *error)
 {
 	if (error)
 		uplink_set_error(u, "%s", error);
 	if (!u->wsi)
 		return;
 	u->closing = why;
-	lws_set_timeout(u->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+	if (u->established && !u->close_sent) {
+		u->close_code = code;
+		u->drop_after_flush = false;
+		lws_callback_on_writable(u->wsi);
+		/* a dead link will not answer: the Close goes out, then it ends */
+		sul_arm(u, &u->sul_close, close_guard_cb,
+			code == UPLINK_CLOSE_GOING_AWAY && why == CLOSING_ERROR
+			? 50 * 1000 : G_USEC_PER_SEC);
+	} else {
+		lws_set_timeout(u->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+	}
 	kick(u);
 }
 
@@ -610,6 +770,7 @@ static int lws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 			break;
 		g_info("link: WebSocket to %s established, logging on as %s", u->cfg.url,
 		       u->cfg.username);
+		u->established = true;
 		u->last_rx = uplink_now();
 		logon(u);
 		break;
@@ -622,6 +783,23 @@ static int lws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	case LWS_CALLBACK_CLIENT_RECEIVE_PONG:
 		if (u && wsi == u->wsi)
 			u->last_rx = uplink_now();
+		break;
+	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+		/* lws echoes the server's Close (RFC 6455 5.5.1) when we return 0 */
+		if (u && wsi == u->wsi) {
+			unsigned code = len >= 2 ? (unsigned)((const uint8_t *)in)[0] << 8 |
+						   ((const uint8_t *)in)[1] : 1005;
+
+			g_message("link: the server closes the connection (code %u%s%.*s)", code,
+				  len > 2 ? ": " : "", len > 2 ? (int)(len - 2) : 0,
+				  len > 2 ? (const char *)in + 2 : "");
+			u->close_sent = true;
+			if (u->closing == CLOSING_NONE) {
+				u->peer_closed = true;
+				uplink_set_error(u, "the server closed the connection (code %u)",
+						 code);
+			}
+		}
 		break;
 	case LWS_CALLBACK_CLIENT_WRITEABLE:
 		if (!u || wsi != u->wsi)
@@ -697,6 +875,8 @@ struct uplink *uplink_new(const struct uplink_config *cfg, GMainLoop *loop,
 	u->cfg.password = g_strdup(cfg->password);
 	u->cfg.auth_token = g_strdup(cfg->auth_token);
 	u->cfg.ca_file = g_strdup(cfg->ca_file);
+	u->cfg.platform_name = g_strdup(cfg->platform_name);
+	u->cfg.version = g_strdup(cfg->version);
 	if (!u->cfg.send_queue_frames)
 		u->cfg.send_queue_frames = DEFAULT_QUEUE_FRAMES;
 	if (!u->cfg.heartbeat_interval)
@@ -709,6 +889,7 @@ struct uplink *uplink_new(const struct uplink_config *cfg, GMainLoop *loop,
 	u->ev = *ev;
 	u->data = data;
 	u->state = UPLINK_DISCONNECTED;
+	u->users_online = -1;
 	u->rand = g_rand_new();
 	u->rx = g_byte_array_sized_new(4096);
 	g_queue_init(&u->txq);
@@ -764,12 +945,15 @@ void uplink_free(struct uplink *u)
 		lws_sul_cancel(&u->sul_ping);
 		lws_sul_cancel(&u->sul_watchdog);
 		lws_sul_cancel(&u->sul_idle);
+		lws_sul_cancel(&u->sul_close);
 		lws_context_destroy(u->ctx);
 	}
 	txq_clear(u);
 	g_byte_array_unref(u->rx);
 	g_rand_free(u->rand);
 	g_free(u->connect_error);
+	g_free(u->channel_reason);
+	g_strfreev(u->extensions);
 	if (u->refresh_token)
 		explicit_bzero(u->refresh_token, strlen(u->refresh_token));
 	g_free(u->refresh_token);
@@ -797,9 +981,21 @@ void uplink_stop(struct uplink *u)
 	for (unsigned i = 0; i < MAX_JOINS; i++)
 		u->joins[i].used = false;
 	if (u->wsi)
-		uplink_link_close(u, CLOSING_STOP, NULL);
+		uplink_link_close(u, CLOSING_STOP, UPLINK_CLOSE_GOING_AWAY, NULL);
 	else
 		set_state(u, UPLINK_DISCONNECTED, "stopped");
+}
+
+void uplink_shutdown(struct uplink *u, unsigned timeout_ms)
+{
+	GMainContext *ctx = g_main_loop_get_context(u->loop);
+	uint64_t end = uplink_now() + (uint64_t)timeout_ms * 1000;
+
+	memset(&u->ev, 0, sizeof(u->ev));
+	uplink_stop(u);
+	while (u->wsi && uplink_now() < end)
+		if (!g_main_context_iteration(ctx, FALSE))
+			g_usleep(2000);
 }
 
 int uplink_set_channel(struct uplink *u, const char *channel)
@@ -816,7 +1012,7 @@ int uplink_set_channel(struct uplink *u, const char *channel)
 	if (u->wsi) {
 		/* a logon names its channels: log on again, at once */
 		u->relogon = true;
-		uplink_link_close(u, CLOSING_STOP, NULL);
+		uplink_link_close(u, CLOSING_STOP, UPLINK_CLOSE_NORMAL, NULL);
 	}
 	return 0;
 }
@@ -846,6 +1042,21 @@ uint64_t uplink_get_next_attempt(const struct uplink *u)
 const char *uplink_get_last_error(const struct uplink *u)
 {
 	return u->last_error;
+}
+
+bool uplink_has_extension(const struct uplink *u, const char *ext)
+{
+	return u->extensions && g_strv_contains((const char *const *)u->extensions, ext);
+}
+
+const char *uplink_get_channel(const struct uplink *u, bool *ret_online,
+			       int64_t *ret_users_online)
+{
+	if (ret_online)
+		*ret_online = u->channel_online;
+	if (ret_users_online)
+		*ret_users_online = u->users_online;
+	return u->channel_reason;
 }
 
 void uplink_get_stats(const struct uplink *u, struct uplink_stats *ret)

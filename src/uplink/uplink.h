@@ -4,11 +4,18 @@
  * (Zello Channel API wire format, codec in src/proto/).
  *
  * libwebsockets client running on the daemon's GLib main loop (lws foreign
- * loop through the glib event library). Owns: TLS, logon (refresh_token first,
- * then auth_token, then password), heartbeats (WebSocket ping + keepalive every
- * heartbeat-interval; the link is dead after 2.5 x interval of silence),
- * reconnect with full-jitter exponential backoff, and the link policy
- * (persistent | idle-drop | push-only).
+ * loop through the glib event library). Owns: TLS, logon (API.md: username
+ * always with its password, plus the refresh_token and auth_token when held;
+ * listen_only, platform_type, platform_name, version), the channel status
+ * (UPLINK_CONNECTED once the first on_channel_status is in; streams only while
+ * it says online), heartbeats (a WebSocket Ping every heartbeat-interval, no
+ * keepalive command; the link is dead after 2.5 x interval without a frame or
+ * a Pong), a WebSocket Close frame with a code whenever we close (see
+ * UPLINK_CLOSE_*), API.md's error codes mapped to what it says to do
+ * (uplink_error_lookup()), reconnect with full-jitter exponential backoff, and
+ * the link policy (persistent | idle-drop | push-only). pttgw's extensions
+ * (emergency pre-emption, join_stream, packet ids) are used only when the
+ * server announced them in its logon reply.
  *
  * Everything is called on the main loop's thread; every event is emitted from
  * it. Events may call back into the uplink (e.g. uplink_stop_stream() from
@@ -26,8 +33,10 @@ struct conf;
 
 enum uplink_state {
 	UPLINK_DISCONNECTED, /* not connected, no attempt scheduled (policy drop, stopped) */
-	UPLINK_CONNECTING,   /* one attempt in flight: TCP, TLS, WebSocket, logon */
-	UPLINK_CONNECTED,    /* logged on; streams can be started */
+	UPLINK_CONNECTING,   /* one attempt in flight: TCP, TLS, WebSocket, logon,
+			      * first channel status */
+	UPLINK_CONNECTED,    /* logged on, channel status known; streams can be
+			      * started while the channel is online */
 	UPLINK_BACKOFF,      /* waiting for the next attempt (uplink_get_next_attempt()) */
 	_UPLINK_STATE_MAX,
 	_UPLINK_STATE_INVALID = -1,
@@ -55,7 +64,36 @@ struct uplink_config {
 	enum uplink_policy policy;
 	uint64_t idle_drop_after;    /* usec, for UPLINK_POLICY_IDLE_DROP */
 	unsigned send_queue_frames;  /* audio frames queued at most; 0 = default (50) */
+	bool listen_only;            /* logon with listen_only: true */
+	char *platform_name;         /* logon platform_name (names the gateway) */
+	char *version;               /* logon version */
 };
+
+/* Close codes we send (RFC 6455 7.4.1). */
+#define UPLINK_CLOSE_NORMAL 1000  /* channel switch, policy drop, refused logon,
+				   * the server's "server closed connection" */
+#define UPLINK_CLOSE_GOING_AWAY 1001 /* shutdown / stop, dead link */
+
+/* What API.md says to do about one of its error codes. */
+enum uplink_err_action {
+	UPLINK_ERR_RECONNECT, /* close and reconnect at once */
+	UPLINK_ERR_BACKOFF,   /* close and reconnect after the backoff */
+	UPLINK_ERR_USER,      /* tell the user (credentials, configuration) */
+	UPLINK_ERR_DENY,      /* our start_stream failed: denied, try again later */
+	UPLINK_ERR_CHANNEL,   /* the channel is not online: wait for its status */
+	UPLINK_ERR_IGNORE,    /* safe to ignore */
+	UPLINK_ERR_REPORT,    /* a request of ours was refused: log, show, go on */
+};
+struct uplink_error_info {
+	const char *code;     /* API.md's string */
+	enum uplink_err_action action;
+	const char *text;     /* what the user reads (status, denials) */
+};
+/* The entry for an error code; an unknown code gets a generic REPORT entry. */
+const struct uplink_error_info *uplink_error_lookup(const char *code);
+/* "code: what it means" for the status and denials (g_free); an unknown
+ * code as it is. */
+char *uplink_error_reason(const char *code);
 
 /* Reads [upstream]; secrets through conf_read_secret_file() (refuses files
  * others can read). FALSE + error (exit 78) on a bad value. */
@@ -83,6 +121,10 @@ struct uplink_events {
 	/* Logon refused (bad credentials/token); the uplink keeps retrying
 	 * with backoff, the owner decides whether that is "unavailable". */
 	void (*auth_refused)(void *data, const char *reason);
+	/* on_channel_status: online or not, users_online (-1: not given),
+	 * the server's error (may be NULL). */
+	void (*channel)(void *data, const char *channel, bool online, int64_t users_online,
+			const char *error);
 };
 
 struct uplink;
@@ -96,12 +138,18 @@ void uplink_free(struct uplink *u);
 int uplink_start(struct uplink *u);
 /* Close the link and stay disconnected until uplink_start()/connect_now(). */
 void uplink_stop(struct uplink *u);
+/* Shutdown: a Close frame (1001) and up to timeout_ms on the loop's context
+ * for the closing handshake; no event is emitted any more. Then uplink_free(). */
+void uplink_shutdown(struct uplink *u, unsigned timeout_ms);
 
 /*
  * Press: start_stream (opus, 16000 Hz, 1 frame of 20 ms per packet).
  * 0: sent, granted/denied follows. -ENOTCONN: not logged on (call
- * uplink_connect_now() and retry on UPLINK_CONNECTED). -EBUSY: a stream of
+ * uplink_connect_now() and retry on UPLINK_CONNECTED). -ENETDOWN: the
+ * channel is not online (uplink_get_channel() says why). -EBUSY: a stream of
  * ours is pending or active. -ENOBUFS: send queue full.
+ * emergency is sent only when the server announced the extension; to a
+ * plain server it is a normal talk (uplink_has_extension() tells).
  */
 int uplink_start_stream(struct uplink *u, bool emergency);
 /* Release: stop_stream. stream_id 0 = the pending request (answer not yet
@@ -125,6 +173,13 @@ void uplink_connect_now(struct uplink *u);
 int uplink_set_channel(struct uplink *u, const char *channel);
 
 enum uplink_state uplink_get_state(const struct uplink *u);
+/* Did the server announce this extension (PROTO_EXT_*) in its logon reply? */
+bool uplink_has_extension(const struct uplink *u, const char *ext);
+/* The channel as the last on_channel_status said: online, users_online (-1:
+ * unknown); returns a readable reason when talking is not possible now
+ * ("channel test is offline"), NULL when it is. */
+const char *uplink_get_channel(const struct uplink *u, bool *ret_online,
+			       int64_t *ret_users_online);
 /* Monotonic usec of the next attempt in UPLINK_BACKOFF, else 0. */
 uint64_t uplink_get_next_attempt(const struct uplink *u);
 /* Last error (connect failure, dead link, refused logon...), or NULL. */

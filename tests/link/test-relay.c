@@ -173,6 +173,11 @@ static void expect_binary(struct relay_client *c, struct proto_audio *a, uint8_t
 	g_autoptr(relay_client_msg) r = relay_client_recv(c, TIMEOUT);
 	g_autoptr(GError) error = NULL;
 
+	/* API.md: a channel status may come at any time (someone left) */
+	while (r && !r->binary && strstr((const char *)r->data, "\"on_channel_status\"")) {
+		relay_client_msg_free(g_steal_pointer(&r));
+		r = relay_client_recv(c, TIMEOUT);
+	}
 	g_assert_nonnull(r);
 	if (!r->binary)
 		g_error("text frame where audio was expected: %s", r->data);
@@ -617,6 +622,80 @@ static void test_slow_consumer(struct fixture *f, gconstpointer d)
 	}
 }
 
+/* The logon reply announces our extensions (a plain client ignores the
+ * member); every member of the channel hears its users_online change. */
+static void test_logon_extensions(struct fixture *f, gconstpointer d)
+{
+	const char *chans[] = { "ops", NULL };
+	struct proto_msg m = PROTO_MSG_INIT;
+	g_autoptr(GError) error = NULL;
+
+	(void)d;
+	f->c[0] = connect_client(f);
+	send_text(f->c[0], proto_build_logon(1, "alice", "apw", NULL, NULL, chans));
+	expect_reply_ok(f->c[0], 1, &m);
+	g_assert_true(proto_msg_has_extension(&m, PROTO_EXT_EMERGENCY));
+	g_assert_true(proto_msg_has_extension(&m, PROTO_EXT_JOIN_STREAM));
+	g_assert_true(proto_msg_has_extension(&m, PROTO_EXT_PACKET_ID));
+	g_assert_false(proto_msg_has_extension(&m, "no-such-extension"));
+	f->c[1] = logon(f, "bob", "bpw", "ops");
+	/* alice: her own status (1 online), then bob's arrival (2 online) */
+	for (int want = 1; want <= 2; want++) {
+		g_autoptr(relay_client_msg) r = relay_client_recv(f->c[0], TIMEOUT);
+
+		g_assert_nonnull(r);
+		g_assert_cmpint(proto_parse_text((char *)r->data, r->len, &m, &error), ==, 0);
+		g_assert_cmpint(m.cmd, ==, PROTO_CMD_ON_CHANNEL_STATUS);
+		g_assert_cmpstr(m.channel, ==, "ops");
+		g_assert_cmpstr(m.status, ==, "online");
+		g_assert_cmpint(m.users_online, ==, want);
+	}
+	proto_msg_clear(&m);
+}
+
+/* Every codec_header API.md allows is accepted and passed on as it came:
+ * 8/12/16/24/48 kHz, 1 or 2 frames per packet, frames of 2.5 (written 2)
+ * to 60 ms. */
+static void test_codec_headers(struct fixture *f, gconstpointer d)
+{
+	static const uint16_t rates[] = { 8000, 12000, 16000, 24000, 48000 };
+	static const uint8_t frames[] = { 2, 5, 10, 20, 40, 60 };
+	uint32_t seq = 2;
+
+	(void)d;
+	f->c[0] = logon(f, "alice", "apw", "ops");
+	f->c[1] = logon(f, "bob", "bpw", "ops");
+	for (size_t r = 0; r < G_N_ELEMENTS(rates); r++)
+		for (uint8_t fpp = 1; fpp <= 2; fpp++)
+			for (size_t k = 0; k < G_N_ELEMENTS(frames); k++) {
+				struct proto_codec_header h = { rates[r], fpp, frames[k] };
+				unsigned pd = (unsigned)fpp * frames[k];
+				struct proto_msg m = PROTO_MSG_INIT;
+				uint32_t id;
+
+				send_text(f->c[0], proto_build_start_stream(seq, "ops", &h, pd,
+									    false));
+				expect_reply_ok(f->c[0], seq, &m);
+				g_assert_true(m.has_stream_id);
+				id = m.stream_id;
+				expect_text(f->c[1], &m);
+				g_assert_cmpint(m.cmd, ==, PROTO_CMD_ON_STREAM_START);
+				g_assert_cmpuint(m.stream_id, ==, id);
+				g_assert_cmpuint(m.codec_header.sample_rate, ==, rates[r]);
+				g_assert_cmpuint(m.codec_header.frames_per_packet, ==, fpp);
+				g_assert_cmpuint(m.codec_header.frame_ms, ==, frames[k]);
+				g_assert_cmpuint(m.packet_duration, ==, pd);
+				proto_msg_clear(&m);
+				talk_packet(f->c[0], id, 0x42);
+				expect_packet(f->c[1], id, 0, 0x42);
+				send_text(f->c[0], proto_build_stop_stream(true, seq + 1, id, "ops"));
+				expect_reply_ok(f->c[0], seq + 1, &m);
+				proto_msg_clear(&m);
+				expect_stream_stop(f->c[1], id);
+				seq += 2;
+			}
+}
+
 static void test_malformed(struct fixture *f, gconstpointer d)
 {
 	static const uint8_t short_frame[] = { 0x01, 0, 0, 0 };
@@ -639,7 +718,9 @@ static void test_malformed(struct fixture *f, gconstpointer d)
 	expect_error(f->c[0], -1, "invalid request");
 	send_text(f->c[0], g_strdup("{\"command\":\"send_location\",\"seq\":11}"));
 	expect_error(f->c[0], 11, "unknown command");
-	send_text(f->c[0], g_strdup("{\"command\":\"send_location\"}"));	/* ignored */
+	/* without a seq: on_error, as a strict server answers */
+	send_text(f->c[0], g_strdup("{\"command\":\"send_location\"}"));
+	expect_error(f->c[0], -1, "unknown command");
 	send_raw(f->c[0], true, short_frame, sizeof(short_frame));
 	expect_error(f->c[0], -1, "invalid audio packet");
 	send_raw(f->c[0], true, image, sizeof(image));
@@ -870,6 +951,8 @@ int main(int argc, char **argv)
 	g_test_add(path, struct fixture, extra, setup, fn, teardown)
 	ADD("/relay/logon/good", test_logon_good, NULL);
 	ADD("/relay/logon/bad", test_logon_bad, NULL);
+	ADD("/relay/logon/extensions", test_logon_extensions, NULL);
+	ADD("/relay/audio/codec-headers", test_codec_headers, NULL);
 	ADD("/relay/logon/timeout", test_logon_timeout, short_logon);
 	ADD("/relay/floor/busy", test_floor_busy, NULL);
 	ADD("/relay/floor/emergency", test_floor_emergency, NULL);

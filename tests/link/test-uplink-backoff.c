@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* Full-jitter exponential backoff: bounds and spread. */
 #include <glib.h>
+#include <string.h>
 
 #include "uplink-backoff.h"
+#include "uplink.h"
 
 #define S G_USEC_PER_SEC
 
@@ -48,10 +50,48 @@ static void test_jitter(void)
 	g_assert_cmpuint(hi, >, 4 * S - S / 10);
 }
 
+/* API.md's error codes and what it says to do about each. */
+static void test_errors(void)
+{
+	static const struct {
+		const char *code;
+		enum uplink_err_action action;
+	} want[] = {
+		{ "server closed connection", UPLINK_ERR_RECONNECT },
+		{ "internal server error", UPLINK_ERR_BACKOFF },
+		{ "not logged in", UPLINK_ERR_RECONNECT },
+		{ "not authorized", UPLINK_ERR_USER },
+		{ "not enough params", UPLINK_ERR_USER },
+		{ "channels limit exceeded", UPLINK_ERR_USER },
+		{ "channel is not ready", UPLINK_ERR_CHANNEL },
+		{ "listen only connection", UPLINK_ERR_DENY },
+		{ "failed to start stream", UPLINK_ERR_DENY },
+		{ "failed to stop stream", UPLINK_ERR_IGNORE },
+		{ "failed to send data", UPLINK_ERR_REPORT },
+		{ "invalid audio packet", UPLINK_ERR_REPORT },
+		{ "unknown command", UPLINK_ERR_REPORT },
+		{ "invalid json", UPLINK_ERR_REPORT },
+		{ "invalid request", UPLINK_ERR_REPORT },
+		{ "something new", UPLINK_ERR_REPORT },
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(want); i++) {
+		const struct uplink_error_info *e = uplink_error_lookup(want[i].code);
+		g_autofree char *reason = uplink_error_reason(want[i].code);
+
+		g_assert_cmpint(e->action, ==, want[i].action);
+		g_assert_nonnull(e->text);
+		/* the reason names the code, so a user can look it up */
+		g_assert_nonnull(strstr(reason, want[i].code));
+	}
+	g_assert_null(uplink_error_lookup(NULL)->code);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/uplink/backoff/bound", test_bound);
 	g_test_add_func("/uplink/backoff/full-jitter", test_jitter);
+	g_test_add_func("/uplink/errors/apimd", test_errors);
 	return g_test_run();
 }

@@ -513,6 +513,58 @@ static void test_builders(void)
 	g_assert_cmpstr(join, ==, "{\"command\":\"join_stream\",\"seq\":4,\"stream_id\":9}");
 }
 
+/* Our extensions in the logon reply, and the logon's identification fields. */
+static void test_extensions(void)
+{
+	static const char *const ext[] = { PROTO_EXT_EMERGENCY, PROTO_EXT_PACKET_ID, NULL };
+	g_autofree char *json = proto_build_logon_reply(1, "rt", ext);
+	struct proto_msg m = PROTO_MSG_INIT;
+	g_autoptr(GError) error = NULL;
+
+	g_assert_cmpint(proto_parse_text(json, strlen(json), &m, &error), ==, 0);
+	g_assert_true(m.success);
+	g_assert_true(proto_msg_has_extension(&m, PROTO_EXT_EMERGENCY));
+	g_assert_true(proto_msg_has_extension(&m, PROTO_EXT_PACKET_ID));
+	g_assert_false(proto_msg_has_extension(&m, PROTO_EXT_JOIN_STREAM));
+	proto_msg_clear(&m);
+	/* a plain server: no member, nothing announced; odd shapes tolerated */
+	{
+		const char *plain = "{\"seq\":1,\"success\":true}";
+		const char *odd = "{\"seq\":1,\"success\":true,\"extensions\":[1,\"x\"]}";
+
+		g_assert_cmpint(proto_parse_text(plain, strlen(plain), &m, &error), ==, 0);
+		g_assert_false(proto_msg_has_extension(&m, PROTO_EXT_EMERGENCY));
+		g_assert_cmpint(proto_parse_text(odd, strlen(odd), &m, &error), ==, 0);
+	}
+	g_assert_true(proto_msg_has_extension(&m, "x"));
+	proto_msg_clear(&m);
+	/* logon: platform fields and listen_only both ways */
+	{
+		struct proto_msg lo = PROTO_MSG_INIT;
+		const char *chans[] = { "c", NULL };
+		g_autofree char *text = NULL;
+
+		lo.cmd = PROTO_CMD_LOGON;
+		lo.has_seq = true;
+		lo.seq = 3;
+		lo.username = (char *)"u";
+		lo.password = (char *)"p";
+		lo.channels = (char **)chans;
+		lo.listen_only = true;
+		lo.platform_type = (char *)"linux";
+		lo.platform_name = (char *)"Box Gateway";
+		lo.version = (char *)"pttgw 1";
+		text = proto_build(&lo, NULL);
+		g_assert_cmpint(proto_parse_text(text, strlen(text), &m, &error), ==, 0);
+		g_assert_cmpstr(m.platform_type, ==, "linux");
+		g_assert_cmpstr(m.platform_name, ==, "Box Gateway");
+		g_assert_cmpstr(m.version, ==, "pttgw 1");
+		g_assert_true(m.listen_only);
+		g_assert_cmpstr(m.password, ==, "p");
+		proto_msg_clear(&m);
+	}
+}
+
 static void test_cmd_names(void)
 {
 	int c;
@@ -541,5 +593,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/proto/audio/bad", test_audio_bad);
 	g_test_add_func("/proto/build/shortcuts", test_builders);
 	g_test_add_func("/proto/cmd/to-string", test_cmd_names);
+	g_test_add_func("/proto/extensions/logon", test_extensions);
 	return g_test_run();
 }

@@ -23,6 +23,8 @@ static const struct status_case cases[] = {
 	  S(101), SVC_UNAVAILABLE },
 	{ "/status/link-up", { BASE, .link_up = true, .link_last_ok = S(500) }, S(500),
 	  SVC_READY },
+	{ "/status/channel-offline", { BASE, .link_up = true, .channel_offline = true },
+	  S(101), SVC_UNAVAILABLE },
 	{ "/status/link-up-beats-waiting", { BASE, .link_up = true, .waiting = true }, S(500),
 	  SVC_READY },
 	{ "/status/grace-after-start", { BASE }, S(129), SVC_READY },
