@@ -11,11 +11,17 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+
+#include "log-escape.h"
+#include "relay-limits.h"
 
 #define TICK_USEC (200 * 1000)
 /* frames written per WRITEABLE callback at most (while the socket takes them) */
 #define WRITE_BURST 64
+/* file descriptors kept free of connections (MQTT, files, lws' own) */
+#define FD_RESERVE 32
 
 struct relay_server {
 	struct relay_config *cfg;
@@ -24,6 +30,8 @@ struct relay_server {
 	lws_retry_bo_t retry;
 	lws_sorted_usec_list_t tick;
 	GPtrArray *conns;
+	struct relay_limits *limits;	/* every accepted TCP connection */
+	struct log_ratelimit refuse_rl;
 	volatile int *dump;
 	bool stopping;			/* context being destroyed: send nothing */
 };
@@ -32,6 +40,7 @@ struct relay_conn {
 	struct relay_server *srv;
 	struct lws *wsi;
 	char peer[INET6_ADDRSTRLEN + 8];
+	char addr[INET6_ADDRSTRLEN];
 	void *session;
 	GQueue out;			/* struct relay_frame * */
 	size_t out_bytes;
@@ -88,6 +97,16 @@ void relay_frame_unref(struct relay_frame *f)
 const char *relay_conn_peer(const struct relay_conn *c)
 {
 	return c->peer;
+}
+
+const char *relay_conn_addr(const struct relay_conn *c)
+{
+	return c->addr;
+}
+
+void relay_conn_logged_on(struct relay_conn *c)
+{
+	relay_limits_logged_on(c->srv->limits, c->wsi);
 }
 
 void *relay_conn_get_session(const struct relay_conn *c)
@@ -150,14 +169,14 @@ void relay_conn_send_text(struct relay_conn *c, char *json)
 	relay_frame_unref(f);
 }
 
-static void set_peer(struct relay_conn *c)
+/* The peer's address (host[INET6_ADDRSTRLEN], "?" when unknown) and port of socket fd. */
+static unsigned fd_peer(int fd, char *host)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
-	char host[INET6_ADDRSTRLEN] = "?";
 	unsigned port = 0;
-	int fd = lws_get_socket_fd(c->wsi);
 
+	strcpy(host, "?");
 	if (fd >= 0 && getpeername(fd, (struct sockaddr *)&ss, &sl) == 0) {
 		if (ss.ss_family == AF_INET) {
 			struct sockaddr_in *in = (struct sockaddr_in *)&ss;
@@ -171,7 +190,14 @@ static void set_peer(struct relay_conn *c)
 			port = ntohs(in6->sin6_port);
 		}
 	}
-	snprintf(c->peer, sizeof(c->peer), "%s:%u", host, port);
+	return port;
+}
+
+static void set_peer(struct relay_conn *c)
+{
+	unsigned port = fd_peer(lws_get_socket_fd(c->wsi), c->addr);
+
+	snprintf(c->peer, sizeof(c->peer), "%s:%u", c->addr, port);
 }
 
 static int on_writeable(struct relay_conn *c)
@@ -261,6 +287,30 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 	struct relay_conn *c = pss ? pss->conn : NULL;
 
 	switch (reason) {
+	case LWS_CALLBACK_FILTER_NETWORK_CONNECTION: {
+		/* every accepted socket, before it sends a byte: in is its fd */
+		char addr[INET6_ADDRSTRLEN];
+		unsigned port = fd_peer((int)(intptr_t)in, addr), dropped;
+		const char *why = relay_limits_admit(srv->limits, addr);
+
+		if (!why)
+			return 0;
+		if (log_ratelimit_ok(&srv->refuse_rl, g_get_monotonic_time(), &dropped))
+			g_warning("%s:%u: connection refused: %s (%u refusals not logged)", addr,
+				  port, why, dropped);
+		return 1;
+	}
+	case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED: {
+		char addr[INET6_ADDRSTRLEN];
+
+		fd_peer(lws_get_socket_fd(wsi), addr);
+		relay_limits_add(srv->limits, wsi, addr);
+		return 0;
+	}
+	case LWS_CALLBACK_WSI_DESTROY:
+		if (srv)
+			relay_limits_remove(srv->limits, wsi);
+		return 0;
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
 		if (srv->conns->len >= srv->cfg->max_connections) {
 			g_warning("connection refused: %u connections, the limit",
@@ -324,18 +374,56 @@ static void on_tick(lws_sorted_usec_list_t *sul)
 	lws_sul_schedule(srv->ctx, 0, &srv->tick, on_tick, TICK_USEC);
 }
 
+/*
+ * lws' table size: the connections plus a few of its own, below RLIMIT_NOFILE with a
+ * reserve (raised to the hard limit when needed; max-connections lowered when even
+ * that is too low).
+ */
+static unsigned fd_limit(struct relay_config *cfg)
+{
+	unsigned want = cfg->max_connections + 8;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return want;
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want + FD_RESERVE &&
+	    rl.rlim_max > rl.rlim_cur) {
+		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY ? want + FD_RESERVE
+							  : MIN(rl.rlim_max, want + FD_RESERVE);
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0 || getrlimit(RLIMIT_NOFILE, &rl) < 0)
+			return want;
+	}
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want + FD_RESERVE) {
+		if (rl.rlim_cur < FD_RESERVE + 16) {
+			g_warning("RLIMIT_NOFILE is %llu: too low to serve", (unsigned long long)
+				  rl.rlim_cur);
+			return 16;
+		}
+		want = rl.rlim_cur - FD_RESERVE;
+		g_warning("max-connections %u lowered to %u: RLIMIT_NOFILE is %llu",
+			  cfg->max_connections, want - 8, (unsigned long long)rl.rlim_cur);
+		cfg->max_connections = want - 8;
+	}
+	return want;
+}
+
 struct relay_server *relay_server_new(struct relay_config *cfg, struct relay_logic *l,
 				      GError **error)
 {
 	struct relay_server *srv = g_new0(struct relay_server, 1);
 	struct lws_context_creation_info info;
 	struct lws_vhost *vh;
+	unsigned fdl;
 	bool any = strcmp(cfg->listen_host, "0.0.0.0") == 0 ||
 		   strcmp(cfg->listen_host, "::") == 0 || !cfg->listen_host[0];
 
 	srv->cfg = cfg;
 	srv->logic = l;
 	srv->conns = g_ptr_array_new();
+	fdl = fd_limit(cfg);
+	srv->limits = relay_limits_new(cfg->max_connections, cfg->max_per_address,
+				       cfg->max_pending_per_address);
+	srv->refuse_rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(G_USEC_PER_SEC, 5);
 	srv->retry.secs_since_valid_ping = MAX(1, cfg->ping_usec / G_USEC_PER_SEC);
 	srv->retry.secs_since_valid_hangup = srv->retry.secs_since_valid_ping * 5 / 2 + 1;
 
@@ -347,6 +435,9 @@ struct relay_server *relay_server_new(struct relay_config *cfg, struct relay_log
 	info.protocols = protocols;
 	info.user = srv;
 	info.retry_and_idle_policy = &srv->retry;
+	/* lws stops accepting (takes POLLIN off the listener) when its table is full:
+	 * kept under RLIMIT_NOFILE, accept() never fails with EMFILE and spins */
+	info.fd_limit_per_thread = fdl;
 	info.options = LWS_SERVER_OPTION_DISABLE_IPV6 * (strchr(cfg->listen_host, ':') == NULL);
 	if (cfg->cert) {
 		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
@@ -359,6 +450,7 @@ struct relay_server *relay_server_new(struct relay_config *cfg, struct relay_log
 			    "cannot listen on %s:%u (address in use or TLS files unreadable?)",
 			    cfg->listen_host, cfg->listen_port);
 		g_ptr_array_unref(srv->conns);
+		relay_limits_free(srv->limits);
 		g_free(srv);
 		return NULL;
 	}
@@ -393,5 +485,6 @@ void relay_server_free(struct relay_server *srv)
 	srv->stopping = true;
 	lws_context_destroy(srv->ctx);	/* CLOSED for every connection */
 	g_ptr_array_unref(srv->conns);
+	relay_limits_free(srv->limits);
 	g_free(srv);
 }

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "proto.h"
+#include "relay-auth.h"
 
 struct relay;
 struct relay_conn;
@@ -25,9 +26,6 @@ struct relay_user {
 	char *name;
 	char *password;			/* NULL: no password logon */
 	char *token;			/* auth_token; NULL: none */
-#define RELAY_REFRESH_TOKENS 4
-	char *refresh[RELAY_REFRESH_TOKENS];	/* the last refresh tokens we issued */
-	unsigned refresh_next;
 };
 
 struct relay_channel_conf {
@@ -46,7 +44,10 @@ struct relay_config {
 	uint16_t mqtt_port;
 	char *push_prefix;
 	GPtrArray *push_keys;		/* "NAME:KEYFILE" strings */
-	unsigned max_connections;
+	unsigned max_connections;	/* TCP connections, logged on or not */
+	unsigned max_per_address;	/* TCP connections from one address */
+	unsigned max_pending_per_address; /* ... of them not logged on yet */
+	struct relay_auth_limits auth_limits;
 	size_t max_queue_bytes;		/* per connection; over it the consumer is dropped */
 	unsigned max_queue_frames;
 	uint64_t max_burst_usec;	/* a burst is ended after this long */
@@ -95,6 +96,10 @@ void relay_conn_send_text(struct relay_conn *c, char *json);
 /* Close after the queue is flushed (or at once when now is true). */
 void relay_conn_close(struct relay_conn *c, bool now, const char *why);
 const char *relay_conn_peer(const struct relay_conn *c);
+/* The peer's address without the port. */
+const char *relay_conn_addr(const struct relay_conn *c);
+/* The connection logged on: it no longer counts as pending for its address. */
+void relay_conn_logged_on(struct relay_conn *c);
 /* Per-connection state owned by relay.c. */
 void *relay_conn_get_session(const struct relay_conn *c);
 void relay_conn_set_session(struct relay_conn *c, void *session);
