@@ -91,6 +91,12 @@ int main(int argc, char **argv)
 		relay_config_free(cfg);
 		return 78;
 	}
+	/* before "listening" is printed: a SIGUSR1 right after it must not kill us */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
 	srv = relay_server_new(cfg, logic, &error);
 	if (!srv) {
 		fprintf(stderr, "pttgw-relay: %s\n", error->message);
@@ -99,11 +105,6 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	signal_server = srv;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGUSR1, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
 
 	r = relay_server_run(srv, &stop_flag, &dump_flag);
 	relay_logic_dump_stats(logic);

@@ -20,6 +20,8 @@
 #define TICK_USEC (200 * 1000)
 /* frames written per WRITEABLE callback at most (while the socket takes them) */
 #define WRITE_BURST 64
+/* seconds a TCP connection has to finish its WebSocket handshake */
+#define HANDSHAKE_TIMEOUT_S 5
 /* file descriptors kept free of connections (MQTT, files, lws' own) */
 #define FD_RESERVE 32
 
@@ -169,28 +171,35 @@ void relay_conn_send_text(struct relay_conn *c, char *json)
 	relay_frame_unref(f);
 }
 
-/* The peer's address (host[INET6_ADDRSTRLEN], "?" when unknown) and port of socket fd. */
+/* The address (host[INET6_ADDRSTRLEN], "?" when unknown) and port in ss. */
+static unsigned sockaddr_peer(const struct sockaddr_storage *ss, char *host)
+{
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
+
+		if (inet_ntop(AF_INET, &in->sin_addr, host, INET6_ADDRSTRLEN))
+			return ntohs(in->sin_port);
+	} else if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
+
+		if (inet_ntop(AF_INET6, &in6->sin6_addr, host, INET6_ADDRSTRLEN))
+			return ntohs(in6->sin6_port);
+	}
+	strcpy(host, "?");
+	return 0;
+}
+
+/* The peer's address and port of socket fd. */
 static unsigned fd_peer(int fd, char *host)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
-	unsigned port = 0;
 
-	strcpy(host, "?");
-	if (fd >= 0 && getpeername(fd, (struct sockaddr *)&ss, &sl) == 0) {
-		if (ss.ss_family == AF_INET) {
-			struct sockaddr_in *in = (struct sockaddr_in *)&ss;
-
-			inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
-			port = ntohs(in->sin_port);
-		} else if (ss.ss_family == AF_INET6) {
-			struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
-
-			inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
-			port = ntohs(in6->sin6_port);
-		}
+	if (fd < 0 || getpeername(fd, (struct sockaddr *)&ss, &sl) < 0) {
+		strcpy(host, "?");
+		return 0;
 	}
-	return port;
+	return sockaddr_peer(&ss, host);
 }
 
 static void set_peer(struct relay_conn *c)
@@ -284,13 +293,13 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 {
 	struct relay_server *srv = lws_context_user(lws_get_context(wsi));
 	struct pss *pss = user;
-	struct relay_conn *c = pss ? pss->conn : NULL;
+	struct relay_conn *c;
 
-	switch (reason) {
-	case LWS_CALLBACK_FILTER_NETWORK_CONNECTION: {
-		/* every accepted socket, before it sends a byte: in is its fd */
+	if (reason == LWS_CALLBACK_FILTER_NETWORK_CONNECTION) {
+		/* every accepted socket, before it sends a byte (wsi: the listener) */
+		const struct lws_filter_network_conn_args *a = user;
 		char addr[INET6_ADDRSTRLEN];
-		unsigned port = fd_peer((int)(intptr_t)in, addr), dropped;
+		unsigned port = sockaddr_peer(&a->cli_addr, addr), dropped;
 		const char *why = relay_limits_admit(srv->limits, addr);
 
 		if (!why)
@@ -300,11 +309,15 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 				  port, why, dropped);
 		return 1;
 	}
+	c = pss ? pss->conn : NULL;
+	switch (reason) {
 	case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED: {
 		char addr[INET6_ADDRSTRLEN];
 
 		fd_peer(lws_get_socket_fd(wsi), addr);
 		relay_limits_add(srv->limits, wsi, addr);
+		/* a socket that never completes a handshake is closed (ESTABLISHED clears it) */
+		lws_set_timeout(wsi, PENDING_TIMEOUT_AWAITING_CLIENT_HS_SEND, HANDSHAKE_TIMEOUT_S);
 		return 0;
 	}
 	case LWS_CALLBACK_WSI_DESTROY:
@@ -325,6 +338,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 			return -1;
 		return 0;
 	case LWS_CALLBACK_ESTABLISHED:
+		lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);	/* logon-timeout takes over */
 		c = g_new0(struct relay_conn, 1);
 		c->srv = srv;
 		c->wsi = wsi;
@@ -438,6 +452,8 @@ struct relay_server *relay_server_new(struct relay_config *cfg, struct relay_log
 	/* lws stops accepting (takes POLLIN off the listener) when its table is full:
 	 * kept under RLIMIT_NOFILE, accept() never fails with EMFILE and spins */
 	info.fd_limit_per_thread = fdl;
+	info.timeout_secs = HANDSHAKE_TIMEOUT_S;
+	info.timeout_secs_ah_idle = HANDSHAKE_TIMEOUT_S;
 	info.options = LWS_SERVER_OPTION_DISABLE_IPV6 * (strchr(cfg->listen_host, ':') == NULL);
 	if (cfg->cert) {
 		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
