@@ -148,6 +148,18 @@ gboolean gateway_push_init(struct gateway *gw, GError **error)
 		g_free(gp);
 		return TRUE;
 	}
+	{
+		/* the key now, so that --check-config sees a bad one (exit 78, named) */
+		g_autoptr(GError) why = NULL;
+		g_autoptr(GBytes) key = push_key_load(gp->cfg.key_file, &why);
+
+		if (!key) {
+			conf_set_error(gw->conf, error, "push", "key-file", "%s", why->message);
+			push_config_clear(&gp->cfg);
+			g_free(gp);
+			return FALSE;
+		}
+	}
 	gw->push = gp;
 	gateway_set_string(gw, &gw->push_state, "down", GATEWAY_PROP_PUSH);
 	return TRUE;
