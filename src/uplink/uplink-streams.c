@@ -7,6 +7,8 @@
  */
 #include "uplink-private.h"
 
+#include "log-escape.h"
+
 #include <errno.h>
 #include <string.h>
 
@@ -182,7 +184,9 @@ static void on_reply(struct uplink *u, const struct proto_msg *m)
 				uplink_bad_input(u, "start_stream reply without stream_id");
 			u->own = OWN_NONE;
 			u->own_cancel = false;
-			g_info("link: floor denied: %s", reason);
+			g_autofree char *why = log_escape(reason);
+
+			g_info("link: floor denied: %s", why);
 			if (!cancel && u->ev.denied)
 				u->ev.denied(u->data, reason);
 			uplink_policy_check(u, true);
@@ -199,15 +203,19 @@ static void on_reply(struct uplink *u, const struct proto_msg *m)
 		if (m->success) {
 			g_info("link: joined stream %u", j->stream_id);
 		} else {
-			g_message("link: join_stream %u refused: %s", j->stream_id, m->error);
+			g_autofree char *why = log_escape(m->error);
+
+			g_message("link: join_stream %u refused: %s", j->stream_id, why);
 			j->used = false;
 			uplink_policy_check(u, true);
 		}
 		return;
 	}
-	if (!m->success)
-		g_message("link: server error for request %u: %s", m->seq, m->error);
-	else
+	if (!m->success) {
+		g_autofree char *why = log_escape(m->error);
+
+		g_message("link: server error for request %u: %s", m->seq, why);
+	} else
 		g_debug("link: reply for request %u", m->seq);
 }
 
@@ -230,8 +238,12 @@ static void on_stream_start(struct uplink *u, const struct proto_msg *m)
 	if (!remote_add(u, m->stream_id))
 		return;
 	uplink_policy_busy(u);
-	g_info("link: stream %u from %s%s%s", m->stream_id, m->from ? m->from : "?",
-	       m->emergency ? " (emergency)" : "", j ? " (joined)" : "");
+	{
+		g_autofree char *from = log_escape(m->from ? m->from : "?");
+
+		g_info("link: stream %u from %s%s%s", m->stream_id, from,
+		       m->emergency ? " (emergency)" : "", j ? " (joined)" : "");
+	}
 	if (u->ev.remote_start)
 		u->ev.remote_start(u->data, m->stream_id, m->from, m->channel,
 				   m->packet_duration);
@@ -277,7 +289,9 @@ void uplink_streams_text(struct uplink *u, const char *buf, size_t len)
 		goto out;
 	}
 	if (r == PROTO_PARSE_IGNORED) {
-		g_debug("link: unknown command \"%s\" ignored", m.command ? m.command : "?");
+		g_autofree char *cmd = log_escape(m.command ? m.command : "?");
+
+		g_debug("link: unknown command \"%s\" ignored", cmd);
 		goto out;
 	}
 	if (!u->logged_on && m.cmd != PROTO_CMD_REPLY && m.cmd != PROTO_CMD_ON_ERROR &&
@@ -289,24 +303,34 @@ void uplink_streams_text(struct uplink *u, const char *buf, size_t len)
 	case PROTO_CMD_REPLY:
 		on_reply(u, &m);
 		break;
-	case PROTO_CMD_ON_CHANNEL_STATUS:
-		g_info("link: channel %s %s (%" G_GINT64_FORMAT " online)",
-		       m.channel ? m.channel : "?", m.status ? m.status : "?", m.users_online);
+	case PROTO_CMD_ON_CHANNEL_STATUS: {
+		g_autofree char *ch = log_escape(m.channel ? m.channel : "?");
+		g_autofree char *st = log_escape(m.status ? m.status : "?");
+
+		g_info("link: channel %s %s (%" G_GINT64_FORMAT " online)", ch, st, m.users_online);
 		break;
+	}
 	case PROTO_CMD_ON_STREAM_START:
 		on_stream_start(u, &m);
 		break;
 	case PROTO_CMD_ON_STREAM_STOP:
 		on_stream_stop(u, &m);
 		break;
-	case PROTO_CMD_ON_ERROR:
-		g_warning("link: server reports an error: %s", m.error ? m.error : "?");
+	case PROTO_CMD_ON_ERROR: {
+		g_autofree char *why = log_escape(m.error ? m.error : "?");
+
+		g_warning("link: server reports an error: %s", why);
 		if (!u->logged_on)
 			uplink_logon_refused(u, m.error ? m.error : "?");
 		break;
-	case PROTO_CMD_ON_TEXT_MESSAGE:
-		g_info("link: text from %s: %s", m.from ? m.from : "?", m.text ? m.text : "");
+	}
+	case PROTO_CMD_ON_TEXT_MESSAGE: {
+		g_autofree char *from = log_escape(m.from ? m.from : "?");
+		g_autofree char *text = log_escape(m.text ? m.text : "");
+
+		g_info("link: text from %s: %s", from, text);
 		break;
+	}
 	case PROTO_CMD_KEEPALIVE:
 		break;
 	case PROTO_CMD_LOGON:

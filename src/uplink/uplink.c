@@ -16,6 +16,7 @@
 #include <gio/gio.h>
 #include <string.h>
 
+#include "log-escape.h"
 #include "uplink-backoff.h"
 
 static void schedule_retry(struct uplink *u);
@@ -269,8 +270,10 @@ static void logon(struct uplink *u)
 	g_free(json);
 }
 
-void uplink_logon_refused(struct uplink *u, const char *reason)
+void uplink_logon_refused(struct uplink *u, const char *server_reason)
 {
+	g_autofree char *reason = log_escape(server_reason);	/* the server's text */
+
 	g_warning("link: logon refused: %s", reason);
 	uplink_set_error(u, "logon refused: %s", reason);
 	u->refused = true;
