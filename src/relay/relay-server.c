@@ -16,6 +16,7 @@
 
 #include "log-escape.h"
 #include "relay-limits.h"
+#include "relay-wsmask.h"
 
 #define TICK_USEC (200 * 1000)
 /* frames written per WRITEABLE callback at most (while the socket takes them) */
@@ -33,6 +34,7 @@ struct relay_server {
 	lws_sorted_usec_list_t tick;
 	GPtrArray *conns;
 	struct relay_limits *limits;	/* every accepted TCP connection */
+	GHashTable *fds;		/* wsi -> fd, watched by relay-wsmask.c */
 	struct log_ratelimit refuse_rl;
 	volatile int *dump;
 	bool stopping;			/* context being destroyed: send nothing */
@@ -316,14 +318,22 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 
 		fd_peer(lws_get_socket_fd(wsi), addr);
 		relay_limits_add(srv->limits, wsi, addr);
+		relay_wsmask_watch(lws_get_socket_fd(wsi));
+		g_hash_table_insert(srv->fds, wsi, GINT_TO_POINTER(lws_get_socket_fd(wsi)));
 		/* a socket that never completes a handshake is closed (ESTABLISHED clears it) */
 		lws_set_timeout(wsi, PENDING_TIMEOUT_AWAITING_CLIENT_HS_SEND, HANDSHAKE_TIMEOUT_S);
 		return 0;
 	}
-	case LWS_CALLBACK_WSI_DESTROY:
-		if (srv)
-			relay_limits_remove(srv->limits, wsi);
+	case LWS_CALLBACK_WSI_DESTROY: {
+		gpointer fd;
+
+		if (!srv)
+			return 0;
+		relay_limits_remove(srv->limits, wsi);
+		if (g_hash_table_steal_extended(srv->fds, wsi, NULL, &fd))
+			relay_wsmask_unwatch(GPOINTER_TO_INT(fd));
 		return 0;
+	}
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
 		if (srv->conns->len >= srv->cfg->max_connections) {
 			g_warning("connection refused: %u connections, the limit",
@@ -350,6 +360,19 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 		relay_logic_connected(srv->logic, c, g_get_monotonic_time());
 		return 0;
 	case LWS_CALLBACK_RECEIVE:
+		if (relay_wsmask_unmasked(lws_get_socket_fd(wsi))) {
+			unsigned dropped;
+
+			/* RFC 6455 5.1: a client frame must be masked */
+			if (log_ratelimit_ok(&srv->refuse_rl, g_get_monotonic_time(), &dropped))
+				g_warning("%s: unmasked frame from the client, closing (1002)",
+					  c ? c->peer : "?");
+			if (c)
+				c->dead = true;
+			lws_close_reason(wsi, LWS_CLOSE_STATUS_PROTOCOL_ERR,
+					 (unsigned char *)"unmasked frame", 14);
+			return -1;
+		}
 		if (c && !c->dead)
 			on_receive(c, in, len);
 		return 0;
@@ -434,6 +457,7 @@ struct relay_server *relay_server_new(struct relay_config *cfg, struct relay_log
 	srv->cfg = cfg;
 	srv->logic = l;
 	srv->conns = g_ptr_array_new();
+	srv->fds = g_hash_table_new(NULL, NULL);
 	fdl = fd_limit(cfg);
 	srv->limits = relay_limits_new(cfg->max_connections, cfg->max_per_address,
 				       cfg->max_pending_per_address);
@@ -466,6 +490,7 @@ struct relay_server *relay_server_new(struct relay_config *cfg, struct relay_log
 			    "cannot listen on %s:%u (address in use or TLS files unreadable?)",
 			    cfg->listen_host, cfg->listen_port);
 		g_ptr_array_unref(srv->conns);
+		g_hash_table_unref(srv->fds);
 		relay_limits_free(srv->limits);
 		g_free(srv);
 		return NULL;
@@ -501,6 +526,7 @@ void relay_server_free(struct relay_server *srv)
 	srv->stopping = true;
 	lws_context_destroy(srv->ctx);	/* CLOSED for every connection */
 	g_ptr_array_unref(srv->conns);
+	g_hash_table_unref(srv->fds);
 	relay_limits_free(srv->limits);
 	g_free(srv);
 }

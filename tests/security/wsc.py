@@ -19,9 +19,15 @@ class Closed(Exception):
 
 
 class WS:
-    def __init__(self, host, port, src=None, timeout=5.0):
+    def __init__(self, host, port, src=None, timeout=5.0, tls=False):
         self.sock = socket.create_connection((host, port), timeout=timeout,
                                              source_address=(src, 0) if src else None)
+        if tls:
+            import ssl
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+            self.sock = ctx.wrap_socket(self.sock)
         self.buf = b""
         key = base64.b64encode(os.urandom(16)).decode()
         req = ("GET / HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
