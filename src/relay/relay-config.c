@@ -26,6 +26,8 @@ static const char config_help[] =
 	"  free-logon-failures = 3    failed logons per user and address before delays\n"
 	"                             (1 s, doubling up to 60 s; a refresh token is only\n"
 	"                             delayed per address)\n"
+	"  duplicate-logon = replace  a user logged on twice: replace (the older session is\n"
+	"                             closed), refuse (the new logon) or allow\n"
 	"  users-file = FILE          NAME:PASSWORD-HASH lines (not readable by others)\n"
 	"  refresh-token-lifetime = 86400  seconds a refresh token is good for (single use)\n"
 	"  max-queue = 4194304        bytes queued per connection; a slower consumer is dropped\n"
@@ -249,6 +251,15 @@ static gboolean load_file(struct relay_config *c, const char *path, GError **err
 			   100000, &v, error))
 		return FALSE;
 	c->max_pending_per_address = v;
+	{
+		static const char *const dup_names[] = { "replace", "refuse", "allow", NULL };
+		int d;
+
+		if (!conf_get_enum(&cf, GROUP, "duplicate-logon", dup_names, c->duplicate, &d,
+				   error))
+			return FALSE;
+		c->duplicate = d;
+	}
 	if (!conf_get_uint(&cf, GROUP, "free-logon-failures", c->auth_limits.free_failures, 0,
 			   1000, &v, error))
 		return FALSE;
@@ -358,7 +369,7 @@ bad:
 static gboolean load(struct relay_config *c, int *argc, char ***argv, GError **error)
 {
 	g_autofree char *config = NULL, *listen = NULL, *cert = NULL, *key = NULL;
-	g_autofree char *mqtt = NULL, *prefix = NULL, *users_file = NULL;
+	g_autofree char *mqtt = NULL, *prefix = NULL, *users_file = NULL, *dup = NULL;
 	g_auto(GStrv) users = NULL, channels = NULL, tokens = NULL, push_keys = NULL;
 	int max_conn = 0, max_queue = 0, max_addr = 0, max_pending = 0, free_failures = -1;
 	double max_burst = 0, keep = -1, stream_to = 0, logon_to = 0;
@@ -390,6 +401,8 @@ static gboolean load(struct relay_config *c, int *argc, char ***argv, GError **e
 		  "Most TCP connections from one address (default 16)", "N" },
 		{ "max-pending-per-address", 0, 0, G_OPTION_ARG_INT, &max_pending,
 		  "Most connections from one address not logged on yet (default 4)", "N" },
+		{ "duplicate-logon", 0, 0, G_OPTION_ARG_STRING, &dup,
+		  "A user logged on twice: replace (default), refuse or allow", "POLICY" },
 		{ "free-logon-failures", 0, 0, G_OPTION_ARG_INT, &free_failures,
 		  "Failed logons per user and address before delays (default 3)", "N" },
 		{ "users-file", 0, 0, G_OPTION_ARG_FILENAME, &users_file,
@@ -477,6 +490,19 @@ static gboolean load(struct relay_config *c, int *argc, char ***argv, GError **e
 		c->max_connections = max_conn;
 	if (max_addr)
 		c->max_per_address = max_addr;
+	if (dup) {
+		if (strcmp(dup, "replace") == 0) {
+			c->duplicate = RELAY_DUPLICATE_REPLACE;
+		} else if (strcmp(dup, "refuse") == 0) {
+			c->duplicate = RELAY_DUPLICATE_REFUSE;
+		} else if (strcmp(dup, "allow") == 0) {
+			c->duplicate = RELAY_DUPLICATE_ALLOW;
+		} else {
+			g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+				    "--duplicate-logon %s: replace, refuse or allow", dup);
+			return FALSE;
+		}
+	}
 	if (free_failures >= 0)
 		c->auth_limits.free_failures = free_failures;
 	if (max_pending)

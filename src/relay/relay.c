@@ -314,6 +314,37 @@ static struct relay_user *authenticate(struct relay_logic *l, struct session *s,
 	return u;
 }
 
+/* user logs on on s while logged on elsewhere: the policy (false: refuse s). */
+static bool duplicate_logon(struct relay_logic *l, struct session *s, const char *user)
+{
+	unsigned i;
+
+	for (i = 0; i < l->sessions->len; i++) {
+		struct session *o = g_ptr_array_index(l->sessions, i);
+
+		if (o == s || o->closing || !o->user || strcmp(o->user, user) != 0)
+			continue;
+		switch (l->cfg->duplicate) {
+		case RELAY_DUPLICATE_REFUSE:
+			g_warning("%s: %s is logged on already (%s): new logon refused", peer(s),
+				  user, peer(o));
+			return false;
+		case RELAY_DUPLICATE_REPLACE:
+			g_message("%s: %s logs on again: the session of %s is closed", peer(s),
+				  user, peer(o));
+			send_text(o, proto_build_on_error("logged on elsewhere"));
+			relay_conn_close(o->conn, false, "replaced by a newer logon");
+			o->closing = true;
+			break;
+		case RELAY_DUPLICATE_ALLOW:
+			g_message("%s: %s logs on again; also logged on from %s", peer(s), user,
+				  peer(o));
+			break;
+		}
+	}
+	return true;
+}
+
 static void cmd_logon(struct relay_logic *l, struct session *s, const struct proto_msg *m,
 		      uint64_t now)
 {
@@ -345,6 +376,12 @@ static void cmd_logon(struct relay_logic *l, struct session *s, const struct pro
 		}
 		answer_error(s, m, PROTO_ERR_NOT_AUTHORIZED);
 		relay_conn_close(s->conn, false, "logon refused");
+		s->closing = true;
+		return;
+	}
+	if (!duplicate_logon(l, s, u->name)) {
+		answer_error(s, m, PROTO_ERR_NOT_AUTHORIZED);
+		relay_conn_close(s->conn, false, "duplicate logon refused");
 		s->closing = true;
 		return;
 	}

@@ -33,6 +33,13 @@ struct relay_channel_conf {
 	char **members;			/* NULL: every configured user */
 };
 
+/* A user who logs on while logged on already. */
+enum relay_duplicate_policy {
+	RELAY_DUPLICATE_REPLACE,	/* the new session stays, the old one is closed */
+	RELAY_DUPLICATE_REFUSE,		/* the new logon is refused */
+	RELAY_DUPLICATE_ALLOW,		/* both stay */
+};
+
 struct relay_config {
 	char *listen_host;
 	uint16_t listen_port;		/* 0: the kernel picks one (printed at start) */
@@ -48,6 +55,7 @@ struct relay_config {
 	unsigned max_per_address;	/* TCP connections from one address */
 	unsigned max_pending_per_address; /* ... of them not logged on yet */
 	struct relay_auth_limits auth_limits;
+	enum relay_duplicate_policy duplicate;
 	size_t max_queue_bytes;		/* per connection; over it the consumer is dropped */
 	unsigned max_queue_frames;
 	uint64_t max_burst_usec;	/* a burst is ended after this long */
