@@ -162,6 +162,11 @@ class Relay:
                 self.proc.wait()
         self.err.close()
         self.out.close()
+        # a clean exit on SIGTERM; anything else (a sanitizer's report) fails the test
+        if self.proc.returncode not in (0, None):
+            print("---- relay log (tail) ----")
+            print("\n".join(self.log().splitlines()[-40:]))
+            raise SystemExit("FAIL: the relay exited with %d" % self.proc.returncode)
 
 
 def fail(msg, relay=None):
