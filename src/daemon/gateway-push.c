@@ -159,6 +159,19 @@ gboolean gateway_push_init(struct gateway *gw, GError **error)
 			g_free(gp);
 			return FALSE;
 		}
+		if (gp->cfg.broker_password_file) {
+			g_autofree char *pw = conf_read_secret_file(gp->cfg.broker_password_file,
+								    &why);
+
+			if (!pw) {
+				conf_set_error(gw->conf, error, "push", "broker-password-file", "%s",
+					       why->message);
+				push_config_clear(&gp->cfg);
+				g_free(gp);
+				return FALSE;
+			}
+			explicit_bzero(pw, strlen(pw));
+		}
 	}
 	gw->push = gp;
 	gateway_set_string(gw, &gw->push_state, "down", GATEWAY_PROP_PUSH);

@@ -82,6 +82,24 @@ gboolean push_config_load(const struct conf *c, const char *username, struct pus
 		goto fail;
 	if (!conf_get_bool(c, "push", "tls", FALSE, &cfg.tls, error))
 		goto fail;
+	if (!conf_get_string(c, "push", "broker-username", NULL, &cfg.broker_username, error) ||
+	    !conf_get_string(c, "push", "broker-password-file", NULL, &cfg.broker_password_file,
+			     error) ||
+	    !conf_get_string(c, "push", "client-cert", NULL, &cfg.client_cert, error) ||
+	    !conf_get_string(c, "push", "client-key", NULL, &cfg.client_key, error))
+		goto fail;
+	if (!cfg.client_cert != !cfg.client_key) {
+		conf_set_error(c, error, "push", cfg.client_cert ? "client-key" : "client-cert",
+			       "a client certificate needs client-cert and client-key");
+		goto fail;
+	}
+	if (cfg.broker_password_file && !cfg.broker_username) {
+		conf_set_error(c, error, "push", "broker-username",
+			       "is needed with broker-password-file");
+		goto fail;
+	}
+	if (cfg.client_cert)
+		cfg.tls = TRUE;
 	if (!conf_get_string(c, "push", "ca-file", NULL, &cfg.ca_file, error))
 		goto fail;
 	if (!conf_get_seconds(c, "push", "window", 60, 1, 3600, &cfg.window, error))
@@ -115,6 +133,7 @@ gboolean push_config_load(const struct conf *c, const char *username, struct pus
 	if (cfg.client_id && !*cfg.client_id)
 		g_clear_pointer(&cfg.client_id, g_free);
 	if (!cfg.client_id) {
+		cfg.client_id_derived = TRUE;
 		host_name = g_strdup(g_get_host_name());
 		cfg.client_id = g_strdup_printf("pttgw-%s%s%s", host_name,
 						username && *username ? "-" : "",
@@ -138,6 +157,10 @@ void push_config_clear(struct push_config *cfg)
 	g_clear_pointer(&cfg->client_id, g_free);
 	g_clear_pointer(&cfg->ca_file, g_free);
 	g_clear_pointer(&cfg->username, g_free);
+	g_clear_pointer(&cfg->broker_username, g_free);
+	g_clear_pointer(&cfg->broker_password_file, g_free);
+	g_clear_pointer(&cfg->client_cert, g_free);
+	g_clear_pointer(&cfg->client_key, g_free);
 }
 
 static void push_config_copy(struct push_config *dst, const struct push_config *src)
@@ -149,6 +172,10 @@ static void push_config_copy(struct push_config *dst, const struct push_config *
 	dst->client_id = g_strdup(src->client_id);
 	dst->ca_file = g_strdup(src->ca_file);
 	dst->username = g_strdup(src->username);
+	dst->broker_username = g_strdup(src->broker_username);
+	dst->broker_password_file = g_strdup(src->broker_password_file);
+	dst->client_cert = g_strdup(src->client_cert);
+	dst->client_key = g_strdup(src->client_key);
 }
 
 /* ---- connection state ---- */
@@ -529,10 +556,27 @@ static gboolean mosq_setup(struct push_client *pc, GError **error)
 	mosquitto_disconnect_callback_set(pc->mosq, on_disconnect);
 	mosquitto_message_callback_set(pc->mosq, on_message);
 	mosquitto_subscribe_callback_set(pc->mosq, on_subscribe);
+	if (pc->cfg.broker_username) {
+		g_autofree char *pw = NULL;
+
+		if (pc->cfg.broker_password_file) {
+			pw = conf_read_secret_file(pc->cfg.broker_password_file, error);
+			if (!pw)
+				return FALSE;
+		}
+		rc = mosquitto_username_pw_set(pc->mosq, pc->cfg.broker_username, pw);
+		if (pw)
+			explicit_bzero(pw, strlen(pw));
+		if (rc != MOSQ_ERR_SUCCESS) {
+			g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "push: credentials: %s",
+				    mosquitto_strerror(rc));
+			return FALSE;
+		}
+	}
 	if (pc->cfg.tls) {
 		rc = mosquitto_tls_set(pc->mosq, pc->cfg.ca_file,
-				       pc->cfg.ca_file ? NULL : "/etc/ssl/certs", NULL, NULL,
-				       NULL);
+				       pc->cfg.ca_file ? NULL : "/etc/ssl/certs", pc->cfg.client_cert,
+				       pc->cfg.client_key, NULL);
 		if (rc == MOSQ_ERR_SUCCESS)
 			rc = mosquitto_tls_insecure_set(pc->mosq, false);
 		if (rc == MOSQ_ERR_SUCCESS)
@@ -576,6 +620,18 @@ struct push_client *push_client_new(const struct push_config *cfg,
 	push_lib_init();
 	pc = g_new0(struct push_client, 1);
 	push_config_copy(&pc->cfg, cfg);
+	if (pc->cfg.client_id_derived) {
+		/* not guessable by others on the broker, the same after a restart (the
+		 * persistent session stays): 64 bits of HMAC-SHA256(key, "client-id") */
+		g_autofree char *mac = g_compute_hmac_for_data(
+			G_CHECKSUM_SHA256, g_bytes_get_data(key, NULL), g_bytes_get_size(key),
+			(const guchar *)"client-id", 9);
+		char *id = g_strdup_printf("%s-%.16s", pc->cfg.client_id, mac);
+
+		g_free(pc->cfg.client_id);
+		pc->cfg.client_id = id;
+		pc->cfg.client_id_derived = FALSE;
+	}
 	if (events)
 		pc->ev = *events;
 	pc->data = data;

@@ -31,7 +31,12 @@ struct push_config {
 	guint16 port;
 	char *topic;           /* default "pttgw/<username>" */
 	char *key_file;
-	char *client_id;       /* default "pttgw-<hostname>-<username>" */
+	char *client_id;       /* default "pttgw-<hostname>-<username>-<16 hex from the key>" */
+	gboolean client_id_derived; /* not configured: the suffix is added with the key */
+	char *broker_username; /* our broker account; NULL: anonymous */
+	char *broker_password_file; /* its password (a secret file) */
+	char *client_cert;     /* TLS client certificate (PEM) and ... */
+	char *client_key;      /* ... its key: imply tls */
 	gboolean tls;
 	char *ca_file;         /* NULL with tls: the system's CA directory */
 	guint64 window;        /* usec: accepted clock difference of a push */

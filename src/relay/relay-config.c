@@ -20,6 +20,10 @@ static const char config_help[] =
 	"  cert = FILE, key = FILE    TLS certificate and key (PEM); without them plain ws://\n"
 	"  mqtt = HOST:PORT           MQTT broker for pushes (none: no pushes)\n"
 	"  push-prefix = pttgw        pushes go to <push-prefix>/<username>\n"
+	"  mqtt-username = NAME       the relay's broker account, with\n"
+	"  mqtt-password-file = FILE  its password (a file not readable by others)\n"
+	"  mqtt-ca-file = FILE        TLS to the broker, verified with this CA\n"
+	"  mqtt-cert = FILE, mqtt-key = FILE  a client certificate for the broker\n"
 	"  max-connections = 256      more TCP connections (logged on or not) are refused\n"
 	"  max-per-address = 16       TCP connections from one address\n"
 	"  max-pending-per-address = 4  of those, not logged on yet\n"
@@ -89,6 +93,11 @@ void relay_config_free(struct relay_config *c)
 		g_ptr_array_unref(c->channels);
 	g_free(c->mqtt_host);
 	g_free(c->push_prefix);
+	g_free(c->mqtt_username);
+	g_free(c->mqtt_password_file);
+	g_free(c->mqtt_ca_file);
+	g_free(c->mqtt_cert);
+	g_free(c->mqtt_key);
 	if (c->push_keys)
 		g_ptr_array_unref(c->push_keys);
 	g_free(c);
@@ -232,8 +241,19 @@ static gboolean load_file(struct relay_config *c, const char *path, GError **err
 			       error) ||
 	    !conf_get_string(&cf, GROUP, "cert", NULL, &c->cert, error) ||
 	    !conf_get_string(&cf, GROUP, "key", NULL, &c->key, error) ||
-	    !conf_get_hostport(&cf, GROUP, "mqtt", NULL, &c->mqtt_host, &c->mqtt_port, error))
+	    !conf_get_hostport(&cf, GROUP, "mqtt", NULL, &c->mqtt_host, &c->mqtt_port, error) ||
+	    !conf_get_string(&cf, GROUP, "mqtt-username", NULL, &c->mqtt_username, error) ||
+	    !conf_get_string(&cf, GROUP, "mqtt-password-file", NULL, &c->mqtt_password_file,
+			     error) ||
+	    !conf_get_string(&cf, GROUP, "mqtt-ca-file", NULL, &c->mqtt_ca_file, error) ||
+	    !conf_get_string(&cf, GROUP, "mqtt-cert", NULL, &c->mqtt_cert, error) ||
+	    !conf_get_string(&cf, GROUP, "mqtt-key", NULL, &c->mqtt_key, error))
 		return FALSE;
+	if (!c->mqtt_cert != !c->mqtt_key) {
+		conf_set_error(&cf, error, GROUP, c->mqtt_cert ? "mqtt-key" : "mqtt-cert",
+			       "a client certificate needs mqtt-cert and mqtt-key");
+		return FALSE;
+	}
 	if (g_key_file_has_key(kf, GROUP, "push-prefix", NULL)) {
 		g_free(c->push_prefix);
 		if (!conf_get_string(&cf, GROUP, "push-prefix", "pttgw", &c->push_prefix, error))

@@ -856,7 +856,14 @@ struct relay_logic *relay_logic_new(struct relay_config *cfg, GError **error)
 	}
 #ifdef PTTGW_RELAY_PUSH
 	if (cfg->mqtt_host) {
-		l->push = relay_push_new(cfg->mqtt_host, cfg->mqtt_port, cfg->push_prefix, error);
+		const struct relay_push_auth auth = {
+			.username = cfg->mqtt_username, .password_file = cfg->mqtt_password_file,
+			.ca_file = cfg->mqtt_ca_file, .cert_file = cfg->mqtt_cert,
+			.key_file = cfg->mqtt_key,
+		};
+
+		l->push = relay_push_new_auth(cfg->mqtt_host, cfg->mqtt_port, cfg->push_prefix,
+					      &auth, error);
 		if (!l->push) {
 			relay_logic_free(l);
 			return NULL;

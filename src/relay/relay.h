@@ -50,6 +50,11 @@ struct relay_config {
 	char *mqtt_host;		/* NULL: no push */
 	uint16_t mqtt_port;
 	char *push_prefix;
+	char *mqtt_username;		/* the relay's broker account; NULL: anonymous */
+	char *mqtt_password_file;
+	char *mqtt_ca_file;		/* TLS to the broker (or with a client certificate) */
+	char *mqtt_cert;
+	char *mqtt_key;
 	GPtrArray *push_keys;		/* "NAME:KEYFILE" strings */
 	unsigned max_connections;	/* TCP connections, logged on or not */
 	unsigned max_per_address;	/* TCP connections from one address */
