@@ -204,6 +204,12 @@ void gateway_push_status_json(struct gateway *gw, JsonBuilder *b)
 	gateway_json_uint(b, "rejected", st.rejected);
 	gateway_json_uint(b, "replayed", st.replayed);
 	gateway_json_uint(b, "connects", st.connects);
+	/* pushes refused as too old or too new: a clock off by more than the window */
+	gateway_json_uint(b, "stale", st.stale);
+	if (st.have_offset) {
+		json_builder_set_member_name(b, "clock_offset_ms");
+		json_builder_add_int_value(b, st.clock_offset_ms);
+	}
 }
 
 void gateway_push_fini(struct gateway *gw)

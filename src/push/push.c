@@ -3,6 +3,7 @@
  * push.c - the gateway's MQTT push client (see push.h).
  */
 #include "push.h"
+#include "statelist.h"
 
 #include <errno.h>
 #include <gio/gio.h>
@@ -82,6 +83,10 @@ gboolean push_config_load(const struct conf *c, const char *username, struct pus
 		goto fail;
 	if (!conf_get_bool(c, "push", "tls", FALSE, &cfg.tls, error))
 		goto fail;
+	if (!conf_get_string(c, "push", "state-dir", "/var/lib/pttgw", &cfg.state_dir, error))
+		goto fail;
+	if (cfg.state_dir && !*cfg.state_dir)
+		g_clear_pointer(&cfg.state_dir, g_free);
 	if (!conf_get_string(c, "push", "broker-username", NULL, &cfg.broker_username, error) ||
 	    !conf_get_string(c, "push", "broker-password-file", NULL, &cfg.broker_password_file,
 			     error) ||
@@ -161,6 +166,7 @@ void push_config_clear(struct push_config *cfg)
 	g_clear_pointer(&cfg->broker_password_file, g_free);
 	g_clear_pointer(&cfg->client_cert, g_free);
 	g_clear_pointer(&cfg->client_key, g_free);
+	g_clear_pointer(&cfg->state_dir, g_free);
 }
 
 static void push_config_copy(struct push_config *dst, const struct push_config *src)
@@ -176,6 +182,59 @@ static void push_config_copy(struct push_config *dst, const struct push_config *
 	dst->broker_password_file = g_strdup(src->broker_password_file);
 	dst->client_cert = g_strdup(src->client_cert);
 	dst->client_key = g_strdup(src->client_key);
+	dst->state_dir = g_strdup(src->state_dir);
+}
+
+/* ---- the newest push accepted, across restarts ---- */
+
+/* "push-<topic with / as _>" in the state directory */
+static char *high_water_name(const struct push_client *pc)
+{
+	char *name = g_strdup_printf("push-%s", pc->cfg.topic), *p;
+
+	for (p = name; *p; p++)
+		if (*p == '/' || *p == '.')
+			*p = '_';
+	return name;
+}
+
+static void high_water_load(struct push_client *pc)
+{
+	g_autofree char *name = NULL;
+	g_autoptr(GError) error = NULL;
+	g_auto(GStrv) items = NULL;
+	gint64 ts;
+
+	if (!pc->cfg.state_dir)
+		return;
+	name = high_water_name(pc);
+	items = state_list_load(pc->cfg.state_dir, name, &error);
+	if (!items) {
+		g_warning("push: %s/%s: %s, ignoring", pc->cfg.state_dir, name, error->message);
+		return;
+	}
+	if (items[0] && g_str_has_prefix(items[0], "newest=") &&
+	    g_ascii_string_to_signed(items[0] + 7, 10, 0, G_MAXINT64, &ts, NULL)) {
+		push_verifier_set_high_water(pc->verifier, ts);
+		g_info("push: pushes signed at or before %" G_GINT64_FORMAT " are not taken "
+		       "again (%s/%s)", ts, pc->cfg.state_dir, name);
+	}
+}
+
+static void high_water_save(struct push_client *pc)
+{
+	g_autofree char *name = NULL, *item = NULL;
+	g_autoptr(GError) error = NULL;
+	int64_t ts;
+
+	if (!pc->cfg.state_dir || !push_verifier_get_high_water(pc->verifier, &ts))
+		return;
+	name = high_water_name(pc);
+	item = g_strdup_printf("newest=%" G_GINT64_FORMAT, ts);
+	if (!state_list_save(pc->cfg.state_dir, name,
+			     " the newest push accepted (Unix ms, the relay's clock)",
+			     (const char *const[]){ item, NULL }, &error))
+		g_warning("push: %s, ignoring", error->message);
 }
 
 /* ---- connection state ---- */
@@ -375,6 +434,9 @@ static void handle_message(struct push_client *pc, const void *payload, size_t l
 	if (!push_verifier_check(pc->verifier, payload, len, g_get_real_time() / 1000, &m,
 				 &error)) {
 		pc->stats.rejected++;
+		if (g_error_matches(error, PUSH_MSG_ERROR, PUSH_MSG_ERROR_STALE) ||
+		    g_error_matches(error, PUSH_MSG_ERROR, PUSH_MSG_ERROR_FUTURE))
+			pc->stats.stale++;
 		if (g_error_matches(error, PUSH_MSG_ERROR, PUSH_MSG_ERROR_REPLAY)) {
 			pc->stats.replayed++;
 			g_message("push: rejected (replay): %s", error->message);
@@ -386,6 +448,7 @@ static void handle_message(struct push_client *pc, const void *payload, size_t l
 		return;
 	}
 	pc->stats.accepted++;
+	high_water_save(pc);
 	g_info("push: stream %u on %s from %s", m.stream_id, m.channel, m.from);
 	if (pc->ev.push)
 		pc->ev.push(pc->data, &m);
@@ -640,6 +703,10 @@ struct push_client *push_client_new(const struct push_config *cfg,
 	pc->verifier = push_verifier_new(key, (int64_t)(cfg->window / 1000),
 					 cfg->replay_cache ? cfg->replay_cache : 4096,
 					 cfg->username);
+	if (pc->cfg.state_dir) {
+		push_verifier_use_monotonic(pc->verifier);
+		high_water_load(pc);
+	}
 	/* persistent session: fixed client id, clean session off */
 	pc->mosq = mosquitto_new(pc->cfg.client_id, false, pc);
 	if (!pc->mosq) {
@@ -689,6 +756,7 @@ bool push_client_is_up(const struct push_client *pc)
 void push_client_get_stats(const struct push_client *pc, struct push_stats *out)
 {
 	*out = pc->stats;
+	out->have_offset = push_verifier_get_offset(pc->verifier, &out->clock_offset_ms);
 }
 
 void push_client_inject(struct push_client *pc, const void *payload, size_t len)

@@ -37,6 +37,7 @@ struct push_config {
 	char *broker_password_file; /* its password (a secret file) */
 	char *client_cert;     /* TLS client certificate (PEM) and ... */
 	char *client_key;      /* ... its key: imply tls */
+	char *state_dir;       /* the newest push accepted is kept here; NULL: not kept */
 	gboolean tls;
 	char *ca_file;         /* NULL with tls: the system's CA directory */
 	guint64 window;        /* usec: accepted clock difference of a push */
@@ -68,6 +69,9 @@ struct push_stats {
 	uint64_t rejected;  /* any reason, replays included */
 	uint64_t replayed;
 	uint64_t connects;  /* successful CONNACKs */
+	uint64_t stale;     /* rejected as too old or in the future (clocks?) */
+	bool have_offset;   /* clock_offset_ms is known */
+	int64_t clock_offset_ms; /* the relay's clock minus ours, from the last push */
 };
 
 struct push_client;
