@@ -540,8 +540,8 @@ gboolean push_verifier_check(struct push_verifier *v, const void *data, size_t l
 	if (v->have_offset && m.timestamp_ms >= now_ms + v->offset_ms - v->window_ms &&
 	    m.timestamp_ms <= now_ms + v->offset_ms + v->window_ms)
 		goto fresh;
-	if (v->monotonic && (!v->have_high || m.timestamp_ms > v->high_ms))
-		goto fresh;
+	if (v->monotonic && !v->have_offset && (!v->have_high || m.timestamp_ms > v->high_ms))
+		goto fresh;	/* the first since a start: newer than all before it */
 	if (m.timestamp_ms < now_ms - v->window_ms) {
 		g_set_error(error, PUSH_MSG_ERROR, PUSH_MSG_ERROR_STALE,
 			    "timestamp %" G_GINT64_FORMAT " is %" G_GINT64_FORMAT
