@@ -26,6 +26,8 @@ enum phase {
 struct watch {
 	enum phase phase;
 	unsigned crlf;		/* HTTP: how much of "\r\n\r\n" was seen */
+	unsigned ws_match;	/* HTTP: how much of "websocket" was seen */
+	bool upgrade;		/* HTTP: this request asks for a WebSocket */
 	uint8_t hdr[14];
 	unsigned hdr_len;
 	uint64_t skip;		/* PAYLOAD: bytes left */
@@ -89,13 +91,26 @@ static void feed(struct watch *w, const uint8_t *p, size_t n)
 
 	while (n && !w->unmasked) {
 		switch (w->phase) {
-		case PHASE_HTTP:
+		case PHASE_HTTP: {
+			static const char ws[] = "websocket";
+			char c = g_ascii_tolower(*p);
+
+			w->ws_match = c == ws[w->ws_match] ? w->ws_match + 1 : (c == 'w');
+			if (w->ws_match == sizeof(ws) - 1)
+				w->upgrade = true;
 			w->crlf = *p == (uint8_t)end[w->crlf] ? w->crlf + 1 : (*p == '\r');
-			if (w->crlf == 4)
-				w->phase = PHASE_HEADER;
+			if (w->crlf == 4) {
+				/* frames follow an upgrade; a plain request (answered 426)
+				 * may be followed by another request */
+				w->phase = w->upgrade ? PHASE_HEADER : PHASE_HTTP;
+				w->crlf = 0;
+				w->ws_match = 0;
+				w->upgrade = false;
+			}
 			p++;
 			n--;
 			break;
+		}
 		case PHASE_HEADER: {
 			unsigned want;
 
