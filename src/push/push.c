@@ -3,6 +3,7 @@
  * push.c - the gateway's MQTT push client (see push.h).
  */
 #include "push.h"
+#include "log-escape.h"
 #include "statelist.h"
 
 #include <errno.h>
@@ -46,6 +47,7 @@ struct push_client {
 	bool lost;        /* the library closed the socket in a callback */
 	bool in_dispatch;
 	struct push_stats stats;
+	struct log_ratelimit reject_rl; /* anyone who can publish on the topic triggers these */
 };
 
 static const char *push_conn_to_string(enum push_conn c)
@@ -429,6 +431,7 @@ static void handle_message(struct push_client *pc, const void *payload, size_t l
 {
 	g_autoptr(GError) error = NULL;
 	struct push_msg m = { 0 };
+	unsigned dropped;
 
 	pc->stats.received++;
 	if (!push_verifier_check(pc->verifier, payload, len, g_get_real_time() / 1000, &m,
@@ -437,13 +440,19 @@ static void handle_message(struct push_client *pc, const void *payload, size_t l
 		if (g_error_matches(error, PUSH_MSG_ERROR, PUSH_MSG_ERROR_STALE) ||
 		    g_error_matches(error, PUSH_MSG_ERROR, PUSH_MSG_ERROR_FUTURE))
 			pc->stats.stale++;
-		if (g_error_matches(error, PUSH_MSG_ERROR, PUSH_MSG_ERROR_REPLAY)) {
+		if (g_error_matches(error, PUSH_MSG_ERROR, PUSH_MSG_ERROR_REPLAY))
 			pc->stats.replayed++;
-			g_message("push: rejected (replay): %s", error->message);
-		} else {
-			g_warning("push: rejected (%s): %s",
-				  push_msg_error_to_string((enum push_msg_error)error->code),
-				  error->message);
+		if (log_ratelimit_ok(&pc->reject_rl, g_get_monotonic_time(), &dropped)) {
+			g_autofree char *why = log_escape(error->message);
+
+			if (dropped)
+				g_warning("push: %u rejections not logged", dropped);
+			if (g_error_matches(error, PUSH_MSG_ERROR, PUSH_MSG_ERROR_REPLAY))
+				g_message("push: rejected (replay): %s", why);
+			else
+				g_warning("push: rejected (%s): %s",
+					  push_msg_error_to_string((enum push_msg_error)error->code),
+					  why);
 		}
 		return;
 	}
@@ -700,6 +709,7 @@ struct push_client *push_client_new(const struct push_config *cfg,
 	pc->data = data;
 	pc->watch_fd = -1;
 	pc->ctx = g_main_context_ref_thread_default();
+	pc->reject_rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(G_USEC_PER_SEC, 10);
 	pc->verifier = push_verifier_new(key, (int64_t)(cfg->window / 1000),
 					 cfg->replay_cache ? cfg->replay_cache : 4096,
 					 cfg->username);
