@@ -73,7 +73,7 @@ void uplink_set_error(struct uplink *u, const char *fmt, ...)
  * LOG_BURST per connection, then every 100th. */
 void uplink_bad_input(struct uplink *u, const char *fmt, ...)
 {
-	g_autofree char *msg = NULL;
+	g_autofree char *msg = NULL, *esc = NULL;
 	va_list ap;
 
 	u->stats.bad_frames++;
@@ -82,8 +82,9 @@ void uplink_bad_input(struct uplink *u, const char *fmt, ...)
 	va_start(ap, fmt);
 	msg = g_strdup_vprintf(fmt, ap);
 	va_end(ap);
+	esc = log_escape(msg);	/* parse errors quote the server's text */
 	g_warning("link: bad frame from server: %s; frame dropped (%" G_GUINT64_FORMAT
-		  " so far)", msg, u->stats.bad_frames);
+		  " so far)", esc, u->stats.bad_frames);
 }
 
 /* ---- send queue -------------------------------------------------------- */
