@@ -44,7 +44,7 @@ struct relay_conn {
 	struct relay_server *srv;
 	struct lws *wsi;
 	char peer[INET6_ADDRSTRLEN + 8];
-	char addr[INET6_ADDRSTRLEN];
+	char addr[INET6_ADDRSTRLEN + 4];	/* the limits' key: see addr_key() */
 	void *session;
 	GQueue out;			/* struct relay_frame * */
 	size_t out_bytes;
@@ -191,6 +191,37 @@ static unsigned sockaddr_peer(const struct sockaddr_storage *ss, char *host)
 	return 0;
 }
 
+/*
+ * The key limits and throttling count by: the IPv4 address, or an IPv6 address's /64
+ * (one host usually has a whole /64 to pick from). key[INET6_ADDRSTRLEN + 4].
+ */
+static void addr_key(const struct sockaddr_storage *ss, char *key)
+{
+	if (ss->ss_family == AF_INET6 &&
+	    !IN6_IS_ADDR_V4MAPPED(&((const struct sockaddr_in6 *)ss)->sin6_addr)) {
+		struct in6_addr a = ((const struct sockaddr_in6 *)ss)->sin6_addr;
+
+		memset(a.s6_addr + 8, 0, 8);
+		if (inet_ntop(AF_INET6, &a, key, INET6_ADDRSTRLEN)) {
+			strcat(key, "/64");
+			return;
+		}
+	}
+	sockaddr_peer(ss, key);
+}
+
+static void fd_addr_key(int fd, char *key)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+
+	if (fd < 0 || getpeername(fd, (struct sockaddr *)&ss, &sl) < 0) {
+		strcpy(key, "?");
+		return;
+	}
+	addr_key(&ss, key);
+}
+
 /* The peer's address and port of socket fd. */
 static unsigned fd_peer(int fd, char *host)
 {
@@ -206,9 +237,11 @@ static unsigned fd_peer(int fd, char *host)
 
 static void set_peer(struct relay_conn *c)
 {
-	unsigned port = fd_peer(lws_get_socket_fd(c->wsi), c->addr);
+	char host[INET6_ADDRSTRLEN];
+	unsigned port = fd_peer(lws_get_socket_fd(c->wsi), host);
 
-	snprintf(c->peer, sizeof(c->peer), "%s:%u", c->addr, port);
+	snprintf(c->peer, sizeof(c->peer), "%s:%u", host, port);
+	fd_addr_key(lws_get_socket_fd(c->wsi), c->addr);
 }
 
 static int on_writeable(struct relay_conn *c)
@@ -300,9 +333,12 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 	if (reason == LWS_CALLBACK_FILTER_NETWORK_CONNECTION) {
 		/* every accepted socket, before it sends a byte (wsi: the listener) */
 		const struct lws_filter_network_conn_args *a = user;
-		char addr[INET6_ADDRSTRLEN];
+		char addr[INET6_ADDRSTRLEN], key[INET6_ADDRSTRLEN + 4];
 		unsigned port = sockaddr_peer(&a->cli_addr, addr), dropped;
-		const char *why = relay_limits_admit(srv->limits, addr);
+		const char *why;
+
+		addr_key(&a->cli_addr, key);
+		why = relay_limits_admit(srv->limits, key);
 
 		if (!why)
 			return 0;
@@ -314,10 +350,10 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 	c = pss ? pss->conn : NULL;
 	switch (reason) {
 	case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED: {
-		char addr[INET6_ADDRSTRLEN];
+		char key[INET6_ADDRSTRLEN + 4];
 
-		fd_peer(lws_get_socket_fd(wsi), addr);
-		relay_limits_add(srv->limits, wsi, addr);
+		fd_addr_key(lws_get_socket_fd(wsi), key);
+		relay_limits_add(srv->limits, wsi, key);
 		relay_wsmask_watch(lws_get_socket_fd(wsi));
 		g_hash_table_insert(srv->fds, wsi, GINT_TO_POINTER(lws_get_socket_fd(wsi)));
 		/* a socket that never completes a handshake is closed (ESTABLISHED clears it) */

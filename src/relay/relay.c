@@ -286,21 +286,25 @@ static struct relay_user *authenticate(struct relay_logic *l, struct session *s,
 	*ret_retry = 0;
 	if (m->username) {
 		u = g_hash_table_lookup(l->cfg->users, m->username);
+		/* unknown names get no throttling record of their own (they would
+		 * push real users' records out of the bounded table) */
+		const char *key = u ? m->username : NULL;
+
 		if (m->password || (m->auth_token && !m->refresh_token)) {
-			*ret_result = relay_auth_password(l->auth, addr, m->username,
+			*ret_result = relay_auth_password(l->auth, addr, key,
 				u ? (m->password ? u->password : u->token) : NULL,
 				m->password ? m->password : m->auth_token, now, ret_retry);
 			return *ret_result == RELAY_AUTH_OK ? u : NULL;
 		}
 		if (u && m->auth_token && u->token && relay_auth_equal(m->auth_token, u->token)) {
 			/* an auth_token with a refresh token: the token is not needed */
-			*ret_result = relay_auth_password(l->auth, addr, m->username, u->token,
+			*ret_result = relay_auth_password(l->auth, addr, key, u->token,
 							  m->auth_token, now, ret_retry);
 			return *ret_result == RELAY_AUTH_OK ? u : NULL;
 		}
 	}
 	if (!m->refresh_token) {
-		relay_auth_failed(l->auth, addr, m->username, now);
+		relay_auth_failed(l->auth, addr, u ? m->username : NULL, now);
 		*ret_result = RELAY_AUTH_BAD;
 		return NULL;
 	}
