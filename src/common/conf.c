@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "conf.h"
+#include "secret-file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -187,30 +188,10 @@ bad:
 
 char *conf_read_secret_file(const char *path, GError **error)
 {
-	g_autofree char *contents = NULL;
-	struct stat st;
+	g_autofree char *contents = secret_file_read(path, SECRET_FILE_MAX, NULL, error);
 	char *nl;
-	int fd;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "%s: %s", path,
-			    g_strerror(errno));
-		return NULL;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s: not a regular file", path);
-		return NULL;
-	}
-	close(fd);
-	if (st.st_mode & (S_IROTH | S_IWOTH)) {
-		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_PERM,
-			    "%s: holds a secret but is accessible by others (mode %04o); chmod o-rwx it",
-			    path, st.st_mode & 07777);
-		return NULL;
-	}
-	if (!g_file_get_contents(path, &contents, NULL, error))
+	if (!contents)
 		return NULL;
 	nl = strchr(contents, '\n');
 	if (nl)

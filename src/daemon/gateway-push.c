@@ -148,6 +148,31 @@ gboolean gateway_push_init(struct gateway *gw, GError **error)
 		g_free(gp);
 		return TRUE;
 	}
+	{
+		/* the key now, so that --check-config sees a bad one (exit 78, named) */
+		g_autoptr(GError) why = NULL;
+		g_autoptr(GBytes) key = push_key_load(gp->cfg.key_file, &why);
+
+		if (!key) {
+			conf_set_error(gw->conf, error, "push", "key-file", "%s", why->message);
+			push_config_clear(&gp->cfg);
+			g_free(gp);
+			return FALSE;
+		}
+		if (gp->cfg.broker_password_file) {
+			g_autofree char *pw = conf_read_secret_file(gp->cfg.broker_password_file,
+								    &why);
+
+			if (!pw) {
+				conf_set_error(gw->conf, error, "push", "broker-password-file", "%s",
+					       why->message);
+				push_config_clear(&gp->cfg);
+				g_free(gp);
+				return FALSE;
+			}
+			explicit_bzero(pw, strlen(pw));
+		}
+	}
 	gw->push = gp;
 	gateway_set_string(gw, &gw->push_state, "down", GATEWAY_PROP_PUSH);
 	return TRUE;
@@ -179,6 +204,12 @@ void gateway_push_status_json(struct gateway *gw, JsonBuilder *b)
 	gateway_json_uint(b, "rejected", st.rejected);
 	gateway_json_uint(b, "replayed", st.replayed);
 	gateway_json_uint(b, "connects", st.connects);
+	/* pushes refused as too old or too new: a clock off by more than the window */
+	gateway_json_uint(b, "stale", st.stale);
+	if (st.have_offset) {
+		json_builder_set_member_name(b, "clock_offset_ms");
+		json_builder_add_int_value(b, st.clock_offset_ms);
+	}
 }
 
 void gateway_push_fini(struct gateway *gw)

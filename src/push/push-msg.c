@@ -186,7 +186,40 @@ struct push_verifier {
 	GQueue order;     /* struct replay_entry, arrival order */
 	int64_t floor_ms; /* pushes signed at or before this are stale (evictions) */
 	bool have_floor;
+	int64_t high_ms;  /* the newest timestamp accepted (also across restarts) */
+	bool have_high;
+	int64_t offset_ms; /* relay clock - ours, from the last accepted push */
+	bool have_offset;
+	bool monotonic;   /* newer than high_ms is fresh, whatever our clock says */
 };
+
+void push_verifier_use_monotonic(struct push_verifier *v)
+{
+	v->monotonic = true;
+}
+
+void push_verifier_set_high_water(struct push_verifier *v, int64_t ts_ms)
+{
+	v->high_ms = ts_ms;
+	v->have_high = true;
+	if (!v->have_floor || ts_ms > v->floor_ms)
+		v->floor_ms = ts_ms;
+	v->have_floor = true;
+}
+
+gboolean push_verifier_get_high_water(const struct push_verifier *v, int64_t *ret_ts_ms)
+{
+	if (v->have_high)
+		*ret_ts_ms = v->high_ms;
+	return v->have_high;
+}
+
+gboolean push_verifier_get_offset(const struct push_verifier *v, int64_t *ret_offset_ms)
+{
+	if (v->have_offset)
+		*ret_offset_ms = v->offset_ms;
+	return v->have_offset;
+}
 
 struct push_verifier *push_verifier_new(GBytes *key, int64_t window_ms, unsigned max_entries,
 					const char *self)
@@ -498,9 +531,17 @@ gboolean push_verifier_check(struct push_verifier *v, const void *data, size_t l
 	if (v->have_floor && m.timestamp_ms <= v->floor_ms) {
 		g_set_error(error, PUSH_MSG_ERROR, PUSH_MSG_ERROR_STALE,
 			    "timestamp %" G_GINT64_FORMAT " at or before the replay cache's floor "
-			    "(cache was full)", m.timestamp_ms);
+			    "(the cache was full, or the newest push taken before a restart)",
+			    m.timestamp_ms);
 		goto fail;
 	}
+	/* fresh by the relay's clock as learned, or newer than anything accepted so far
+	 * (after a restart, before the offset is learned); else by our wall clock */
+	if (v->have_offset && m.timestamp_ms >= now_ms + v->offset_ms - v->window_ms &&
+	    m.timestamp_ms <= now_ms + v->offset_ms + v->window_ms)
+		goto fresh;
+	if (v->monotonic && !v->have_offset && (!v->have_high || m.timestamp_ms > v->high_ms))
+		goto fresh;	/* the first since a start: newer than all before it */
 	if (m.timestamp_ms < now_ms - v->window_ms) {
 		g_set_error(error, PUSH_MSG_ERROR, PUSH_MSG_ERROR_STALE,
 			    "timestamp %" G_GINT64_FORMAT " is %" G_GINT64_FORMAT
@@ -515,13 +556,19 @@ gboolean push_verifier_check(struct push_verifier *v, const void *data, size_t l
 			    m.timestamp_ms, m.timestamp_ms - now_ms, v->window_ms);
 		goto fail;
 	}
-	replay_expire(v, now_ms);
+fresh:
+	replay_expire(v, v->have_offset ? now_ms + v->offset_ms : now_ms);
 	if (g_hash_table_contains(v->seen, m.nonce)) {
 		g_set_error(error, PUSH_MSG_ERROR, PUSH_MSG_ERROR_REPLAY,
 			    "nonce %s already seen (replay or duplicate delivery)", m.nonce);
 		goto fail;
 	}
 	replay_add(v, m.nonce, m.timestamp_ms);
+	if (!v->have_high || m.timestamp_ms > v->high_ms)
+		v->high_ms = m.timestamp_ms;
+	v->have_high = true;
+	v->offset_ms = m.timestamp_ms - now_ms;
+	v->have_offset = true;
 	*out = m;
 	return TRUE;
 fail:

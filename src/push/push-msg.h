@@ -123,3 +123,20 @@ gboolean push_verifier_check(struct push_verifier *v, const void *data, size_t l
 			     int64_t now_ms, struct push_msg *out, GError **error);
 
 unsigned push_verifier_cache_size(const struct push_verifier *v);
+
+/*
+ * Freshness without a right clock: besides |now - timestamp| <= window, a push is fresh
+ * when it is within the window of the relay's time as learned from the last accepted
+ * push (timestamp - now then: the offset), and, with push_verifier_use_monotonic(), the
+ * first push since a start when it is newer than the newest push accepted before (the
+ * high-water mark: the relay's clock as a per-key counter; the caller keeps it in its
+ * state directory). With no mark at all (a new gateway), the first authentic push is
+ * taken whatever its age (trust on first use). A mark set with push_verifier_set_high_water() is also a floor: nothing
+ * signed at or before it is accepted again (replays across a restart).
+ */
+void push_verifier_use_monotonic(struct push_verifier *v);
+void push_verifier_set_high_water(struct push_verifier *v, int64_t ts_ms);
+/* The newest timestamp accepted (FALSE: none yet). */
+gboolean push_verifier_get_high_water(const struct push_verifier *v, int64_t *ret_ts_ms);
+/* The relay's clock minus ours, learned from the last accepted push (FALSE: none yet). */
+gboolean push_verifier_get_offset(const struct push_verifier *v, int64_t *ret_offset_ms);

@@ -3,6 +3,8 @@
  * push.c - the gateway's MQTT push client (see push.h).
  */
 #include "push.h"
+#include "log-escape.h"
+#include "statelist.h"
 
 #include <errno.h>
 #include <gio/gio.h>
@@ -45,6 +47,7 @@ struct push_client {
 	bool lost;        /* the library closed the socket in a callback */
 	bool in_dispatch;
 	struct push_stats stats;
+	struct log_ratelimit reject_rl; /* anyone who can publish on the topic triggers these */
 };
 
 static const char *push_conn_to_string(enum push_conn c)
@@ -82,6 +85,28 @@ gboolean push_config_load(const struct conf *c, const char *username, struct pus
 		goto fail;
 	if (!conf_get_bool(c, "push", "tls", FALSE, &cfg.tls, error))
 		goto fail;
+	if (!conf_get_string(c, "push", "state-dir", "/var/lib/pttgw", &cfg.state_dir, error))
+		goto fail;
+	if (cfg.state_dir && !*cfg.state_dir)
+		g_clear_pointer(&cfg.state_dir, g_free);
+	if (!conf_get_string(c, "push", "broker-username", NULL, &cfg.broker_username, error) ||
+	    !conf_get_string(c, "push", "broker-password-file", NULL, &cfg.broker_password_file,
+			     error) ||
+	    !conf_get_string(c, "push", "client-cert", NULL, &cfg.client_cert, error) ||
+	    !conf_get_string(c, "push", "client-key", NULL, &cfg.client_key, error))
+		goto fail;
+	if (!cfg.client_cert != !cfg.client_key) {
+		conf_set_error(c, error, "push", cfg.client_cert ? "client-key" : "client-cert",
+			       "a client certificate needs client-cert and client-key");
+		goto fail;
+	}
+	if (cfg.broker_password_file && !cfg.broker_username) {
+		conf_set_error(c, error, "push", "broker-username",
+			       "is needed with broker-password-file");
+		goto fail;
+	}
+	if (cfg.client_cert)
+		cfg.tls = TRUE;
 	if (!conf_get_string(c, "push", "ca-file", NULL, &cfg.ca_file, error))
 		goto fail;
 	if (!conf_get_seconds(c, "push", "window", 60, 1, 3600, &cfg.window, error))
@@ -115,6 +140,7 @@ gboolean push_config_load(const struct conf *c, const char *username, struct pus
 	if (cfg.client_id && !*cfg.client_id)
 		g_clear_pointer(&cfg.client_id, g_free);
 	if (!cfg.client_id) {
+		cfg.client_id_derived = TRUE;
 		host_name = g_strdup(g_get_host_name());
 		cfg.client_id = g_strdup_printf("pttgw-%s%s%s", host_name,
 						username && *username ? "-" : "",
@@ -138,6 +164,11 @@ void push_config_clear(struct push_config *cfg)
 	g_clear_pointer(&cfg->client_id, g_free);
 	g_clear_pointer(&cfg->ca_file, g_free);
 	g_clear_pointer(&cfg->username, g_free);
+	g_clear_pointer(&cfg->broker_username, g_free);
+	g_clear_pointer(&cfg->broker_password_file, g_free);
+	g_clear_pointer(&cfg->client_cert, g_free);
+	g_clear_pointer(&cfg->client_key, g_free);
+	g_clear_pointer(&cfg->state_dir, g_free);
 }
 
 static void push_config_copy(struct push_config *dst, const struct push_config *src)
@@ -149,6 +180,63 @@ static void push_config_copy(struct push_config *dst, const struct push_config *
 	dst->client_id = g_strdup(src->client_id);
 	dst->ca_file = g_strdup(src->ca_file);
 	dst->username = g_strdup(src->username);
+	dst->broker_username = g_strdup(src->broker_username);
+	dst->broker_password_file = g_strdup(src->broker_password_file);
+	dst->client_cert = g_strdup(src->client_cert);
+	dst->client_key = g_strdup(src->client_key);
+	dst->state_dir = g_strdup(src->state_dir);
+}
+
+/* ---- the newest push accepted, across restarts ---- */
+
+/* "push-<topic with / as _>" in the state directory */
+static char *high_water_name(const struct push_client *pc)
+{
+	char *name = g_strdup_printf("push-%s", pc->cfg.topic), *p;
+
+	for (p = name; *p; p++)
+		if (*p == '/' || *p == '.')
+			*p = '_';
+	return name;
+}
+
+static void high_water_load(struct push_client *pc)
+{
+	g_autofree char *name = NULL;
+	g_autoptr(GError) error = NULL;
+	g_auto(GStrv) items = NULL;
+	gint64 ts;
+
+	if (!pc->cfg.state_dir)
+		return;
+	name = high_water_name(pc);
+	items = state_list_load(pc->cfg.state_dir, name, &error);
+	if (!items) {
+		g_warning("push: %s/%s: %s, ignoring", pc->cfg.state_dir, name, error->message);
+		return;
+	}
+	if (items[0] && g_str_has_prefix(items[0], "newest=") &&
+	    g_ascii_string_to_signed(items[0] + 7, 10, 0, G_MAXINT64, &ts, NULL)) {
+		push_verifier_set_high_water(pc->verifier, ts);
+		g_info("push: pushes signed at or before %" G_GINT64_FORMAT " are not taken "
+		       "again (%s/%s)", ts, pc->cfg.state_dir, name);
+	}
+}
+
+static void high_water_save(struct push_client *pc)
+{
+	g_autofree char *name = NULL, *item = NULL;
+	g_autoptr(GError) error = NULL;
+	int64_t ts;
+
+	if (!pc->cfg.state_dir || !push_verifier_get_high_water(pc->verifier, &ts))
+		return;
+	name = high_water_name(pc);
+	item = g_strdup_printf("newest=%" G_GINT64_FORMAT, ts);
+	if (!state_list_save(pc->cfg.state_dir, name,
+			     " the newest push accepted (Unix ms, the relay's clock)",
+			     (const char *const[]){ item, NULL }, &error))
+		g_warning("push: %s, ignoring", error->message);
 }
 
 /* ---- connection state ---- */
@@ -343,22 +431,33 @@ static void handle_message(struct push_client *pc, const void *payload, size_t l
 {
 	g_autoptr(GError) error = NULL;
 	struct push_msg m = { 0 };
+	unsigned dropped;
 
 	pc->stats.received++;
 	if (!push_verifier_check(pc->verifier, payload, len, g_get_real_time() / 1000, &m,
 				 &error)) {
 		pc->stats.rejected++;
-		if (g_error_matches(error, PUSH_MSG_ERROR, PUSH_MSG_ERROR_REPLAY)) {
+		if (g_error_matches(error, PUSH_MSG_ERROR, PUSH_MSG_ERROR_STALE) ||
+		    g_error_matches(error, PUSH_MSG_ERROR, PUSH_MSG_ERROR_FUTURE))
+			pc->stats.stale++;
+		if (g_error_matches(error, PUSH_MSG_ERROR, PUSH_MSG_ERROR_REPLAY))
 			pc->stats.replayed++;
-			g_message("push: rejected (replay): %s", error->message);
-		} else {
-			g_warning("push: rejected (%s): %s",
-				  push_msg_error_to_string((enum push_msg_error)error->code),
-				  error->message);
+		if (log_ratelimit_ok(&pc->reject_rl, g_get_monotonic_time(), &dropped)) {
+			g_autofree char *why = log_escape(error->message);
+
+			if (dropped)
+				g_warning("push: %u rejections not logged", dropped);
+			if (g_error_matches(error, PUSH_MSG_ERROR, PUSH_MSG_ERROR_REPLAY))
+				g_message("push: rejected (replay): %s", why);
+			else
+				g_warning("push: rejected (%s): %s",
+					  push_msg_error_to_string((enum push_msg_error)error->code),
+					  why);
 		}
 		return;
 	}
 	pc->stats.accepted++;
+	high_water_save(pc);
 	g_info("push: stream %u on %s from %s", m.stream_id, m.channel, m.from);
 	if (pc->ev.push)
 		pc->ev.push(pc->data, &m);
@@ -529,10 +628,27 @@ static gboolean mosq_setup(struct push_client *pc, GError **error)
 	mosquitto_disconnect_callback_set(pc->mosq, on_disconnect);
 	mosquitto_message_callback_set(pc->mosq, on_message);
 	mosquitto_subscribe_callback_set(pc->mosq, on_subscribe);
+	if (pc->cfg.broker_username) {
+		g_autofree char *pw = NULL;
+
+		if (pc->cfg.broker_password_file) {
+			pw = conf_read_secret_file(pc->cfg.broker_password_file, error);
+			if (!pw)
+				return FALSE;
+		}
+		rc = mosquitto_username_pw_set(pc->mosq, pc->cfg.broker_username, pw);
+		if (pw)
+			explicit_bzero(pw, strlen(pw));
+		if (rc != MOSQ_ERR_SUCCESS) {
+			g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "push: credentials: %s",
+				    mosquitto_strerror(rc));
+			return FALSE;
+		}
+	}
 	if (pc->cfg.tls) {
 		rc = mosquitto_tls_set(pc->mosq, pc->cfg.ca_file,
-				       pc->cfg.ca_file ? NULL : "/etc/ssl/certs", NULL, NULL,
-				       NULL);
+				       pc->cfg.ca_file ? NULL : "/etc/ssl/certs", pc->cfg.client_cert,
+				       pc->cfg.client_key, NULL);
 		if (rc == MOSQ_ERR_SUCCESS)
 			rc = mosquitto_tls_insecure_set(pc->mosq, false);
 		if (rc == MOSQ_ERR_SUCCESS)
@@ -576,14 +692,31 @@ struct push_client *push_client_new(const struct push_config *cfg,
 	push_lib_init();
 	pc = g_new0(struct push_client, 1);
 	push_config_copy(&pc->cfg, cfg);
+	if (pc->cfg.client_id_derived) {
+		/* not guessable by others on the broker, the same after a restart (the
+		 * persistent session stays): 64 bits of HMAC-SHA256(key, "client-id") */
+		g_autofree char *mac = g_compute_hmac_for_data(
+			G_CHECKSUM_SHA256, g_bytes_get_data(key, NULL), g_bytes_get_size(key),
+			(const guchar *)"client-id", 9);
+		char *id = g_strdup_printf("%s-%.16s", pc->cfg.client_id, mac);
+
+		g_free(pc->cfg.client_id);
+		pc->cfg.client_id = id;
+		pc->cfg.client_id_derived = FALSE;
+	}
 	if (events)
 		pc->ev = *events;
 	pc->data = data;
 	pc->watch_fd = -1;
 	pc->ctx = g_main_context_ref_thread_default();
+	pc->reject_rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(G_USEC_PER_SEC, 10);
 	pc->verifier = push_verifier_new(key, (int64_t)(cfg->window / 1000),
 					 cfg->replay_cache ? cfg->replay_cache : 4096,
 					 cfg->username);
+	if (pc->cfg.state_dir) {
+		push_verifier_use_monotonic(pc->verifier);
+		high_water_load(pc);
+	}
 	/* persistent session: fixed client id, clean session off */
 	pc->mosq = mosquitto_new(pc->cfg.client_id, false, pc);
 	if (!pc->mosq) {
@@ -633,6 +766,7 @@ bool push_client_is_up(const struct push_client *pc)
 void push_client_get_stats(const struct push_client *pc, struct push_stats *out)
 {
 	*out = pc->stats;
+	out->have_offset = push_verifier_get_offset(pc->verifier, &out->clock_offset_ms);
 }
 
 void push_client_inject(struct push_client *pc, const void *payload, size_t len)

@@ -31,7 +31,13 @@ struct push_config {
 	guint16 port;
 	char *topic;           /* default "pttgw/<username>" */
 	char *key_file;
-	char *client_id;       /* default "pttgw-<hostname>-<username>" */
+	char *client_id;       /* default "pttgw-<hostname>-<username>-<16 hex from the key>" */
+	gboolean client_id_derived; /* not configured: the suffix is added with the key */
+	char *broker_username; /* our broker account; NULL: anonymous */
+	char *broker_password_file; /* its password (a secret file) */
+	char *client_cert;     /* TLS client certificate (PEM) and ... */
+	char *client_key;      /* ... its key: imply tls */
+	char *state_dir;       /* the newest push accepted is kept here; NULL: not kept */
 	gboolean tls;
 	char *ca_file;         /* NULL with tls: the system's CA directory */
 	guint64 window;        /* usec: accepted clock difference of a push */
@@ -63,6 +69,9 @@ struct push_stats {
 	uint64_t rejected;  /* any reason, replays included */
 	uint64_t replayed;
 	uint64_t connects;  /* successful CONNACKs */
+	uint64_t stale;     /* rejected as too old or in the future (clocks?) */
+	bool have_offset;   /* clock_offset_ms is known */
+	int64_t clock_offset_ms; /* the relay's clock minus ours, from the last push */
 };
 
 struct push_client;

@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "conf.h"
+#include "log-escape.h"
+#include "secret-file.h"
 
 #define GROUP "relay"
 
@@ -18,7 +20,20 @@ static const char config_help[] =
 	"  cert = FILE, key = FILE    TLS certificate and key (PEM); without them plain ws://\n"
 	"  mqtt = HOST:PORT           MQTT broker for pushes (none: no pushes)\n"
 	"  push-prefix = pttgw        pushes go to <push-prefix>/<username>\n"
-	"  max-connections = 256      more connections are refused\n"
+	"  mqtt-username = NAME       the relay's broker account, with\n"
+	"  mqtt-password-file = FILE  its password (a file not readable by others)\n"
+	"  mqtt-ca-file = FILE        TLS to the broker, verified with this CA\n"
+	"  mqtt-cert = FILE, mqtt-key = FILE  a client certificate for the broker\n"
+	"  max-connections = 256      more TCP connections (logged on or not) are refused\n"
+	"  max-per-address = 16       TCP connections from one address\n"
+	"  max-pending-per-address = 4  of those, not logged on yet\n"
+	"  free-logon-failures = 3    failed logons per user and address before delays\n"
+	"                             (1 s, doubling up to 60 s; a refresh token is only\n"
+	"                             delayed per address)\n"
+	"  duplicate-logon = replace  a user logged on twice: replace (the older session is\n"
+	"                             closed), refuse (the new logon) or allow\n"
+	"  users-file = FILE          NAME:PASSWORD-HASH lines (not readable by others)\n"
+	"  refresh-token-lifetime = 86400  seconds a refresh token is good for (single use)\n"
 	"  max-queue = 4194304        bytes queued per connection; a slower consumer is dropped\n"
 	"  max-burst = 60             seconds; a longer burst is ended (on_stream_stop)\n"
 	"  keep-ended = 30            seconds an ended burst can still be joined (join_stream)\n"
@@ -26,7 +41,8 @@ static const char config_help[] =
 	"  logon-timeout = 10         seconds a new connection has to log on\n"
 	"  ping-interval = 30         seconds of silence before a WebSocket ping\n"
 	"  [users]\n"
-	"  NAME = PASSWORD            one line per user\n"
+	"  NAME = PASSWORD            one line per user; a crypt(3) hash from\n"
+	"                             pttgw-relay --hash-password (\"$y$...\") or plain text\n"
 	"  [tokens]\n"
 	"  NAME = TOKEN               auth_token accepted for NAME instead of the password\n"
 	"  [channels]\n"
@@ -44,13 +60,14 @@ static const char config_help[] =
 static void user_free(gpointer p)
 {
 	struct relay_user *u = p;
-	unsigned i;
 
 	g_free(u->name);
+	if (u->password)
+		explicit_bzero(u->password, strlen(u->password));
 	g_free(u->password);
+	if (u->token)
+		explicit_bzero(u->token, strlen(u->token));
 	g_free(u->token);
-	for (i = 0; i < RELAY_REFRESH_TOKENS; i++)
-		g_free(u->refresh[i]);
 	g_free(u);
 }
 
@@ -76,6 +93,11 @@ void relay_config_free(struct relay_config *c)
 		g_ptr_array_unref(c->channels);
 	g_free(c->mqtt_host);
 	g_free(c->push_prefix);
+	g_free(c->mqtt_username);
+	g_free(c->mqtt_password_file);
+	g_free(c->mqtt_ca_file);
+	g_free(c->mqtt_cert);
+	g_free(c->mqtt_key);
 	if (c->push_keys)
 		g_ptr_array_unref(c->push_keys);
 	g_free(c);
@@ -161,6 +183,44 @@ static gboolean load_group_pairs(const struct conf *cf, const char *group, GStrv
 	return TRUE;
 }
 
+/* NAME:HASH lines ('#' comments); a secret file (secret_file_read()). */
+static gboolean load_users_file(struct relay_config *c, const char *path, GError **error)
+{
+	g_autofree char *text = secret_file_read(path, 1 << 20, NULL, error);
+	g_auto(GStrv) lines = NULL;
+	unsigned i;
+
+	if (!text)
+		return FALSE;
+	lines = g_strsplit(text, "\n", -1);
+	explicit_bzero(text, strlen(text));
+	for (i = 0; lines[i]; i++) {
+		char *line = g_strstrip(lines[i]), *colon = strchr(line, ':');
+		struct relay_user *u;
+
+		if (!line[0] || line[0] == '#')
+			continue;
+		if (!colon || colon == line || !colon[1]) {
+			g_autofree char *l = log_escape(line);
+
+			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+				    "%s:%u: expected NAME:PASSWORD-HASH, got \"%.16s...\"", path,
+				    i + 1, l);
+			return FALSE;
+		}
+		*colon = '\0';
+		u = user_get(c, line);
+		g_free(u->password);
+		u->password = g_strdup(colon + 1);
+		if (!relay_auth_is_hash(u->password))
+			g_warning("%s:%u: the password of %s is not hashed (pttgw-relay "
+				  "--hash-password makes a hash)", path, i + 1, line);
+	}
+	for (i = 0; lines[i]; i++)
+		explicit_bzero(lines[i], strlen(lines[i]));
+	return TRUE;
+}
+
 static gboolean load_file(struct relay_config *c, const char *path, GError **error)
 {
 	g_autoptr(GKeyFile) kf = g_key_file_new();
@@ -181,8 +241,19 @@ static gboolean load_file(struct relay_config *c, const char *path, GError **err
 			       error) ||
 	    !conf_get_string(&cf, GROUP, "cert", NULL, &c->cert, error) ||
 	    !conf_get_string(&cf, GROUP, "key", NULL, &c->key, error) ||
-	    !conf_get_hostport(&cf, GROUP, "mqtt", NULL, &c->mqtt_host, &c->mqtt_port, error))
+	    !conf_get_hostport(&cf, GROUP, "mqtt", NULL, &c->mqtt_host, &c->mqtt_port, error) ||
+	    !conf_get_string(&cf, GROUP, "mqtt-username", NULL, &c->mqtt_username, error) ||
+	    !conf_get_string(&cf, GROUP, "mqtt-password-file", NULL, &c->mqtt_password_file,
+			     error) ||
+	    !conf_get_string(&cf, GROUP, "mqtt-ca-file", NULL, &c->mqtt_ca_file, error) ||
+	    !conf_get_string(&cf, GROUP, "mqtt-cert", NULL, &c->mqtt_cert, error) ||
+	    !conf_get_string(&cf, GROUP, "mqtt-key", NULL, &c->mqtt_key, error))
 		return FALSE;
+	if (!c->mqtt_cert != !c->mqtt_key) {
+		conf_set_error(&cf, error, GROUP, c->mqtt_cert ? "mqtt-key" : "mqtt-cert",
+			       "a client certificate needs mqtt-cert and mqtt-key");
+		return FALSE;
+	}
 	if (g_key_file_has_key(kf, GROUP, "push-prefix", NULL)) {
 		g_free(c->push_prefix);
 		if (!conf_get_string(&cf, GROUP, "push-prefix", "pttgw", &c->push_prefix, error))
@@ -192,6 +263,38 @@ static gboolean load_file(struct relay_config *c, const char *path, GError **err
 			   error))
 		return FALSE;
 	c->max_connections = v;
+	if (!conf_get_uint(&cf, GROUP, "max-per-address", c->max_per_address, 1, 100000, &v,
+			   error))
+		return FALSE;
+	c->max_per_address = v;
+	if (!conf_get_uint(&cf, GROUP, "max-pending-per-address", c->max_pending_per_address, 1,
+			   100000, &v, error))
+		return FALSE;
+	c->max_pending_per_address = v;
+	{
+		static const char *const dup_names[] = { "replace", "refuse", "allow", NULL };
+		int d;
+
+		if (!conf_get_enum(&cf, GROUP, "duplicate-logon", dup_names, c->duplicate, &d,
+				   error))
+			return FALSE;
+		c->duplicate = d;
+	}
+	if (!conf_get_uint(&cf, GROUP, "free-logon-failures", c->auth_limits.free_failures, 0,
+			   1000, &v, error))
+		return FALSE;
+	c->auth_limits.free_failures = v;
+	if (!conf_get_seconds(&cf, GROUP, "refresh-token-lifetime",
+			      c->auth_limits.token_lifetime_usec / 1e6, 1, 365 * 86400.0,
+			      &c->auth_limits.token_lifetime_usec, error))
+		return FALSE;
+	if (g_key_file_has_key(kf, GROUP, "users-file", NULL)) {
+		g_autofree char *uf = NULL;
+
+		if (!conf_get_string(&cf, GROUP, "users-file", NULL, &uf, error) ||
+		    !load_users_file(c, uf, error))
+			return FALSE;
+	}
 	if (!conf_get_uint(&cf, GROUP, "max-queue", c->max_queue_bytes, 65536, 1 << 30, &v,
 			   error))
 		return FALSE;
@@ -286,9 +389,9 @@ bad:
 static gboolean load(struct relay_config *c, int *argc, char ***argv, GError **error)
 {
 	g_autofree char *config = NULL, *listen = NULL, *cert = NULL, *key = NULL;
-	g_autofree char *mqtt = NULL, *prefix = NULL;
+	g_autofree char *mqtt = NULL, *prefix = NULL, *users_file = NULL, *dup = NULL;
 	g_auto(GStrv) users = NULL, channels = NULL, tokens = NULL, push_keys = NULL;
-	int max_conn = 0, max_queue = 0;
+	int max_conn = 0, max_queue = 0, max_addr = 0, max_pending = 0, free_failures = -1;
 	double max_burst = 0, keep = -1, stream_to = 0, logon_to = 0;
 	gboolean verbose = FALSE;
 	const GOptionEntry entries[] = {
@@ -314,6 +417,16 @@ static gboolean load(struct relay_config *c, int *argc, char ***argv, GError **e
 		  "Push topic prefix (default pttgw): <prefix>/<username>", "P" },
 		{ "max-connections", 0, 0, G_OPTION_ARG_INT, &max_conn,
 		  "Most connections (default 256)", "N" },
+		{ "max-per-address", 0, 0, G_OPTION_ARG_INT, &max_addr,
+		  "Most TCP connections from one address (default 16)", "N" },
+		{ "max-pending-per-address", 0, 0, G_OPTION_ARG_INT, &max_pending,
+		  "Most connections from one address not logged on yet (default 4)", "N" },
+		{ "duplicate-logon", 0, 0, G_OPTION_ARG_STRING, &dup,
+		  "A user logged on twice: replace (default), refuse or allow", "POLICY" },
+		{ "free-logon-failures", 0, 0, G_OPTION_ARG_INT, &free_failures,
+		  "Failed logons per user and address before delays (default 3)", "N" },
+		{ "users-file", 0, 0, G_OPTION_ARG_FILENAME, &users_file,
+		  "Users and password hashes, NAME:HASH lines (not readable by others)", "FILE" },
 		{ "max-queue", 0, 0, G_OPTION_ARG_INT, &max_queue,
 		  "Bytes queued per connection before it is dropped (default 4 MiB)", "BYTES" },
 		{ "max-burst", 0, 0, G_OPTION_ARG_DOUBLE, &max_burst,
@@ -344,6 +457,9 @@ static gboolean load(struct relay_config *c, int *argc, char ***argv, GError **e
 	c->push_keys = g_ptr_array_new_with_free_func(g_free);
 	c->push_prefix = g_strdup("pttgw");
 	c->max_connections = 256;
+	c->max_per_address = 16;
+	c->max_pending_per_address = 4;
+	c->auth_limits = (struct relay_auth_limits)RELAY_AUTH_LIMITS_DEFAULT;
 	c->max_queue_bytes = 4 * 1024 * 1024;
 	c->max_queue_frames = 16384;
 	c->max_burst_usec = 60 * G_USEC_PER_SEC;
@@ -383,13 +499,34 @@ static gboolean load(struct relay_config *c, int *argc, char ***argv, GError **e
 		g_free(c->push_prefix);
 		c->push_prefix = g_steal_pointer(&prefix);
 	}
-	if (max_conn < 0 || max_queue < 0 || max_burst < 0 || stream_to < 0 || logon_to < 0) {
+	if (users_file && !load_users_file(c, users_file, error))
+		return FALSE;
+	if (max_addr < 0 || max_pending < 0 || max_conn < 0 || max_queue < 0 || max_burst < 0 || stream_to < 0 || logon_to < 0) {
 		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
 			    "negative limits make no sense");
 		return FALSE;
 	}
 	if (max_conn)
 		c->max_connections = max_conn;
+	if (max_addr)
+		c->max_per_address = max_addr;
+	if (dup) {
+		if (strcmp(dup, "replace") == 0) {
+			c->duplicate = RELAY_DUPLICATE_REPLACE;
+		} else if (strcmp(dup, "refuse") == 0) {
+			c->duplicate = RELAY_DUPLICATE_REFUSE;
+		} else if (strcmp(dup, "allow") == 0) {
+			c->duplicate = RELAY_DUPLICATE_ALLOW;
+		} else {
+			g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+				    "--duplicate-logon %s: replace, refuse or allow", dup);
+			return FALSE;
+		}
+	}
+	if (free_failures >= 0)
+		c->auth_limits.free_failures = free_failures;
+	if (max_pending)
+		c->max_pending_per_address = max_pending;
 	if (max_queue)
 		c->max_queue_bytes = MAX(max_queue, 16 * 1024);
 	if (max_burst > 0)

@@ -8,6 +8,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
 
 /* Signal handlers need these; nothing else is global. */
 static volatile int stop_flag;
@@ -51,6 +54,43 @@ static void reload(struct relay_logic *logic, char **args)
 	relay_logic_reload(logic, next);
 }
 
+/* --hash-password: a password from stdin (one line) -> its yescrypt hash on stdout. */
+static int hash_password(void)
+{
+	char buf[1024];
+	struct termios t, quiet;
+	bool tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &t) == 0;
+	g_autofree char *hash = NULL;
+	size_t n;
+
+	if (tty) {
+		fprintf(stderr, "Password: ");
+		quiet = t;
+		quiet.c_lflag &= ~ECHO;
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	}
+	if (!fgets(buf, sizeof(buf), stdin))
+		buf[0] = '\0';
+	if (tty) {
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &t);
+		fprintf(stderr, "\n");
+	}
+	n = strcspn(buf, "\r\n");
+	buf[n] = '\0';
+	if (!n) {
+		fprintf(stderr, "pttgw-relay: --hash-password: no password on stdin\n");
+		return 1;
+	}
+	hash = relay_auth_hash_password(buf);
+	explicit_bzero(buf, sizeof(buf));
+	if (!hash) {
+		fprintf(stderr, "pttgw-relay: --hash-password: crypt failed\n");
+		return 1;
+	}
+	printf("%s\n", hash);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	g_autoptr(GError) error = NULL;
@@ -63,6 +103,8 @@ int main(int argc, char **argv)
 	g_auto(GStrv) args = g_strdupv(argv); /* for a reload */
 
 	setlocale(LC_ALL, "");
+	if (argc == 2 && strcmp(argv[1], "--hash-password") == 0)
+		return hash_password();
 	cfg = relay_config_load(&argc, &argv, &error);
 	if (!cfg) {
 		fprintf(stderr, "pttgw-relay: %s\n", error->message);
@@ -78,6 +120,13 @@ int main(int argc, char **argv)
 		relay_config_free(cfg);
 		return 78;
 	}
+	/* before "listening" is printed: a SIGUSR1 right after it must not kill us */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
 	srv = relay_server_new(cfg, logic, &error);
 	if (!srv) {
 		fprintf(stderr, "pttgw-relay: %s\n", error->message);
@@ -86,12 +135,6 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	signal_server = srv;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGUSR1, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
 
 	for (;;) {
 		r = relay_server_run(srv, &stop_flag, &dump_flag);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "conf.h"
 #include "push-msg.h"
 
 /* pushes handed to libmosquitto and not yet acknowledged (PUBACK) */
@@ -69,6 +70,40 @@ static void rp_lib_init(void)
 struct relay_push *relay_push_new(const char *host, int port, const char *prefix,
 				  GError **error)
 {
+	return relay_push_new_auth(host, port, prefix, NULL, error);
+}
+
+static bool rp_auth(struct relay_push *rp, const struct relay_push_auth *auth, GError **error)
+{
+	g_autofree char *pw = NULL;
+	int rc = MOSQ_ERR_SUCCESS;
+
+	if (!auth)
+		return true;
+	if (auth->password_file) {
+		pw = conf_read_secret_file(auth->password_file, error);
+		if (!pw)
+			return false;
+	}
+	if (auth->username)
+		rc = mosquitto_username_pw_set(rp->mosq, auth->username, pw);
+	if (pw)
+		explicit_bzero(pw, strlen(pw));
+	if (rc == MOSQ_ERR_SUCCESS && (auth->ca_file || auth->cert_file))
+		rc = mosquitto_tls_set(rp->mosq, auth->ca_file,
+				       auth->ca_file ? NULL : "/etc/ssl/certs", auth->cert_file,
+				       auth->key_file, NULL);
+	if (rc != MOSQ_ERR_SUCCESS) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "relay-push: credentials: %s",
+			    rc == MOSQ_ERR_ERRNO ? g_strerror(errno) : mosquitto_strerror(rc));
+		return false;
+	}
+	return true;
+}
+
+struct relay_push *relay_push_new_auth(const char *host, int port, const char *prefix,
+				       const struct relay_push_auth *auth, GError **error)
+{
 	struct relay_push *rp;
 	g_autofree char *client_id = NULL;
 	int rc;
@@ -104,6 +139,8 @@ struct relay_push *relay_push_new(const char *host, int port, const char *prefix
 	mosquitto_disconnect_callback_set(rp->mosq, rp_on_disconnect);
 	mosquitto_publish_callback_set(rp->mosq, rp_on_publish);
 	mosquitto_reconnect_delay_set(rp->mosq, 1, 30, true);
+	if (!rp_auth(rp, auth, error))
+		return relay_push_free(rp);
 	rc = mosquitto_connect_async(rp->mosq, host, port, 30);
 	if (rc != MOSQ_ERR_SUCCESS)
 		g_message("relay-push: broker %s:%d: %s; retrying in the background", host, port,

@@ -36,6 +36,18 @@ struct relay_push;
  * failure. */
 struct relay_push *relay_push_new(const char *host, int port, const char *prefix,
 				  GError **error);
+
+/* The relay's own broker credentials and TLS; any member may be NULL. */
+struct relay_push_auth {
+	const char *username;
+	const char *password_file;	/* a secret file (conf_read_secret_file) */
+	const char *ca_file;		/* TLS with this CA (NULL: no TLS unless cert) */
+	const char *cert_file;		/* client certificate ... */
+	const char *key_file;		/* ... and its key */
+};
+/* relay_push_new() with credentials (auth NULL: none, as relay_push_new). */
+struct relay_push *relay_push_new_auth(const char *host, int port, const char *prefix,
+				       const struct relay_push_auth *auth, GError **error);
 /* NULL-safe; waits at most ~1 s to flush, then stops the MQTT thread. */
 struct relay_push *relay_push_free(struct relay_push *rp);
 

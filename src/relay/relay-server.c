@@ -11,11 +11,20 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+
+#include "log-escape.h"
+#include "relay-limits.h"
+#include "relay-wsmask.h"
 
 #define TICK_USEC (200 * 1000)
 /* frames written per WRITEABLE callback at most (while the socket takes them) */
 #define WRITE_BURST 64
+/* seconds a TCP connection has to finish its WebSocket handshake */
+#define HANDSHAKE_TIMEOUT_S 5
+/* file descriptors kept free of connections (MQTT, files, lws' own) */
+#define FD_RESERVE 32
 
 struct relay_server {
 	struct relay_config *cfg;
@@ -24,6 +33,9 @@ struct relay_server {
 	lws_retry_bo_t retry;
 	lws_sorted_usec_list_t tick;
 	GPtrArray *conns;
+	struct relay_limits *limits;	/* every accepted TCP connection */
+	GHashTable *fds;		/* wsi -> fd, watched by relay-wsmask.c */
+	struct log_ratelimit refuse_rl;
 	volatile int *dump;
 	bool stopping;			/* context being destroyed: send nothing */
 };
@@ -32,6 +44,7 @@ struct relay_conn {
 	struct relay_server *srv;
 	struct lws *wsi;
 	char peer[INET6_ADDRSTRLEN + 8];
+	char addr[INET6_ADDRSTRLEN + 4];	/* the limits' key: see addr_key() */
 	void *session;
 	GQueue out;			/* struct relay_frame * */
 	size_t out_bytes;
@@ -88,6 +101,16 @@ void relay_frame_unref(struct relay_frame *f)
 const char *relay_conn_peer(const struct relay_conn *c)
 {
 	return c->peer;
+}
+
+const char *relay_conn_addr(const struct relay_conn *c)
+{
+	return c->addr;
+}
+
+void relay_conn_logged_on(struct relay_conn *c)
+{
+	relay_limits_logged_on(c->srv->limits, c->wsi);
 }
 
 void *relay_conn_get_session(const struct relay_conn *c)
@@ -150,28 +173,75 @@ void relay_conn_send_text(struct relay_conn *c, char *json)
 	relay_frame_unref(f);
 }
 
-static void set_peer(struct relay_conn *c)
+/* The address (host[INET6_ADDRSTRLEN], "?" when unknown) and port in ss. */
+static unsigned sockaddr_peer(const struct sockaddr_storage *ss, char *host)
+{
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
+
+		if (inet_ntop(AF_INET, &in->sin_addr, host, INET6_ADDRSTRLEN))
+			return ntohs(in->sin_port);
+	} else if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
+
+		if (inet_ntop(AF_INET6, &in6->sin6_addr, host, INET6_ADDRSTRLEN))
+			return ntohs(in6->sin6_port);
+	}
+	strcpy(host, "?");
+	return 0;
+}
+
+/*
+ * The key limits and throttling count by: the IPv4 address, or an IPv6 address's /64
+ * (one host usually has a whole /64 to pick from). key[INET6_ADDRSTRLEN + 4].
+ */
+static void addr_key(const struct sockaddr_storage *ss, char *key)
+{
+	if (ss->ss_family == AF_INET6 &&
+	    !IN6_IS_ADDR_V4MAPPED(&((const struct sockaddr_in6 *)ss)->sin6_addr)) {
+		struct in6_addr a = ((const struct sockaddr_in6 *)ss)->sin6_addr;
+
+		memset(a.s6_addr + 8, 0, 8);
+		if (inet_ntop(AF_INET6, &a, key, INET6_ADDRSTRLEN)) {
+			strcat(key, "/64");
+			return;
+		}
+	}
+	sockaddr_peer(ss, key);
+}
+
+static void fd_addr_key(int fd, char *key)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
-	char host[INET6_ADDRSTRLEN] = "?";
-	unsigned port = 0;
-	int fd = lws_get_socket_fd(c->wsi);
 
-	if (fd >= 0 && getpeername(fd, (struct sockaddr *)&ss, &sl) == 0) {
-		if (ss.ss_family == AF_INET) {
-			struct sockaddr_in *in = (struct sockaddr_in *)&ss;
-
-			inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
-			port = ntohs(in->sin_port);
-		} else if (ss.ss_family == AF_INET6) {
-			struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
-
-			inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
-			port = ntohs(in6->sin6_port);
-		}
+	if (fd < 0 || getpeername(fd, (struct sockaddr *)&ss, &sl) < 0) {
+		strcpy(key, "?");
+		return;
 	}
+	addr_key(&ss, key);
+}
+
+/* The peer's address and port of socket fd. */
+static unsigned fd_peer(int fd, char *host)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+
+	if (fd < 0 || getpeername(fd, (struct sockaddr *)&ss, &sl) < 0) {
+		strcpy(host, "?");
+		return 0;
+	}
+	return sockaddr_peer(&ss, host);
+}
+
+static void set_peer(struct relay_conn *c)
+{
+	char host[INET6_ADDRSTRLEN];
+	unsigned port = fd_peer(lws_get_socket_fd(c->wsi), host);
+
 	snprintf(c->peer, sizeof(c->peer), "%s:%u", host, port);
+	fd_addr_key(lws_get_socket_fd(c->wsi), c->addr);
 }
 
 static int on_writeable(struct relay_conn *c)
@@ -258,9 +328,48 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 {
 	struct relay_server *srv = lws_context_user(lws_get_context(wsi));
 	struct pss *pss = user;
-	struct relay_conn *c = pss ? pss->conn : NULL;
+	struct relay_conn *c;
 
+	if (reason == LWS_CALLBACK_FILTER_NETWORK_CONNECTION) {
+		/* every accepted socket, before it sends a byte (wsi: the listener) */
+		const struct lws_filter_network_conn_args *a = user;
+		char addr[INET6_ADDRSTRLEN], key[INET6_ADDRSTRLEN + 4];
+		unsigned port = sockaddr_peer(&a->cli_addr, addr), dropped;
+		const char *why;
+
+		addr_key(&a->cli_addr, key);
+		why = relay_limits_admit(srv->limits, key);
+
+		if (!why)
+			return 0;
+		if (log_ratelimit_ok(&srv->refuse_rl, g_get_monotonic_time(), &dropped))
+			g_warning("%s:%u: connection refused: %s (%u refusals not logged)", addr,
+				  port, why, dropped);
+		return 1;
+	}
+	c = pss ? pss->conn : NULL;
 	switch (reason) {
+	case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED: {
+		char key[INET6_ADDRSTRLEN + 4];
+
+		fd_addr_key(lws_get_socket_fd(wsi), key);
+		relay_limits_add(srv->limits, wsi, key);
+		relay_wsmask_watch(lws_get_socket_fd(wsi));
+		g_hash_table_insert(srv->fds, wsi, GINT_TO_POINTER(lws_get_socket_fd(wsi)));
+		/* a socket that never completes a handshake is closed (ESTABLISHED clears it) */
+		lws_set_timeout(wsi, PENDING_TIMEOUT_AWAITING_CLIENT_HS_SEND, HANDSHAKE_TIMEOUT_S);
+		return 0;
+	}
+	case LWS_CALLBACK_WSI_DESTROY: {
+		gpointer fd;
+
+		if (!srv)
+			return 0;
+		relay_limits_remove(srv->limits, wsi);
+		if (g_hash_table_steal_extended(srv->fds, wsi, NULL, &fd))
+			relay_wsmask_unwatch(GPOINTER_TO_INT(fd));
+		return 0;
+	}
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
 		if (srv->conns->len >= srv->cfg->max_connections) {
 			g_warning("connection refused: %u connections, the limit",
@@ -275,6 +384,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 			return -1;
 		return 0;
 	case LWS_CALLBACK_ESTABLISHED:
+		lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);	/* logon-timeout takes over */
 		c = g_new0(struct relay_conn, 1);
 		c->srv = srv;
 		c->wsi = wsi;
@@ -286,6 +396,19 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 		relay_logic_connected(srv->logic, c, g_get_monotonic_time());
 		return 0;
 	case LWS_CALLBACK_RECEIVE:
+		if (relay_wsmask_unmasked(lws_get_socket_fd(wsi))) {
+			unsigned dropped;
+
+			/* RFC 6455 5.1: a client frame must be masked */
+			if (log_ratelimit_ok(&srv->refuse_rl, g_get_monotonic_time(), &dropped))
+				g_warning("%s: unmasked frame from the client, closing (1002)",
+					  c ? c->peer : "?");
+			if (c)
+				c->dead = true;
+			lws_close_reason(wsi, LWS_CLOSE_STATUS_PROTOCOL_ERR,
+					 (unsigned char *)"unmasked frame", 14);
+			return -1;
+		}
 		if (c && !c->dead)
 			on_receive(c, in, len);
 		return 0;
@@ -324,18 +447,57 @@ static void on_tick(lws_sorted_usec_list_t *sul)
 	lws_sul_schedule(srv->ctx, 0, &srv->tick, on_tick, TICK_USEC);
 }
 
+/*
+ * lws' table size: the connections plus a few of its own, below RLIMIT_NOFILE with a
+ * reserve (raised to the hard limit when needed; max-connections lowered when even
+ * that is too low).
+ */
+static unsigned fd_limit(struct relay_config *cfg)
+{
+	unsigned want = cfg->max_connections + 8;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return want;
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want + FD_RESERVE &&
+	    rl.rlim_max > rl.rlim_cur) {
+		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY ? want + FD_RESERVE
+							  : MIN(rl.rlim_max, want + FD_RESERVE);
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0 || getrlimit(RLIMIT_NOFILE, &rl) < 0)
+			return want;
+	}
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want + FD_RESERVE) {
+		if (rl.rlim_cur < FD_RESERVE + 16) {
+			g_warning("RLIMIT_NOFILE is %llu: too low to serve", (unsigned long long)
+				  rl.rlim_cur);
+			return 16;
+		}
+		want = rl.rlim_cur - FD_RESERVE;
+		g_warning("max-connections %u lowered to %u: RLIMIT_NOFILE is %llu",
+			  cfg->max_connections, want - 8, (unsigned long long)rl.rlim_cur);
+		cfg->max_connections = want - 8;
+	}
+	return want;
+}
+
 struct relay_server *relay_server_new(struct relay_config *cfg, struct relay_logic *l,
 				      GError **error)
 {
 	struct relay_server *srv = g_new0(struct relay_server, 1);
 	struct lws_context_creation_info info;
 	struct lws_vhost *vh;
+	unsigned fdl;
 	bool any = strcmp(cfg->listen_host, "0.0.0.0") == 0 ||
 		   strcmp(cfg->listen_host, "::") == 0 || !cfg->listen_host[0];
 
 	srv->cfg = cfg;
 	srv->logic = l;
 	srv->conns = g_ptr_array_new();
+	srv->fds = g_hash_table_new(NULL, NULL);
+	fdl = fd_limit(cfg);
+	srv->limits = relay_limits_new(cfg->max_connections, cfg->max_per_address,
+				       cfg->max_pending_per_address);
+	srv->refuse_rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(G_USEC_PER_SEC, 5);
 	srv->retry.secs_since_valid_ping = MAX(1, cfg->ping_usec / G_USEC_PER_SEC);
 	srv->retry.secs_since_valid_hangup = srv->retry.secs_since_valid_ping * 5 / 2 + 1;
 
@@ -347,6 +509,11 @@ struct relay_server *relay_server_new(struct relay_config *cfg, struct relay_log
 	info.protocols = protocols;
 	info.user = srv;
 	info.retry_and_idle_policy = &srv->retry;
+	/* lws stops accepting (takes POLLIN off the listener) when its table is full:
+	 * kept under RLIMIT_NOFILE, accept() never fails with EMFILE and spins */
+	info.fd_limit_per_thread = fdl;
+	info.timeout_secs = HANDSHAKE_TIMEOUT_S;
+	info.timeout_secs_ah_idle = HANDSHAKE_TIMEOUT_S;
 	info.options = LWS_SERVER_OPTION_DISABLE_IPV6 * (strchr(cfg->listen_host, ':') == NULL);
 	if (cfg->cert) {
 		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
@@ -359,6 +526,8 @@ struct relay_server *relay_server_new(struct relay_config *cfg, struct relay_log
 			    "cannot listen on %s:%u (address in use or TLS files unreadable?)",
 			    cfg->listen_host, cfg->listen_port);
 		g_ptr_array_unref(srv->conns);
+		g_hash_table_unref(srv->fds);
+		relay_limits_free(srv->limits);
 		g_free(srv);
 		return NULL;
 	}
@@ -393,5 +562,7 @@ void relay_server_free(struct relay_server *srv)
 	srv->stopping = true;
 	lws_context_destroy(srv->ctx);	/* CLOSED for every connection */
 	g_ptr_array_unref(srv->conns);
+	g_hash_table_unref(srv->fds);
+	relay_limits_free(srv->limits);
 	g_free(srv);
 }

@@ -10,6 +10,9 @@
 #include <errno.h>
 #include <string.h>
 
+#include "log-escape.h"
+#include "relay-auth.h"
+
 #ifdef PTTGW_RELAY_PUSH
 #include "relay-push.h"
 #endif
@@ -64,6 +67,8 @@ struct relay_logic {
 	uint32_t next_message_id;
 	GPtrArray *retired;		/* struct channel *, removed by a reload (relay_logic_reload) */
 	GPtrArray *old_confs;		/* earlier cfg->channels: the retired channels' conf */
+	struct relay_auth *auth;
+	struct log_ratelimit warn_rl;	/* warnings a peer can trigger */
 #ifdef PTTGW_RELAY_PUSH
 	struct relay_push *push;
 #endif
@@ -73,6 +78,7 @@ struct relay_logic {
 		uint64_t packets_out;
 		uint64_t bad_frames;
 		uint64_t logons_failed;
+		uint64_t logons_throttled;
 		uint64_t busy;
 		uint64_t preempted;
 		uint64_t joins;
@@ -90,6 +96,17 @@ static const char *who(const struct session *s)
 {
 	return s->user ? s->user : "(not logged on)";
 }
+
+/* A warning a peer can trigger at will: rate-limited (the count of those left out is
+ * logged with the next one that gets through). */
+#define peer_warning(l, now, ...) do { \
+	unsigned _dropped; \
+	if (log_ratelimit_ok(&(l)->warn_rl, (now), &_dropped)) { \
+		if (_dropped) \
+			g_warning("%u peer warnings suppressed", _dropped); \
+		g_warning(__VA_ARGS__); \
+	} \
+} while (0)
 
 static void send_text(struct session *s, char *json)
 {
@@ -256,75 +273,136 @@ static uint32_t new_stream_id(struct relay_logic *l)
 
 /* ---- commands ---- */
 
-static struct relay_user *authenticate(struct relay_logic *l, const struct proto_msg *m)
+/*
+ * The user m's credentials prove, or NULL (*ret_result says why). A wrong password is not
+ * rescued by a token; a refresh token is spent when used; failures are throttled.
+ */
+static struct relay_user *authenticate(struct relay_logic *l, struct session *s,
+				       const struct proto_msg *m, uint64_t now,
+				       enum relay_auth_result *ret_result, uint64_t *ret_retry)
 {
+	const char *addr = relay_conn_addr(s->conn);
 	struct relay_user *u = NULL;
-	GHashTableIter it;
-	gpointer v;
-	unsigned i;
+	const char *owner = NULL;
 
+	*ret_retry = 0;
 	if (m->username) {
 		u = g_hash_table_lookup(l->cfg->users, m->username);
-		if (!u)
-			return NULL;
-		if (m->password && u->password && strcmp(m->password, u->password) == 0)
-			return u;
-		if (m->password)
-			return NULL;	/* a wrong password is not rescued by a token */
-	} else if (!m->refresh_token) {
-		return NULL;
-	}
-	if (u && m->auth_token && u->token && strcmp(m->auth_token, u->token) == 0)
-		return u;
-	if (!m->refresh_token)
-		return NULL;
-	g_hash_table_iter_init(&it, l->cfg->users);
-	while (g_hash_table_iter_next(&it, NULL, &v)) {
-		struct relay_user *c = v;
+		/* unknown names get no throttling record of their own (they would
+		 * push real users' records out of the bounded table) */
+		const char *key = u ? m->username : NULL;
 
-		if (u && c != u)
-			continue;
-		for (i = 0; i < RELAY_REFRESH_TOKENS; i++)
-			if (c->refresh[i] && strcmp(c->refresh[i], m->refresh_token) == 0)
-				return c;
+		if (m->password || (m->auth_token && !m->refresh_token)) {
+			*ret_result = relay_auth_password(l->auth, addr, key,
+				u ? (m->password ? u->password : u->token) : NULL,
+				m->password ? m->password : m->auth_token, now, ret_retry);
+			return *ret_result == RELAY_AUTH_OK ? u : NULL;
+		}
+		if (u && m->auth_token && u->token && relay_auth_equal(m->auth_token, u->token)) {
+			/* an auth_token with a refresh token: the token is not needed */
+			*ret_result = relay_auth_password(l->auth, addr, key, u->token,
+							  m->auth_token, now, ret_retry);
+			return *ret_result == RELAY_AUTH_OK ? u : NULL;
+		}
 	}
-	return NULL;
+	if (!m->refresh_token) {
+		relay_auth_failed(l->auth, addr, u ? m->username : NULL, now);
+		*ret_result = RELAY_AUTH_BAD;
+		return NULL;
+	}
+	*ret_result = relay_auth_refresh(l->auth, addr, m->username, m->refresh_token, now,
+					 &owner, ret_retry);
+	if (*ret_result != RELAY_AUTH_OK)
+		return NULL;
+	u = g_hash_table_lookup(l->cfg->users, owner);
+	if (!u)
+		*ret_result = RELAY_AUTH_BAD;	/* removed from the config since */
+	return u;
 }
 
 static const char *const relay_extensions[] = {
 	PROTO_EXT_EMERGENCY, PROTO_EXT_JOIN_STREAM, PROTO_EXT_PACKET_ID, NULL,
 };
 
-static void cmd_logon(struct relay_logic *l, struct session *s, const struct proto_msg *m)
+/* user logs on on s while logged on elsewhere: the policy (false: refuse s). */
+static bool duplicate_logon(struct relay_logic *l, struct session *s, const char *user)
 {
+	unsigned i;
+
+	for (i = 0; i < l->sessions->len; i++) {
+		struct session *o = g_ptr_array_index(l->sessions, i);
+
+		if (o == s || o->closing || !o->user || strcmp(o->user, user) != 0)
+			continue;
+		switch (l->cfg->duplicate) {
+		case RELAY_DUPLICATE_REFUSE:
+			g_warning("%s: %s is logged on already (%s): new logon refused", peer(s),
+				  user, peer(o));
+			return false;
+		case RELAY_DUPLICATE_REPLACE:
+			g_message("%s: %s logs on again: the session of %s is closed", peer(s),
+				  user, peer(o));
+			send_text(o, proto_build_on_error("logged on elsewhere"));
+			relay_conn_close(o->conn, false, "replaced by a newer logon");
+			o->closing = true;
+			break;
+		case RELAY_DUPLICATE_ALLOW:
+			g_message("%s: %s logs on again; also logged on from %s", peer(s), user,
+				  peer(o));
+			break;
+		}
+	}
+	return true;
+}
+
+static void cmd_logon(struct relay_logic *l, struct session *s, const struct proto_msg *m,
+		      uint64_t now)
+{
+	enum relay_auth_result res;
 	struct relay_user *u;
+	uint64_t retry;
 	char *refresh;
 	unsigned i;
 
 	if (s->user) {
-		g_warning("%s: %s: logon again, refused", peer(s), who(s));
+		peer_warning(l, now, "%s: %s: logon again, refused", peer(s), who(s));
 		answer_error(s, m, PROTO_ERR_INVALID_REQUEST);
 		return;
 	}
-	u = authenticate(l, m);
+	u = authenticate(l, s, m, now, &res, &retry);
 	if (!u) {
-		l->stats.logons_failed++;
-		g_warning("%s: logon of \"%s\" refused: bad credentials", peer(s),
-			  m->username ? m->username : "(refresh token)");
+		g_autofree char *name = log_escape(m->username ? m->username
+							       : "(refresh token)");
+
+		if (res == RELAY_AUTH_THROTTLED) {
+			l->stats.logons_throttled++;
+			peer_warning(l, now, "%s: logon of \"%s\" refused unchecked: too many "
+				     "failed logons, next try in %.1f s", peer(s), name,
+				     retry / 1e6);
+		} else {
+			l->stats.logons_failed++;
+			peer_warning(l, now, "%s: logon of \"%s\" refused: bad credentials",
+				     peer(s), name);
+		}
 		answer_error(s, m, PROTO_ERR_NOT_AUTHORIZED);
 		relay_conn_close(s->conn, false, "logon refused");
 		s->closing = true;
 		return;
 	}
-	refresh = g_strdup_printf("rt-%08x%08x%08x%08x", g_random_int(), g_random_int(),
-				  g_random_int(), g_random_int());
-	g_free(u->refresh[u->refresh_next]);
-	u->refresh[u->refresh_next] = g_strdup(refresh);
-	u->refresh_next = (u->refresh_next + 1) % RELAY_REFRESH_TOKENS;
+	if (!duplicate_logon(l, s, u->name)) {
+		answer_error(s, m, PROTO_ERR_NOT_AUTHORIZED);
+		relay_conn_close(s->conn, false, "duplicate logon refused");
+		s->closing = true;
+		return;
+	}
+	relay_auth_succeeded(l->auth, relay_conn_addr(s->conn), u->name);
+	refresh = relay_auth_issue_token(l->auth, u->name, now);
 	s->user = g_strdup(u->name);
 	s->listen_only = m->listen_only;
+	relay_conn_logged_on(s->conn);
 	/* our extensions, announced: a plain Zello client ignores the member */
 	send_text(s, proto_build_logon_reply(m->seq, refresh, relay_extensions));
+	explicit_bzero(refresh, strlen(refresh));
 	g_free(refresh);
 	g_message("%s: %s logged on (%u channels)", peer(s), s->user, m->n_channels);
 
@@ -336,9 +414,11 @@ static void cmd_logon(struct relay_logic *l, struct session *s, const struct pro
 		st.channel = m->channels[i];
 		st.status = (char *)"offline";
 		if (!ch || !is_member(ch, s->user)) {
+			g_autofree char *name = log_escape(m->channels[i]);
+
 			st.error = (char *)(ch ? PROTO_ERR_NOT_AUTHORIZED : "no such channel");
-			g_warning("%s: %s: channel \"%s\": %s", peer(s), s->user, m->channels[i],
-				  st.error);
+			peer_warning(l, now, "%s: %s: channel \"%s\": %s", peer(s), s->user,
+				     name, st.error);
 			send_text(s, proto_build(&st, NULL));
 			continue;
 		}
@@ -358,8 +438,11 @@ static void cmd_start_stream(struct relay_logic *l, struct session *s, const str
 	unsigned i;
 
 	if (!ch) {
-		g_warning("%s: %s: start_stream on channel \"%s\" not joined", peer(s), who(s),
-			  m->channel ? m->channel : "(none; several joined)");
+		g_autofree char *name = log_escape(m->channel ? m->channel
+							      : "(none; several joined)");
+
+		peer_warning(l, now, "%s: %s: start_stream on channel \"%s\" not joined", peer(s),
+			     who(s), name);
 		answer_error(s, m, m->channel ? PROTO_ERR_CHANNEL_NOT_READY
 					      : PROTO_ERR_NOT_ENOUGH_PARAMS);
 		return;
@@ -507,28 +590,33 @@ void relay_logic_text(struct relay_logic *l, struct relay_conn *c, const char *b
 	r = proto_parse_text(buf, len, &m, &error);
 	if (r < 0) {
 		l->stats.bad_frames++;
-		g_warning("%s: %s: bad text frame (%zu bytes): %s, dropped", peer(s), who(s), len,
-			  error->message);
+		g_autofree char *why = log_escape(error->message);
+
+		peer_warning(l, now, "%s: %s: bad text frame (%zu bytes): %s, dropped", peer(s),
+			     who(s), len, why);
 		answer_error(s, &m, error_code_string(error->code));
 		proto_msg_clear(&m);
 		return;
 	}
 	if (r == PROTO_PARSE_IGNORED) {
+		g_autofree char *name = log_escape(m.command);
+
 		/* as a strict server: {seq, error}, or on_error without a seq */
-		g_debug("%s: %s: unknown command \"%s\", refused", peer(s), who(s), m.command);
+		g_debug("%s: %s: unknown command \"%s\", refused", peer(s), who(s), name);
 		answer_error(s, &m, PROTO_ERR_UNKNOWN_COMMAND);
 		proto_msg_clear(&m);
 		return;
 	}
 	if (!s->user && m.cmd != PROTO_CMD_LOGON && m.cmd != PROTO_CMD_KEEPALIVE) {
-		g_warning("%s: %s before logon, refused", peer(s), proto_cmd_to_string(m.cmd));
+		peer_warning(l, now, "%s: %s before logon, refused", peer(s),
+			     proto_cmd_to_string(m.cmd));
 		answer_error(s, &m, PROTO_ERR_NOT_LOGGED_IN);
 		proto_msg_clear(&m);
 		return;
 	}
 	switch (m.cmd) {
 	case PROTO_CMD_LOGON:
-		cmd_logon(l, s, &m);
+		cmd_logon(l, s, &m, now);
 		break;
 	case PROTO_CMD_START_STREAM:
 		cmd_start_stream(l, s, &m, now);
@@ -579,12 +667,14 @@ void relay_logic_binary(struct relay_logic *l, struct relay_conn *c, const uint8
 		return;
 	if (proto_parse_audio(buf, len, &a, &error) < 0) {
 		l->stats.bad_frames++;
-		g_warning("%s: %s: bad binary frame: %s, dropped", peer(s), who(s), error->message);
+		g_autofree char *why = log_escape(error->message);
+
+		peer_warning(l, now, "%s: %s: bad binary frame: %s, dropped", peer(s), who(s), why);
 		send_text(s, proto_build_on_error(PROTO_ERR_INVALID_AUDIO));
 		return;
 	}
 	if (!s->user) {
-		g_warning("%s: audio before logon, dropped", peer(s));
+		peer_warning(l, now, "%s: audio before logon, dropped", peer(s));
 		send_text(s, proto_build_on_error(PROTO_ERR_NOT_LOGGED_IN));
 		return;
 	}
@@ -593,8 +683,8 @@ void relay_logic_binary(struct relay_logic *l, struct relay_conn *c, const uint8
 		/* logged once per stream: a pre-empted talker may send a few more packets */
 		if (s->bad_stream != a.stream_id) {
 			s->bad_stream = a.stream_id;
-			g_warning("%s: %s: audio for stream %u, which is not theirs in progress, "
-				  "dropped", peer(s), who(s), a.stream_id);
+			peer_warning(l, now, "%s: %s: audio for stream %u, which is not theirs "
+				     "in progress, dropped", peer(s), who(s), a.stream_id);
 		}
 		l->stats.bad_frames++;
 		return;
@@ -627,9 +717,10 @@ void relay_logic_oversized(struct relay_logic *l, struct relay_conn *c, bool bin
 	if (!s || s->closing)
 		return;
 	l->stats.bad_frames++;
-	g_warning("%s: %s: %s frame of at least %zu bytes over the limit of %u, dropped", peer(s),
-		  who(s), binary ? "binary" : "text", len,
-		  binary ? PROTO_MAX_BINARY : PROTO_MAX_TEXT);
+	peer_warning(l, (uint64_t)g_get_monotonic_time(),
+		     "%s: %s: %s frame of at least %zu bytes over the limit of %u, dropped",
+		     peer(s), who(s), binary ? "binary" : "text", len,
+		     binary ? PROTO_MAX_BINARY : PROTO_MAX_TEXT);
 	send_text(s, proto_build_on_error(PROTO_ERR_TOO_LARGE));
 }
 
@@ -716,12 +807,13 @@ void relay_logic_tick(struct relay_logic *l, uint64_t now)
 			ch->last = NULL;
 		}
 	}
+	relay_auth_expire(l->auth, now);
 	for (i = 0; i < l->sessions->len; i++) {
 		struct session *s = g_ptr_array_index(l->sessions, i);
 
 		if (!s->user && !s->closing && now - s->connected_at > cfg->logon_timeout_usec) {
-			g_warning("%s: no logon within %.1f s, closing", peer(s),
-				  cfg->logon_timeout_usec / 1e6);
+			peer_warning(l, now, "%s: no logon within %.1f s, closing", peer(s),
+				     cfg->logon_timeout_usec / 1e6);
 			send_text(s, proto_build_on_error(PROTO_ERR_NOT_LOGGED_IN));
 			relay_conn_close(s->conn, false, "logon timeout");
 			s->closing = true;
@@ -734,10 +826,11 @@ void relay_logic_dump_stats(struct relay_logic *l)
 	g_message("stats: connections=%u streams=%" G_GUINT64_FORMAT " packets_in=%"
 		  G_GUINT64_FORMAT " packets_out=%" G_GUINT64_FORMAT " bad_frames=%"
 		  G_GUINT64_FORMAT " logons_failed=%" G_GUINT64_FORMAT " busy=%" G_GUINT64_FORMAT
-		  " preempted=%" G_GUINT64_FORMAT " joins=%" G_GUINT64_FORMAT,
+		  " preempted=%" G_GUINT64_FORMAT " joins=%" G_GUINT64_FORMAT " logons_throttled=%"
+		  G_GUINT64_FORMAT,
 		  l->sessions->len, l->stats.streams, l->stats.packets_in, l->stats.packets_out,
 		  l->stats.bad_frames, l->stats.logons_failed, l->stats.busy, l->stats.preempted,
-		  l->stats.joins);
+		  l->stats.joins, l->stats.logons_throttled);
 }
 
 /* ---- life cycle ---- */
@@ -760,6 +853,8 @@ struct relay_logic *relay_logic_new(struct relay_config *cfg, GError **error)
 	l->channels = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, channel_free);
 	l->streams = g_hash_table_new(NULL, NULL);
 	l->sessions = g_ptr_array_new();
+	l->auth = relay_auth_new(&cfg->auth_limits);
+	l->warn_rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(G_USEC_PER_SEC, 20);
 	/* ids differ across restarts, so a gateway never mistakes a new burst for an old one */
 	l->next_stream_id = g_random_int_range(1, 1 << 30);
 	for (i = 0; i < cfg->channels->len; i++) {
@@ -772,7 +867,14 @@ struct relay_logic *relay_logic_new(struct relay_config *cfg, GError **error)
 	}
 #ifdef PTTGW_RELAY_PUSH
 	if (cfg->mqtt_host) {
-		l->push = relay_push_new(cfg->mqtt_host, cfg->mqtt_port, cfg->push_prefix, error);
+		const struct relay_push_auth auth = {
+			.username = cfg->mqtt_username, .password_file = cfg->mqtt_password_file,
+			.ca_file = cfg->mqtt_ca_file, .cert_file = cfg->mqtt_cert,
+			.key_file = cfg->mqtt_key,
+		};
+
+		l->push = relay_push_new_auth(cfg->mqtt_host, cfg->mqtt_port, cfg->push_prefix,
+					      &auth, error);
 		if (!l->push) {
 			relay_logic_free(l);
 			return NULL;
@@ -823,6 +925,7 @@ void relay_logic_free(struct relay_logic *l)
 	if (l->old_confs)
 		g_ptr_array_unref(l->old_confs);
 	g_ptr_array_unref(l->sessions);
+	relay_auth_free(l->auth);
 #ifdef PTTGW_RELAY_PUSH
 	relay_push_free(l->push);
 #endif
@@ -851,16 +954,8 @@ void relay_logic_reload(struct relay_logic *l, struct relay_config *next)
 	gpointer v;
 	unsigned i, added = 0, removed = 0;
 
-	/* the new users, with the refresh tokens already issued to the ones kept */
-	g_hash_table_iter_init(&it, next->users);
-	while (g_hash_table_iter_next(&it, NULL, &v)) {
-		struct relay_user *u = v, *was = g_hash_table_lookup(users, u->name);
-
-		for (i = 0; was && i < RELAY_REFRESH_TOKENS; i++)
-			u->refresh[i] = g_strdup(was->refresh[i]);
-		if (was)
-			u->refresh_next = was->refresh_next;
-	}
+	/* the new users; refresh tokens live in l->auth, bound to user names, and a token
+	 * of a user no longer configured is refused in authenticate() */
 	cfg->users = next->users;
 	next->users = users;
 	cfg->channels = next->channels;

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "proto.h"
+#include "relay-auth.h"
 
 struct relay;
 struct relay_conn;
@@ -25,14 +26,18 @@ struct relay_user {
 	char *name;
 	char *password;			/* NULL: no password logon */
 	char *token;			/* auth_token; NULL: none */
-#define RELAY_REFRESH_TOKENS 4
-	char *refresh[RELAY_REFRESH_TOKENS];	/* the last refresh tokens we issued */
-	unsigned refresh_next;
 };
 
 struct relay_channel_conf {
 	char *name;
 	char **members;			/* NULL: every configured user */
+};
+
+/* A user who logs on while logged on already. */
+enum relay_duplicate_policy {
+	RELAY_DUPLICATE_REPLACE,	/* the new session stays, the old one is closed */
+	RELAY_DUPLICATE_REFUSE,		/* the new logon is refused */
+	RELAY_DUPLICATE_ALLOW,		/* both stay */
 };
 
 struct relay_config {
@@ -45,8 +50,17 @@ struct relay_config {
 	char *mqtt_host;		/* NULL: no push */
 	uint16_t mqtt_port;
 	char *push_prefix;
+	char *mqtt_username;		/* the relay's broker account; NULL: anonymous */
+	char *mqtt_password_file;
+	char *mqtt_ca_file;		/* TLS to the broker (or with a client certificate) */
+	char *mqtt_cert;
+	char *mqtt_key;
 	GPtrArray *push_keys;		/* "NAME:KEYFILE" strings */
-	unsigned max_connections;
+	unsigned max_connections;	/* TCP connections, logged on or not */
+	unsigned max_per_address;	/* TCP connections from one address */
+	unsigned max_pending_per_address; /* ... of them not logged on yet */
+	struct relay_auth_limits auth_limits;
+	enum relay_duplicate_policy duplicate;
 	size_t max_queue_bytes;		/* per connection; over it the consumer is dropped */
 	unsigned max_queue_frames;
 	uint64_t max_burst_usec;	/* a burst is ended after this long */
@@ -95,6 +109,10 @@ void relay_conn_send_text(struct relay_conn *c, char *json);
 /* Close after the queue is flushed (or at once when now is true). */
 void relay_conn_close(struct relay_conn *c, bool now, const char *why);
 const char *relay_conn_peer(const struct relay_conn *c);
+/* The peer's address without the port. */
+const char *relay_conn_addr(const struct relay_conn *c);
+/* The connection logged on: it no longer counts as pending for its address. */
+void relay_conn_logged_on(struct relay_conn *c);
 /* Per-connection state owned by relay.c. */
 void *relay_conn_get_session(const struct relay_conn *c);
 void relay_conn_set_session(struct relay_conn *c, void *session);

@@ -52,9 +52,34 @@ void uplink_config_clear(struct uplink_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 }
 
-static gboolean url_ok(const char *url)
+/* A ws:// or wss:// URL with a host and, if any, a port of 1..65535 (g_uri_parse checks the
+ * syntax and the port's range); no user info (secrets go in files) and no fragment. */
+static gboolean url_ok(const char *url, GError **error)
 {
-	return g_str_has_prefix(url, "ws://") || g_str_has_prefix(url, "wss://");
+	g_autoptr(GUri) uri = g_uri_parse(url, G_URI_FLAGS_NONE, error);
+	const char *scheme;
+
+	if (!uri)
+		return FALSE;
+	scheme = g_uri_get_scheme(uri);
+	if (g_ascii_strcasecmp(scheme, "ws") != 0 && g_ascii_strcasecmp(scheme, "wss") != 0) {
+		g_set_error(error, G_URI_ERROR, G_URI_ERROR_BAD_SCHEME, "not ws:// or wss://");
+		return FALSE;
+	}
+	if (!g_uri_get_host(uri) || !*g_uri_get_host(uri)) {
+		g_set_error(error, G_URI_ERROR, G_URI_ERROR_BAD_HOST, "no host");
+		return FALSE;
+	}
+	if (g_uri_get_port(uri) == 0) {
+		g_set_error(error, G_URI_ERROR, G_URI_ERROR_BAD_PORT, "port 0");
+		return FALSE;
+	}
+	if (g_uri_get_userinfo(uri) || g_uri_get_fragment(uri)) {
+		g_set_error(error, G_URI_ERROR, G_URI_ERROR_FAILED,
+			    "user info or a fragment (credentials go in credentials-file)");
+		return FALSE;
+	}
+	return TRUE;
 }
 
 static gboolean read_secret(const struct conf *c, const char *key, char **ret, GError **error)
@@ -106,10 +131,14 @@ gboolean uplink_config_load(const struct conf *c, struct uplink_config *out, GEr
 	    !conf_get_string(c, "general", "name", "pttgw", &name, error))
 		goto fail;
 
-	if (!url_ok(cfg.url)) {
-		conf_set_error(c, error, GROUP, "url", "'%s' is not a ws:// or wss:// URL",
-			       cfg.url);
-		goto fail;
+	{
+		g_autoptr(GError) why = NULL;
+
+		if (!url_ok(cfg.url, &why)) {
+			conf_set_error(c, error, GROUP, "url", "'%s' is not a usable ws:// or wss:// "
+				       "URL: %s", cfg.url, why->message);
+			goto fail;
+		}
 	}
 	if (!*cfg.channel || !*cfg.username) {
 		conf_set_error(c, error, GROUP, *cfg.channel ? "username" : "channel",

@@ -3,6 +3,7 @@
  * uplink-errors.c - API.md's error codes, what it says to do about each, and
  * the reason a user reads in the status and in denials.
  */
+#include "log-escape.h"
 #include "uplink-private.h"
 
 #include <string.h>
@@ -59,7 +60,7 @@ char *uplink_error_reason(const char *code)
 {
 	const struct uplink_error_info *e = uplink_error_lookup(code);
 
-	if (!e->code)
-		return g_strdup(code ? code : "unknown error");
+	if (!e->code)	/* the server's own text: escaped, it reaches logs and the status */
+		return code ? log_escape(code) : g_strdup("unknown error");
 	return g_strdup_printf("%s: %s", e->code, e->text);
 }

@@ -7,6 +7,8 @@
  */
 #include "uplink-private.h"
 
+#include "log-escape.h"
+
 #include <errno.h>
 #include <string.h>
 
@@ -210,7 +212,9 @@ static void on_reply(struct uplink *u, const struct proto_msg *m)
 		if (m->success) {
 			g_info("link: joined stream %u", j->stream_id);
 		} else {
-			g_message("link: join_stream %u refused: %s", j->stream_id, m->error);
+			g_autofree char *why = log_escape(m->error);
+
+			g_message("link: join_stream %u refused: %s", j->stream_id, why);
 			j->used = false;
 			uplink_policy_check(u, true);
 		}
@@ -219,8 +223,9 @@ static void on_reply(struct uplink *u, const struct proto_msg *m)
 	if (!m->success) {
 		const struct uplink_error_info *e = uplink_error_lookup(m->error);
 
-		g_message("link: server error for request %u: %s (%s)", m->seq, m->error,
-			  e->text);
+		g_autofree char *why = log_escape(m->error);
+
+		g_message("link: server error for request %u: %s (%s)", m->seq, why, e->text);
 		if (e->action != UPLINK_ERR_IGNORE)
 			uplink_set_error(u, "%s", e->text);
 	} else
@@ -246,8 +251,12 @@ static void on_stream_start(struct uplink *u, const struct proto_msg *m)
 	if (!remote_add(u, m->stream_id))
 		return;
 	uplink_policy_busy(u);
-	g_info("link: stream %u from %s%s%s", m->stream_id, m->from ? m->from : "?",
-	       m->emergency ? " (emergency)" : "", j ? " (joined)" : "");
+	{
+		g_autofree char *from = log_escape(m->from ? m->from : "?");
+
+		g_info("link: stream %u from %s%s%s", m->stream_id, from,
+		       m->emergency ? " (emergency)" : "", j ? " (joined)" : "");
+	}
 	if (u->ev.remote_start)
 		u->ev.remote_start(u->data, m->stream_id, m->from, m->channel,
 				   m->packet_duration);
@@ -294,7 +303,9 @@ void uplink_streams_text(struct uplink *u, const char *buf, size_t len)
 	}
 	if (r == PROTO_PARSE_IGNORED) {
 		/* on_location, on_image, on_transcription, ...: not used here */
-		g_debug("link: event \"%s\" not used, ignored", m.command ? m.command : "?");
+		g_autofree char *cmd = log_escape(m.command ? m.command : "?");
+
+		g_debug("link: event \"%s\" not used, ignored", cmd);
 		goto out;
 	}
 	if (!u->logged_on && m.cmd != PROTO_CMD_REPLY && m.cmd != PROTO_CMD_ON_ERROR &&
@@ -306,9 +317,10 @@ void uplink_streams_text(struct uplink *u, const char *buf, size_t len)
 	case PROTO_CMD_REPLY:
 		on_reply(u, &m);
 		break;
-	case PROTO_CMD_ON_CHANNEL_STATUS:
+	case PROTO_CMD_ON_CHANNEL_STATUS: {
 		uplink_channel_status(u, &m);
 		break;
+	}
 	case PROTO_CMD_ON_STREAM_START:
 		on_stream_start(u, &m);
 		break;
@@ -318,10 +330,13 @@ void uplink_streams_text(struct uplink *u, const char *buf, size_t len)
 	case PROTO_CMD_ON_ERROR:
 		uplink_server_error(u, m.error ? m.error : "?");
 		break;
-	case PROTO_CMD_ON_TEXT_MESSAGE:
+	case PROTO_CMD_ON_TEXT_MESSAGE: {
 		/* not used by a gateway: ignored */
-		g_debug("link: text message from %s ignored", m.from ? m.from : "?");
+		g_autofree char *from = log_escape(m.from ? m.from : "?");
+
+		g_debug("link: text message from %s ignored", from);
 		break;
+	}
 	case PROTO_CMD_KEEPALIVE:
 		break;
 	case PROTO_CMD_LOGON:

@@ -16,6 +16,7 @@
 #include <gio/gio.h>
 #include <string.h>
 
+#include "log-escape.h"
 #include "uplink-backoff.h"
 
 static void schedule_retry(struct uplink *u);
@@ -72,7 +73,7 @@ void uplink_set_error(struct uplink *u, const char *fmt, ...)
  * LOG_BURST per connection, then every 100th. */
 void uplink_bad_input(struct uplink *u, const char *fmt, ...)
 {
-	g_autofree char *msg = NULL;
+	g_autofree char *msg = NULL, *esc = NULL;
 	va_list ap;
 
 	u->stats.bad_frames++;
@@ -81,8 +82,9 @@ void uplink_bad_input(struct uplink *u, const char *fmt, ...)
 	va_start(ap, fmt);
 	msg = g_strdup_vprintf(fmt, ap);
 	va_end(ap);
+	esc = log_escape(msg);	/* parse errors quote the server's text */
 	g_warning("link: bad frame from server: %s; frame dropped (%" G_GUINT64_FORMAT
-		  " so far)", msg, u->stats.bad_frames);
+		  " so far)", esc, u->stats.bad_frames);
 }
 
 /* ---- send queue -------------------------------------------------------- */
@@ -299,9 +301,10 @@ static void logon(struct uplink *u)
 	g_free(json);
 }
 
-void uplink_logon_refused(struct uplink *u, const char *reason)
+void uplink_logon_refused(struct uplink *u, const char *server_reason)
 {
-	const struct uplink_error_info *e = uplink_error_lookup(reason);
+	const struct uplink_error_info *e = uplink_error_lookup(server_reason);
+	g_autofree char *reason = log_escape(server_reason);	/* the server's text */
 
 	g_warning("link: logon refused: %s", reason);
 	uplink_set_error(u, "logon refused: %s (%s)", reason, e->text);
@@ -368,19 +371,23 @@ void uplink_channel_status(struct uplink *u, const struct proto_msg *m)
 	bool online = g_strcmp0(m->status, "online") == 0;
 
 	if (m->channel && strcmp(m->channel, u->cfg.channel) != 0) {
-		g_debug("link: status of channel %s, not ours, ignored", m->channel);
+		g_autofree char *other = log_escape(m->channel);
+
+		g_debug("link: status of channel %s, not ours, ignored", other);
 		return;
 	}
-	g_info("link: channel %s %s (%" G_GINT64_FORMAT " online)%s%s", u->cfg.channel,
-	       m->status ? m->status : "?", m->users_online, m->error ? ": " : "",
-	       m->error ? m->error : "");
+	g_autofree char *status = log_escape(m->status ? m->status : "?");
+	g_autofree char *error = m->error ? log_escape(m->error) : NULL;
+
+	g_info("link: channel %s %s (%" G_GINT64_FORMAT " online)%s%s", u->cfg.channel, status,
+	       m->users_online, error ? ": " : "", error ? error : "");
 	u->channel_known = true;
 	u->channel_online = online;
 	u->users_online = m->users_online;
 	g_free(u->channel_reason);
 	u->channel_reason = online ? NULL :
 		g_strdup_printf("channel %s is offline%s%s", u->cfg.channel,
-				m->error ? ": " : "", m->error ? m->error : "");
+				error ? ": " : "", error ? error : "");
 	channel_changed(u);
 }
 

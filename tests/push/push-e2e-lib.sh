@@ -141,6 +141,7 @@ gateway_conf() {
 		echo "broker = 127.0.0.1:$MQTT_PORT"
 		echo "key-file = $T/gw.key"
 		echo "client-id = pttgw-e2e-$$"
+		echo "state-dir = $T/state"
 		echo "backoff-base = 0.1"
 		echo "backoff-cap = 1"
 		echo "keepalive = 5"
