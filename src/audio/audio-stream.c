@@ -331,9 +331,10 @@ struct audio_stream *audio_stream_new(struct audio_pw *pw, const struct audio_st
 				  PW_KEY_MEDIA_CATEGORY, p->capture ? "Capture" : "Playback",
 				  PW_KEY_NODE_NAME, p->name,
 				  PW_KEY_NODE_DESCRIPTION, p->name,
-				  PW_KEY_NODE_LATENCY, "320/16000",
 				  PW_KEY_NODE_DONT_RECONNECT, "true",
 				  NULL);
+	/* one frame per graph cycle: the graph need not run faster than we fill it */
+	pw_properties_setf(props, PW_KEY_NODE_LATENCY, "%u/%u", AUDIO_FRAME_SAMPLES, AUDIO_RATE);
 	if (p->role)
 		pw_properties_set(props, PW_KEY_MEDIA_ROLE, p->role);
 	if (s->target)
