@@ -23,6 +23,18 @@ static inline void audio_ring_init(struct audio_ring *r)
 	spa_ringbuffer_init(&r->rb);
 }
 
+/* The read index, as the consumer last published it (any thread). */
+static inline uint32_t audio_ring_read_index(const struct audio_ring *r)
+{
+	return __atomic_load_n(&r->rb.readindex, __ATOMIC_ACQUIRE);
+}
+
+/* The write index, as the producer last published it (any thread). */
+static inline uint32_t audio_ring_write_index(const struct audio_ring *r)
+{
+	return __atomic_load_n(&r->rb.writeindex, __ATOMIC_ACQUIRE);
+}
+
 /* Samples ready to read. */
 static inline uint32_t audio_ring_fill(struct audio_ring *r)
 {

@@ -331,9 +331,10 @@ struct audio_stream *audio_stream_new(struct audio_pw *pw, const struct audio_st
 				  PW_KEY_MEDIA_CATEGORY, p->capture ? "Capture" : "Playback",
 				  PW_KEY_NODE_NAME, p->name,
 				  PW_KEY_NODE_DESCRIPTION, p->name,
-				  PW_KEY_NODE_LATENCY, "320/16000",
 				  PW_KEY_NODE_DONT_RECONNECT, "true",
 				  NULL);
+	/* one frame per graph cycle: the graph need not run faster than we fill it */
+	pw_properties_setf(props, PW_KEY_NODE_LATENCY, "%u/%u", AUDIO_FRAME_SAMPLES, AUDIO_RATE);
 	if (p->role)
 		pw_properties_set(props, PW_KEY_MEDIA_ROLE, p->role);
 	if (s->target)
@@ -365,6 +366,22 @@ struct audio_stream *audio_stream_new(struct audio_pw *pw, const struct audio_st
 	return s;
 }
 
+static int on_data_loop_sync(struct spa_loop *loop, bool async, uint32_t seq, const void *d,
+			     size_t size, void *user_data)
+{
+	return 0;
+}
+
+/* Returns once the data thread has finished the cycle it may be in. */
+static void sync_data_loop(struct audio_stream *s)
+{
+	struct pw_context *ctx = pw_core_get_context(pw_stream_get_core(s->stream));
+	struct pw_data_loop *dl = ctx ? pw_context_get_data_loop(ctx) : NULL;
+
+	if (dl)
+		pw_data_loop_invoke(dl, on_data_loop_sync, 0, NULL, 0, true, NULL);
+}
+
 void audio_stream_free(struct audio_stream *s)
 {
 	if (!s)
@@ -373,7 +390,16 @@ void audio_stream_free(struct audio_stream *s)
 		g_source_remove(s->recheck_id);
 	if (s->timeout_id)
 		g_source_remove(s->timeout_id);
+	/* the owner is freeing us: no events from here on (disconnect reports one) */
+	memset(&s->ev, 0, sizeof(s->ev));
 	if (s->stream) {
+		/* PipeWire 0.3.65 clears the process callback's data when the hook goes,
+		 * on this thread, while the data thread may be about to call it. So the
+		 * node leaves the graph first and the data thread is waited for; only
+		 * then do the listener and the stream go (module-loopback's order). */
+		pw_stream_set_active(s->stream, false);
+		pw_stream_disconnect(s->stream);
+		sync_data_loop(s);
 		spa_hook_remove(&s->listener);
 		pw_stream_destroy(s->stream);
 	}

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * audio-stream.h - one PipeWire stream (playback or capture), 16 kHz mono S16,
- * node.latency 320/16000, with its sample ring and its activation.
+ * node.latency of one frame, with its sample ring and its activation.
  *
  * Activation: STARTING at creation; ACTIVE when the stream is STREAMING, is
  * linked to a node we know and process() has moved its first buffer; FAILED

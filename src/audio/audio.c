@@ -221,7 +221,7 @@ static void refill(struct audio *a)
 			audio_stream_set_started(a->out, true);
 			if (!a->first_told && !a->first_pending) {
 				a->first_pending = true;
-				a->first_index = ring->rb.writeindex;
+				a->first_index = audio_ring_write_index(ring);
 				a->t_prebuffered = (uint64_t)g_get_monotonic_time();
 				a->pre_frames = audio_jitter_buffered(a->jit) + 1;
 			}
@@ -282,7 +282,7 @@ static void out_io(void *data, struct audio_stream *s)
 	struct audio_ring *ring = audio_stream_ring(s);
 
 	refill(a);
-	if (a->first_pending && (int32_t)(ring->rb.readindex - a->first_index) > 0) {
+	if (a->first_pending && (int32_t)(audio_ring_read_index(ring) - a->first_index) > 0) {
 		a->first_pending = false;
 		a->first_told = true;
 		log_timeline(a, s);

@@ -9,25 +9,54 @@ static uint64_t max_u64(uint64_t a, uint64_t b)
 	return a > b ? a : b;
 }
 
+/* Rules 1-4 decide without the clock. */
+static bool decided(const struct svc_inputs *in, enum svc_status *ret)
+{
+	if (in->auth_refused)
+		*ret = SVC_UNAVAILABLE;
+	else if (in->link_up)
+		*ret = in->channel_offline ? SVC_UNAVAILABLE : SVC_READY;
+	else if (in->waiting)
+		*ret = SVC_CONNECTING;
+	else if (in->push_configured && in->push_up)
+		*ret = SVC_READY;
+	else
+		return false;
+	return true;
+}
+
+static uint64_t last_ok(const struct svc_inputs *in)
+{
+	uint64_t t = max_u64(in->started, in->link_last_ok);
+
+	return in->push_configured ? max_u64(t, in->push_last_ok) : t;
+}
+
 enum svc_status svc_status_derive(const struct svc_inputs *in, uint64_t now)
 {
-	uint64_t last_ok;
+	enum svc_status st;
+	uint64_t ok;
 
-	if (in->auth_refused)
-		return SVC_UNAVAILABLE;
-	if (in->link_up)
-		return in->channel_offline ? SVC_UNAVAILABLE : SVC_READY;
-	if (in->waiting)
-		return SVC_CONNECTING;
-	if (in->push_configured && in->push_up)
-		return SVC_READY;
-	last_ok = max_u64(in->started, in->link_last_ok);
-	if (in->push_configured)
-		last_ok = max_u64(last_ok, in->push_last_ok);
+	if (decided(in, &st))
+		return st;
+	ok = last_ok(in);
 	/* a clock before the last good moment counts as within the grace */
-	if (now < last_ok || now - last_ok < in->unavailable_after)
+	if (now < ok || now - ok < in->unavailable_after)
 		return SVC_READY;
 	return SVC_UNAVAILABLE;
+}
+
+uint64_t svc_status_next_change(const struct svc_inputs *in, uint64_t now)
+{
+	enum svc_status st;
+	uint64_t ok;
+
+	if (decided(in, &st))
+		return 0;
+	ok = last_ok(in);
+	if (now < ok || now - ok < in->unavailable_after)
+		return ok + in->unavailable_after;
+	return 0;
 }
 
 const char *svc_status_to_string(enum svc_status s)

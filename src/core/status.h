@@ -49,4 +49,7 @@ struct svc_inputs {
 };
 
 enum svc_status svc_status_derive(const struct svc_inputs *in, uint64_t now);
+/* When the status derived from these inputs changes by itself (the grace of rule 5
+ * runs out), or 0 when it does not: the caller re-derives then, and need not poll. */
+uint64_t svc_status_next_change(const struct svc_inputs *in, uint64_t now);
 const char *svc_status_to_string(enum svc_status s);

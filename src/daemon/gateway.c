@@ -108,13 +108,23 @@ bool gateway_stream_seen(struct gateway *gw, uint32_t stream_id)
 
 /* ---- service status ---- */
 
+static gboolean status_tick(gpointer data);
+
 void gateway_update_status(struct gateway *gw)
 {
 	enum svc_status old = gw->status;
 	JsonBuilder *b;
 
+	uint64_t now = gateway_now(), next;
+
 	gw->svc.waiting = floor_get_waiting(gw->floor) && gw->uplink;
-	gw->status = svc_status_derive(&gw->svc, gateway_now());
+	gw->status = svc_status_derive(&gw->svc, now);
+	/* no polling: a timer only for the moment the grace runs out */
+	g_clear_handle_id(&gw->status_timer, g_source_remove);
+	next = svc_status_next_change(&gw->svc, now);
+	if (next)
+		gw->status_timer = g_timeout_add((guint)MIN((next - now + 999) / 1000, G_MAXUINT),
+						 status_tick, gw);
 	if (gw->status == old)
 		return;
 	g_message("service status %s -> %s", svc_status_to_string(old),
@@ -130,8 +140,11 @@ void gateway_update_status(struct gateway *gw)
 
 static gboolean status_tick(gpointer data)
 {
-	gateway_update_status(data);
-	return G_SOURCE_CONTINUE;
+	struct gateway *gw = data;
+
+	gw->status_timer = 0;
+	gateway_update_status(gw);
+	return G_SOURCE_REMOVE;
 }
 
 /* ---- the floor and its timer ---- */
@@ -670,7 +683,6 @@ gboolean gateway_start(struct gateway *gw, GError **error)
 	if (!gateway_audio_start(gw, error) || !gateway_push_start(gw, error) ||
 	    !gateway_uplink_start(gw, error) || !gateway_bt_start(gw, error))
 		return FALSE;
-	gw->status_timer = g_timeout_add_seconds(1, status_tick, gw);
 	gateway_update_status(gw);
 	return TRUE;
 }

@@ -13,7 +13,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#define PUSH_MISC_INTERVAL_MS 500
+/* mosquitto_loop_misc() (keepalive PINGREQ, its timeout) and the CONNACK deadline run
+ * every keepalive / PUSH_MISC_PER_KEEPALIVE: a ping then goes out at most a quarter
+ * keepalive late, well within the broker's 1.5 keepalives, and an idle daemon does
+ * not wake twice a second for it. */
+#define PUSH_MISC_PER_KEEPALIVE 4
+#define PUSH_MISC_MIN_MS 500
 #define PUSH_MIN_DELAY_US 20000
 
 enum push_conn {
@@ -726,7 +731,8 @@ struct push_client *push_client_new(const struct push_config *cfg,
 	}
 	if (!mosq_setup(pc, error))
 		return push_client_free(pc);
-	pc->misc = g_timeout_source_new(PUSH_MISC_INTERVAL_MS);
+	pc->misc = g_timeout_source_new((guint)MAX(PUSH_MISC_MIN_MS, pc->cfg.keepalive / 1000 /
+						     PUSH_MISC_PER_KEEPALIVE));
 	g_source_set_callback(pc->misc, on_misc, pc, NULL);
 	g_source_attach(pc->misc, pc->ctx);
 	g_message("push: broker %s:%u%s, topic %s, client id %s", pc->cfg.host, pc->cfg.port,

@@ -40,6 +40,7 @@ struct opts {
 	gboolean fast;
 	gboolean insecure;
 	gboolean quiet;
+	gboolean onsets;
 };
 
 struct rx_stream {
@@ -49,6 +50,7 @@ struct rx_stream {
 	uint32_t next_packet;
 	unsigned packets;
 	unsigned lost;
+	unsigned quiet_samples;		/* --onsets: samples since the last loud one */
 };
 
 struct dispatch {
@@ -196,6 +198,27 @@ static void rx_stream_free(gpointer p)
 	g_free(s);
 }
 
+/* --onsets: a packet that turns loud after at least ONSET_QUIET_MS of quiet (or at
+ * the start of a stream) is an onset; printed with the monotonic time it was read. */
+#define ONSET_LEVEL 4000
+#define ONSET_QUIET_MS 200
+
+static void find_onset(struct rx_stream *s, uint32_t packet_id, const int16_t *pcm, int n)
+{
+	for (int i = 0; i < n; i++) {
+		if (abs(pcm[i]) < ONSET_LEVEL) {
+			s->quiet_samples++;
+			continue;
+		}
+		if (s->quiet_samples >= ONSET_QUIET_MS * RATE / 1000) {
+			printf("onset heard stream %u packet %u at %" G_GINT64_FORMAT " us\n", s->id,
+			       packet_id, g_get_monotonic_time());
+			fflush(stdout);
+		}
+		s->quiet_samples = 0;
+	}
+}
+
 static void on_audio(struct dispatch *d, const struct proto_audio *a)
 {
 	struct rx_stream *s = g_hash_table_lookup(d->rx, GUINT_TO_POINTER(a->stream_id));
@@ -230,6 +253,8 @@ static void on_audio(struct dispatch *d, const struct proto_audio *a)
 		d->errors++;
 	} else {
 		wav_write(d, pcm, n);
+		if (d->o.onsets)
+			find_onset(s, a->packet_id, pcm, n);
 	}
 	s->packets++;
 	s->next_packet = a->packet_id + 1;
@@ -259,6 +284,7 @@ static void on_text(struct dispatch *d, const char *buf, size_t len)
 		break;
 	case PROTO_CMD_ON_STREAM_START:
 		s = g_new0(struct rx_stream, 1);
+		s->quiet_samples = ONSET_QUIET_MS * RATE / 1000; /* a stream starts quiet */
 		s->id = m.stream_id;
 		s->from = g_strdup(m.from);
 		s->dec = opus_decoder_create(RATE, 1, &err);
@@ -396,6 +422,11 @@ static int talk_burst(struct dispatch *d, unsigned n, const int16_t *pcm, size_t
 		if (!d->o.fast &&
 		    !poll_until(d, start + (int64_t)packets * FRAME_MS * 1000))
 			break;
+		if (packets == 0 && d->o.onsets) {
+			printf("onset sent burst %u stream %u at %" G_GINT64_FORMAT " us\n", n, id,
+			       g_get_monotonic_time());
+			fflush(stdout);
+		}
 		if (relay_client_send(d->c, true, frame, PROTO_AUDIO_HEADER_LEN + len, 5000) < 0)
 			break;
 		packets++;
@@ -483,6 +514,9 @@ int main(int argc, char **argv)
 		{ "insecure", 'k', 0, G_OPTION_ARG_NONE, &o->insecure,
 		  "wss: do not verify the certificate", NULL },
 		{ "quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet, "Only the per-burst lines", NULL },
+		{ "onsets", 0, 0, G_OPTION_ARG_NONE, &o->onsets,
+		  "Print the monotonic time of each burst's first packet sent and of each "
+		  "onset heard (benchmarks)", NULL },
 		{ NULL }
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- simulated remote dispatcher");

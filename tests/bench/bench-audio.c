@@ -248,8 +248,14 @@ static gboolean lv_tick(gpointer data)
 	}
 	if (l->next == l->in->n / 2 && l->rss_burst < 0)
 		l->rss_burst = rss_kb();
-	if (l->next < l->in->n)
-		return G_SOURCE_CONTINUE;
+	if (l->next < l->in->n) {
+		/* wake when the next packet is due, as a socket would: 50 times a second,
+		 * not a polling tick (whose wake-ups counted as the gateway's CPU) */
+		uint64_t due = (uint64_t)l->next * AUDIO_FRAME_USEC;
+
+		g_timeout_add((guint)((due - MIN(due, now) + 999) / 1000), lv_tick, l);
+		return G_SOURCE_REMOVE;
+	}
 	audio_play_end(l->a, 1);
 	return G_SOURCE_REMOVE;
 }
@@ -291,7 +297,7 @@ static int run_live(const struct packets *in, const int16_t *mic, unsigned frame
 	l.start = (uint64_t)g_get_monotonic_time();
 	audio_capture_begin(l.a);
 	audio_play_begin(l.a, 1);
-	g_timeout_add(5, lv_tick, &l);
+	g_timeout_add(0, lv_tick, &l);
 	g_main_loop_run(l.loop);
 	audio_capture_end(l.a);
 	cpu = rusage_cpu() - cpu0;

@@ -9,7 +9,8 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 B=${1:-$top/build}
 out=$(mktemp -d /tmp/pttgw-bench-mem.XXXXXX)
 trap 'rm -rf "$out"' EXIT
-PTTGW_BUILD=$B "$top/src/demo/pttgw-demo" --no-build --out "$out/run" > "$out/demo.txt" 2>&1 &
+# the demo stays idle for 3 s once the gateway is up: the idle sample is taken then
+PTTGW_DEMO_IDLE_SECONDS=3 PTTGW_BUILD=$B "$top/src/demo/pttgw-demo" --no-build --out "$out/run" > "$out/demo.txt" 2>&1 &
 demo=$!
 pid=""
 for _ in $(seq 100); do
@@ -30,7 +31,7 @@ while kill -0 "$demo" 2>/dev/null && [ -e "/proc/$pid" ]; do
 	s=$(sample); [ -n "$s" ] || break
 	set -- $s
 	ph=$(phase)
-	if [ -z "$ph" ] && grep -q "gateway up" "$out/demo.txt"; then idle="$1 $2 $3"; fi
+	if [ -z "$ph" ] && grep -q "idle for" "$out/demo.txt"; then idle="$1 $2 $3"; fi
 	if [ -n "$ph" ]; then
 		[ "$1" -gt $max_rss ] && max_rss=$1
 		[ "$2" -gt $max_pss ] && max_pss=$2

@@ -58,6 +58,22 @@ static void run_case(gconstpointer data)
 			svc_status_to_string(c->want));
 }
 
+/* Nothing changes before svc_status_next_change(), the status does at it; 0: never. */
+static void run_next_change(gconstpointer data)
+{
+	const struct status_case *c = data;
+	enum svc_status now = svc_status_derive(&c->in, c->now);
+	uint64_t next = svc_status_next_change(&c->in, c->now);
+
+	if (!next) {
+		g_assert_cmpint(svc_status_derive(&c->in, c->now + S(1000000)), ==, now);
+		return;
+	}
+	g_assert_cmpuint(next, >, c->now);
+	g_assert_cmpint(svc_status_derive(&c->in, next - 1), ==, now);
+	g_assert_cmpint(svc_status_derive(&c->in, next), !=, now);
+}
+
 static void test_strings(void)
 {
 	g_assert_cmpstr(svc_status_to_string(SVC_READY), ==, "ready");
@@ -71,6 +87,11 @@ int main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++)
 		g_test_add_data_func(cases[i].path, &cases[i], run_case);
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree char *path = g_strconcat(cases[i].path, "/next-change", NULL);
+
+		g_test_add_data_func(path, &cases[i], run_next_change);
+	}
 	g_test_add_func("/status/strings", test_strings);
 	return g_test_run();
 }
