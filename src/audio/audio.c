@@ -356,8 +356,9 @@ static struct audio_stream *open_stream(struct audio *a, bool capture, const cha
 		.capture = capture,
 		.target = target,
 		.name = capture ? "pttgw-capture" : "pttgw-playback",
-		/* lets the session manager switch a headset to HFP (hfp-policy on-talk) */
-		.role = capture && a->cfg.hfp_policy != AUDIO_HFP_NEVER ? "Communication" : NULL,
+		/* no media.role: with "Communication" WirePlumber's bluetooth policy would
+		 * switch the headset's profile itself; the daemon owns it (gateway-headset.c) */
+		.role = NULL,
 		.activation_timeout = a->cfg.activation_timeout,
 	};
 

@@ -220,7 +220,9 @@ static struct pw_proxy *make_node(struct hs *hs, bool sink, const struct hs_prof
 	struct pw_properties *props;
 	struct pw_proxy *proxy;
 
-	props = pw_properties_new("factory.name", "support.null-audio-sink", "device.api", "bluez5",
+	/* the microphone is a real source (a 440 Hz tone), the sink a null sink */
+	props = pw_properties_new("factory.name", sink ? "support.null-audio-sink" : "audiotestsrc",
+				  "node.want-driver", "true", "device.api", "bluez5",
 				  "api.bluez5.address", hs->address, "api.bluez5.profile",
 				  p->hfp ? "headset-head-unit" : p->name, "api.bluez5.codec",
 				  p->codec, "media.class", sink ? "Audio/Sink" : "Audio/Source",

@@ -35,6 +35,8 @@ context.properties = {
 context.spa-libs = {
     audio.convert.* = audioconvert/libspa-audioconvert
     support.*       = support/libspa-support
+    # the stand-in headset's microphone (pw-bt-headset): a real source node
+    audiotestsrc    = audiotestsrc/libspa-audiotestsrc
 }
 context.modules = [
     # real-time scheduling for the graph (root may; elsewhere it is skipped)
