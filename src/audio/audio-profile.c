@@ -44,6 +44,7 @@ struct audio_profile {
 	char dev_name[96];
 	struct pw_proxy *dev;
 	struct spa_hook dev_listener;
+	uint32_t flags_seen[2]; /* EnumProfile, Profile: the flags last seen, +1 (0: never) */
 
 	struct profile_entry profiles[MAX_PROFILES];
 	unsigned n_profiles;
@@ -138,6 +139,25 @@ static void dev_info(void *data, const struct pw_device_info *info)
 		if (n)
 			g_strlcpy(p->dev_name, n, sizeof(p->dev_name));
 	}
+	if (!(info->change_mask & PW_DEVICE_CHANGE_MASK_PARAMS))
+		return;
+	/* a param changed when its flags did (SPA_PARAM_INFO_SERIAL toggles):
+	 * read it again */
+	for (uint32_t i = 0; i < info->n_params; i++) {
+		uint32_t id = info->params[i].id, k;
+
+		if (id == SPA_PARAM_EnumProfile)
+			k = 0;
+		else if (id == SPA_PARAM_Profile)
+			k = 1;
+		else
+			continue;
+		if (!(info->params[i].flags & SPA_PARAM_INFO_READ) ||
+		    p->flags_seen[k] == info->params[i].flags + 1)
+			continue;
+		p->flags_seen[k] = info->params[i].flags + 1;
+		pw_device_enum_params((struct pw_device *)p->dev, 0, id, 0, UINT32_MAX, NULL);
+	}
 }
 
 static const struct pw_device_events dev_events = {
@@ -196,12 +216,8 @@ static void registry_global(void *data, uint32_t id, uint32_t permissions, const
 		return;
 	p->dev_id = id;
 	g_strlcpy(p->dev_name, name, sizeof(p->dev_name));
+	p->flags_seen[0] = p->flags_seen[1] = 0;
 	pw_proxy_add_object_listener(p->dev, &p->dev_listener, &dev_events, p);
-	{
-		uint32_t ids[] = { SPA_PARAM_EnumProfile, SPA_PARAM_Profile };
-
-		pw_device_subscribe_params((struct pw_device *)p->dev, ids, SPA_N_ELEMENTS(ids));
-	}
 	g_info("headset device %u: %s", id, name);
 	changed(p);
 }

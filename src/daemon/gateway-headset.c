@@ -43,7 +43,7 @@ struct gateway_headset {
 
 	bool capturing;       /* the press wants the microphone */
 	bool pending;         /* ... and waits for the HFP nodes */
-	bool left;            /* since we asked for HFP, the old nodes went */
+	bool saw_hfp;         /* since we asked for HFP, the Profile was HFP */
 	bool playing;         /* a remote burst plays */
 	guint switch_id;      /* hfp-switch-timeout */
 	guint hangover_id;
@@ -146,10 +146,10 @@ static void on_changed(void *data)
 			go(hs, NULL);
 		} else if (mode == AUDIO_PROFILE_ABSENT) {
 			go(hs, "headset gone while switching to HFP");
-		} else if (!audio_profile_ready(hs->prof, mode)) {
-			hs->left = true;
-		} else if (hs->left && mode != AUDIO_PROFILE_HFP) {
-			/* the old profile's nodes came back: the switch was refused */
+		} else if (mode == AUDIO_PROFILE_HFP) {
+			hs->saw_hfp = true;
+		} else if (hs->saw_hfp) {
+			/* the Profile went back: the switch was refused (SCO not set up) */
 			g_autofree char *why = g_strdup_printf(
 				"headset refused HFP (stays in %s)", audio_profile_name(hs->prof));
 
@@ -297,7 +297,7 @@ bool gateway_headset_capture(struct gateway_headset *hs, bool on)
 		return true;
 	set_error(hs, NULL);
 	hs->switch_started = gateway_now();
-	hs->left = false;
+	hs->saw_hfp = false;
 	r = audio_profile_set(hs->prof, AUDIO_PROFILE_HFP);
 	if (r == -ENOENT) {
 		go(hs, "headset has no HFP profile");

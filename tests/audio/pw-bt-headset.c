@@ -10,14 +10,17 @@
  * Audio/Device, device.api bluez5, with EnumProfile/Profile params for
  * off, a2dp-sink and headset-head-unit (mSBC; a CVSD variant too). One
  * profile is active at a time. Setting Profile (wpctl set-profile, pw-cli
- * set-param, or the gateway) destroys the old profile's nodes at once and,
- * after --delay milliseconds (the SCO/A2DP set-up time), creates the new
- * ones as null-audio-sink adapters carrying the bluez5 node properties:
+ * set-param, or the gateway) changes the Profile param and destroys the old
+ * profile's nodes at once and, after --delay milliseconds (the SCO/A2DP
+ * set-up time), creates the new ones (sink: a null-audio-sink adapter;
+ * microphone: an audiotestsrc adapter, a 440 Hz tone) with bluez5's node
+ * properties:
  *   a2dp-sink:          bluez_output.<ADDR_>.1 (Audio/Sink)
  *   headset-head-unit:  bluez_output.<ADDR_>.1 (Audio/Sink),
  *                       bluez_input.<ADDR_>.0  (Audio/Source)
  * --refuse-hfp lists the HFP profiles but a switch to them fails (SCO
- * refused): after the delay the device goes back to its previous profile.
+ * refused): after the delay the Profile goes back to the previous one, whose
+ * nodes come back.
  * --no-hfp lists no HFP profile at all (an A2DP-only headset).
  * Every applied profile is printed on stdout as "profile NAME" (flushed),
  * a refused one as "refused NAME".
@@ -246,23 +249,31 @@ static struct pw_proxy *make_node(struct hs *hs, bool sink, const struct hs_prof
 	return proxy;
 }
 
-static void apply(struct hs *hs, uint32_t idx)
+/* The profile's transport is up: its nodes appear. */
+static void make_nodes(struct hs *hs)
 {
-	const struct hs_profile *p = &profiles[idx];
+	const struct hs_profile *p = &profiles[hs->current];
 
 	destroy_nodes(hs);
-	hs->previous = hs->current;
-	hs->current = idx;
-	if (idx == 1) {
+	if (hs->current == 1) {
 		hs->nodes[0] = make_node(hs, true, p);
 	} else if (p->hfp) {
 		hs->nodes[0] = make_node(hs, true, p);
 		hs->nodes[1] = make_node(hs, false, p);
 	}
-	hs->params[IDX_PROFILE].user++;
-	emit_info(hs, false);
 	printf("profile %s\n", p->name);
 	fflush(stdout);
+}
+
+/* The Profile param changes at once, as bluez5's does. */
+static void set_current(struct hs *hs, uint32_t idx)
+{
+	hs->previous = hs->current;
+	hs->current = idx;
+	/* what tells PipeWire (and its subscribers) that the param changed */
+	hs->params[IDX_PROFILE].flags ^= SPA_PARAM_INFO_SERIAL;
+	hs->params[IDX_PROFILE].user++;
+	emit_info(hs, false);
 }
 
 static void on_timer(void *data, uint64_t expirations)
@@ -274,13 +285,12 @@ static void on_timer(void *data, uint64_t expirations)
 	if (idx == SPA_ID_INVALID)
 		return;
 	if (hs->refuse_hfp && profiles[idx].hfp) {
-		/* SCO refused: back where it was (its nodes were gone meanwhile) */
+		/* SCO refused: back to the previous profile and its nodes */
 		printf("refused %s\n", profiles[idx].name);
 		fflush(stdout);
-		apply(hs, hs->current);
-		return;
+		set_current(hs, hs->previous);
 	}
-	apply(hs, idx);
+	make_nodes(hs);
 }
 
 static int dev_set_param(void *object, uint32_t id, uint32_t flags, const struct spa_pod *param)
@@ -303,6 +313,8 @@ static int dev_set_param(void *object, uint32_t id, uint32_t flags, const struct
 	fflush(stdout);
 	/* the old transport goes at once; the new one takes its time */
 	destroy_nodes(hs);
+	if (idx != hs->current)
+		set_current(hs, idx);
 	hs->pending = idx;
 	ts.tv_sec = hs->delay_ms / 1000;
 	ts.tv_nsec = (long)(hs->delay_ms % 1000) * 1000000L + 1;
@@ -326,7 +338,7 @@ static void on_bound(void *data, uint32_t global_id)
 		return;
 	hs->dev_id = global_id;
 	/* the initial profile's nodes, now that they can name their device */
-	apply(hs, hs->current);
+	make_nodes(hs);
 }
 
 static const struct pw_proxy_events dev_proxy_events = {
