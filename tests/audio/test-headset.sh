@@ -42,10 +42,12 @@ free_port() {
 print(s.getsockname()[1])'
 }
 ctl() { timeout 20 "$PTTGWCTL" --session-bus "$@"; }
-# wait (tenths of a second) until FILE matches the extended regex
+# wait_grep REGEX TENTHS FILE...: until one of the files matches the extended regex
 wait_grep() {
-	n=$3
-	until grep -Eq "$1" "$2" 2>/dev/null; do
+	re=$1
+	n=$2
+	shift 2
+	until cat "$@" 2>/dev/null | grep -Eq "$re"; do
 		n=$((n - 1)); [ $n -gt 0 ] || return 1; sleep 0.1
 	done
 }
@@ -178,7 +180,7 @@ hs-burst)
 	;;
 hs-refused)
 	talk 3
-	wait_grep 'refused HFP' "$PWFIX_DIR/monitor.out" 10 || fail "refusal not in the monitor"
+	wait_grep 'refused HFP' 10 "$PWFIX_DIR/monitor.out" || fail "refusal not in the monitor"
 	grep -q 'refused HFP' "$PWFIX_DIR/status-talk.json" || fail "refusal not in the status"
 	grep -q "capturing from desk_mic" "$PWFIX_DIR/pttgwd.err" "$PWFIX_DIR/pttgwd.out" ||
 		fail "no fallback to the desk microphone"
@@ -188,7 +190,7 @@ hs-refused)
 	;;
 hs-deny)
 	ctl press >/dev/null 2>&1 || fail "press refused"
-	wait_grep 'refused HFP.*press denied' "$PWFIX_DIR/monitor.out" 30 ||
+	wait_grep 'refused HFP.*press denied' 30 "$PWFIX_DIR/monitor.out" ||
 		fail "denial not reported by name"
 	n=30
 	until ctl status | grep -Eq '^Floor: +idle'; do
@@ -199,10 +201,10 @@ hs-deny)
 	;;
 hs-timeout)
 	ctl press >/dev/null 2>&1 || fail "press refused"
-	wait_grep 'timed out after 1.0 s' "$PWFIX_DIR/monitor.out" 40 ||
+	wait_grep 'timed out after 1.0 s' 40 "$PWFIX_DIR/monitor.out" ||
 		fail "timeout not reported by name"
 	ctl status --json | grep -q 'timed out after 1.0 s' || fail "timeout not in the status"
-	wait_grep "capturing from desk_mic" "$PWFIX_DIR/pttgwd.err" 30 ||
+	wait_grep "capturing from desk_mic" 30 "$PWFIX_DIR/pttgwd.err" "$PWFIX_DIR/pttgwd.out" ||
 		fail "no fallback to the desk microphone"
 	ctl release >/dev/null 2>&1
 	;;
