@@ -8,7 +8,8 @@
  * It exports one SPA device to a running PipeWire, shaped as PipeWire
  * 0.3.65's bluez5 plugin shows a headset card: bluez_card.<ADDR>, media.class
  * Audio/Device, device.api bluez5, with EnumProfile/Profile params for
- * off, a2dp-sink and headset-head-unit (mSBC; a CVSD variant too). One
+ * off, a2dp-sink and headset-head-unit (mSBC; a CVSD variant too) and
+ * EnumRoute (headset-output for all, headset-input for the HFP ones). One
  * profile is active at a time. Setting Profile (wpctl set-profile, pw-cli
  * set-param, or the gateway) changes the Profile param and destroys the old
  * profile's nodes at once and, after --delay milliseconds (the SCO/A2DP
@@ -40,6 +41,7 @@
 #include <spa/monitor/utils.h>
 #include <spa/param/param.h>
 #include <spa/param/profile.h>
+#include <spa/param/route.h>
 #include <spa/pod/builder.h>
 #include <spa/pod/filter.h>
 #include <spa/pod/parser.h>
@@ -63,7 +65,22 @@ static const struct hs_profile profiles[] = {
 };
 #define N_PROFILES (sizeof(profiles) / sizeof(profiles[0]))
 
-enum { IDX_ENUM_PROFILE, IDX_PROFILE, N_PARAMS };
+/* Routes, as bluez5 lists them: which profiles carry an output / an input
+ * (WirePlumber's bluetooth policy finds the headset profile through them). */
+struct hs_route {
+	const char *name;
+	const char *description;
+	uint32_t direction;
+	bool hfp_only;
+};
+
+static const struct hs_route routes[] = {
+	{ "headset-output", "Headset", SPA_DIRECTION_OUTPUT, false },
+	{ "headset-input", "Headset", SPA_DIRECTION_INPUT, true },
+};
+#define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
+
+enum { IDX_ENUM_PROFILE, IDX_PROFILE, IDX_ENUM_ROUTE, N_PARAMS };
 
 struct hs {
 	struct pw_main_loop *loop;
@@ -107,6 +124,32 @@ static struct spa_pod *build_profile(struct spa_pod_builder *b, uint32_t id, uin
 		SPA_POD_String(p->description), SPA_PARAM_PROFILE_priority,
 		SPA_POD_Int(p->priority), SPA_PARAM_PROFILE_available,
 		SPA_POD_Id(SPA_PARAM_AVAILABILITY_yes));
+}
+
+static struct spa_pod *build_route(struct spa_pod_builder *b, uint32_t id, const struct hs *hs,
+				   uint32_t i)
+{
+	const struct hs_route *r = &routes[i];
+	int32_t profs[N_PROFILES];
+	uint32_t n = 0;
+
+	for (uint32_t k = 0; k < N_PROFILES; k++) {
+		if (!listed(hs, k) || k == 0)
+			continue;
+		if (r->hfp_only && !profiles[k].hfp)
+			continue;
+		profs[n++] = (int32_t)k;
+	}
+	if (n == 0)
+		return NULL;
+	return spa_pod_builder_add_object(
+		b, SPA_TYPE_OBJECT_ParamRoute, id, SPA_PARAM_ROUTE_index, SPA_POD_Int(i),
+		SPA_PARAM_ROUTE_direction, SPA_POD_Id(r->direction), SPA_PARAM_ROUTE_name,
+		SPA_POD_String(r->name), SPA_PARAM_ROUTE_description,
+		SPA_POD_String(r->description), SPA_PARAM_ROUTE_priority, SPA_POD_Int(0),
+		SPA_PARAM_ROUTE_available, SPA_POD_Id(SPA_PARAM_AVAILABILITY_yes),
+		SPA_PARAM_ROUTE_profiles, SPA_POD_Array(sizeof(int32_t), SPA_TYPE_Int, n, profs),
+		SPA_PARAM_ROUTE_devices, SPA_POD_Array(sizeof(int32_t), SPA_TYPE_Int, 1, &i));
 }
 
 static void emit_info(struct hs *hs, bool full)
@@ -186,6 +229,12 @@ static int dev_enum_params(void *object, int seq, uint32_t id, uint32_t start, u
 			if (index > 0)
 				break;
 			param = build_profile(&b, id, hs->current);
+		} else if (id == SPA_PARAM_EnumRoute) {
+			if (index >= N_ROUTES)
+				break;
+			param = build_route(&b, id, hs, index);
+			if (!param)
+				continue;
 		} else {
 			return -ENOENT;
 		}
@@ -299,6 +348,8 @@ static int dev_set_param(void *object, uint32_t id, uint32_t flags, const struct
 	uint32_t idx;
 	struct timespec ts;
 
+	if (id == SPA_PARAM_Route)
+		return 0; /* volume and mute: not modelled */
 	if (id != SPA_PARAM_Profile)
 		return -ENOENT;
 	if (param == NULL ||
@@ -452,6 +503,7 @@ int main(int argc, char **argv)
 					     &device_methods, &hs);
 	hs.params[IDX_ENUM_PROFILE] = SPA_PARAM_INFO(SPA_PARAM_EnumProfile, SPA_PARAM_INFO_READ);
 	hs.params[IDX_PROFILE] = SPA_PARAM_INFO(SPA_PARAM_Profile, SPA_PARAM_INFO_READWRITE);
+	hs.params[IDX_ENUM_ROUTE] = SPA_PARAM_INFO(SPA_PARAM_EnumRoute, SPA_PARAM_INFO_READ);
 
 	snprintf(name, sizeof(name), "bluez_card.%s", hs.under);
 	props = pw_properties_new(PW_KEY_DEVICE_API, "bluez5", PW_KEY_DEVICE_NAME, name,
