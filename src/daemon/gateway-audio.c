@@ -95,8 +95,14 @@ static void on_capture(void *data, enum audio_activation st, const char *reason)
 	/* the talk permit only once the microphone delivers samples */
 	if (ga->permit_deferred && st != AUDIO_STARTING) {
 		ga->permit_deferred = false;
-		if (st == AUDIO_ACTIVE && ga->a)
+		if (st == AUDIO_ACTIVE && ga->a) {
+			JsonBuilder *b = gateway_event_begin("cue_played");
+
+			gateway_json_string(b, "cue", "permit");
+			gateway_json_string(b, "after", reason ? reason : "");
+			gateway_emit(gw, "cue_played", b);
 			audio_cue(ga->a, AUDIO_CUE_PERMIT);
+		}
 	}
 	if (st == AUDIO_FAILED)
 		set_error(gw, reason);

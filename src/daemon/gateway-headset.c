@@ -45,6 +45,8 @@ struct gateway_headset {
 	bool pending;         /* ... and waits for the HFP nodes */
 	bool saw_hfp;         /* since we asked for HFP, the Profile was HFP */
 	bool playing;         /* a remote burst plays */
+	bool back_pending;    /* we asked for A2DP: its nodes are not there yet */
+	uint64_t back_started;
 	guint switch_id;      /* hfp-switch-timeout */
 	guint hangover_id;
 	enum audio_profile_mode last_mode;
@@ -53,16 +55,26 @@ struct gateway_headset {
 	uint64_t switch_usec;    /* how long the last successful switch took */
 };
 
-static void emit(struct gateway_headset *hs, const char *state, const char *reason)
+static void emit_ms(struct gateway_headset *hs, const char *state, const char *reason,
+		    int64_t switch_usec)
 {
 	JsonBuilder *b = gateway_event_begin("headset");
 
 	gateway_json_string(b, "state", state);
+	if (switch_usec >= 0) {
+		json_builder_set_member_name(b, "switch_ms");
+		json_builder_add_double_value(b, (double)switch_usec / 1e3);
+	}
 	gateway_json_string(b, "device", audio_profile_device_name(hs->prof));
 	gateway_json_string(b, "profile", audio_profile_name(hs->prof));
 	if (reason)
 		gateway_json_string(b, "reason", reason);
 	gateway_emit(hs->gw, "headset", b);
+}
+
+static void emit(struct gateway_headset *hs, const char *state, const char *reason)
+{
+	emit_ms(hs, state, reason, -1);
 }
 
 static void set_error(struct gateway_headset *hs, const char *reason)
@@ -88,12 +100,17 @@ static void ask(struct gateway_headset *hs, enum audio_profile_mode mode)
 {
 	int r = audio_profile_set(hs->prof, mode);
 
-	if (r < 0)
+	if (r < 0) {
 		g_warning("headset: cannot switch %s to %s: %s",
 			  audio_profile_device_name(hs->prof), audio_profile_mode_to_string(mode),
 			  g_strerror(-r));
-	else
-		emit(hs, mode == AUDIO_PROFILE_HFP ? "switching-hfp" : "switching-a2dp", NULL);
+		return;
+	}
+	emit(hs, mode == AUDIO_PROFILE_HFP ? "switching-hfp" : "switching-a2dp", NULL);
+	if (mode == AUDIO_PROFILE_A2DP) {
+		hs->back_pending = true;
+		hs->back_started = gateway_now();
+	}
 }
 
 static gboolean hangover_done(gpointer data)
@@ -142,7 +159,7 @@ static void on_changed(void *data)
 		if (audio_profile_ready(hs->prof, AUDIO_PROFILE_HFP)) {
 			hs->switch_usec = gateway_now() - hs->switch_started;
 			g_info("headset: HFP ready after %.0f ms", (double)hs->switch_usec / 1e3);
-			emit(hs, "hfp", NULL);
+			emit_ms(hs, "hfp", NULL, (int64_t)hs->switch_usec);
 			go(hs, NULL);
 		} else if (mode == AUDIO_PROFILE_ABSENT) {
 			go(hs, "headset gone while switching to HFP");
@@ -157,9 +174,13 @@ static void on_changed(void *data)
 		}
 		return;
 	}
+	if (hs->back_pending && audio_profile_ready(hs->prof, AUDIO_PROFILE_A2DP)) {
+		hs->back_pending = false;
+		emit_ms(hs, "a2dp", NULL, (int64_t)(gateway_now() - hs->back_started));
+	}
 	if (!moved || mode == AUDIO_PROFILE_ABSENT)
 		return;
-	emit(hs, audio_profile_mode_to_string(mode), NULL);
+	emit(hs, "profile", NULL);
 	if (hs->policy == AUDIO_HFP_ALWAYS && mode != AUDIO_PROFILE_HFP &&
 	    audio_profile_offers(hs->prof, AUDIO_PROFILE_HFP))
 		ask(hs, AUDIO_PROFILE_HFP);
@@ -290,6 +311,7 @@ bool gateway_headset_capture(struct gateway_headset *hs, bool on)
 		return true;
 	}
 	g_clear_handle_id(&hs->hangover_id, g_source_remove);
+	hs->back_pending = false;
 	mode = audio_profile_get_mode(hs->prof);
 	if (hs->policy == AUDIO_HFP_NEVER || mode == AUDIO_PROFILE_ABSENT)
 		return true; /* no headset to switch: the route decides */

@@ -153,7 +153,18 @@ hs-press)
 		--min-active-ms 2000 || fail "what the dispatcher heard"
 	[ "$(pwfix_headset_profile)" = headset-head-unit ] || fail "not on HFP after the release"
 	grep -q '"state" *: *"hfp"' "$PWFIX_DIR/monitor.out" || fail "no headset hfp event"
-	# the permit cue came after the microphone was active
+	# the permit cue sounded only after the microphone delivered (capture active)
+	python3 - "$PWFIX_DIR/monitor.out" <<'PY' || fail "permit cue before the microphone"
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+act = [i for i, e in enumerate(ev) if e.get("type") == "audio" and
+       e.get("direction") == "capture" and e.get("state") == "active"]
+cue = [i for i, e in enumerate(ev) if e.get("type") == "cue_played"]
+hfp = [i for i, e in enumerate(ev) if e.get("type") == "headset" and e.get("state") == "hfp"]
+assert act and cue and hfp, (act, cue, hfp)
+assert hfp[0] < act[0] < cue[0], (hfp, act, cue)
+assert "bluez_input" in ev[cue[0]]["after"], ev[cue[0]]
+PY
 	a2=$(switches_to a2dp-sink)
 	sleep 1
 	[ "$(switches_to a2dp-sink)" = "$a2" ] || fail "back to A2DP before the hangover"
