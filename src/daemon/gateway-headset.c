@@ -45,6 +45,7 @@ struct gateway_headset {
 	bool pending;         /* ... and waits for the HFP nodes */
 	bool saw_hfp;         /* since we asked for HFP, the Profile was HFP */
 	bool playing;         /* a remote burst plays */
+	bool ours;            /* HFP because we asked for it (only then do we switch back) */
 	bool back_pending;    /* we asked for A2DP: its nodes are not there yet */
 	uint64_t back_started;
 	guint switch_id;      /* hfp-switch-timeout */
@@ -107,6 +108,7 @@ static void ask(struct gateway_headset *hs, enum audio_profile_mode mode)
 		return;
 	}
 	emit(hs, mode == AUDIO_PROFILE_HFP ? "switching-hfp" : "switching-a2dp", NULL);
+	hs->ours = mode == AUDIO_PROFILE_HFP;
 	if (mode == AUDIO_PROFILE_A2DP) {
 		hs->back_pending = true;
 		hs->back_started = gateway_now();
@@ -127,7 +129,7 @@ static gboolean hangover_done(gpointer data)
 static void hangover_start(struct gateway_headset *hs)
 {
 	g_clear_handle_id(&hs->hangover_id, g_source_remove);
-	if (hs->policy != AUDIO_HFP_ON_TALK || hs->capturing || hs->playing)
+	if (hs->policy != AUDIO_HFP_ON_TALK || hs->capturing || hs->playing || !hs->ours)
 		return;
 	if (audio_profile_get_mode(hs->prof) != AUDIO_PROFILE_HFP && !hs->pending)
 		return;
@@ -178,6 +180,8 @@ static void on_changed(void *data)
 		hs->back_pending = false;
 		emit_ms(hs, "a2dp", NULL, (int64_t)(gateway_now() - hs->back_started));
 	}
+	if (mode == AUDIO_PROFILE_ABSENT)
+		hs->ours = false;
 	if (!moved || mode == AUDIO_PROFILE_ABSENT)
 		return;
 	emit(hs, "profile", NULL);
@@ -320,6 +324,7 @@ bool gateway_headset_capture(struct gateway_headset *hs, bool on)
 	set_error(hs, NULL);
 	hs->switch_started = gateway_now();
 	hs->saw_hfp = false;
+	hs->ours = true;
 	r = audio_profile_set(hs->prof, AUDIO_PROFILE_HFP);
 	if (r == -ENOENT) {
 		go(hs, "headset has no HFP profile");
