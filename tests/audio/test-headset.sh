@@ -215,6 +215,8 @@ hs-timeout)
 	wait_grep 'timed out after 1.0 s' 40 "$PWFIX_DIR/monitor.out" ||
 		fail "timeout not reported by name"
 	ctl status --json | grep -q 'timed out after 1.0 s' || fail "timeout not in the status"
+	ctl status | grep -Eq '^Headset: .*timed out after 1.0 s' ||
+		fail "timeout not in pttgwctl status"
 	wait_grep "capturing from desk_mic" 30 "$PWFIX_DIR/pttgwd.err" "$PWFIX_DIR/pttgwd.out" ||
 		fail "no fallback to the desk microphone"
 	ctl release >/dev/null 2>&1
