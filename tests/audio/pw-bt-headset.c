@@ -23,11 +23,12 @@
  * refused): after the delay the Profile goes back to the previous one, whose
  * nodes come back.
  * --no-hfp lists no HFP profile at all (an A2DP-only headset).
+ * --cvsd-priority lists the CVSD profile with a higher priority than mSBC.
  * Every applied profile is printed on stdout as "profile NAME" (flushed),
  * a refused one as "refused NAME".
  *
  * usage: pw-bt-headset [--address AA:BB:CC:DD:EE:FF] [--delay MS]
- *                      [--profile NAME] [--refuse-hfp] [--no-hfp]
+ *                      [--profile NAME] [--refuse-hfp] [--no-hfp] [--cvsd-priority]
  */
 #include <errno.h>
 #include <getopt.h>
@@ -57,7 +58,7 @@ struct hs_profile {
 };
 
 /* indices are the Profile param's index */
-static const struct hs_profile profiles[] = {
+static struct hs_profile profiles[] = {
 	{ "off", "Off", NULL, false, 0 },
 	{ "a2dp-sink", "High Fidelity Playback (A2DP Sink, codec SBC)", "sbc", false, 16 },
 	{ "headset-head-unit-cvsd", "Headset Head Unit (HSP/HFP, codec CVSD)", "cvsd", true, 1 },
@@ -439,6 +440,7 @@ int main(int argc, char **argv)
 		{ "profile", required_argument, NULL, 'p' },
 		{ "refuse-hfp", no_argument, NULL, 'r' },
 		{ "no-hfp", no_argument, NULL, 'n' },
+		{ "cvsd-priority", no_argument, NULL, 'c' },
 		{ 0 },
 	};
 	struct hs hs = { .delay_ms = 300, .current = 1, .pending = SPA_ID_INVALID,
@@ -449,7 +451,7 @@ int main(int argc, char **argv)
 	int c;
 
 	parse_address(&hs, "00:11:22:33:44:55");
-	while ((c = getopt_long(argc, argv, "a:d:p:rn", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "a:d:p:rnc", opts, NULL)) != -1) {
 		switch (c) {
 		case 'a':
 			if (parse_address(&hs, optarg) < 0) {
@@ -469,9 +471,12 @@ int main(int argc, char **argv)
 		case 'n':
 			hs.no_hfp = true;
 			break;
+		case 'c':
+			profiles[2].priority = 3; /* above mSBC: a client must look at the codec */
+			break;
 		default:
 			fprintf(stderr, "usage: pw-bt-headset [--address ADDR] [--delay MS] "
-					"[--profile NAME] [--refuse-hfp] [--no-hfp]\n");
+					"[--profile NAME] [--refuse-hfp] [--no-hfp] [--cvsd-priority]\n");
 			return 2;
 		}
 	}

@@ -2,7 +2,8 @@
 # test-headset.sh CASE PTTGWD PTTGWCTL PTTGW_RELAY PTTGW_DISPATCH AUDIO_ANALYSE PW_BT_HEADSET
 # The gateway switches a real-shaped headset (pw-bt-headset: one bluez5
 # device, one profile at a time) under a real PipeWire + WirePlumber.
-#   hs-press:    a press switches the headset to headset-head-unit, captures
+#   hs-press:    a press switches the headset to headset-head-unit (mSBC, though
+#                CVSD is listed with a higher priority), captures
 #                from bluez_input (the dispatcher hears its 440 Hz); after the
 #                release and hfp-hangover it goes back to a2dp-sink, not before.
 #   hs-burst:    a remote burst right after a release plays on HFP and holds
@@ -65,6 +66,7 @@ timeout_s=3.0
 hangover=2.0
 input=
 case $case_name in
+hs-press) hs_args="--delay 300 --cvsd-priority" ;; # mSBC must win on its codec
 hs-refused) hs_args="--delay 300 --refuse-hfp" ;;
 hs-deny) hs_args="--delay 300 --refuse-hfp"; on_fail=deny ;;
 hs-timeout) hs_args="--delay 4000"; timeout_s=1.0 ;;
@@ -151,7 +153,8 @@ hs-press)
 		fail "pttgwd did not capture from $IN"
 	"$ANALYSE" "$PWFIX_DIR/heard.raw" --expect-freq 440 --tolerance 1 \
 		--min-active-ms 2000 || fail "what the dispatcher heard"
-	[ "$(pwfix_headset_profile)" = headset-head-unit ] || fail "not on HFP after the release"
+	[ "$(pwfix_headset_profile)" = headset-head-unit ] ||
+		fail "not on HFP (mSBC) after the release: $(pwfix_headset_profile)"
 	grep -q '"state" *: *"hfp"' "$PWFIX_DIR/monitor.out" || fail "no headset hfp event"
 	# the permit cue sounded only after the microphone delivered (capture active)
 	python3 - "$PWFIX_DIR/monitor.out" <<'PY' || fail "permit cue before the microphone"
