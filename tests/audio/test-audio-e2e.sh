@@ -39,7 +39,8 @@ ctl() { timeout 20 "$PTTGWCTL" --session-bus "$@"; }
 stop_rec() { sleep 0.3; kill "$PWFIX_REC" 2>/dev/null; wait "$PWFIX_REC" 2>/dev/null; }
 
 pwfix_start || fail "fixture did not start"
-pwfix_headset "$HEADSET" $BT && pwfix_headset_wait a2dp-sink || fail "headset"
+pwfix_headset "$HEADSET" $BT || fail "headset"
+pwfix_headset_wait a2dp-sink || fail "headset not in A2DP"
 
 # a private session bus for pttgwd's D-Bus API
 pwfix_bg dbus-daemon --session --nofork --print-address=3 3>"$PWFIX_DIR/bus.addr" \

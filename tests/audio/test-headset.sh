@@ -15,6 +15,8 @@
 #   hs-never:    hfp-policy = never: no switch by us nor by WirePlumber; the
 #                press talks from the configured desk microphone.
 #   hs-always:   hfp-policy = always: HFP without a press.
+#   hs-restart:  PipeWire and WirePlumber restart (the headset reconnects):
+#                a press still switches it to HFP and captures from it.
 set -u
 case_name=$1
 PTTGWD=$2
@@ -239,6 +241,26 @@ hs-always)
 		fail "pttgwd did not capture from $IN"
 	sleep 3
 	[ "$(pwfix_headset_profile)" = headset-head-unit ] || fail "left HFP"
+	;;
+hs-restart)
+	found='"type":"headset","state":"profile"'
+	before=$(grep -c "$found" "$PWFIX_DIR/monitor.out")
+	pwfix_headset_stop
+	pwfix_kill_daemons
+	sleep 0.5
+	pwfix_daemons || fail "PipeWire did not start again"
+	pwfix_headset "$HEADSET" $BT $hs_args || fail "headset again"
+	pwfix_headset_wait a2dp-sink || fail "headset not in a2dp-sink"
+	n=60
+	until [ "$(grep -c "$found" "$PWFIX_DIR/monitor.out")" -gt "$before" ]; do
+		n=$((n - 1)); [ $n -gt 0 ] || fail "pttgwd did not find the headset again"
+		sleep 0.1
+	done
+	sleep 2 # the audio bridge reconnects on its own timer
+	talk 2.5
+	grep -q "capturing from $IN" "$PWFIX_DIR/pttgwd.err" "$PWFIX_DIR/pttgwd.out" ||
+		fail "pttgwd did not capture from $IN after the restart"
+	[ "$(pwfix_headset_profile)" = headset-head-unit ] || fail "not on HFP"
 	;;
 *)
 	fail "unknown case $case_name"
