@@ -11,6 +11,7 @@
 #   hs-refused:  the headset refuses HFP: reported by name; fallback: the press
 #                talks from the default (desk) microphone.
 #   hs-deny:     same with hfp-switch-fail = deny: the press ends, reason named.
+#   hs-no-hfp:   an A2DP-only headset: "no HFP profile" named, fallback mic.
 #   hs-timeout:  the switch takes longer than hfp-switch-timeout: named.
 #   hs-never:    hfp-policy = never: no switch by us nor by WirePlumber; the
 #                press talks from the configured desk microphone.
@@ -72,6 +73,7 @@ hs-press) hs_args="--delay 300 --cvsd-priority" ;; # mSBC must win on its codec
 hs-refused) hs_args="--delay 300 --refuse-hfp" ;;
 hs-deny) hs_args="--delay 300 --refuse-hfp"; on_fail=deny ;;
 hs-timeout) hs_args="--delay 4000"; timeout_s=1.0 ;;
+hs-no-hfp) hs_args="--no-hfp" ;;
 hs-never) policy=never; input=desk_mic ;;
 hs-always) policy=always ;;
 esac
@@ -79,7 +81,7 @@ esac
 pwfix_start || fail "fixture did not start"
 # shellcheck disable=SC2086 # the options are words
 pwfix_headset "$HEADSET" $BT $hs_args || fail "headset"
-case $case_name in hs-refused | hs-deny | hs-timeout | hs-never) desk_mic || fail "desk mic" ;; esac
+case $case_name in hs-refused | hs-deny | hs-timeout | hs-never | hs-no-hfp) desk_mic || fail "desk mic" ;; esac
 # WirePlumber settles the device (its device-profile policy) first
 pwfix_headset_wait a2dp-sink || fail "headset not in a2dp-sink"
 
@@ -214,6 +216,14 @@ hs-deny)
 	done
 	grep -q "capturing from" "$PWFIX_DIR/pttgwd.err" "$PWFIX_DIR/pttgwd.out" &&
 		fail "captured although denied"
+	;;
+hs-no-hfp)
+	talk 2.5
+	grep -q '"reason":"headset has no HFP profile"' "$PWFIX_DIR/monitor.out" ||
+		fail "no HFP profile not reported by name"
+	grep -q "capturing from desk_mic" "$PWFIX_DIR/pttgwd.err" "$PWFIX_DIR/pttgwd.out" ||
+		fail "no fallback to the desk microphone"
+	grep -q '^switching' "$PWFIX_DIR/headset.log" && fail "the headset was switched"
 	;;
 hs-timeout)
 	ctl press >/dev/null 2>&1 || fail "press refused"
