@@ -873,6 +873,14 @@ const struct audio_route *audio_get_route(const struct audio *a)
 	return &a->route;
 }
 
+void audio_preview_route(const struct audio *a, bool talking, struct audio_route *ret)
+{
+	size_t n = 0;
+	const struct audio_node *const *nodes = lost(a) ? NULL : audio_pw_get_nodes(a->pw, &n);
+
+	audio_route_compute(&a->cfg, nodes, n, talking, ret);
+}
+
 enum audio_activation audio_get_playback_state(const struct audio *a, const char **ret_reason)
 {
 	if (ret_reason)

@@ -28,6 +28,8 @@ struct gateway_audio {
 	struct gateway_headset_config hcfg;
 	struct gateway_headset *headset; /* the headset's profile (gateway-headset.c) */
 	bool permit_deferred;            /* the permit cue waits for the microphone */
+	guint see_id;                    /* waiting for the bridge to see the HFP source */
+	unsigned see_tries;
 };
 
 static void set_active(struct gateway *gw)
@@ -226,6 +228,7 @@ void gateway_audio_capture(struct gateway *gw, bool on)
 	}
 	if (!on) {
 		ga->permit_deferred = false;
+		g_clear_handle_id(&ga->see_id, g_source_remove);
 		if (ga->headset)
 			gateway_headset_capture(ga->headset, false);
 		audio_capture_end(ga->a);
@@ -249,10 +252,44 @@ static void deny_press(struct gateway *gw, void *arg)
 		gateway_release(gw, source, NULL);
 }
 
-void gateway_audio_capture_ready(struct gateway *gw, const char *fail, bool deny)
+static void capture_now(struct gateway *gw)
 {
 	struct gateway_audio *ga = gw->audio;
 	int r;
+
+	/* a capture that failed meanwhile (the headset left HFP under it) starts again */
+	if (audio_get_capture_state(ga->a, NULL) == AUDIO_FAILED)
+		audio_capture_end(ga->a);
+	r = audio_capture_begin(ga->a);
+	if (r < 0 && r != -EALREADY)
+		on_capture(gw, AUDIO_FAILED, g_strerror(-r));
+}
+
+#define SEE_PERIOD_MS 20
+#define SEE_TRIES 100 /* 2 s */
+
+/* The headset module has its own PipeWire connection: the bridge learns of the
+ * HFP nodes (and their bluez5 properties) a moment later. Capture when the
+ * bridge's talk route has the headset's HFP source, not the default before. */
+static gboolean see_hfp(gpointer data)
+{
+	struct gateway *gw = data;
+	struct gateway_audio *ga = gw->audio;
+	struct audio_route r;
+
+	audio_preview_route(ga->a, true, &r);
+	if (r.source.kind != AUDIO_EP_HEADSET_HFP && r.source.kind != AUDIO_EP_CONFIGURED &&
+	    ++ga->see_tries < SEE_TRIES)
+		return G_SOURCE_CONTINUE;
+	ga->see_id = 0;
+	if (gw->capturing)
+		capture_now(gw);
+	return G_SOURCE_REMOVE;
+}
+
+void gateway_audio_capture_ready(struct gateway *gw, const char *fail, bool deny)
+{
+	struct gateway_audio *ga = gw->audio;
 
 	if (!ga || !ga->a || !gw->capturing)
 		return;
@@ -265,11 +302,14 @@ void gateway_audio_capture_ready(struct gateway *gw, const char *fail, bool deny
 		gateway_floor_input(gw, deny_press, NULL, NULL);
 		return;
 	}
-	if (fail)
+	if (fail) {
 		audio_cue(ga->a, AUDIO_CUE_BUSY); /* heard: the headset microphone is not used */
-	r = audio_capture_begin(ga->a);
-	if (r < 0)
-		on_capture(gw, AUDIO_FAILED, g_strerror(-r));
+		capture_now(gw);
+		return;
+	}
+	ga->see_tries = 0;
+	if (!ga->see_id && see_hfp(gw) == G_SOURCE_CONTINUE)
+		ga->see_id = g_timeout_add(SEE_PERIOD_MS, see_hfp, gw);
 }
 
 void gateway_audio_playback(struct gateway *gw, uint32_t stream_id, bool on)
@@ -414,6 +454,7 @@ void gateway_audio_fini(struct gateway *gw)
 	if (!ga)
 		return;
 	g_clear_handle_id(&ga->retry_id, g_source_remove);
+	g_clear_handle_id(&ga->see_id, g_source_remove);
 	ga->headset = gateway_headset_free(ga->headset);
 	ga->a = audio_free(ga->a);
 	gw->audio = NULL;

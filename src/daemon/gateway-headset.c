@@ -47,6 +47,7 @@ struct gateway_headset {
 	bool playing;         /* a remote burst plays */
 	bool ours;            /* HFP because we asked for it (only then do we switch back) */
 	bool back_pending;    /* we asked for A2DP: its nodes are not there yet */
+	bool retaken;         /* this talk already took the headset back to HFP once */
 	uint64_t back_started;
 	guint switch_id;      /* hfp-switch-timeout */
 	guint hangover_id;
@@ -185,6 +186,22 @@ static void on_changed(void *data)
 	if (!moved || mode == AUDIO_PROFILE_ABSENT)
 		return;
 	emit(hs, "profile", NULL);
+	if (hs->capturing && hs->ours && mode != AUDIO_PROFILE_HFP && !hs->retaken &&
+	    audio_profile_offers(hs->prof, AUDIO_PROFILE_HFP)) {
+		/* somebody else (a session manager's profile policy, a user) moved the
+		 * headset during our talk: take it back, once per talk */
+		g_warning("headset: moved to %s during a talk, switching back to HFP",
+			  audio_profile_name(hs->prof));
+		hs->retaken = true;
+		ask(hs, AUDIO_PROFILE_HFP);
+		/* the microphone opens again once the HFP nodes are back */
+		hs->pending = true;
+		hs->saw_hfp = false;
+		hs->switch_started = gateway_now();
+		g_clear_handle_id(&hs->switch_id, g_source_remove);
+		hs->switch_id = g_timeout_add((guint)(hs->switch_timeout / 1000), switch_timeout, hs);
+		return;
+	}
 	if (hs->policy == AUDIO_HFP_ALWAYS && mode != AUDIO_PROFILE_HFP &&
 	    audio_profile_offers(hs->prof, AUDIO_PROFILE_HFP))
 		ask(hs, AUDIO_PROFILE_HFP);
@@ -316,6 +333,7 @@ bool gateway_headset_capture(struct gateway_headset *hs, bool on)
 	}
 	g_clear_handle_id(&hs->hangover_id, g_source_remove);
 	hs->back_pending = false;
+	hs->retaken = false;
 	mode = audio_profile_get_mode(hs->prof);
 	if (hs->policy == AUDIO_HFP_NEVER || mode == AUDIO_PROFILE_ABSENT)
 		return true; /* no headset to switch: the route decides */

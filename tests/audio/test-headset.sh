@@ -11,6 +11,8 @@
 #   hs-refused:  the headset refuses HFP: reported by name; fallback: the press
 #                talks from the default (desk) microphone.
 #   hs-deny:     same with hfp-switch-fail = deny: the press ends, reason named.
+#   hs-retake:   during a talk somebody sets the headset to a2dp-sink (wpctl):
+#                the gateway takes it back to HFP, the talk goes on.
 #   hs-no-hfp:   an A2DP-only headset: "no HFP profile" named, fallback mic.
 #   hs-timeout:  the switch takes longer than hfp-switch-timeout: named.
 #   hs-never:    hfp-policy = never: no switch by us nor by WirePlumber; the
@@ -171,6 +173,10 @@ hfp = [i for i, e in enumerate(ev) if e.get("type") == "headset" and e.get("stat
 assert act and cue and hfp, (act, cue, hfp)
 assert hfp[0] < act[0] < cue[0], (hfp, act, cue)
 assert "bluez_input" in ev[cue[0]]["after"], ev[cue[0]]
+# not the default source first: the capture opens on the headset's microphone
+for e in ev[hfp[0]:act[0] + 1]:
+    if e.get("type") == "audio" and e.get("direction") == "capture":
+        assert "default" not in e.get("reason", ""), e
 PY
 	a2=$(switches_to a2dp-sink)
 	sleep 1
@@ -216,6 +222,24 @@ hs-deny)
 	done
 	grep -q "capturing from" "$PWFIX_DIR/pttgwd.err" "$PWFIX_DIR/pttgwd.out" &&
 		fail "captured although denied"
+	;;
+hs-retake)
+	ctl press --wait >/dev/null 2>&1 || fail "press not granted"
+	pwfix_headset_wait headset-head-unit 30 || fail "no HFP on the press"
+	hfp=$(pwfix_headset_count headset-head-unit)
+	wpctl set-profile "$(pwfix_headset_device_id)" 1 || fail "wpctl set-profile"
+	wait_grep '^switching a2dp-sink' 30 "$PWFIX_DIR/headset.log" || fail "wpctl did not switch it"
+	caps=$(cat "$PWFIX_DIR/pttgwd.err" "$PWFIX_DIR/pttgwd.out" | grep -c "capturing from $IN")
+	n=50
+	until [ "$(pwfix_headset_count headset-head-unit)" -gt "$hfp" ]; do
+		n=$((n - 1)); [ $n -gt 0 ] || fail "not taken back to HFP"; sleep 0.1
+	done
+	n=50
+	until [ "$(cat "$PWFIX_DIR/pttgwd.err" "$PWFIX_DIR/pttgwd.out" |
+		grep -c "capturing from $IN")" -gt "$caps" ]; do
+		n=$((n - 1)); [ $n -gt 0 ] || fail "the microphone did not come back"; sleep 0.1
+	done
+	ctl release >/dev/null 2>&1 || fail "release refused"
 	;;
 hs-no-hfp)
 	talk 2.5
