@@ -356,8 +356,9 @@ static struct audio_stream *open_stream(struct audio *a, bool capture, const cha
 		.capture = capture,
 		.target = target,
 		.name = capture ? "pttgw-capture" : "pttgw-playback",
-		/* lets the session manager switch a headset to HFP (hfp-policy on-talk) */
-		.role = capture && a->cfg.hfp_policy != AUDIO_HFP_NEVER ? "Communication" : NULL,
+		/* no media.role: with "Communication" WirePlumber's bluetooth policy would
+		 * switch the headset's profile itself; the daemon owns it (gateway-headset.c) */
+		.role = NULL,
 		.activation_timeout = a->cfg.activation_timeout,
 	};
 
@@ -870,6 +871,14 @@ void audio_cue(struct audio *a, enum audio_cue cue)
 const struct audio_route *audio_get_route(const struct audio *a)
 {
 	return &a->route;
+}
+
+void audio_preview_route(const struct audio *a, bool talking, struct audio_route *ret)
+{
+	size_t n = 0;
+	const struct audio_node *const *nodes = lost(a) ? NULL : audio_pw_get_nodes(a->pw, &n);
+
+	audio_route_compute(&a->cfg, nodes, n, talking, ret);
 }
 
 enum audio_activation audio_get_playback_state(const struct audio *a, const char **ret_reason)

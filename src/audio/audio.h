@@ -180,6 +180,8 @@ void audio_set_volume(struct audio *a, unsigned percent);
 void audio_cue(struct audio *a, enum audio_cue cue);
 
 const struct audio_route *audio_get_route(const struct audio *a);
+/* The route that would be taken now for talking or listening (changes nothing). */
+void audio_preview_route(const struct audio *a, bool talking, struct audio_route *ret);
 enum audio_activation audio_get_playback_state(const struct audio *a, const char **ret_reason);
 enum audio_activation audio_get_capture_state(const struct audio *a, const char **ret_reason);
 /* The current (or last finished) burst. */

@@ -132,6 +132,15 @@ static int cmd_status(struct ctl *c)
 											  : "inactive",
 		       json_object_get_null_member(audio, "error") ? "" : ": ",
 		       json_object_get_null_member(audio, "error") ? "" : member_string(audio, "error"));
+	if (audio && json_object_has_member(audio, "headset")) {
+		JsonObject *hs = json_object_get_object_member(audio, "headset");
+		const char *err = hs ? member_string(hs, "error") : "";
+
+		if (hs)
+			printf("Headset:  %s %s (%s)%s%s\n", member_string(hs, "device"),
+			       member_string(hs, "profile"), member_string(hs, "mode"),
+			       *err ? ", " : "", err);
+	}
 	if (json_object_has_member(o, "bluetooth")) {
 		JsonObject *bt = json_object_get_object_member(o, "bluetooth");
 		JsonArray *buttons = bt && json_object_has_member(bt, "buttons")

@@ -10,6 +10,7 @@
 #include <errno.h>
 
 #include "audio.h"
+#include "gateway-headset.h"
 
 G_STATIC_ASSERT((int)AUDIO_CUE_PERMIT == (int)FLOOR_CUE_PERMIT);
 G_STATIC_ASSERT((int)AUDIO_CUE_LINK_RESTORED == (int)FLOOR_CUE_LINK_RESTORED);
@@ -24,6 +25,11 @@ struct gateway_audio {
 	uint32_t playing;     /* stream the floor asked to play */
 	bool play_active;
 	bool capture_active;
+	struct gateway_headset_config hcfg;
+	struct gateway_headset *headset; /* the headset's profile (gateway-headset.c) */
+	bool permit_deferred;            /* the permit cue waits for the microphone */
+	guint see_id;                    /* waiting for the bridge to see the HFP source */
+	unsigned see_tries;
 };
 
 static void set_active(struct gateway *gw)
@@ -88,6 +94,18 @@ static void on_capture(void *data, enum audio_activation st, const char *reason)
 		g_warning("capture failed: %s", reason ? reason : "?");
 	emit_activation(gw, "capture", 0, st, reason);
 	ga->capture_active = st == AUDIO_ACTIVE;
+	/* the talk permit only once the microphone delivers samples */
+	if (ga->permit_deferred && st != AUDIO_STARTING) {
+		ga->permit_deferred = false;
+		if (st == AUDIO_ACTIVE && ga->a) {
+			JsonBuilder *b = gateway_event_begin("cue_played");
+
+			gateway_json_string(b, "cue", "permit");
+			gateway_json_string(b, "after", reason ? reason : "");
+			gateway_emit(gw, "cue_played", b);
+			audio_cue(ga->a, AUDIO_CUE_PERMIT);
+		}
+	}
 	if (st == AUDIO_FAILED)
 		set_error(gw, reason);
 	else if (st == AUDIO_ACTIVE)
@@ -209,12 +227,89 @@ void gateway_audio_capture(struct gateway *gw, bool on)
 		return;
 	}
 	if (!on) {
+		ga->permit_deferred = false;
+		g_clear_handle_id(&ga->see_id, g_source_remove);
+		if (ga->headset)
+			gateway_headset_capture(ga->headset, false);
 		audio_capture_end(ga->a);
 		return;
+	}
+	if (ga->headset && !gateway_headset_capture(ga->headset, true)) {
+		if (ga->headset && gw->capturing && !ga->capture_active)
+			on_capture(gw, AUDIO_STARTING, "switching the headset to HFP");
+		return; /* gateway_audio_capture_ready() follows */
 	}
 	r = audio_capture_begin(ga->a);
 	if (r < 0)
 		on_capture(gw, AUDIO_FAILED, g_strerror(-r));
+}
+
+static void deny_press(struct gateway *gw, void *arg)
+{
+	const char *source = floor_get_source(gw->floor);
+
+	if (source && gw->capturing)
+		gateway_release(gw, source, NULL);
+}
+
+static void capture_now(struct gateway *gw)
+{
+	struct gateway_audio *ga = gw->audio;
+	int r;
+
+	/* a capture that failed meanwhile (the headset left HFP under it) starts again */
+	if (audio_get_capture_state(ga->a, NULL) == AUDIO_FAILED)
+		audio_capture_end(ga->a);
+	r = audio_capture_begin(ga->a);
+	if (r < 0 && r != -EALREADY)
+		on_capture(gw, AUDIO_FAILED, g_strerror(-r));
+}
+
+#define SEE_PERIOD_MS 20
+#define SEE_TRIES 100 /* 2 s */
+
+/* The headset module has its own PipeWire connection: the bridge learns of the
+ * HFP nodes (and their bluez5 properties) a moment later. Capture when the
+ * bridge's talk route has the headset's HFP source, not the default before. */
+static gboolean see_hfp(gpointer data)
+{
+	struct gateway *gw = data;
+	struct gateway_audio *ga = gw->audio;
+	struct audio_route r;
+
+	audio_preview_route(ga->a, true, &r);
+	if (r.source.kind != AUDIO_EP_HEADSET_HFP && r.source.kind != AUDIO_EP_CONFIGURED &&
+	    ++ga->see_tries < SEE_TRIES)
+		return G_SOURCE_CONTINUE;
+	ga->see_id = 0;
+	if (gw->capturing)
+		capture_now(gw);
+	return G_SOURCE_REMOVE;
+}
+
+void gateway_audio_capture_ready(struct gateway *gw, const char *fail, bool deny)
+{
+	struct gateway_audio *ga = gw->audio;
+
+	if (!ga || !ga->a || !gw->capturing)
+		return;
+	if (fail && deny) {
+		g_autofree char *why = g_strdup_printf("%s: press denied", fail);
+
+		ga->permit_deferred = false;
+		on_capture(gw, AUDIO_FAILED, why);
+		audio_cue(ga->a, AUDIO_CUE_BUSY);
+		gateway_floor_input(gw, deny_press, NULL, NULL);
+		return;
+	}
+	if (fail) {
+		audio_cue(ga->a, AUDIO_CUE_BUSY); /* heard: the headset microphone is not used */
+		capture_now(gw);
+		return;
+	}
+	ga->see_tries = 0;
+	if (!ga->see_id && see_hfp(gw) == G_SOURCE_CONTINUE)
+		ga->see_id = g_timeout_add(SEE_PERIOD_MS, see_hfp, gw);
 }
 
 void gateway_audio_playback(struct gateway *gw, uint32_t stream_id, bool on)
@@ -230,6 +325,8 @@ void gateway_audio_playback(struct gateway *gw, uint32_t stream_id, bool on)
 				    gw->audio_error ? gw->audio_error : "no audio");
 		return;
 	}
+	if (ga->headset)
+		gateway_headset_playback(ga->headset, on);
 	if (on) {
 		ga->playing = stream_id;
 		r = audio_play_begin(ga->a, stream_id);
@@ -258,8 +355,13 @@ void gateway_audio_cue(struct gateway *gw, enum floor_cue cue)
 {
 	struct gateway_audio *ga = gw->audio;
 
-	if (ga && ga->a)
-		audio_cue(ga->a, (enum audio_cue)cue);
+	if (!ga || !ga->a)
+		return;
+	if (cue == FLOOR_CUE_PERMIT && gw->capturing && !ga->capture_active) {
+		ga->permit_deferred = true; /* played when the microphone is ACTIVE */
+		return;
+	}
+	audio_cue(ga->a, (enum audio_cue)cue);
 }
 
 int gateway_audio_volume(struct gateway *gw, int steps)
@@ -305,6 +407,8 @@ void gateway_audio_status_json(struct gateway *gw, JsonBuilder *b)
 	gateway_json_uint(b, "recovered", ps.recovered);
 	json_builder_end_object(b);
 	gateway_json_uint(b, "mic_frames", cs.frames);
+	if (ga->headset)
+		gateway_headset_status_json(ga->headset, b);
 }
 
 /* ---- life cycle ---- */
@@ -322,7 +426,9 @@ gboolean gateway_audio_init(struct gateway *gw, GError **error)
 		return TRUE;
 	}
 	ga = g_new0(struct gateway_audio, 1);
-	if (!audio_config_load(gw->conf, &ga->cfg, error)) {
+	if (!audio_config_load(gw->conf, &ga->cfg, error) ||
+	    !gateway_headset_config(gw->conf, &ga->hcfg, error)) {
+		audio_config_clear(&ga->cfg);
 		g_free(ga);
 		return FALSE;
 	}
@@ -336,6 +442,8 @@ gboolean gateway_audio_start(struct gateway *gw, GError **error)
 
 	if (ga && !try_connect(gw))
 		ga->retry_id = g_timeout_add_seconds(AUDIO_RETRY_SECONDS, retry, gw);
+	if (ga)
+		ga->headset = gateway_headset_new(gw, &ga->cfg, &ga->hcfg);
 	return TRUE;
 }
 
@@ -346,6 +454,8 @@ void gateway_audio_fini(struct gateway *gw)
 	if (!ga)
 		return;
 	g_clear_handle_id(&ga->retry_id, g_source_remove);
+	g_clear_handle_id(&ga->see_id, g_source_remove);
+	ga->headset = gateway_headset_free(ga->headset);
 	ga->a = audio_free(ga->a);
 	gw->audio = NULL;
 	audio_config_clear(&ga->cfg);

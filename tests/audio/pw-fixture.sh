@@ -5,7 +5,8 @@
 # (XDG_RUNTIME_DIR, XDG_CONFIG_HOME, XDG_STATE_HOME); no D-Bus, no ALSA, no
 # BlueZ, no V4L2. pwfix_stop (also on EXIT) kills exactly what we started.
 # Stand-in nodes: pwfix_sink NAME PROFILE ADDRESS, pwfix_source NAME ADDRESS,
-# pwfix_plain_sink NAME; pwfix_destroy NAME removes one.
+# pwfix_plain_sink NAME; pwfix_destroy NAME removes one. A real-shaped headset
+# (one device, one profile at a time): pwfix_headset, see below.
 #
 # Variables: PWFIX_DIR (temp dir), PWFIX_KEEP=1 keeps it for post-mortem.
 
@@ -34,6 +35,8 @@ context.properties = {
 context.spa-libs = {
     audio.convert.* = audioconvert/libspa-audioconvert
     support.*       = support/libspa-support
+    # the stand-in headset's microphone (pw-bt-headset): a real source node
+    audiotestsrc    = audiotestsrc/libspa-audiotestsrc
 }
 context.modules = [
     # real-time scheduling for the graph (root may; elsewhere it is skipped)
@@ -233,4 +236,61 @@ pwfix_feed_source() {
 		[ $n -gt 0 ] || { pwfix_log "cannot link pwfix-feed to $1"; return 1; }
 		sleep 0.1
 	done
+}
+
+# A stand-in Bluetooth headset (tests/audio/pw-bt-headset.c): one PipeWire
+# device bluez_card.<ADDR_> with off / a2dp-sink / headset-head-unit profiles,
+# whose nodes come and go with the profile as bluez5's do.
+# pwfix_headset BINARY ADDRESS [--delay MS] [--refuse-hfp] [--no-hfp] [--profile NAME]
+# Its log ($PWFIX_DIR/headset.log) has "switching NAME", "profile NAME", "refused NAME".
+pwfix_headset() {
+	pwfix_hs_bin=$1
+	PWFIX_HS_ADDR=$2
+	shift 2
+	PWFIX_HS_UNDER=$(echo "$PWFIX_HS_ADDR" | tr ':' '_')
+	: >"$PWFIX_DIR/headset.log"
+	pwfix_bg "$pwfix_hs_bin" --address "$PWFIX_HS_ADDR" "$@" >>"$PWFIX_DIR/headset.log"
+	PWFIX_HS=$PWFIX_LAST
+	n=100
+	until grep -q '^profile ' "$PWFIX_DIR/headset.log"; do
+		n=$((n - 1))
+		[ $n -gt 0 ] || { pwfix_log "headset did not start"; return 1; }
+		sleep 0.1
+	done
+}
+
+pwfix_headset_stop() {
+	[ -n "${PWFIX_HS:-}" ] || return 0
+	kill "$PWFIX_HS" 2>/dev/null || true
+	wait "$PWFIX_HS" 2>/dev/null || true
+	PWFIX_HS=""
+}
+
+# The headset's current profile (the last one it applied).
+pwfix_headset_profile() {
+	grep '^profile ' "$PWFIX_DIR/headset.log" | tail -n 1 | cut -d' ' -f2
+}
+
+# How many times the headset applied profile NAME.
+pwfix_headset_count() {
+	grep -c "^profile $1\$" "$PWFIX_DIR/headset.log" || true
+}
+
+# Wait until the headset's current profile is NAME (tenths of a second, default 100).
+pwfix_headset_wait() {
+	n=${2:-100}
+	while [ "$n" -gt 0 ]; do
+		[ "$(pwfix_headset_profile)" = "$1" ] && return 0
+		sleep 0.1
+		n=$((n - 1))
+	done
+	pwfix_log "headset is in $(pwfix_headset_profile), not $1"
+	return 1
+}
+
+# The PipeWire id of the headset device.
+pwfix_headset_device_id() {
+	pw-cli ls Device | awk -v n="device.name = \"bluez_card.$PWFIX_HS_UNDER\"" '
+		/^[[:space:]]*id [0-9]+,/ { id = $2; sub(",", "", id) }
+		index($0, n) { print id; exit }'
 }

@@ -1,11 +1,12 @@
 #!/bin/sh
-# test-audio-e2e.sh CASE PTTGWD PTTGWCTL PTTGW_RELAY PTTGW_DISPATCH AUDIO_ANALYSE
+# test-audio-e2e.sh CASE PTTGWD PTTGWCTL PTTGW_RELAY PTTGW_DISPATCH AUDIO_ANALYSE PW_BT_HEADSET
 # End to end through the real daemon: pttgw-dispatch (the remote talker) ->
-# pttgw-relay -> pttgwd -> PipeWire (headless, stand-in headset), and back.
-#   e2e-1khz: a dispatcher's 1 kHz burst plays to the A2DP stand-in: recorded
-#             from its monitor, frequency within 1 %, no gap over one frame.
-#   e2e-440:  a press with the HFP stand-in microphone fed 440 Hz: the frames
-#             reach the relay and the dispatcher decodes 440 Hz.
+# pttgw-relay -> pttgwd -> PipeWire (headless, the pw-bt-headset device: one
+# profile at a time, as a real headset), and back.
+#   e2e-1khz: a dispatcher's 1 kHz burst plays to the headset's A2DP sink:
+#             recorded from its monitor, frequency within 1 %, no gap over one frame.
+#   e2e-440:  a press switches the headset to HFP; its microphone (a 440 Hz
+#             source): the frames reach the relay and the dispatcher decodes 440 Hz.
 set -u
 case_name=$1
 PTTGWD=$2
@@ -13,9 +14,12 @@ PTTGWCTL=$3
 RELAY=$4
 DISPATCH=$5
 ANALYSE=$6
+HEADSET=$7
 here=$(dirname "$0")
 . "$here/pw-fixture.sh"
 BT=00:11:22:33:44:55
+SINK=bluez_output.00_11_22_33_44_55.1
+MIC=bluez_input.00_11_22_33_44_55.0
 ATTEMPTS=3
 
 fail() {
@@ -35,8 +39,8 @@ ctl() { timeout 20 "$PTTGWCTL" --session-bus "$@"; }
 stop_rec() { sleep 0.3; kill "$PWFIX_REC" 2>/dev/null; wait "$PWFIX_REC" 2>/dev/null; }
 
 pwfix_start || fail "fixture did not start"
-pwfix_sink bt_a2dp a2dp-sink $BT && pwfix_sink bt_hfp headset-head-unit $BT &&
-	pwfix_source bt_hfp_mic $BT || fail "stand-ins"
+pwfix_headset "$HEADSET" $BT || fail "headset"
+pwfix_headset_wait a2dp-sink || fail "headset not in A2DP"
 
 # a private session bus for pttgwd's D-Bus API
 pwfix_bg dbus-daemon --session --nofork --print-address=3 3>"$PWFIX_DIR/bus.addr" \
@@ -87,7 +91,7 @@ case $case_name in
 e2e-1khz)
 	ok=0
 	for attempt in $(seq $ATTEMPTS); do
-		pwfix_record_sink bt_a2dp "$PWFIX_DIR/rec.raw"
+		pwfix_record_sink $SINK "$PWFIX_DIR/rec.raw"
 		sleep 0.3
 		timeout 30 "$DISPATCH" -U "ws://127.0.0.1:$port" -u disp:pw-disp -C test \
 			--tone 1000 -s 3 -n 1 --timeout 20 >"$PWFIX_DIR/disp.out" \
@@ -104,12 +108,11 @@ e2e-1khz)
 		echo "attempt $attempt: the recording is not clean"
 	done
 	[ $ok = 1 ] || fail "recording of the dispatcher's burst"
-	grep -q "playing to bt_a2dp" "$PWFIX_DIR/pttgwd.err" "$PWFIX_DIR/pttgwd.out" ||
-		fail "pttgwd did not say it played to bt_a2dp"
+	grep -q "playing to $SINK" "$PWFIX_DIR/pttgwd.err" "$PWFIX_DIR/pttgwd.out" ||
+		fail "pttgwd did not say it played to $SINK"
+	[ "$(pwfix_headset_profile)" = a2dp-sink ] || fail "the burst did not play on A2DP"
 	;;
 e2e-440)
-	sox -n -r 16000 -c 1 -b 16 "$PWFIX_DIR/tone.wav" synth 30 sine 440 vol 0.5 || fail "sox"
-	pwfix_feed_source bt_hfp_mic "$PWFIX_DIR/tone.wav" || fail "feed"
 	ok=0
 	for attempt in $(seq $ATTEMPTS); do
 		rm -f "$PWFIX_DIR/heard.wav"
@@ -133,8 +136,8 @@ e2e-440)
 		echo "attempt $attempt: what the dispatcher heard is not clean"
 	done
 	[ $ok = 1 ] || fail "what the dispatcher heard"
-	grep -q "capturing from bt_hfp_mic" "$PWFIX_DIR/pttgwd.err" "$PWFIX_DIR/pttgwd.out" ||
-		fail "pttgwd did not say it captured from bt_hfp_mic"
+	grep -q "capturing from $MIC" "$PWFIX_DIR/pttgwd.err" "$PWFIX_DIR/pttgwd.out" ||
+		fail "pttgwd did not say it captured from $MIC"
 	;;
 *)
 	fail "unknown case $case_name"
