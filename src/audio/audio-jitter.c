@@ -35,6 +35,8 @@ struct audio_jitter {
 	uint64_t buffered_usec;
 	uint64_t target, min, max, reserve; /* usec */
 	uint64_t packet_usec; /* the stream's packet length: header, then the packets */
+	uint64_t grow;      /* usec to add while playing (late packets seen) */
+	uint64_t grown;     /* usec added in this burst */
 	uint64_t first_arrival;
 	uint32_t held_id;   /* the packet returned by the last get() (PLAY) */
 	bool held;
@@ -126,6 +128,8 @@ void audio_jitter_begin(struct audio_jitter *j, uint32_t stream_id, uint64_t pac
 	j->count = 0;
 	j->buffered_usec = 0;
 	j->held = false;
+	j->grow = 0;
+	j->grown = 0;
 }
 
 static void adapt(struct audio_jitter *j)
@@ -207,6 +211,9 @@ enum audio_jitter_put audio_jitter_put(struct audio_jitter *j, uint32_t id, cons
 			return AUDIO_JITTER_PUT_DUPLICATE;
 		}
 		j->st.late++;
+		/* jitter beyond what we waited: wait longer from now on (up to max) */
+		if (j->state == J_PLAYING && j->target + j->grown + j->grow < j->max)
+			j->grow += AUDIO_JITTER_STEP_UP;
 		return AUDIO_JITTER_PUT_LATE;
 	}
 	if (d >= 2 * win) {
@@ -321,6 +328,15 @@ enum audio_jitter_action audio_jitter_get(struct audio_jitter *j, uint64_t now, 
 	 * consumer has audio (reordering), after the end it will not */
 	if (!dry && j->state != J_DRAINING)
 		return AUDIO_JITTER_NONE;
+	if (j->grow && j->state != J_DRAINING) {
+		/* late packets were seen: give this one a stretch more to come, which
+		 * keeps the burst that much later from now on */
+		j->grow -= j->grow < AUDIO_JITTER_STRETCH_USEC ? j->grow : AUDIO_JITTER_STRETCH_USEC;
+		j->grown += AUDIO_JITTER_STRETCH_USEC;
+		j->st.stretched++;
+		*ret_usec = AUDIO_JITTER_STRETCH_USEC;
+		return AUDIO_JITTER_STRETCH;
+	}
 	s->id = j->next;
 	s->state = SLOT_CONCEALED;
 	j->st.last_id = j->next++;

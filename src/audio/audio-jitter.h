@@ -23,7 +23,9 @@
  *    quantum). `target` starts at the configured prebuffer (small) and adapts
  *    between bursts: late packets or repeated stretches: + AUDIO_JITTER_STEP_UP;
  *    a clean burst: - AUDIO_JITTER_STEP_DOWN; within [min, max]. Within a burst a
- *    dry buffer stretches (below), which itself adds delay;
+ *    dry buffer stretches (below), which itself adds delay, and a late packet
+ *    makes the next missing head wait a stretch longer (+ AUDIO_JITTER_STEP_UP
+ *    of delay for the rest of the burst, up to max);
  *  - reordering within the window (audio_jitter_window() packets, >= 1.28 s);
  *    duplicates and packets whose slot has passed are dropped and counted;
  *  - a packet one to two windows ahead means we lag (a stalled consumer): jump

@@ -45,6 +45,9 @@ static const struct jcase cases[] = {
 	  4, 0, 0, 0, 0, 0, 0, 0 },
 	{ "/audio/jitter/not-dry-no-stretch", 0, 0, 0, 0, "+1 y w w +2 y E x",
 	  2, 0, 0, 0, 0, 0, 0, 0 },
+	/* a late packet: the next missing head gets a stretch more to come, and comes */
+	{ "/audio/jitter/grow-on-late", 0, 0, 0, 0, "+1 +3 y f l2 +4 +6 y y s +5 y y E x",
+	  5, 1, 0, 1, 0, 0, 0, 1 },
 	{ "/audio/jitter/stall-is-not-loss", 40, 0, 0, 0, "+1 +2 +3 y y y s s +4 y E x",
 	  4, 0, 0, 0, 0, 0, 0, 2 },
 	{ "/audio/jitter/drain-conceals-holes", 40, 0, 0, 0, "+1 +2 +5 y y E c f y x",

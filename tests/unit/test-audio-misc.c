@@ -212,7 +212,7 @@ static void run_config(gconstpointer data)
 		g_assert_null(cfg.headset);
 		g_assert_cmpint(cfg.hfp_policy, ==, AUDIO_HFP_ON_TALK);
 		g_assert_cmpuint(cfg.bitrate, ==, 20000);
-		g_assert_cmpuint(cfg.prebuffer, ==, 60000);
+		g_assert_cmpuint(cfg.prebuffer, ==, 0);
 		g_assert_true(cfg.cues && cfg.fec && cfg.dtx);
 		g_assert_cmpuint(cfg.volume, ==, 100);
 		g_assert_cmpuint(cfg.volume_step, ==, 10);
