@@ -757,7 +757,7 @@ static void burst_supersede(struct audio *a, uint32_t next)
 		/* The talker has stopped and its tail is still in the jitter buffer (the
 		 * next talker was granted at once): decode the tail into the ring, where
 		 * the new burst's samples follow it. After the end, the jitter buffer
-		 * hands out all it has; the ring holds 512 ms. */
+		 * hands out all it has; the ring holds 2 s. */
 		refill_to(a, AUDIO_RING_SAMPLES);
 	}
 	if (a->burst_ended || a->refused || audio_jitter_ending(a->jit)) {

@@ -51,6 +51,7 @@ struct drive {
 	int rc;
 	double pause;
 	bool chain;              /* back-to-back: burst 2 begins as burst 1's end is sent */
+	char *codec_error;       /* the burst's codec header cannot be played: why */
 };
 
 static void ev_playback(void *data, uint32_t id, enum audio_activation st, const char *reason)
@@ -64,8 +65,9 @@ static void ev_playback(void *data, uint32_t id, enum audio_activation st, const
 		if (d->end_sent)
 			printf("end_after_ms=%.1f\n",
 			       (double)((uint64_t)g_get_monotonic_time() - d->end_sent) / 1000.0);
-		/* a burst superseded by the next one ends inside audio_play_begin() */
-		if (id == d->stream_id)
+		/* a burst superseded by the next one ends inside audio_play_begin();
+		 * a refused one fails at once and ends with its accounting */
+		if (id == d->stream_id && !d->codec_error)
 			d->play_done = true;
 	}
 }
@@ -120,7 +122,11 @@ static void ev_stats(void *data, const struct audio_play_stats *s)
 	       s->concealed, s->skipped, s->late, s->duplicate, s->invalid, s->flushed,
 	       s->stretched,
 	       s->underruns, s->first_id, s->last_id, (double)s->prebuffer / 1000.0);
+	printf("burst id=%u packet_us=%" G_GUINT64_FORMAT " reason=%s\n", s->stream_id,
+	       s->packet_usec, s->reason);
 	fflush(stdout);
+	if (d->codec_error && s->stream_id == d->stream_id)
+		d->play_done = true;
 }
 
 static const struct audio_events events = {
@@ -222,7 +228,11 @@ static void start_burst(struct drive *d, uint32_t stream_id)
 	d->end_sent = 0;
 	d->play_done = false;
 	d->start = (uint64_t)g_get_monotonic_time();
-	audio_play_begin(d->a, stream_id, NULL);
+	{
+		struct audio_burst_format f = { .error = d->codec_error };
+
+		audio_play_begin(d->a, stream_id, &f);
+	}
 	g_timeout_add(5, send_tick, d);
 }
 
@@ -441,6 +451,8 @@ int main(int argc, char **argv)
 		{ "seed", 0, 0, G_OPTION_ARG_INT, &seed, "random seed", "N" },
 		{ "volume", 0, 0, G_OPTION_ARG_INT, &volume, "playback volume %", "PCT" },
 		{ "pause", 0, 0, G_OPTION_ARG_DOUBLE, &d.pause, "two-bursts: pause", "S" },
+		{ "codec-error", 0, 0, G_OPTION_ARG_STRING, &d.codec_error,
+		  "the burst's codec header cannot be played (why)", "TEXT" },
 		{ "out", 0, 0, G_OPTION_ARG_FILENAME, &d.out_path, "capture output", "FILE" },
 		{ NULL },
 	};
@@ -504,5 +516,6 @@ int main(int argc, char **argv)
 	g_free(d.pkts);
 	g_main_loop_unref(d.loop);
 	g_free(d.out_path);
+	g_free(d.codec_error);
 	return d.rc;
 }

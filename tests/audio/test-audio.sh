@@ -2,7 +2,7 @@
 # test-audio.sh CASE AUDIO_DRIVE AUDIO_ANALYSE - the audio bridge against a real,
 # headless PipeWire + WirePlumber (see pw-fixture.sh). Cases: play-1khz
 # capture-440 route-hfp no-output node-removed loss-reorder volume back-to-back pw-restart
-# conceal.
+# conceal codec-refused.
 set -u
 case_name=$1
 DRIVE=$2
@@ -185,6 +185,23 @@ no-output)
 	drive --headset $BT --no-cues --seconds 3 play || fail "driver exit $?"
 	cat "$OUT"
 	expect "playback id=1 state=failed reason=no session manager linked the stream to bt_a2dp"
+	;;
+codec-refused)
+	# a burst whose codec header cannot be played (the daemon hands down why): playback
+	# fails with that reason at once, never "active"; every packet is counted invalid and
+	# the burst's account names the reason
+	pwfix_sink bt_a2dp a2dp-sink $BT || fail "stand-in"
+	why="codec header: sample rate 44100 not supported"
+	drive --headset $BT --no-cues --tone 1000 --seconds 0.4 --codec-error "$why" play ||
+		fail "driver exit $?"
+	cat "$OUT"
+	expect "playback id=1 state=failed reason=$why"
+	expect "burst id=1 packet_us=20000 reason=$why"
+	grep -q "playback id=1 state=active" "$OUT" && fail "said active over silence"
+	grep '^stats id=1 ' "$OUT" | awk '{
+		for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+		exit !(v["received"] == 20 && v["invalid"] == 20 && v["played"] == 0) }' ||
+		fail "not every packet counted invalid"
 	;;
 volume)
 	# the playback volume scales what reaches the sink: 50 % and 150 % of the level at 100 %
