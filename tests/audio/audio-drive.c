@@ -436,6 +436,7 @@ int main(int argc, char **argv)
 	g_autofree char *headset = NULL, *output = NULL, *input = NULL, *policy = NULL;
 	gboolean no_cues = FALSE, no_dtx = FALSE;
 	gint seed = 1, volume = 100;
+	double prebuffer = 0;
 	GOptionEntry entries[] = {
 		{ "headset", 0, 0, G_OPTION_ARG_STRING, &headset, "headset", "X" },
 		{ "output", 0, 0, G_OPTION_ARG_STRING, &output, "fallback sink", "NAME" },
@@ -451,6 +452,8 @@ int main(int argc, char **argv)
 		{ "seed", 0, 0, G_OPTION_ARG_INT, &seed, "random seed", "N" },
 		{ "volume", 0, 0, G_OPTION_ARG_INT, &volume, "playback volume %", "PCT" },
 		{ "pause", 0, 0, G_OPTION_ARG_DOUBLE, &d.pause, "two-bursts: pause", "S" },
+		{ "prebuffer", 0, 0, G_OPTION_ARG_DOUBLE, &prebuffer,
+		  "jitter allowance at start (s)", "S" },
 		{ "codec-error", 0, 0, G_OPTION_ARG_STRING, &d.codec_error,
 		  "the burst's codec header cannot be played (why)", "TEXT" },
 		{ "out", 0, 0, G_OPTION_ARG_FILENAME, &d.out_path, "capture output", "FILE" },
@@ -473,6 +476,10 @@ int main(int argc, char **argv)
 	cfg.input = input;
 	cfg.cues = !no_cues;
 	cfg.dtx = !no_dtx;
+	if (prebuffer > 0) {
+		cfg.prebuffer = (uint64_t)(prebuffer * 1e6);
+		cfg.max_prebuffer = MAX(cfg.max_prebuffer, cfg.prebuffer);
+	}
 	if (policy)
 		cfg.hfp_policy = strcmp(policy, "always") == 0  ? AUDIO_HFP_ALWAYS
 				 : strcmp(policy, "never") == 0 ? AUDIO_HFP_NEVER

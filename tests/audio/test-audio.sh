@@ -288,7 +288,9 @@ back-to-back)
 	for attempt in $(seq $ATTEMPTS); do
 		pwfix_record_sink bt_a2dp "$PWFIX_DIR/rec.raw"
 		sleep 0.3
-		drive --headset $BT --no-cues --tone 1000 --seconds 1 back-to-back ||
+		# 200 ms of jitter allowance: the first burst's tail is still in the jitter
+		# buffer when the second begins
+		drive --headset $BT --no-cues --tone 1000 --seconds 1 --prebuffer 0.2 back-to-back ||
 			fail "driver exit $?"
 		stop_rec
 		cat "$OUT"
