@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <opus.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "audio.h"
 
@@ -95,44 +96,69 @@ void audio_dec_reset(struct audio_dec *d)
 	opus_decoder_ctl(d->dec, OPUS_RESET_STATE);
 }
 
-int audio_dec_conceal(struct audio_dec *d, int16_t *pcm)
-{
-	int n = opus_decode(d->dec, NULL, 0, pcm, AUDIO_FRAME_SAMPLES, 0);
-
-	if (n != AUDIO_FRAME_SAMPLES) {
-		for (int i = 0; i < AUDIO_FRAME_SAMPLES; i++)
-			pcm[i] = 0;
-		return -EIO;
-	}
-	return 0;
-}
-
-int audio_dec_decode(struct audio_dec *d, const uint8_t *data, size_t len, int16_t *pcm)
+int64_t audio_packet_usec(const uint8_t *data, size_t len)
 {
 	int n;
 
-	/* a packet with more or less than one 20 ms frame is refused, not played */
-	if (opus_packet_get_nb_samples(data, (opus_int32)len, AUDIO_RATE) != AUDIO_FRAME_SAMPLES) {
-		audio_dec_conceal(d, pcm);
+	if (!data || len == 0 || len > AUDIO_MAX_PACKET)
 		return -EINVAL;
-	}
-	n = opus_decode(d->dec, data, (opus_int32)len, pcm, AUDIO_FRAME_SAMPLES, 0);
-	if (n != AUDIO_FRAME_SAMPLES) {
-		audio_dec_conceal(d, pcm);
+	n = opus_packet_get_nb_samples(data, (opus_int32)len, 48000);
+	/* 120 samples = 2.5 ms at 48 kHz, the shortest Opus frame */
+	if (n < 120 || (int64_t)n * 1000 / 48 > AUDIO_PACKET_MAX_USEC)
 		return -EINVAL;
-	}
-	return 0;
+	return (int64_t)n * 1000 / 48;
 }
 
-int audio_dec_decode_fec(struct audio_dec *d, const uint8_t *next, size_t len, int16_t *pcm)
+int audio_dec_conceal(struct audio_dec *d, int16_t *pcm, unsigned n)
 {
+	int got = 0;
+
+	/* PLC goes in 20 ms steps at most, as the decoder concealed packets of that size */
+	for (unsigned off = 0; off < n && got >= 0;) {
+		unsigned step = n - off > AUDIO_FRAME_SAMPLES ? AUDIO_FRAME_SAMPLES : n - off;
+
+		got = opus_decode(d->dec, NULL, 0, pcm + off, (int)step, 0);
+		if (got != (int)step)
+			break;
+		off += step;
+		if (off == n) {
+			return 0;
+		}
+	}
+	memset(pcm, 0, n * sizeof(*pcm));
+	return -EIO;
+}
+
+int audio_dec_decode(struct audio_dec *d, const uint8_t *data, size_t len, int16_t *pcm,
+		     unsigned max)
+{
+	int64_t usec = audio_packet_usec(data, len);
+	unsigned want;
 	int n;
 
-	if (opus_packet_get_nb_samples(next, (opus_int32)len, AUDIO_RATE) != AUDIO_FRAME_SAMPLES)
-		return audio_dec_conceal(d, pcm);
-	n = opus_decode(d->dec, next, (opus_int32)len, pcm, AUDIO_FRAME_SAMPLES, 1);
-	if (n != AUDIO_FRAME_SAMPLES)
-		return audio_dec_conceal(d, pcm);
+	if (usec < 0)
+		return -EINVAL;
+	want = audio_usec_samples((uint64_t)usec);
+	if (want > max)
+		return -ENOSPC;
+	n = opus_decode(d->dec, data, (opus_int32)len, pcm, (int)want, 0);
+	if (n != (int)want)
+		return -EINVAL;
+	return n;
+}
+
+int audio_dec_decode_fec(struct audio_dec *d, const uint8_t *next, size_t len, int16_t *pcm,
+			 unsigned n)
+{
+	int got;
+
+	if (audio_packet_usec(next, len) < 0)
+		return audio_dec_conceal(d, pcm, n);
+	/* libopus conceals all but the next packet's frame length, then fills that from
+	 * the FEC data (or conceals it too when there is none) */
+	got = opus_decode(d->dec, next, (opus_int32)len, pcm, (int)n, 1);
+	if (got != (int)n)
+		return audio_dec_conceal(d, pcm, n);
 	return 0;
 }
 

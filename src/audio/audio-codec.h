@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * audio-codec.h - Opus at 16 kHz mono, 20 ms frames: VOIP encoder with in-band
- * FEC and DTX, decoder with PLC and FEC recovery.
+ * audio-codec.h - Opus at 16 kHz mono: VOIP encoder (20 ms frames) with in-band
+ * FEC and DTX; decoder with PLC and FEC recovery for packets of any length and
+ * any encoding rate Zello's API allows (decoded at 16 kHz, the playback rate).
  */
 #pragma once
 
@@ -27,14 +28,29 @@ void audio_enc_reset(struct audio_enc *e);
  * says nothing needs sending, or -errno. */
 int audio_enc_encode(struct audio_enc *e, const int16_t *pcm, uint8_t *out, size_t max);
 
+/* The audio length of an Opus packet in usec (what the packet says, whatever the
+ * codec header announced), or -EINVAL when it is not a packet of 2.5 .. 120 ms. */
+int64_t audio_packet_usec(const uint8_t *data, size_t len);
+/* usec -> samples at AUDIO_RATE */
+static inline unsigned audio_usec_samples(uint64_t usec)
+{
+	return (unsigned)(usec * 16u / 1000u);
+}
+
 struct audio_dec *audio_dec_new(void);
 void audio_dec_free(struct audio_dec *d);
 void audio_dec_reset(struct audio_dec *d);
-/* Fill pcm with AUDIO_FRAME_SAMPLES samples. Return 0 or -errno (pcm is then PLC). */
-int audio_dec_decode(struct audio_dec *d, const uint8_t *data, size_t len, int16_t *pcm);
-/* The frame before `next` from its in-band FEC (PLC when it carries none). */
-int audio_dec_decode_fec(struct audio_dec *d, const uint8_t *next, size_t len, int16_t *pcm);
-int audio_dec_conceal(struct audio_dec *d, int16_t *pcm);
+/* Decode one packet into pcm (room for max samples, AUDIO_PACKET_MAX_SAMPLES will
+ * do). Returns the samples written, or -errno (nothing written). */
+int audio_dec_decode(struct audio_dec *d, const uint8_t *data, size_t len, int16_t *pcm,
+		     unsigned max);
+/* n samples (a multiple of 2.5 ms) for a missing packet, from the in-band FEC of the
+ * packet after it (its last frame's worth; the rest PLC), or PLC when it carries none.
+ * Always fills n samples; returns 0 or -errno (pcm is then PLC or silence). */
+int audio_dec_decode_fec(struct audio_dec *d, const uint8_t *next, size_t len, int16_t *pcm,
+			 unsigned n);
+/* n samples (a multiple of 2.5 ms) of packet-loss concealment; silence on failure. */
+int audio_dec_conceal(struct audio_dec *d, int16_t *pcm, unsigned n);
 
 /* Scale n samples by percent/100, saturating at the int16 range. */
 void audio_pcm_gain(int16_t *pcm, size_t n, unsigned percent);

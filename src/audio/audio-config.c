@@ -15,7 +15,7 @@ void audio_config_init(struct audio_config *cfg)
 	cfg->dtx = true;
 	cfg->cues = true;
 	cfg->cue_volume = 0.5;
-	cfg->prebuffer = 60000;
+	cfg->prebuffer = 0; /* small: it grows when a burst shows jitter */
 	cfg->max_prebuffer = 200000;
 	cfg->activation_timeout = 2000000;
 	cfg->preroll = 3000000;
@@ -60,7 +60,7 @@ gboolean audio_config_load(const struct conf *c, struct audio_config *out, GErro
 	    !conf_get_uint(c, G, "cue-volume", 50, 0, 100, &vol, error) ||
 	    !conf_get_uint(c, G, "volume", 100, 0, AUDIO_VOLUME_MAX, &volume, error) ||
 	    !conf_get_uint(c, G, "volume-step", 10, 1, 50, &step, error) ||
-	    !conf_get_seconds(c, G, "prebuffer", 0.06, 0.02, 0.5, &cfg.prebuffer, error) ||
+	    !conf_get_seconds(c, G, "prebuffer", 0.0, 0.0, 0.5, &cfg.prebuffer, error) ||
 	    !conf_get_seconds(c, G, "max-prebuffer", 0.2, 0.02, 0.6, &cfg.max_prebuffer, error) ||
 	    !conf_get_seconds(c, G, "activation-timeout", 2.0, 0.1, 30.0,
 			      &cfg.activation_timeout, error) ||

@@ -49,9 +49,14 @@ void audio_cue_gen_start(struct audio_cue_gen *g, enum audio_cue cue, double vol
 
 bool audio_cue_gen_mix(struct audio_cue_gen *g, int16_t *pcm)
 {
+	return audio_cue_gen_mix_n(g, pcm, AUDIO_FRAME_SAMPLES);
+}
+
+bool audio_cue_gen_mix_n(struct audio_cue_gen *g, int16_t *pcm, unsigned n)
+{
 	if (!g->active)
 		return false;
-	for (unsigned i = 0; i < AUDIO_FRAME_SAMPLES; i++) {
+	for (unsigned i = 0; i < n; i++) {
 		const struct seg *s;
 		uint32_t len;
 		double env, v;

@@ -24,5 +24,7 @@ void audio_cue_gen_start(struct audio_cue_gen *g, enum audio_cue cue, double vol
 /* Mix (add, saturating) the next frame into pcm; false when the cue is over
  * (pcm untouched). */
 bool audio_cue_gen_mix(struct audio_cue_gen *g, int16_t *pcm);
+/* The same for the next n samples (a packet of any length). */
+bool audio_cue_gen_mix_n(struct audio_cue_gen *g, int16_t *pcm, unsigned n);
 /* Total length of a cue in samples. */
 uint32_t audio_cue_length(enum audio_cue cue);

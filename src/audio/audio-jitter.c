@@ -13,9 +13,9 @@ enum slot_state {
 
 struct slot {
 	uint32_t id;
+	uint32_t usec;  /* the packet's own duration */
 	uint16_t len;
-	uint8_t state; /* enum slot_state */
-	uint8_t data[AUDIO_MAX_PACKET];
+	uint8_t state;  /* enum slot_state */
 };
 
 enum jstate {
@@ -32,12 +32,19 @@ struct audio_jitter {
 	uint32_t next;      /* next id to play */
 	uint32_t max_id;    /* highest id buffered so far */
 	unsigned count;     /* buffered slots */
-	unsigned target, min, max, reserve;
+	uint64_t buffered_usec;
+	uint64_t target, min, max, reserve; /* usec */
+	uint64_t packet_usec; /* the stream's packet length: header, then the packets */
+	uint64_t grow;      /* usec to add while playing (late packets seen) */
+	uint64_t grown;     /* usec added in this burst */
 	uint64_t first_arrival;
 	uint32_t held_id;   /* the packet returned by the last get() (PLAY) */
 	bool held;
+	unsigned nslots;    /* this burst's window */
+	size_t cap;         /* bytes per slot this burst */
 	struct audio_play_stats st;
-	struct slot slots[AUDIO_JITTER_SLOTS];
+	struct slot slots[AUDIO_JITTER_MAX_SLOTS];
+	uint8_t arena[AUDIO_JITTER_ARENA];
 };
 
 static int32_t id_diff(uint32_t a, uint32_t b)
@@ -47,26 +54,39 @@ static int32_t id_diff(uint32_t a, uint32_t b)
 
 static struct slot *slot_of(struct audio_jitter *j, uint32_t id)
 {
-	return &j->slots[id % AUDIO_JITTER_SLOTS];
+	return &j->slots[id % j->nslots];
 }
 
-struct audio_jitter *audio_jitter_new(unsigned prebuffer, unsigned min, unsigned max,
-				      unsigned reserve)
+static uint8_t *slot_data(struct audio_jitter *j, const struct slot *s)
+{
+	return j->arena + (size_t)(s - j->slots) * j->cap;
+}
+
+static uint64_t clamp_target(const struct audio_jitter *j, uint64_t t)
+{
+	return t < j->min ? j->min : t > j->max ? j->max : t;
+}
+
+struct audio_jitter *audio_jitter_new(uint64_t prebuffer, uint64_t min, uint64_t max,
+				      uint64_t reserve)
 {
 	struct audio_jitter *j = calloc(1, sizeof(*j));
+	/* the smallest window: 256 slots of 2.5 ms */
+	uint64_t limit = (uint64_t)AUDIO_JITTER_MAX_SLOTS * 2500u / 2u;
 
 	if (!j)
 		return NULL;
-	if (max > AUDIO_JITTER_SLOTS / 2)
-		max = AUDIO_JITTER_SLOTS / 2;
-	if (min < 1)
-		min = 1;
+	if (max > limit)
+		max = limit;
 	if (max < min)
 		max = min;
 	j->min = min;
 	j->max = max;
 	j->reserve = reserve;
-	j->target = prebuffer < min ? min : prebuffer > max ? max : prebuffer;
+	j->target = clamp_target(j, prebuffer);
+	j->nslots = AUDIO_JITTER_MIN_SLOTS;
+	j->cap = AUDIO_MAX_PACKET;
+	j->packet_usec = AUDIO_FRAME_USEC;
 	return j;
 }
 
@@ -75,34 +95,51 @@ void audio_jitter_free(struct audio_jitter *j)
 	free(j);
 }
 
-void audio_jitter_set_reserve(struct audio_jitter *j, unsigned reserve)
+void audio_jitter_set_reserve(struct audio_jitter *j, uint64_t reserve)
 {
 	j->reserve = reserve;
 }
 
-void audio_jitter_begin(struct audio_jitter *j, uint32_t stream_id, uint64_t now)
+void audio_jitter_begin(struct audio_jitter *j, uint32_t stream_id, uint64_t packet_usec,
+			uint64_t now)
 {
+	unsigned n;
+
 	(void)now;
-	for (unsigned i = 0; i < AUDIO_JITTER_SLOTS; i++)
+	if (packet_usec < 2500 || packet_usec > 120000)
+		packet_usec = AUDIO_FRAME_USEC;
+	j->packet_usec = packet_usec;
+	/* the window covers >= 1.28 s of this stream's packets; the arena is shared */
+	n = (unsigned)((AUDIO_JITTER_WINDOW_USEC + packet_usec - 1) / packet_usec);
+	n = n < AUDIO_JITTER_MIN_SLOTS ? AUDIO_JITTER_MIN_SLOTS
+	    : n > AUDIO_JITTER_MAX_SLOTS ? AUDIO_JITTER_MAX_SLOTS : n;
+	j->nslots = n;
+	j->cap = AUDIO_JITTER_ARENA / n;
+	if (j->cap > AUDIO_MAX_PACKET)
+		j->cap = AUDIO_MAX_PACKET;
+	for (unsigned i = 0; i < AUDIO_JITTER_MAX_SLOTS; i++)
 		j->slots[i].state = SLOT_EMPTY;
 	memset(&j->st, 0, sizeof(j->st));
 	j->st.stream_id = stream_id;
-	j->st.prebuffer = (uint64_t)j->target * AUDIO_FRAME_USEC;
+	j->st.prebuffer = j->target + j->reserve;
 	j->state = J_PREBUFFER;
 	j->have_first = false;
 	j->ending = false;
 	j->count = 0;
+	j->buffered_usec = 0;
 	j->held = false;
+	j->grow = 0;
+	j->grown = 0;
 }
 
 static void adapt(struct audio_jitter *j)
 {
-	if (j->st.late > 0 || j->st.stretched > 2) {
-		if (j->target < j->max)
-			j->target++;
-	} else if (j->st.received > 0 && j->target > j->min) {
-		j->target--;
-	}
+	if (j->st.late > 0 || j->st.stretched > 2)
+		j->target = clamp_target(j, j->target + AUDIO_JITTER_STEP_UP);
+	else if (j->st.received > 0)
+		j->target = clamp_target(j, j->target > AUDIO_JITTER_STEP_DOWN
+						    ? j->target - AUDIO_JITTER_STEP_DOWN
+						    : 0);
 }
 
 static void finish(struct audio_jitter *j)
@@ -113,6 +150,12 @@ static void finish(struct audio_jitter *j)
 	j->state = J_IDLE;
 }
 
+static void take(struct audio_jitter *j, struct slot *s)
+{
+	j->count--;
+	j->buffered_usec -= s->usec;
+}
+
 static void resync(struct audio_jitter *j, uint32_t new_next)
 {
 	while (id_diff(new_next, j->next) > 0) {
@@ -120,7 +163,7 @@ static void resync(struct audio_jitter *j, uint32_t new_next)
 
 		if (s->state == SLOT_BUFFERED && s->id == j->next) {
 			j->st.flushed++;
-			j->count--;
+			take(j, s);
 		}
 		s->id = j->next;
 		s->state = SLOT_CONCEALED;
@@ -134,10 +177,10 @@ static void resync(struct audio_jitter *j, uint32_t new_next)
 }
 
 enum audio_jitter_put audio_jitter_put(struct audio_jitter *j, uint32_t id, const uint8_t *data,
-				       size_t len, uint64_t now)
+				       size_t len, uint64_t usec, uint64_t now)
 {
 	struct slot *s;
-	int32_t d;
+	int32_t d, win = (int32_t)j->nslots;
 
 	if (j->state == J_IDLE) {
 		/* after the burst: accounted to it, which is over */
@@ -145,7 +188,7 @@ enum audio_jitter_put audio_jitter_put(struct audio_jitter *j, uint32_t id, cons
 		return AUDIO_JITTER_PUT_NO_BURST;
 	}
 	j->st.received++;
-	if (!data || len == 0 || len > AUDIO_MAX_PACKET) {
+	if (!data || len == 0 || len > j->cap || usec == 0 || usec > 120000) {
 		j->st.invalid++;
 		return AUDIO_JITTER_PUT_INVALID;
 	}
@@ -156,29 +199,34 @@ enum audio_jitter_put audio_jitter_put(struct audio_jitter *j, uint32_t id, cons
 		j->first_arrival = now;
 	}
 	d = id_diff(id, j->next);
-	if (d < 0 && j->state == J_PREBUFFER && id_diff(j->max_id, id) < AUDIO_JITTER_SLOTS) {
+	if (d < 0 && j->state == J_PREBUFFER && id_diff(j->max_id, id) < win) {
 		/* an earlier packet while nothing played yet: start from it */
 		j->next = id;
 		d = 0;
 	}
 	s = slot_of(j, id);
 	if (d < 0) {
-		if (d > -AUDIO_JITTER_SLOTS && s->id == id && s->state == SLOT_PLAYED) {
+		if (d > -win && s->id == id && s->state == SLOT_PLAYED) {
 			j->st.duplicate++;
 			return AUDIO_JITTER_PUT_DUPLICATE;
 		}
 		j->st.late++;
+		/* jitter beyond what we waited: wait longer from now on (up to max) */
+		if (j->state == J_PLAYING && j->target + j->grown + j->grow < j->max)
+			j->grow += AUDIO_JITTER_STEP_UP;
 		return AUDIO_JITTER_PUT_LATE;
 	}
-	if (d >= 2 * AUDIO_JITTER_SLOTS) {
+	if (d >= 2 * win) {
 		/* not a lag we could have built up: a bad id */
 		j->st.invalid++;
 		return AUDIO_JITTER_PUT_INVALID;
 	}
-	if (d >= AUDIO_JITTER_SLOTS) {
+	if (d >= win) {
 		/* we lag a whole window behind (a stalled consumer, a burst of backlog):
-		 * jump ahead to keep `target` frames, dropping what we jump over */
-		resync(j, id - (j->target - 1));
+		 * jump ahead to keep `target` of audio, dropping what we jump over */
+		uint32_t keep = (uint32_t)(j->target / j->packet_usec);
+
+		resync(j, id - keep);
 		d = id_diff(id, j->next);
 	}
 	if (s->state == SLOT_BUFFERED) {
@@ -188,9 +236,13 @@ enum audio_jitter_put audio_jitter_put(struct audio_jitter *j, uint32_t id, cons
 	}
 	s->id = id;
 	s->len = (uint16_t)len;
+	s->usec = (uint32_t)usec;
 	s->state = SLOT_BUFFERED;
-	memcpy(s->data, data, len);
+	memcpy(slot_data(j, s), data, len);
 	j->count++;
+	j->buffered_usec += usec;
+	/* trust the packets over the header for the length of a missing one */
+	j->packet_usec = usec;
 	if (id_diff(id, j->max_id) > 0)
 		j->max_id = id;
 	return AUDIO_JITTER_PUT_OK;
@@ -203,12 +255,29 @@ static bool buffered(struct audio_jitter *j, uint32_t id)
 	return s->state == SLOT_BUFFERED && s->id == id;
 }
 
-enum audio_jitter_action audio_jitter_get(struct audio_jitter *j, uint64_t now,
-					  const uint8_t **ret_data, size_t *ret_len)
+/* Prebuffering: has the wait for jitter passed (or a backlog covered it)? */
+static bool prebuffered(struct audio_jitter *j, uint64_t now)
+{
+	uint64_t need = j->target + j->reserve;
+	uint64_t span = (uint64_t)(id_diff(j->max_id, j->next) + 1) * j->packet_usec;
+
+	if (j->ending)
+		return true;
+	/* the packet in hand covers the time until the next one is due */
+	if (span > j->packet_usec && span - j->packet_usec >= need)
+		return true;
+	return now - j->first_arrival >= need;
+}
+
+enum audio_jitter_action audio_jitter_get(struct audio_jitter *j, uint64_t now, bool dry,
+					  const uint8_t **ret_data, size_t *ret_len,
+					  uint64_t *ret_usec)
 {
 	struct slot *s;
+	uint64_t missing;
 
 	j->held = false;
+	*ret_usec = 0;
 	switch (j->state) {
 	case J_IDLE:
 		return AUDIO_JITTER_NONE;
@@ -220,9 +289,7 @@ enum audio_jitter_action audio_jitter_get(struct audio_jitter *j, uint64_t now,
 			}
 			return AUDIO_JITTER_NONE;
 		}
-		if (!j->ending &&
-		    (uint32_t)(id_diff(j->max_id, j->next) + 1) < j->target + j->reserve &&
-		    now - j->first_arrival < (uint64_t)(j->target + j->reserve) * AUDIO_FRAME_USEC)
+		if (!prebuffered(j, now))
 			return AUDIO_JITTER_NONE;
 		j->state = j->ending ? J_DRAINING : J_PLAYING;
 		j->st.first_id = j->next;
@@ -236,9 +303,10 @@ enum audio_jitter_action audio_jitter_get(struct audio_jitter *j, uint64_t now,
 	s = slot_of(j, j->next);
 	if (buffered(j, j->next)) {
 		s->state = SLOT_PLAYED;
-		j->count--;
-		*ret_data = s->data;
+		take(j, s);
+		*ret_data = slot_data(j, s);
 		*ret_len = s->len;
+		*ret_usec = s->usec;
 		j->held = true;
 		j->held_id = j->next;
 		j->st.played++;
@@ -250,16 +318,34 @@ enum audio_jitter_action audio_jitter_get(struct audio_jitter *j, uint64_t now,
 			finish(j);
 			return AUDIO_JITTER_END;
 		}
+		if (!dry)
+			return AUDIO_JITTER_NONE;
 		j->st.stretched++;
+		*ret_usec = AUDIO_JITTER_STRETCH_USEC;
 		return AUDIO_JITTER_STRETCH;
 	}
-	/* the head is lost; something later is here */
+	/* the head is missing; something later is here: it may still come while the
+	 * consumer has audio (reordering), after the end it will not */
+	if (!dry && j->state != J_DRAINING)
+		return AUDIO_JITTER_NONE;
+	if (j->grow && j->state != J_DRAINING) {
+		/* late packets were seen: give this one a stretch more to come, which
+		 * keeps the burst that much later from now on */
+		j->grow -= j->grow < AUDIO_JITTER_STRETCH_USEC ? j->grow : AUDIO_JITTER_STRETCH_USEC;
+		j->grown += AUDIO_JITTER_STRETCH_USEC;
+		j->st.stretched++;
+		*ret_usec = AUDIO_JITTER_STRETCH_USEC;
+		return AUDIO_JITTER_STRETCH;
+	}
 	s->id = j->next;
 	s->state = SLOT_CONCEALED;
 	j->st.last_id = j->next++;
+	/* a lost packet is as long as its neighbours */
+	missing = j->packet_usec;
+	*ret_usec = missing;
 	if (buffered(j, j->next)) {
 		s = slot_of(j, j->next);
-		*ret_data = s->data;
+		*ret_data = slot_data(j, s);
 		*ret_len = s->len;
 		j->st.recovered++;
 		return AUDIO_JITTER_FEC;
@@ -292,7 +378,8 @@ void audio_jitter_cancel(struct audio_jitter *j)
 		return;
 	j->st.flushed += j->count;
 	j->count = 0;
-	for (unsigned i = 0; i < AUDIO_JITTER_SLOTS; i++)
+	j->buffered_usec = 0;
+	for (unsigned i = 0; i < AUDIO_JITTER_MAX_SLOTS; i++)
 		if (j->slots[i].state == SLOT_BUFFERED)
 			j->slots[i].state = SLOT_EMPTY;
 	finish(j);
@@ -303,19 +390,39 @@ bool audio_jitter_active(const struct audio_jitter *j)
 	return j->state != J_IDLE;
 }
 
+bool audio_jitter_ending(const struct audio_jitter *j)
+{
+	return j->state == J_DRAINING || (j->state == J_PREBUFFER && j->ending);
+}
+
 uint32_t audio_jitter_stream_id(const struct audio_jitter *j)
 {
 	return j->st.stream_id;
 }
 
-unsigned audio_jitter_target(const struct audio_jitter *j)
+uint64_t audio_jitter_target(const struct audio_jitter *j)
 {
 	return j->target;
+}
+
+uint64_t audio_jitter_packet_usec(const struct audio_jitter *j)
+{
+	return j->packet_usec;
+}
+
+unsigned audio_jitter_window(const struct audio_jitter *j)
+{
+	return j->nslots;
 }
 
 unsigned audio_jitter_buffered(const struct audio_jitter *j)
 {
 	return j->count;
+}
+
+uint64_t audio_jitter_buffered_usec(const struct audio_jitter *j)
+{
+	return j->buffered_usec;
 }
 
 const struct audio_play_stats *audio_jitter_stats(const struct audio_jitter *j)

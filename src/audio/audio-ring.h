@@ -11,7 +11,8 @@
 
 #include <spa/utils/ringbuffer.h>
 
-#define AUDIO_RING_SAMPLES 8192u /* power of two: 512 ms at 16 kHz */
+#define AUDIO_RING_SAMPLES 32768u /* power of two: 2.05 s at 16 kHz (room for the tails of
+				   * back-to-back bursts delivered faster than real time) */
 
 struct audio_ring {
 	struct spa_ringbuffer rb;

@@ -21,12 +21,16 @@
 #include "audio-route.h"
 #include "audio-stream.h"
 
-/* Decoded audio kept ahead of process(), against main-loop delays: what the graph
- * takes per cycle plus RING_HEADROOM frames (60 ms for a busy main loop), at least
- * RING_FRAMES. The jitter buffer's prebuffer comes on top. */
+/* Decoded audio the ring may hold ahead of process(): what the graph takes per
+ * cycle plus RING_HEADROOM frames, at least RING_FRAMES. This is a ceiling, not a
+ * level to reach: the ring takes what the jitter buffer has and conceals only when
+ * it runs dry (less than a cycle plus DRY_MARGIN left), so latency is what the
+ * jitter buffer waited at the start (its target + one quantum), not this. */
 #define RING_FRAMES 2
 #define RING_HEADROOM 3
-#define MAX_MOVES 3                            /* fallbacks per burst / talk */
+#define DRY_MARGIN (AUDIO_FRAME_SAMPLES / 2)  /* 10 ms for the main loop to come round */
+#define MAX_MOVES 3
+#define UNDECODABLE_FAIL 5 /* packets in a row from the start: the stream fails */                            /* fallbacks per burst / talk */
 
 struct audio {
 	struct audio_config cfg;
@@ -47,6 +51,8 @@ struct audio {
 	struct audio_cue_gen cue;
 	bool burst;              /* a burst is playing (until drained or cut) */
 	bool burst_ended;        /* the jitter buffer is empty after end: waiting for drain */
+	char *refused;           /* the burst cannot be played: why (its packets are invalid) */
+	bool undecodable;        /* its first packets were all undecodable: FAILED, not ACTIVE */
 	uint32_t play_id;
 	enum audio_activation play_act;
 	char play_reason[256];
@@ -59,7 +65,7 @@ struct audio {
 	struct audio_play_stats last;
 	/* the burst's latency timeline (monotonic usec, 0: not yet), logged at first_sample */
 	uint64_t t_begin, t_packet, t_prebuffered;
-	unsigned pre_frames;     /* frames buffered when the prebuffer let go */
+	unsigned pre_frames;     /* packets buffered when the prebuffer let go */
 
 	/* capture */
 	struct audio_stream *in;
@@ -118,17 +124,23 @@ static void burst_finish(struct audio *a, enum audio_activation st, const char *
 	a->burst_ended = false;
 	a->first_pending = false;
 	a->last = *audio_jitter_stats(a->jit);
+	a->last.packet_usec = audio_jitter_packet_usec(a->jit);
+	g_strlcpy(a->last.reason, reason, sizeof(a->last.reason));
+	g_clear_pointer(&a->refused, g_free);
 	if (a->out) {
 		a->last.underruns = audio_stream_underruns(a->out) - a->underruns_base;
 		audio_stream_set_started(a->out, false);
 		audio_stream_set_eos(a->out, true);
 	}
-	g_info("burst %u: received %u played %u recovered %u concealed %u skipped %u late %u "
-	       "duplicate %u invalid %u flushed %u stretched %u underruns %u",
-	       a->last.stream_id, a->last.received, a->last.played, a->last.recovered,
+	reason = a->last.reason; /* it may have been a->refused */
+	g_info("burst %u (%s): received %u played %u recovered %u concealed %u skipped %u "
+	       "late %u duplicate %u invalid %u flushed %u stretched %u underruns %u "
+	       "(packets of %.1f ms)",
+	       a->last.stream_id, reason, a->last.received, a->last.played, a->last.recovered,
 	       a->last.concealed, a->last.skipped, a->last.late, a->last.duplicate, a->last.invalid,
-	       a->last.flushed, a->last.stretched, a->last.underruns);
-	set_play(a, st, reason);
+	       a->last.flushed, a->last.stretched, a->last.underruns,
+	       (double)a->last.packet_usec / 1000.0);
+	set_play(a, st, a->last.reason);
 	if (a->ev.play_stats)
 		a->ev.play_stats(a->data, &a->last);
 	schedule(a);
@@ -152,41 +164,48 @@ static uint32_t ring_target(struct audio *a)
 	return t;
 }
 
-/* Frames the ring takes from the jitter buffer at the start, counted on top of the
- * prebuffer so that the jitter buffer still holds `prebuffer` once the ring is full.
- * The ring takes `target` and, each cycle, a quantum more at once: both come on top.
- * (Counting the quantum once saves ~20 ms at start but left too little headroom for
- * reordered packets: gaps of 27-47 ms under 10 % loss and reordering.) */
-static unsigned ring_reserve(const struct audio *a, uint32_t target)
+/* What the graph takes at once per cycle (a quantum; 20 ms before the first cycle). */
+static uint32_t cycle_samples(const struct audio *a)
 {
-	return (target + a->quantum_hint + AUDIO_FRAME_SAMPLES - 1) / AUDIO_FRAME_SAMPLES;
+	return a->quantum_hint ? a->quantum_hint : AUDIO_FRAME_SAMPLES;
 }
 
-/* Decode what the jitter buffer gives, mix cues, keep the ring RING_TARGET ahead. */
-static void refill(struct audio *a)
+/* usec the jitter buffer waits on top of its target before playing: one cycle, for
+ * the graph takes a whole quantum at once. Once: the ring holds what the jitter
+ * buffer gives rather than a level of its own, so nothing else comes on top. */
+static uint64_t ring_reserve(const struct audio *a)
+{
+	return (uint64_t)cycle_samples(a) * 1000000u / AUDIO_RATE;
+}
+
+/* Decode what the jitter buffer gives, mix cues, up to target samples in the ring. */
+static void refill_to(struct audio *a, uint32_t target)
 {
 	struct audio_ring *ring;
-	int16_t pcm[AUDIO_FRAME_SAMPLES];
-	uint32_t target;
+	int16_t pcm[AUDIO_PACKET_MAX_SAMPLES];
 
 	if (!a->out || audio_stream_state(a->out, NULL) == AUDIO_FAILED)
 		return;
 	ring = audio_stream_ring(a->out);
-	target = ring_target(a);
-	/* the graph's quantum is known once the stream cycles */
-	audio_jitter_set_reserve(a->jit, ring_reserve(a, target));
+	ring_target(a); /* the graph's quantum is known once the stream cycles */
+	audio_jitter_set_reserve(a->jit, ring_reserve(a));
 	while (audio_ring_fill(ring) < target &&
-	       audio_ring_space(ring) >= AUDIO_FRAME_SAMPLES) {
+	       audio_ring_space(ring) >= AUDIO_PACKET_MAX_SAMPLES) {
 		bool have = false, burst_frame = false;
+		unsigned n = AUDIO_FRAME_SAMPLES;
 
-		memset(pcm, 0, sizeof(pcm));
-		if (a->burst && !a->burst_ended) {
+		if (a->burst && !a->burst_ended && !a->refused) {
 			const uint8_t *d = NULL;
 			size_t len = 0;
-
+			uint64_t usec = 0;
+			bool dry = audio_ring_fill(ring) < cycle_samples(a) + DRY_MARGIN;
 			enum audio_jitter_action act;
+			int r;
 
-			act = audio_jitter_get(a->jit, (uint64_t)g_get_monotonic_time(), &d, &len);
+			act = audio_jitter_get(a->jit, (uint64_t)g_get_monotonic_time(), dry, &d,
+					       &len, &usec);
+			if (usec)
+				n = MIN(audio_usec_samples(usec), AUDIO_PACKET_MAX_SAMPLES);
 			if (act != AUDIO_JITTER_PLAY && act != AUDIO_JITTER_NONE)
 				g_debug("burst %u: %s at slot %u (%u buffered)", a->play_id,
 					audio_jitter_action_to_string(act),
@@ -196,17 +215,22 @@ static void refill(struct audio *a)
 			case AUDIO_JITTER_NONE:
 				break;
 			case AUDIO_JITTER_PLAY:
-				if (audio_dec_decode(a->dec, d, len, pcm) < 0)
+				r = audio_dec_decode(a->dec, d, len, pcm, AUDIO_PACKET_MAX_SAMPLES);
+				if (r < 0) {
 					audio_jitter_undecodable(a->jit);
+					audio_dec_conceal(a->dec, pcm, n);
+				} else {
+					n = (unsigned)r;
+				}
 				burst_frame = true;
 				break;
 			case AUDIO_JITTER_FEC:
-				audio_dec_decode_fec(a->dec, d, len, pcm);
+				audio_dec_decode_fec(a->dec, d, len, pcm, n);
 				burst_frame = true;
 				break;
 			case AUDIO_JITTER_PLC:
 			case AUDIO_JITTER_STRETCH:
-				audio_dec_conceal(a->dec, pcm);
+				audio_dec_conceal(a->dec, pcm, n);
 				burst_frame = true;
 				break;
 			case AUDIO_JITTER_END:
@@ -215,9 +239,11 @@ static void refill(struct audio *a)
 				break;
 			}
 		}
+		if (!burst_frame)
+			memset(pcm, 0, n * sizeof(*pcm));
 		if (burst_frame) {
 			have = true;
-			audio_pcm_gain(pcm, AUDIO_FRAME_SAMPLES, a->cfg.volume);
+			audio_pcm_gain(pcm, n, a->cfg.volume);
 			audio_stream_set_started(a->out, true);
 			if (!a->first_told && !a->first_pending) {
 				a->first_pending = true;
@@ -226,16 +252,21 @@ static void refill(struct audio *a)
 				a->pre_frames = audio_jitter_buffered(a->jit) + 1;
 			}
 		}
-		if (a->cue.active && audio_cue_gen_mix(&a->cue, pcm))
+		if (a->cue.active && audio_cue_gen_mix_n(&a->cue, pcm, n))
 			have = true;
 		if (!have)
 			break;
-		audio_ring_write(ring, pcm, AUDIO_FRAME_SAMPLES);
+		audio_ring_write(ring, pcm, n);
 	}
 	if (a->burst_ended || (!a->burst && !a->cue.active))
 		audio_stream_set_eos(a->out, true);
 	else
 		audio_stream_set_eos(a->out, false);
+}
+
+static void refill(struct audio *a)
+{
+	refill_to(a, ring_target(a));
 }
 
 static void out_state(void *data, struct audio_stream *s, enum audio_activation st,
@@ -244,7 +275,7 @@ static void out_state(void *data, struct audio_stream *s, enum audio_activation 
 	struct audio *a = data;
 
 	if (st == AUDIO_ACTIVE) {
-		if (a->burst)
+		if (a->burst && !a->undecodable)
 			set_play(a, AUDIO_ACTIVE, reason);
 		refill(a);
 	} else if (st == AUDIO_FAILED) {
@@ -267,12 +298,13 @@ static void log_timeline(struct audio *a, struct audio_stream *s)
 	audio_stream_get_times(s, &t);
 	g_info("burst %u timeline: begin %" G_GUINT64_FORMAT " us; ms after begin: "
 	       "stream connect %.1f streaming %.1f first cycle %.1f first packet %.1f "
-	       "prebuffered %.1f (%u frames, target %u) first sample out %.1f told %.1f; "
+	       "prebuffered %.1f (%u packets, target %.1f ms) first sample out %.1f told %.1f; "
 	       "quantum %u ring %u",
 	       a->play_id, a->t_begin, ms_after(t.connect, a->t_begin),
 	       ms_after(t.streaming, a->t_begin), ms_after(t.first_cycle, a->t_begin),
 	       ms_after(a->t_packet, a->t_begin), ms_after(a->t_prebuffered, a->t_begin),
-	       a->pre_frames, audio_jitter_target(a->jit), ms_after(t.last_cycle, a->t_begin),
+	       a->pre_frames, (double)audio_jitter_target(a->jit) / 1000.0,
+	       ms_after(t.last_cycle, a->t_begin),
 	       ms_after(now, a->t_begin), audio_stream_quantum(s), ring_target(a));
 }
 
@@ -388,7 +420,7 @@ static void update_route(struct audio *a)
 static void reconcile_output(struct audio *a)
 {
 	const char *reason = NULL;
-	bool want = a->burst || a->cue.active;
+	bool want = (a->burst && !a->refused) || a->cue.active;
 	const struct audio_endpoint *ep = &a->route.sink;
 	g_autofree char *why = NULL;
 
@@ -659,8 +691,6 @@ struct audio *audio_new(const struct audio_config *cfg, const struct audio_event
 		.fec = cfg->fec,
 		.dtx = cfg->dtx,
 	};
-	unsigned pre = (unsigned)((cfg->prebuffer + AUDIO_FRAME_USEC - 1) / AUDIO_FRAME_USEC);
-	unsigned max = (unsigned)(cfg->max_prebuffer / AUDIO_FRAME_USEC);
 
 	a->cfg = *cfg;
 	a->cfg.headset = g_strdup(cfg->headset);
@@ -670,7 +700,9 @@ struct audio *audio_new(const struct audio_config *cfg, const struct audio_event
 	a->data = data;
 	g_strlcpy(a->play_reason, "idle", sizeof(a->play_reason));
 	g_strlcpy(a->cap_reason, "idle", sizeof(a->cap_reason));
-	a->jit = audio_jitter_new(pre, pre > 2 ? 2 : 1, max, RING_FRAMES);
+	/* starts at prebuffer (small), grows on jitter up to max-prebuffer, shrinks to 0 */
+	a->jit = audio_jitter_new(cfg->prebuffer, 0, cfg->max_prebuffer,
+				  AUDIO_FRAME_USEC);
 	a->dec = audio_dec_new();
 	a->enc = audio_enc_new(&ep);
 	if (!a->jit || !a->dec || !a->enc) {
@@ -710,21 +742,64 @@ struct audio *audio_free(struct audio *a)
 	audio_enc_free(a->enc);
 	audio_dec_free(a->dec);
 	audio_jitter_free(a->jit);
+	g_free(a->refused);
 	audio_config_clear(&a->cfg);
 	g_free(a);
 	return NULL;
 }
 
-int audio_play_begin(struct audio *a, uint32_t stream_id)
+/* A new burst begins while this one is still here. */
+static void burst_supersede(struct audio *a, uint32_t next)
 {
-	if (a->burst) {
-		g_autofree char *why = g_strdup_printf("superseded by stream %u", stream_id);
+	g_autofree char *why = NULL;
 
-		burst_finish(a, AUDIO_OFF, why);
+	if (!a->burst_ended && !a->refused && audio_jitter_ending(a->jit) && a->out &&
+	    audio_stream_state(a->out, NULL) != AUDIO_FAILED) {
+		/* The talker has stopped and its tail is still in the jitter buffer (the
+		 * next talker was granted at once): decode the tail into the ring, where
+		 * the new burst's samples follow it. After the end, the jitter buffer
+		 * hands out all it has; the ring holds 2 s. */
+		refill_to(a, AUDIO_RING_SAMPLES);
 	}
-	/* the frames the ring keeps decoded ahead come on top of the prebuffer */
-	audio_jitter_set_reserve(a->jit, ring_reserve(a, ring_target(a)));
-	audio_jitter_begin(a->jit, stream_id, (uint64_t)g_get_monotonic_time());
+	if (a->burst_ended || a->refused || audio_jitter_ending(a->jit)) {
+		/* ended normally: whatever could not be played out is still flushed (no
+		 * output, or a tail longer than the ring), and says so */
+		if (a->refused)
+			why = g_strdup(a->refused);
+		else if (a->burst_ended)
+			why = g_strdup("drained");
+		else
+			why = g_strdup_printf("superseded by stream %u before its tail played "
+					      "out (%s)", next, a->out ? "ring full" : "no output");
+		burst_finish(a, a->refused ? AUDIO_FAILED : AUDIO_OFF, why);
+		return;
+	}
+	/* still talking: a pre-emption (emergency, a higher priority) cuts it */
+	why = g_strdup_printf("preempted by stream %u", next);
+	burst_finish(a, AUDIO_OFF, why);
+}
+
+int audio_play_begin(struct audio *a, uint32_t stream_id, const struct audio_burst_format *f)
+{
+	if (a->burst)
+		burst_supersede(a, stream_id);
+	/* one quantum of the graph is waited for on top of the jitter target */
+	ring_target(a);
+	audio_jitter_set_reserve(a->jit, ring_reserve(a));
+	audio_jitter_begin(a->jit, stream_id, f ? f->packet_usec : 0,
+			   (uint64_t)g_get_monotonic_time());
+	g_clear_pointer(&a->refused, g_free);
+	a->undecodable = false;
+	if (f && f->error) {
+		/* nothing to play: say why now, count its packets, report it at its end */
+		a->burst = true;
+		a->burst_ended = false;
+		a->play_id = stream_id;
+		a->refused = g_strdup(f->error);
+		a->play_act = AUDIO_OFF;
+		set_play(a, AUDIO_FAILED, f->error);
+		return 0;
+	}
 	if (lost(a)) {
 		a->burst = true;
 		a->play_id = stream_id;
@@ -764,6 +839,9 @@ void audio_play_packet(struct audio *a, uint32_t stream_id, uint32_t packet_id,
 {
 	enum audio_jitter_put r;
 
+	int64_t usec;
+	const struct audio_play_stats *st = audio_jitter_stats(a->jit);
+
 	if (!a->burst || stream_id != a->play_id) {
 		g_debug("packet %u of stream %u: no such burst playing, dropped", packet_id,
 			stream_id);
@@ -771,11 +849,27 @@ void audio_play_packet(struct audio *a, uint32_t stream_id, uint32_t packet_id,
 	}
 	if (!a->t_packet)
 		a->t_packet = (uint64_t)g_get_monotonic_time();
-	r = audio_jitter_put(a->jit, packet_id, opus, len, (uint64_t)g_get_monotonic_time());
+	/* the packet says how long it is (the codec header may not) */
+	usec = a->refused ? -EINVAL : audio_packet_usec(opus, len);
+	r = audio_jitter_put(a->jit, packet_id, opus, len, usec > 0 ? (uint64_t)usec : 0,
+			     (uint64_t)g_get_monotonic_time());
+	if (a->refused)
+		return;
 	/* the first one is logged; the burst's accounting counts them all */
-	if (r == AUDIO_JITTER_PUT_INVALID && audio_jitter_stats(a->jit)->invalid == 1)
-		g_message("stream %u packet %u: invalid (%zu bytes, or id out of the window), "
-			  "dropped; more are counted, not logged", stream_id, packet_id, len);
+	if (r == AUDIO_JITTER_PUT_INVALID && st->invalid == 1)
+		g_message("stream %u packet %u: invalid (%zu bytes%s), dropped; more are "
+			  "counted, not logged", stream_id, packet_id, len,
+			  usec < 0 ? ", not an Opus packet of 2.5..120 ms" : ", or id out of the window");
+	/* never "playing" over silence: a stream whose packets cannot be decoded fails */
+	if (r == AUDIO_JITTER_PUT_INVALID && st->invalid == UNDECODABLE_FAIL &&
+	    st->received == st->invalid && a->play_act != AUDIO_FAILED) {
+		g_autofree char *why = g_strdup_printf(
+			"undecodable audio: the first %u packets are not Opus packets of "
+			"2.5..120 ms", UNDECODABLE_FAIL);
+
+		a->undecodable = true;
+		set_play(a, AUDIO_FAILED, why);
+	}
 	refill(a);
 }
 
@@ -784,6 +878,10 @@ void audio_play_end(struct audio *a, uint32_t stream_id)
 	if (!a->burst || stream_id != a->play_id)
 		return;
 	audio_jitter_end(a->jit);
+	if (a->refused) {
+		burst_finish(a, AUDIO_FAILED, a->refused);
+		return;
+	}
 	if (a->out && audio_stream_state(a->out, NULL) == AUDIO_STARTING) {
 		/* a short burst (or a late join of one that has ended) can end before
 		 * its stream is up: play it out once the stream is active; activation

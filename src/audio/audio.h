@@ -28,7 +28,12 @@
 #define AUDIO_RATE 16000
 #define AUDIO_FRAME_USEC 20000
 #define AUDIO_FRAME_SAMPLES 320 /* 20 ms at 16 kHz, mono */
-#define AUDIO_MAX_PACKET 512    /* largest Opus packet accepted from a peer */
+#define AUDIO_MAX_PACKET 1500   /* largest Opus packet accepted from a peer */
+/* A peer's packet: 1 or 2 Opus frames of 2.5 .. 60 ms, at most 120 ms of audio,
+ * decoded at AUDIO_RATE whatever rate it was encoded at (Opus decodes any
+ * packet at any of its rates). */
+#define AUDIO_PACKET_MAX_USEC 120000
+#define AUDIO_PACKET_MAX_SAMPLES 1920 /* 120 ms at 16 kHz */
 
 enum audio_activation {
 	AUDIO_OFF,      /* not requested, or ended normally (reason says why) */
@@ -123,7 +128,9 @@ struct audio_play_stats {
 	uint32_t stretched;  /* PLC frames inserted while the buffer ran dry */
 	uint32_t underruns;  /* process() found no PCM (silence; should stay 0) */
 	uint32_t first_id, last_id; /* packet_id range played */
-	uint64_t prebuffer;  /* usec the burst started with */
+	uint64_t prebuffer;  /* usec waited before playing (jitter target + quantum) */
+	uint64_t packet_usec; /* the stream's packet length (from the packets) */
+	char reason[160];    /* how it ended: "drained", "preempted by stream N", "codec header: ..." */
 };
 
 struct audio_capture_stats {
@@ -155,10 +162,23 @@ struct audio *audio_new(const struct audio_config *cfg, const struct audio_event
 			void *data, GError **error);
 struct audio *audio_free(struct audio *a); /* NULL-safe, returns NULL */
 
-/* Start playing remote burst stream_id (one at a time: a new one cancels the old).
+/* What the stream announced (on_stream_start). */
+struct audio_burst_format {
+	uint64_t packet_usec; /* packet length from codec header / packet_duration; 0: 20 ms.
+			       * The packets themselves decide (opus_packet_get_nb_samples). */
+	const char *error;    /* NULL, or why this stream cannot be played ("codec header:
+			       * sample rate 44100 not supported"): playback FAILED with it,
+			       * its packets are counted invalid, the burst event names it */
+};
+
+/* Start playing remote burst stream_id (one at a time). f NULL: 20 ms packets.
+ * A burst still playing out its tail after audio_play_end() finishes first: the
+ * tail is decoded into the ring ahead of the new burst (nothing flushed); a burst
+ * that has not ended is cut (reason "preempted by stream N", counted flushed).
  * Returns 0 (result comes through events.playback) or -errno. */
-int audio_play_begin(struct audio *a, uint32_t stream_id);
-/* One Opus packet of that burst; packet_id increases by one per 20 ms frame. */
+int audio_play_begin(struct audio *a, uint32_t stream_id, const struct audio_burst_format *f);
+/* One Opus packet of that burst (1 or 2 frames, 2.5 .. 120 ms, any encoding rate);
+ * packet_id increases by one per packet. */
 void audio_play_packet(struct audio *a, uint32_t stream_id, uint32_t packet_id,
 		       const uint8_t *opus, size_t len);
 /* The talker stopped: play what is buffered (concealing holes), then AUDIO_OFF "drained". */

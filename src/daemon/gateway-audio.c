@@ -17,8 +17,17 @@ G_STATIC_ASSERT((int)AUDIO_CUE_LINK_RESTORED == (int)FLOOR_CUE_LINK_RESTORED);
 G_STATIC_ASSERT((int)_AUDIO_CUE_MAX == (int)_FLOOR_CUE_MAX);
 
 #define AUDIO_RETRY_SECONDS 5
+#define ANNOUNCED 8 /* formats of the last streams on_stream_start announced */
+
+struct announced {
+	uint32_t stream_id;
+	unsigned packet_usec;
+	char *error;
+};
 
 struct gateway_audio {
+	struct announced ann[ANNOUNCED];
+	unsigned ann_next;
 	struct audio_config cfg;
 	struct audio *a;
 	guint retry_id;
@@ -169,12 +178,15 @@ static void on_play_stats(void *data, const struct audio_play_stats *s)
 		{ "underruns", s->underruns }, { "skipped", s->skipped },
 		{ "first_id", s->first_id },
 		{ "last_id", s->last_id },     { "prebuffer_us", s->prebuffer },
+		{ "packet_us", s->packet_usec },
 	};
 
 	for (size_t i = 0; i < G_N_ELEMENTS(f); i++) {
 		json_builder_set_member_name(b, f[i].name);
 		json_builder_add_int_value(b, (gint64)f[i].v);
 	}
+	/* "drained", "preempted by stream N", "codec header: ..." */
+	gateway_json_string(b, "reason", s->reason);
 	gateway_emit(gw, "burst", b);
 }
 
@@ -328,8 +340,15 @@ void gateway_audio_playback(struct gateway *gw, uint32_t stream_id, bool on)
 	if (ga->headset)
 		gateway_headset_playback(ga->headset, on);
 	if (on) {
+		struct audio_burst_format f = { 0 };
+
+		for (unsigned i = 0; i < ANNOUNCED; i++)
+			if (ga->ann[i].stream_id == stream_id) {
+				f.packet_usec = ga->ann[i].packet_usec;
+				f.error = ga->ann[i].error;
+			}
 		ga->playing = stream_id;
-		r = audio_play_begin(ga->a, stream_id);
+		r = audio_play_begin(ga->a, stream_id, &f);
 		if (r < 0)
 			on_playback(gw, stream_id, AUDIO_FAILED, g_strerror(-r));
 		return;
@@ -337,9 +356,24 @@ void gateway_audio_playback(struct gateway *gw, uint32_t stream_id, bool on)
 	ga->playing = 0;
 	/* the talker stopped: play out what is buffered; we pre-empt: cut now */
 	if (gw->capturing)
-		audio_play_cancel(ga->a, stream_id, "pre-empted by our talk");
+		audio_play_cancel(ga->a, stream_id, "preempted by our talk");
 	else
 		audio_play_end(ga->a, stream_id);
+}
+
+void gateway_audio_announce(struct gateway *gw, uint32_t stream_id, unsigned packet_usec,
+			    const char *codec_error)
+{
+	struct gateway_audio *ga = gw->audio;
+	struct announced *n;
+
+	if (!ga)
+		return;
+	n = &ga->ann[ga->ann_next++ % ANNOUNCED];
+	n->stream_id = stream_id;
+	n->packet_usec = packet_usec;
+	g_free(n->error);
+	n->error = g_strdup(codec_error);
 }
 
 void gateway_audio_packet(struct gateway *gw, uint32_t stream_id, uint32_t packet_id,
@@ -394,6 +428,7 @@ void gateway_audio_status_json(struct gateway *gw, JsonBuilder *b)
 	gateway_json_string(b, "hfp_policy", audio_hfp_policy_to_string(ga->cfg.hfp_policy));
 	gateway_json_string(b, "playback", audio_activation_to_string(
 						 audio_get_playback_state(ga->a, &reason)));
+	gateway_json_string(b, "playback_reason", reason);
 	gateway_json_string(b, "capture", audio_activation_to_string(
 						 audio_get_capture_state(ga->a, &reason)));
 	audio_get_play_stats(ga->a, &ps);
@@ -405,6 +440,10 @@ void gateway_audio_status_json(struct gateway *gw, JsonBuilder *b)
 	gateway_json_uint(b, "played", ps.played);
 	gateway_json_uint(b, "concealed", ps.concealed);
 	gateway_json_uint(b, "recovered", ps.recovered);
+	gateway_json_uint(b, "invalid", ps.invalid);
+	gateway_json_uint(b, "flushed", ps.flushed);
+	gateway_json_uint(b, "packet_us", ps.packet_usec);
+	gateway_json_string(b, "reason", ps.reason);
 	json_builder_end_object(b);
 	gateway_json_uint(b, "mic_frames", cs.frames);
 	if (ga->headset)
@@ -458,6 +497,8 @@ void gateway_audio_fini(struct gateway *gw)
 	ga->headset = gateway_headset_free(ga->headset);
 	ga->a = audio_free(ga->a);
 	gw->audio = NULL;
+	for (unsigned i = 0; i < ANNOUNCED; i++)
+		g_free(ga->ann[i].error);
 	audio_config_clear(&ga->cfg);
 	g_free(ga);
 }

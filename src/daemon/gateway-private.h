@@ -134,6 +134,9 @@ void gateway_audio_capture(struct gateway *gw, bool on);
 /* Playback volume by steps; the new volume (percent) or -EOPNOTSUPP without audio. */
 int gateway_audio_volume(struct gateway *gw, int steps);
 void gateway_audio_playback(struct gateway *gw, uint32_t stream_id, bool on);
+/* on_stream_start said how stream_id is encoded (packet length; or why it cannot play) */
+void gateway_audio_announce(struct gateway *gw, uint32_t stream_id, unsigned packet_usec,
+			    const char *codec_error);
 void gateway_audio_packet(struct gateway *gw, uint32_t stream_id, uint32_t packet_id,
 			  const uint8_t *opus, size_t len);
 void gateway_audio_cue(struct gateway *gw, enum floor_cue cue);

@@ -143,9 +143,15 @@ static void on_revoked(void *data, uint32_t stream_id, const char *reason)
 }
 
 static void on_remote_start(void *data, uint32_t stream_id, const char *from, const char *channel,
-			    unsigned packet_duration_ms)
+			    unsigned packet_duration_ms, unsigned packet_usec,
+			    const char *codec_error)
 {
 	struct gateway *gw = data;
+
+	if (codec_error)
+		g_warning("stream %u from %s cannot be played: %s", stream_id, from ? from : "?",
+			  codec_error);
+	gateway_audio_announce(gw, stream_id, packet_usec, codec_error);
 
 	gw->seen_streams[gw->seen_next++ % G_N_ELEMENTS(gw->seen_streams)] = stream_id;
 	input(gw, do_taken, link_input_new(stream_id, from));

@@ -102,6 +102,7 @@ void proto_msg_clear(struct proto_msg *msg)
 	g_strfreev(msg->extensions);
 	g_free(msg->channel);
 	g_free(msg->from);
+	g_free(msg->codec_error);
 	g_free(msg->for_user);
 	g_free(msg->error);
 	g_free(msg->status);
@@ -138,7 +139,7 @@ int proto_codec_header_decode(const char *b64, struct proto_codec_header *ret, G
 	raw = g_base64_decode(b64, &len);
 	if (len != 4) {
 		g_set_error(error, PROTO_ERROR, PROTO_ERROR_BAD_VALUE,
-			    "codec_header: %zu bytes, expected 4", (size_t)len);
+			    "codec header: %zu bytes, expected 4", (size_t)len);
 		return -EINVAL;
 	}
 	h.sample_rate = (uint16_t)(raw[0] | raw[1] << 8);
@@ -146,24 +147,28 @@ int proto_codec_header_decode(const char *b64, struct proto_codec_header *ret, G
 	h.frame_ms = raw[3];
 	if (!rate_ok(h.sample_rate)) {
 		g_set_error(error, PROTO_ERROR, PROTO_ERROR_BAD_VALUE,
-			    "codec_header: unsupported sample rate %u Hz", h.sample_rate);
+			    "codec header: sample rate %u not supported (8000, 12000, 16000, "
+			    "24000, 48000)", h.sample_rate);
 		return -EINVAL;
 	}
-	if (h.frames_per_packet < 1 || h.frames_per_packet > 6) {
+	if (h.frames_per_packet < 1 || h.frames_per_packet > 2) {
 		g_set_error(error, PROTO_ERROR, PROTO_ERROR_BAD_VALUE,
-			    "codec_header: %u frames per packet (1..6)", h.frames_per_packet);
+			    "codec header: %u frames per packet not supported (1 or 2)",
+			    h.frames_per_packet);
 		return -EINVAL;
 	}
-	if (h.frame_ms < 1 || h.frame_ms > 120) {
+	/* 2 stands for 2.5 ms; more than 60 only as the whole packet (see frame_ms()) */
+	if (h.frame_ms < 2 || h.frame_ms * h.frames_per_packet > 120) {
 		g_set_error(error, PROTO_ERROR, PROTO_ERROR_BAD_VALUE,
-			    "codec_header: frame size %u ms (1..120)", h.frame_ms);
+			    "codec header: frame size %u ms not supported (2.5..60 ms, "
+			    "at most 120 ms a packet)", h.frame_ms);
 		return -EINVAL;
 	}
 	*ret = h;
 	return 0;
 
 bad_b64:
-	g_set_error(error, PROTO_ERROR, PROTO_ERROR_BAD_VALUE, "codec_header: invalid base64");
+	g_set_error(error, PROTO_ERROR, PROTO_ERROR_BAD_VALUE, "codec header: invalid base64");
 	return -EINVAL;
 }
 
@@ -184,6 +189,15 @@ unsigned proto_codec_header_frame_ms(const struct proto_codec_header *h,
 	    h->frame_ms == packet_duration)
 		return packet_duration / fpp;
 	return h->frame_ms;
+}
+
+unsigned proto_codec_header_packet_usec(const struct proto_codec_header *h,
+					unsigned packet_duration)
+{
+	unsigned fpp = h->frames_per_packet ? h->frames_per_packet : 1;
+	unsigned ms = proto_codec_header_frame_ms(h, packet_duration);
+
+	return fpp * (ms == 2 ? 2500u : ms * 1000u);
 }
 
 /* ---- parsing ---- */
@@ -331,8 +345,15 @@ static int get_codec(struct parse *p, struct proto_msg *m)
 	if ((r = get_str(p, "codec_header", true, &b64)) < 0)
 		return r;
 	if (proto_codec_header_decode(b64, &m->codec_header, &local) < 0) {
-		g_set_error(p->error, PROTO_ERROR, local->code, "%s: %s", p->what, local->message);
-		return -EINVAL;
+		/* someone talks in a format we cannot play: the stream is still there */
+		if (m->cmd == PROTO_CMD_ON_STREAM_START) {
+			m->codec_error = g_strdup(local->message);
+			m->codec_header = (struct proto_codec_header){ 0 };
+		} else {
+			g_set_error(p->error, PROTO_ERROR, local->code, "%s: %s", p->what,
+				    local->message);
+			return -EINVAL;
+		}
 	}
 	if ((r = get_int(p, "packet_duration", false, 1, 1000, &has_pd, &pd)) < 0)
 		return r;

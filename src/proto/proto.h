@@ -138,11 +138,15 @@ const char *proto_cmd_to_string(enum proto_cmd cmd);
 /* codec_header: 4 bytes {u16le sample_rate_hz, u8 frames_per_packet, u8 frame_size_ms}. */
 struct proto_codec_header {
 	uint16_t sample_rate;		/* Hz: 8000, 12000, 16000, 24000 or 48000 */
-	uint8_t frames_per_packet;	/* 1..6 */
-	uint8_t frame_ms;		/* 1..120 */
+	uint8_t frames_per_packet;	/* 1 or 2 */
+	uint8_t frame_ms;		/* 2 (2.5 ms) .. 60; up to 120 as the packet length */
 };
 
-/* Base64 text -> header. Rejects invalid base64, a length other than 4, bad values. */
+/* Base64 text -> header. Rejects invalid base64, a length other than 4, bad values:
+ * a sample rate Opus does not have, frames per packet other than 1 or 2, a frame
+ * size under 2 ms (2 stands for 2.5 ms, which the byte cannot hold) or a packet of
+ * more than 120 ms. Messages start with "codec header: " and name the value
+ * ("codec header: sample rate 44100 not supported"). */
 int proto_codec_header_decode(const char *b64, struct proto_codec_header *ret,
 			      GError **error);
 /* Header -> newly allocated base64 text (g_free). */
@@ -155,6 +159,10 @@ char *proto_codec_header_encode(const struct proto_codec_header *h);
  */
 unsigned proto_codec_header_frame_ms(const struct proto_codec_header *h,
 				     unsigned packet_duration);
+/* The packet length the header announces, in usec (frame size 2 is 2.5 ms), with the
+ * tolerance above; the Opus packets themselves have the last word. */
+unsigned proto_codec_header_packet_usec(const struct proto_codec_header *h,
+					unsigned packet_duration);
 
 /*
  * One parsed text frame. Which fields are set depends on cmd (see the table at the top);
@@ -190,6 +198,10 @@ struct proto_msg {
 	uint32_t stream_id;
 	struct proto_codec_header codec_header;
 	unsigned packet_duration;	/* ms; when absent: frames_per_packet * frame_ms */
+	/* on_stream_start whose codec_header cannot be decoded: the stream exists (the
+	 * channel is busy) but cannot be played; why ("codec header: ..."), else NULL.
+	 * start_stream with such a header is refused instead. */
+	char *codec_error;
 	char *from;
 	char *for_user;			/* "for" */
 	bool emergency;			/* pttgw extension */

@@ -3,8 +3,11 @@
  * dispatch.c - pttgw-dispatch: a simulated remote dispatcher for tests and the demo.
  *
  * Logs on to a relay (or any Zello Channel API server) as a user, talks bursts from a
- * WAV file or a tone (Opus, 16 kHz, 20 ms packets, paced in real time), and records what
- * it hears into a WAV file (packet loss concealed, counted). Exits when done.
+ * WAV file or a tone (Opus, paced in real time; by default 16 kHz, one 20 ms frame per
+ * packet; --rate, --frame-ms and --frames pick any format API.md's codec_header allows:
+ * 8/12/16/24/48 kHz, frames of 2.5..60 ms, 1 or 2 frames per packet, the two joined
+ * with libopus' repacketizer), and records what it hears into a WAV file (packet loss
+ * concealed, counted). Exits when done.
  */
 #include <errno.h>
 #include <math.h>
@@ -41,6 +44,10 @@ struct opts {
 	gboolean insecure;
 	gboolean quiet;
 	gboolean onsets;
+	int rate;		/* encoder sample rate, Hz */
+	double frame_ms;	/* Opus frame: 2.5, 5, 10, 20, 40, 60 */
+	int frames;		/* frames per packet: 1 or 2 */
+	int bitrate;		/* bit/s, 0: by frame size */
 };
 
 struct rx_stream {
@@ -369,11 +376,59 @@ static bool request(struct dispatch *d, char *json, int timeout_ms)
 
 /* ---- talking ---- */
 
+/* One bandwidth for the whole burst: the frames joined into a packet must share a TOC. */
+static int bandwidth_of(int rate)
+{
+	return rate <= 8000    ? OPUS_BANDWIDTH_NARROWBAND
+	       : rate <= 16000 ? OPUS_BANDWIDTH_WIDEBAND
+	       : rate <= 24000 ? OPUS_BANDWIDTH_SUPERWIDEBAND
+			       : OPUS_BANDWIDTH_FULLBAND;
+}
+
+/* Encode the next packet (o->frames frames of o->frame_ms) from pcm at *off into out.
+ * Returns its length, 0 at the end, -1 on error. Two frames that cannot share a packet
+ * (the encoder changed mode between them) go out as two packets. */
+static int encode_packet(struct dispatch *d, OpusEncoder *enc, OpusRepacketizer *rp,
+			 const int16_t *pcm, size_t samples, size_t *off, uint8_t *out)
+{
+	static uint8_t frames[2][MAX_OPUS];
+	size_t fs = (size_t)(d->o.rate * d->o.frame_ms / 1000.0 + 0.5);
+	int k, len;
+
+	if (*off >= samples)
+		return 0;
+	opus_repacketizer_init(rp);
+	for (k = 0; k < d->o.frames && *off < samples; k++) {
+		int16_t buf[2880] = { 0 };
+		size_t n = MIN(fs, samples - *off);
+
+		memcpy(buf, pcm + *off, n * sizeof(int16_t));
+		len = opus_encode(enc, buf, (int)fs, frames[k], MAX_OPUS);
+		if (len < 0) {
+			g_printerr("opus_encode: %s\n", opus_strerror(len));
+			return -1;
+		}
+		if (opus_repacketizer_cat(rp, frames[k], len) != OPUS_OK) {
+			if (k == 0)
+				return -1;
+			break; /* not consumed: the next packet starts with it */
+		}
+		*off += fs;
+	}
+	len = opus_repacketizer_out(rp, out, MAX_OPUS);
+	return len > 0 ? len : -1;
+}
+
 static int talk_burst(struct dispatch *d, unsigned n, const int16_t *pcm, size_t samples)
 {
-	static const struct proto_codec_header hdr = { RATE, 1, FRAME_MS };
+	const struct proto_codec_header hdr = {
+		(uint16_t)d->o.rate, (uint8_t)d->o.frames,
+		(uint8_t)(d->o.frame_ms < 5 ? 2 : d->o.frame_ms), /* 2 stands for 2.5 */
+	};
+	double packet_ms = d->o.frame_ms * d->o.frames;
 	int64_t deadline = g_get_monotonic_time() + (int64_t)(d->o.timeout * G_USEC_PER_SEC);
 	OpusEncoder *enc;
+	OpusRepacketizer *rp;
 	uint8_t frame[PROTO_AUDIO_HEADER_LEN + MAX_OPUS];
 	uint32_t id, packets = 0;
 	int64_t start;
@@ -382,7 +437,9 @@ static int talk_burst(struct dispatch *d, unsigned n, const int16_t *pcm, size_t
 
 	for (;;) {
 		d->seq++;
-		if (!request(d, proto_build_start_stream(d->seq, d->o.channel, &hdr, FRAME_MS,
+		/* packet_duration is an integer: 2 x 2.5 ms says 5, 1 x 2.5 ms says 2 */
+		if (!request(d, proto_build_start_stream(d->seq, d->o.channel, &hdr,
+							 (unsigned)packet_ms,
 							 d->o.emergency && d->ext_emergency),
 			     5000)) {
 			g_printerr("burst %u: no answer to start_stream\n", n);
@@ -399,28 +456,32 @@ static int talk_burst(struct dispatch *d, unsigned n, const int16_t *pcm, size_t
 		poll_until(d, g_get_monotonic_time() + 200 * 1000);	/* busy: try again */
 	}
 	id = d->reply.stream_id;
-	enc = opus_encoder_create(RATE, 1, OPUS_APPLICATION_VOIP, &err);
-	if (!enc) {
+	enc = opus_encoder_create(d->o.rate, 1, OPUS_APPLICATION_VOIP, &err);
+	rp = opus_repacketizer_create();
+	if (!enc || !rp) {
 		g_printerr("opus encoder: %s\n", opus_strerror(err));
+		if (enc)
+			opus_encoder_destroy(enc);
 		return -EIO;
 	}
+	/* frames under 10 ms are CELT only and need more bits to stay a tone */
+	opus_encoder_ctl(enc, OPUS_SET_BITRATE(d->o.bitrate ? d->o.bitrate
+					       : d->o.frame_ms < 10 ? 96000 : 24000));
+	opus_encoder_ctl(enc, OPUS_SET_BANDWIDTH(bandwidth_of(d->o.rate)));
 	start = g_get_monotonic_time();
-	for (off = 0; off < samples; off += FRAME_SAMPLES) {
-		int16_t buf[FRAME_SAMPLES] = { 0 };
-		size_t k = MIN((size_t)FRAME_SAMPLES, samples - off);
-		int len;
+	off = 0;
+	for (;;) {
+		size_t before = off;
+		int len = encode_packet(d, enc, rp, pcm, samples,  &off,
+					frame + PROTO_AUDIO_HEADER_LEN);
 
-		memcpy(buf, pcm + off, k * sizeof(int16_t));
-		len = opus_encode(enc, buf, FRAME_SAMPLES, frame + PROTO_AUDIO_HEADER_LEN,
-				  MAX_OPUS);
-		if (len < 0) {
-			g_printerr("opus_encode: %s\n", opus_strerror(len));
+		if (len <= 0)
 			break;
-		}
 		/* API.md: zero, unless the server announced it takes them numbered */
 		proto_audio_write_header(frame, id, d->ext_packet_id ? packets : 0);
+		/* paced by the audio sent so far */
 		if (!d->o.fast &&
-		    !poll_until(d, start + (int64_t)packets * FRAME_MS * 1000))
+		    !poll_until(d, start + (int64_t)((double)before * 1e6 / d->o.rate)))
 			break;
 		if (packets == 0 && d->o.onsets) {
 			printf("onset sent burst %u stream %u at %" G_GINT64_FORMAT " us\n", n, id,
@@ -431,9 +492,10 @@ static int talk_burst(struct dispatch *d, unsigned n, const int16_t *pcm, size_t
 			break;
 		packets++;
 	}
+	opus_repacketizer_destroy(rp);
 	opus_encoder_destroy(enc);
 	if (!d->o.fast)
-		poll_until(d, start + (int64_t)packets * FRAME_MS * 1000);
+		poll_until(d, start + (int64_t)((double)off * 1e6 / d->o.rate));
 	relay_client_send_text(d->c, proto_build_stop_stream(true, ++d->seq, id, d->o.channel),
 			       5000);
 	printf("sent burst %u: stream %u, %u packets\n", n, id, packets);
@@ -441,15 +503,39 @@ static int talk_burst(struct dispatch *d, unsigned n, const int16_t *pcm, size_t
 	return relay_client_closed(d->c) ? -ECONNRESET : 0;
 }
 
-static int16_t *make_tone(double hz, double seconds, size_t *ret_n)
+static int16_t *make_tone(double hz, double seconds, int rate, size_t *ret_n)
 {
-	size_t i, n = (size_t)(seconds * RATE);
+	size_t i, n = (size_t)(seconds * rate);
 	int16_t *pcm = g_new(int16_t, n ? n : 1);
 
 	for (i = 0; i < n; i++)
-		pcm[i] = (int16_t)(8000 * sin(2 * M_PI * hz * i / RATE));
+		pcm[i] = (int16_t)(8000 * sin(2 * M_PI * hz * (double)i / rate));
 	*ret_n = n;
 	return pcm;
+}
+
+/* 16 kHz (the WAV files) -> rate, linear interpolation. */
+static int16_t *resample(int16_t *in, size_t n, int rate, size_t *ret_n)
+{
+	size_t m = (size_t)((double)n * rate / RATE), i;
+	int16_t *out;
+
+	if (rate == RATE) {
+		*ret_n = n;
+		return in;
+	}
+	out = g_new(int16_t, m ? m : 1);
+	for (i = 0; i < m; i++) {
+		double x = (double)i * RATE / rate;
+		size_t k = (size_t)x;
+		double f = x - (double)k;
+		int a = in[MIN(k, n - 1)], b = in[MIN(k + 1, n - 1)];
+
+		out[i] = (int16_t)lrint(a + (b - a) * f);
+	}
+	g_free(in);
+	*ret_n = m;
+	return out;
 }
 
 /* ---- main ---- */
@@ -517,6 +603,14 @@ int main(int argc, char **argv)
 		{ "onsets", 0, 0, G_OPTION_ARG_NONE, &o->onsets,
 		  "Print the monotonic time of each burst's first packet sent and of each "
 		  "onset heard (benchmarks)", NULL },
+		{ "rate", 0, 0, G_OPTION_ARG_INT, &o->rate,
+		  "Talk at this sample rate: 8000, 12000, 16000 (default), 24000, 48000", "HZ" },
+		{ "frame-ms", 0, 0, G_OPTION_ARG_DOUBLE, &o->frame_ms,
+		  "Opus frame length: 2.5, 5, 10, 20 (default), 40, 60", "MS" },
+		{ "frames", 0, 0, G_OPTION_ARG_INT, &o->frames,
+		  "Opus frames per packet: 1 (default) or 2", "N" },
+		{ "bitrate", 0, 0, G_OPTION_ARG_INT, &o->bitrate,
+		  "Opus bit/s (default 24000; 96000 for frames under 10 ms)", "BPS" },
 		{ NULL }
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- simulated remote dispatcher");
@@ -527,10 +621,14 @@ int main(int argc, char **argv)
 	o->gap = 1;
 	o->timeout = 60;
 	o->bursts = -1;
+	o->rate = RATE;
+	o->frame_ms = 20;
+	o->frames = 1;
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	g_option_context_set_summary(ctx,
 		"Logs on to a pttgw-relay (Zello Channel API) as a user, talks bursts\n"
-		"(Opus 16 kHz, 20 ms packets, real time) and records what it hears.\n"
+		"(Opus, real time; 16 kHz 20 ms packets unless --rate/--frame-ms/--frames say\n"
+		"otherwise) and records what it hears.\n"
 		"Prints \"sent burst N: stream S, P packets\" and\n"
 		"\"received stream S from U: P packets, L lost\" per burst; exit 0 when done.");
 	g_option_context_set_description(ctx,
@@ -539,6 +637,22 @@ int main(int argc, char **argv)
 		"  pttgw-dispatch -U ws://127.0.0.1:8080 -u disp:pw -C ops --record a.wav -x 1");
 	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
 		g_printerr("pttgw-dispatch: %s\n", error->message);
+		return 2;
+	}
+	if (o->rate != 8000 && o->rate != 12000 && o->rate != 16000 && o->rate != 24000 &&
+	    o->rate != 48000) {
+		g_printerr("pttgw-dispatch: --rate %d: 8000, 12000, 16000, 24000 or 48000\n",
+			   o->rate);
+		return 2;
+	}
+	if (o->frame_ms != 2.5 && o->frame_ms != 5 && o->frame_ms != 10 && o->frame_ms != 20 &&
+	    o->frame_ms != 40 && o->frame_ms != 60) {
+		g_printerr("pttgw-dispatch: --frame-ms %g: 2.5, 5, 10, 20, 40 or 60\n",
+			   o->frame_ms);
+		return 2;
+	}
+	if (o->frames != 1 && o->frames != 2) {
+		g_printerr("pttgw-dispatch: --frames %d: 1 or 2\n", o->frames);
 		return 2;
 	}
 	if (!userpw || !strchr(userpw, ':')) {
@@ -559,8 +673,9 @@ int main(int argc, char **argv)
 			g_printerr("pttgw-dispatch: %s\n", error->message);
 			return 2;
 		}
+		pcm = resample(g_steal_pointer(&pcm), samples, o->rate, &samples);
 	} else if (o->tone > 0) {
-		pcm = make_tone(o->tone, o->seconds, &samples);
+		pcm = make_tone(o->tone, o->seconds, o->rate, &samples);
 	}
 	if (o->bursts < 0)
 		o->bursts = pcm ? 1 : 0;

@@ -259,7 +259,11 @@ static void on_stream_start(struct uplink *u, const struct proto_msg *m)
 	}
 	if (u->ev.remote_start)
 		u->ev.remote_start(u->data, m->stream_id, m->from, m->channel,
-				   m->packet_duration);
+				   m->packet_duration,
+				   m->codec_error ? 0
+						  : proto_codec_header_packet_usec(
+							    &m->codec_header, m->packet_duration),
+				   m->codec_error);
 }
 
 static void on_stream_stop(struct uplink *u, const struct proto_msg *m)

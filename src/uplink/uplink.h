@@ -110,9 +110,12 @@ struct uplink_events {
 	void (*denied)(void *data, const char *reason);
 	/* The server (or a link loss) ended our stream. */
 	void (*revoked)(void *data, uint32_t stream_id, const char *reason);
-	/* Someone else talks (taken). channel may be NULL. */
+	/* Someone else talks (taken). channel may be NULL. packet_usec: the packet
+	 * length its codec header announces; codec_error: NULL, or why its codec
+	 * header cannot be played ("codec header: ...", the stream is still taken). */
 	void (*remote_start)(void *data, uint32_t stream_id, const char *from,
-			     const char *channel, unsigned packet_duration_ms);
+			     const char *channel, unsigned packet_duration_ms,
+			     unsigned packet_usec, const char *codec_error);
 	/* The remote stream ended (idle), also when the link went down. */
 	void (*remote_stop)(void *data, uint32_t stream_id);
 	/* One Opus packet of a remote stream; opus is valid during the call. */

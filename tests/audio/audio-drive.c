@@ -9,6 +9,7 @@
  *               route                                    (listen, burst, talk, release, burst)
  *               conceal [play options] --out FILE.raw    (jitter + decoder, simulated clock)
  *               two-bursts [play options] --pause S      (burst, pause, burst)
+ *               back-to-back [play options]              (burst 2 begins as burst 1 ends)
  *
  * Prints one line per event ("playback id=1 state=active reason=...") and the
  * burst accounting ("stats ..."), exits 0 when the scenario ran to its end.
@@ -49,6 +50,8 @@ struct drive {
 	int step;
 	int rc;
 	double pause;
+	bool chain;              /* back-to-back: burst 2 begins as burst 1's end is sent */
+	char *codec_error;       /* the burst's codec header cannot be played: why */
 };
 
 static void ev_playback(void *data, uint32_t id, enum audio_activation st, const char *reason)
@@ -62,7 +65,10 @@ static void ev_playback(void *data, uint32_t id, enum audio_activation st, const
 		if (d->end_sent)
 			printf("end_after_ms=%.1f\n",
 			       (double)((uint64_t)g_get_monotonic_time() - d->end_sent) / 1000.0);
-		d->play_done = true;
+		/* a burst superseded by the next one ends inside audio_play_begin();
+		 * a refused one fails at once and ends with its accounting */
+		if (id == d->stream_id && !d->codec_error)
+			d->play_done = true;
 	}
 }
 
@@ -75,12 +81,14 @@ static void ev_capture(void *data, enum audio_activation st, const char *reason)
 static void ev_frame(void *data, const uint8_t *opus, size_t len, uint64_t captured)
 {
 	struct drive *d = data;
-	int16_t pcm[AUDIO_FRAME_SAMPLES];
+	int16_t pcm[AUDIO_PACKET_MAX_SAMPLES];
+	int n;
 
 	if (!d->out)
 		return;
-	if (audio_dec_decode(d->dec, opus, len, pcm) == 0)
-		fwrite(pcm, sizeof(int16_t), AUDIO_FRAME_SAMPLES, d->out);
+	n = audio_dec_decode(d->dec, opus, len, pcm, AUDIO_PACKET_MAX_SAMPLES);
+	if (n > 0)
+		fwrite(pcm, sizeof(int16_t), (size_t)n, d->out);
 }
 
 static void ev_route(void *data, const struct audio_route *r)
@@ -114,7 +122,11 @@ static void ev_stats(void *data, const struct audio_play_stats *s)
 	       s->concealed, s->skipped, s->late, s->duplicate, s->invalid, s->flushed,
 	       s->stretched,
 	       s->underruns, s->first_id, s->last_id, (double)s->prebuffer / 1000.0);
+	printf("burst id=%u packet_us=%" G_GUINT64_FORMAT " reason=%s\n", s->stream_id,
+	       s->packet_usec, s->reason);
 	fflush(stdout);
+	if (d->codec_error && s->stream_id == d->stream_id)
+		d->play_done = true;
 }
 
 static const struct audio_events events = {
@@ -180,6 +192,8 @@ static gint by_due(gconstpointer a, gconstpointer b)
 	return x->due < y->due ? -1 : x->due > y->due;
 }
 
+static void start_burst(struct drive *d, uint32_t stream_id);
+
 static gboolean send_tick(gpointer data)
 {
 	struct drive *d = data;
@@ -196,6 +210,13 @@ static gboolean send_tick(gpointer data)
 	printf("sent all packets=%u\n", d->sent);
 	d->end_sent = (uint64_t)g_get_monotonic_time();
 	audio_play_end(d->a, d->stream_id);
+	if (d->chain) {
+		/* a queued talker granted the moment this one stops: its stream
+		 * begins while this burst's tail is still in the jitter buffer */
+		d->chain = false;
+		printf("step burst-2\n");
+		start_burst(d, d->stream_id + 1);
+	}
 	return G_SOURCE_REMOVE;
 }
 
@@ -207,7 +228,11 @@ static void start_burst(struct drive *d, uint32_t stream_id)
 	d->end_sent = 0;
 	d->play_done = false;
 	d->start = (uint64_t)g_get_monotonic_time();
-	audio_play_begin(d->a, stream_id);
+	{
+		struct audio_burst_format f = { .error = d->codec_error };
+
+		audio_play_begin(d->a, stream_id, &f);
+	}
 	g_timeout_add(5, send_tick, d);
 }
 
@@ -319,6 +344,10 @@ static gboolean begin(gpointer data)
 		g_timeout_add(200, route_step, d);
 	} else if (strcmp(d->scenario, "two-bursts") == 0) {
 		g_timeout_add(50, two_step, d);
+	} else if (strcmp(d->scenario, "back-to-back") == 0) {
+		d->chain = true;
+		start_burst(d, 1);
+		g_timeout_add(20, watch_play, d);
 	}
 	return G_SOURCE_REMOVE;
 }
@@ -327,39 +356,45 @@ static gboolean begin(gpointer data)
  * simulated clock (no PipeWire): the concealment alone, deterministic. */
 static int run_conceal(struct drive *d)
 {
-	struct audio_jitter *j = audio_jitter_new(3, 2, 10, 2);
+	struct audio_jitter *j = audio_jitter_new(60000, 0, 200000, 40000);
 	struct audio_dec *dec = audio_dec_new();
-	int16_t pcm[AUDIO_FRAME_SAMPLES];
+	int16_t pcm[AUDIO_PACKET_MAX_SAMPLES];
 	unsigned next = 0, frames = 0;
 	const struct audio_play_stats *st;
 
-	audio_jitter_begin(j, 1, 0);
+	audio_jitter_begin(j, 1, AUDIO_FRAME_USEC, 0);
 	for (uint64_t now = 0;; now += AUDIO_FRAME_USEC / 4) {
 		const uint8_t *data;
 		size_t len;
+		uint64_t usec;
+		unsigned n;
 		enum audio_jitter_action act;
 
 		while (next < d->n_pkts && d->pkts[next].due <= now) {
+			int64_t pu = audio_packet_usec(d->pkts[next].data, d->pkts[next].len);
+
 			audio_jitter_put(j, d->pkts[next].id, d->pkts[next].data, d->pkts[next].len,
-					 now);
+					 pu > 0 ? (uint64_t)pu : 0, now);
 			if (++next == d->n_pkts)
 				audio_jitter_end(j);
 		}
 		if (now % AUDIO_FRAME_USEC)
 			continue;
-		act = audio_jitter_get(j, now, &data, &len);
+		act = audio_jitter_get(j, now, true, &data, &len, &usec);
 		if (act == AUDIO_JITTER_END)
 			break;
+		n = audio_usec_samples(usec);
 		switch (act) {
 		case AUDIO_JITTER_PLAY:
-			audio_dec_decode(dec, data, len, pcm);
+			if (audio_dec_decode(dec, data, len, pcm, AUDIO_PACKET_MAX_SAMPLES) < 0)
+				audio_dec_conceal(dec, pcm, n);
 			break;
 		case AUDIO_JITTER_FEC:
-			audio_dec_decode_fec(dec, data, len, pcm);
+			audio_dec_decode_fec(dec, data, len, pcm, n);
 			break;
 		case AUDIO_JITTER_PLC:
 		case AUDIO_JITTER_STRETCH:
-			audio_dec_conceal(dec, pcm);
+			audio_dec_conceal(dec, pcm, n);
 			break;
 		default:
 			continue;
@@ -368,7 +403,7 @@ static int run_conceal(struct drive *d)
 			printf("frame %u: %s\n", frames, audio_jitter_action_to_string(act));
 		frames++;
 		if (d->out)
-			fwrite(pcm, sizeof(int16_t), AUDIO_FRAME_SAMPLES, d->out);
+			fwrite(pcm, sizeof(int16_t), n, d->out);
 	}
 	st = audio_jitter_stats(j);
 	printf("stats id=1 sent=%u net_dropped=%u received=%u played=%u recovered=%u "
@@ -401,6 +436,7 @@ int main(int argc, char **argv)
 	g_autofree char *headset = NULL, *output = NULL, *input = NULL, *policy = NULL;
 	gboolean no_cues = FALSE, no_dtx = FALSE;
 	gint seed = 1, volume = 100;
+	double prebuffer = 0;
 	GOptionEntry entries[] = {
 		{ "headset", 0, 0, G_OPTION_ARG_STRING, &headset, "headset", "X" },
 		{ "output", 0, 0, G_OPTION_ARG_STRING, &output, "fallback sink", "NAME" },
@@ -416,6 +452,10 @@ int main(int argc, char **argv)
 		{ "seed", 0, 0, G_OPTION_ARG_INT, &seed, "random seed", "N" },
 		{ "volume", 0, 0, G_OPTION_ARG_INT, &volume, "playback volume %", "PCT" },
 		{ "pause", 0, 0, G_OPTION_ARG_DOUBLE, &d.pause, "two-bursts: pause", "S" },
+		{ "prebuffer", 0, 0, G_OPTION_ARG_DOUBLE, &prebuffer,
+		  "jitter allowance at start (s)", "S" },
+		{ "codec-error", 0, 0, G_OPTION_ARG_STRING, &d.codec_error,
+		  "the burst's codec header cannot be played (why)", "TEXT" },
 		{ "out", 0, 0, G_OPTION_ARG_FILENAME, &d.out_path, "capture output", "FILE" },
 		{ NULL },
 	};
@@ -436,6 +476,10 @@ int main(int argc, char **argv)
 	cfg.input = input;
 	cfg.cues = !no_cues;
 	cfg.dtx = !no_dtx;
+	if (prebuffer > 0) {
+		cfg.prebuffer = (uint64_t)(prebuffer * 1e6);
+		cfg.max_prebuffer = MAX(cfg.max_prebuffer, cfg.prebuffer);
+	}
 	if (policy)
 		cfg.hfp_policy = strcmp(policy, "always") == 0  ? AUDIO_HFP_ALWAYS
 				 : strcmp(policy, "never") == 0 ? AUDIO_HFP_NEVER
@@ -479,5 +523,6 @@ int main(int argc, char **argv)
 	g_free(d.pkts);
 	g_main_loop_unref(d.loop);
 	g_free(d.out_path);
+	g_free(d.codec_error);
 	return d.rc;
 }

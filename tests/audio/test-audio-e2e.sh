@@ -7,6 +7,10 @@
 #             recorded from its monitor, frequency within 1 %, no gap over one frame.
 #   e2e-440:  a press switches the headset to HFP; its microphone (a 440 Hz
 #             source): the frames reach the relay and the dispatcher decodes 440 Hz.
+#   e2e-formats: the dispatcher talks a 1 kHz tone in the formats API.md's codec_header
+#             allows (8/16/24/48 kHz; 10, 20, 40, 60 ms; 2 x 20 ms; API.md's own gD4BPA==,
+#             16 kHz 60 ms): each plays to the A2DP sink at 1 kHz within 1 %, every packet
+#             played, none invalid (the daemon's burst account, status --json).
 set -u
 case_name=$1
 PTTGWD=$2
@@ -111,6 +115,44 @@ e2e-1khz)
 	grep -q "playing to $SINK" "$PWFIX_DIR/pttgwd.err" "$PWFIX_DIR/pttgwd.out" ||
 		fail "pttgwd did not say it played to $SINK"
 	[ "$(pwfix_headset_profile)" = a2dp-sink ] || fail "the burst did not play on A2DP"
+	;;
+e2e-formats)
+	# rate frame-ms frames
+	for fmt in "16000 60 1" "8000 20 1" "16000 10 1" "16000 40 1" "16000 20 2" \
+		"24000 60 1" "48000 20 1" "12000 60 2"; do
+		set -- $fmt
+		ok=0
+		for attempt in $(seq $ATTEMPTS); do
+			pwfix_record_sink $SINK "$PWFIX_DIR/rec.raw"
+			sleep 0.3
+			timeout 30 "$DISPATCH" -U "ws://127.0.0.1:$port" -u disp:pw-disp -C test \
+				--tone 1000 -s 2 -n 1 --timeout 20 --rate $1 --frame-ms $2 \
+				--frames $3 >"$PWFIX_DIR/disp.out" 2>"$PWFIX_DIR/disp.err" ||
+				fail "pttgw-dispatch failed ($fmt)"
+			sleep 1
+			stop_rec
+			sent=$(sed -n 's/^sent burst 1: stream [0-9]*, \([0-9]*\) packets$/\1/p' \
+				"$PWFIX_DIR/disp.out")
+			ctl --json status >"$PWFIX_DIR/status.json" || fail "status"
+			echo "format $fmt: sent $sent packets"
+			python3 - "$PWFIX_DIR/status.json" "$sent" <<'PY' || fail "burst account ($fmt)"
+import json, sys
+b = json.load(open(sys.argv[1]))["audio"]["last_burst"]
+print("  last burst:", b)
+sent = int(sys.argv[2])
+ok = b["invalid"] == 0 and b["flushed"] == 0 and b["received"] == sent and \
+    b["played"] == sent and b["reason"] == "drained"
+sys.exit(0 if ok else 1)
+PY
+			if "$ANALYSE" "$PWFIX_DIR/rec.raw" --expect-freq 1000 --tolerance 1 \
+				--max-gap-ms 20 --min-active-ms 1800; then
+				ok=1
+				break
+			fi
+			echo "attempt $attempt ($fmt): the recording is not clean"
+		done
+		[ $ok = 1 ] || fail "recording of the $fmt burst"
+	done
 	;;
 e2e-440)
 	ok=0

@@ -1,7 +1,8 @@
 #!/bin/sh
 # test-audio.sh CASE AUDIO_DRIVE AUDIO_ANALYSE - the audio bridge against a real,
 # headless PipeWire + WirePlumber (see pw-fixture.sh). Cases: play-1khz
-# capture-440 route-hfp no-output node-removed loss-reorder volume pw-restart conceal.
+# capture-440 route-hfp no-output node-removed loss-reorder volume back-to-back pw-restart
+# conceal codec-refused.
 set -u
 case_name=$1
 DRIVE=$2
@@ -185,6 +186,23 @@ no-output)
 	cat "$OUT"
 	expect "playback id=1 state=failed reason=no session manager linked the stream to bt_a2dp"
 	;;
+codec-refused)
+	# a burst whose codec header cannot be played (the daemon hands down why): playback
+	# fails with that reason at once, never "active"; every packet is counted invalid and
+	# the burst's account names the reason
+	pwfix_sink bt_a2dp a2dp-sink $BT || fail "stand-in"
+	why="codec header: sample rate 44100 not supported"
+	drive --headset $BT --no-cues --tone 1000 --seconds 0.4 --codec-error "$why" play ||
+		fail "driver exit $?"
+	cat "$OUT"
+	expect "playback id=1 state=failed reason=$why"
+	expect "burst id=1 packet_us=20000 reason=$why"
+	grep -q "playback id=1 state=active" "$OUT" && fail "said active over silence"
+	grep '^stats id=1 ' "$OUT" | awk '{
+		for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+		exit !(v["received"] == 20 && v["invalid"] == 20 && v["played"] == 0) }' ||
+		fail "not every packet counted invalid"
+	;;
 volume)
 	# the playback volume scales what reaches the sink: 50 % and 150 % of the level at 100 %
 	pwfix_sink bt_a2dp a2dp-sink $BT || fail "stand-in"
@@ -261,6 +279,39 @@ loss-reorder)
 		done
 		[ $ok = 1 ] || fail "recording (seed $seed)"
 	done
+	;;
+back-to-back)
+	# a queued talker is granted the moment the first one stops: the first burst's tail,
+	# still in the jitter buffer, plays out before the second burst (nothing flushed)
+	pwfix_sink bt_a2dp a2dp-sink $BT || fail "stand-in"
+	ok=0
+	for attempt in $(seq $ATTEMPTS); do
+		pwfix_record_sink bt_a2dp "$PWFIX_DIR/rec.raw"
+		sleep 0.3
+		# 200 ms of jitter allowance: the first burst's tail is still in the jitter
+		# buffer when the second begins
+		drive --headset $BT --no-cues --tone 1000 --seconds 1 --prebuffer 0.2 back-to-back ||
+			fail "driver exit $?"
+		stop_rec
+		cat "$OUT"
+		expect "playback id=1 state=off reason=drained"
+		expect "playback id=2 state=off reason=drained"
+		for id in 1 2; do
+			grep "^stats id=$id " "$OUT" | grep -q ' flushed=0 ' ||
+				fail "burst $id: packets flushed"
+			grep "^stats id=$id " "$OUT" | awk '{
+				for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+				exit !(v["received"] == 50 && v["played"] == 50) }' ||
+				fail "burst $id: not every packet played"
+		done
+		if no_underruns && "$ANALYSE" "$PWFIX_DIR/rec.raw" --expect-freq 1000 \
+			--tolerance 1 --max-gap-ms 40 --min-active-ms 1950; then
+			ok=1
+			break
+		fi
+		echo "attempt $attempt: the recording has a gap"
+	done
+	[ $ok = 1 ] || fail "recording"
 	;;
 pw-restart)
 	# PipeWire goes away between two bursts and comes back: the first burst

@@ -46,7 +46,7 @@ for line in open(sys.argv[1]):
         push.setdefault(e.get("stream_id"), e["ts"])
 rx = re.compile(r"burst (\d+) timeline: begin (\d+) us; ms after begin: stream connect (\S+) "
                 r"streaming (\S+) first cycle (\S+) first packet (\S+) prebuffered (\S+) "
-                r"\((\d+) frames, target (\d+)\) first sample out (\S+) told (\S+); "
+                r"\((\d+) packets, target (\S+) ms\) first sample out (\S+) told (\S+); "
                 r"quantum (\d+) ring (\d+)")
 rows = []
 for line in open(sys.argv[2]):
@@ -65,8 +65,8 @@ for line in open(sys.argv[2]):
         "prebuffer satisfied -> first non-silent cycle": f[5] - f[4],
         "first non-silent cycle -> first_sample event": f[6] - f[5],
         "begin -> first_sample event": f[6],
-        "frames buffered at start": float(m.group(8)),
-        "jitter target (frames)": float(m.group(9)),
+        "packets buffered at start": float(m.group(8)),
+        "jitter target (ms)": float(m.group(9)),
         "quantum (16 kHz samples)": float(m.group(12)),
     })
 print("timeline of %d bursts (pttgw-audio log):" % len(rows))

@@ -110,13 +110,13 @@ static double run_bare(const struct packets *in, const int16_t *mic, unsigned fr
 	};
 	struct audio_enc *e = audio_enc_new(&ep);
 	struct audio_dec *d = audio_dec_new();
-	int16_t pcm[AUDIO_FRAME_SAMPLES];
+	int16_t pcm[AUDIO_PACKET_MAX_SAMPLES];
 	uint8_t out[AUDIO_MAX_PACKET];
 	volatile unsigned sink = 0;
 	double t0 = cpu_now();
 
 	for (unsigned i = 0; i < in->n; i++) {
-		audio_dec_decode(d, in->data[i], in->len[i], pcm);
+		audio_dec_decode(d, in->data[i], in->len[i], pcm, AUDIO_PACKET_MAX_SAMPLES);
 		sink += (unsigned)pcm[0];
 	}
 	for (unsigned f = 0; f < frames; f++)
@@ -137,8 +137,8 @@ static double run_path(const struct packets *in, const int16_t *mic, unsigned fr
 	};
 	struct audio_enc *e = audio_enc_new(&ep);
 	struct audio_dec *d = audio_dec_new();
-	struct audio_jitter *j = audio_jitter_new(3, 2, 10, 2);
-	int16_t pcm[AUDIO_FRAME_SAMPLES], quantum[AUDIO_FRAME_SAMPLES];
+	struct audio_jitter *j = audio_jitter_new(20000, 0, 200000, AUDIO_FRAME_USEC);
+	int16_t pcm[AUDIO_PACKET_MAX_SAMPLES], quantum[AUDIO_FRAME_SAMPLES];
 	uint8_t out[AUDIO_MAX_PACKET];
 	volatile unsigned sink = 0;
 	uint64_t now = 0;
@@ -147,17 +147,19 @@ static double run_path(const struct packets *in, const int16_t *mic, unsigned fr
 
 	audio_ring_init(&play);
 	audio_ring_init(&cap);
-	audio_jitter_begin(j, 1, now);
+	audio_jitter_begin(j, 1, AUDIO_FRAME_USEC, now);
 	for (unsigned f = 0; f < frames + 10; f++, now += AUDIO_FRAME_USEC) {
 		const uint8_t *data;
 		size_t len;
+		uint64_t usec;
 
 		/* network: packets arrive, every 10th swapped with its neighbour */
 		if (next < in->n) {
 			unsigned id = next % 10 == 8 && next + 1 < in->n ? next + 1
 					: next % 10 == 9 ? next - 1 : next;
 
-			audio_jitter_put(j, id, in->data[id], in->len[id], now);
+			audio_jitter_put(j, id, in->data[id], in->len[id],
+					 (uint64_t)audio_packet_usec(in->data[id], in->len[id]), now);
 			next++;
 		} else if (next == in->n) {
 			audio_jitter_end(j);
@@ -165,17 +167,19 @@ static double run_path(const struct packets *in, const int16_t *mic, unsigned fr
 		}
 		/* main loop: refill the playback ring */
 		while (audio_ring_fill(&play) < 2 * AUDIO_FRAME_SAMPLES) {
-			enum audio_jitter_action a = audio_jitter_get(j, now, &data, &len);
+			enum audio_jitter_action a = audio_jitter_get(j, now, true, &data, &len,
+								      &usec);
+			unsigned n = audio_usec_samples(usec);
 
 			if (a == AUDIO_JITTER_PLAY)
-				audio_dec_decode(d, data, len, pcm);
+				audio_dec_decode(d, data, len, pcm, AUDIO_PACKET_MAX_SAMPLES);
 			else if (a == AUDIO_JITTER_FEC)
-				audio_dec_decode_fec(d, data, len, pcm);
+				audio_dec_decode_fec(d, data, len, pcm, n);
 			else if (a == AUDIO_JITTER_PLC || a == AUDIO_JITTER_STRETCH)
-				audio_dec_conceal(d, pcm);
+				audio_dec_conceal(d, pcm, n);
 			else
 				break;
-			audio_ring_write(&play, pcm, AUDIO_FRAME_SAMPLES);
+			audio_ring_write(&play, pcm, n);
 		}
 		/* process() playback and capture */
 		sink += audio_ring_read(&play, quantum, AUDIO_FRAME_SAMPLES);
@@ -296,7 +300,7 @@ static int run_live(const struct packets *in, const int16_t *mic, unsigned frame
 	cpu0 = rusage_cpu();
 	l.start = (uint64_t)g_get_monotonic_time();
 	audio_capture_begin(l.a);
-	audio_play_begin(l.a, 1);
+	audio_play_begin(l.a, 1, NULL);
 	g_timeout_add(0, lv_tick, &l);
 	g_main_loop_run(l.loop);
 	audio_capture_end(l.a);

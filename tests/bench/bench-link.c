@@ -68,7 +68,7 @@ static void ev_denied(void *data, const char *reason)
 }
 
 static void ev_remote_start(void *data, uint32_t id, const char *from, const char *ch,
-			    unsigned ms)
+			    unsigned ms, unsigned packet_usec, const char *codec_error)
 {
 	struct gw *g = data;
 

@@ -71,9 +71,11 @@ static void script(struct lws *wsi, struct session *s)
 	push_text(wsi, s, "{\"command\": \"on_stream_start\"}");
 	push_text(wsi, s, "{\"command\": \"on_stream_start\", \"stream_id\": \"seven\", "
 			  "\"codec_header\": 5, \"from\": true}");
-	/* 5 invalid base64 in codec_header */
+	/* 5 invalid base64 in codec_header: not bad input, someone talks in a format we
+	 * cannot play (the stream starts, with the reason); it ends at once */
 	push_text(wsi, s, "{\"command\": \"on_stream_start\", \"stream_id\": 7, "
 			  "\"codec_header\": \"!!not base64!!\", \"from\": \"x\"}");
+	push_owned(wsi, s, proto_build_on_stream_stop(7));
 	/* 6 unknown command (ignored), 7 a reply nobody asked for */
 	push_text(wsi, s, "{\"command\": \"on_frobnicate\", \"x\": 1}");
 	push_text(wsi, s, "{\"seq\": 9999, \"success\": true}");

@@ -100,13 +100,15 @@ static void ev_revoked(void *data, uint32_t stream_id, const char *reason)
 }
 
 static void ev_remote_start(void *data, uint32_t stream_id, const char *from,
-			    const char *channel, unsigned packet_duration_ms)
+			    const char *channel, unsigned packet_duration_ms, unsigned packet_usec,
+			    const char *codec_error)
 {
 	struct drive *d = data;
 
 	d->rx_packets = 0;
-	out(d, "remote_start %u %s %s %u", stream_id, from ? from : "-", channel ? channel : "-",
-	    packet_duration_ms);
+	out(d, "remote_start %u %s %s %u %u %s", stream_id, from ? from : "-",
+	    channel ? channel : "-", packet_duration_ms, packet_usec,
+	    codec_error ? codec_error : "-");
 }
 
 static void ev_remote_stop(void *data, uint32_t stream_id)

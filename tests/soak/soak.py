@@ -52,6 +52,11 @@ SETTLE = 25.0
 # burst) fails the soak too: the output was there, nothing was wrong but the timing.
 STRICT = E.get("SOAK_STRICT", "0") == "1"
 EARLY_END = "ended before playback was active"
+
+
+def normal_end(why):
+    """A burst event's reason for a burst that ended normally (not cut)."""
+    return why == "drained" or why.startswith("superseded")
 # burst lengths, one per dispatcher run: mostly 3 packets of 20 ms, some 5 and 10
 BURST_S = E.get("SOAK_BURST_SECONDS", "0.06,0.06,0.1,0.2").split(",")
 # share of dispatcher runs that send each burst at once (--fast) instead of in real time
@@ -747,9 +752,10 @@ def account(relay, disp):
             if e.get("type") == "audio" and e.get("direction") == "playback":
                 last_play[e.get("stream_id")] = e.get("reason", "")
             if e.get("type") == "burst":
+                # the burst event names how it ended; older daemons: the last playback event
+                e["why"] = e.get("reason") or last_play.get(e["stream_id"], "?")
                 if e["flushed"]:
-                    why = last_play.get(e["stream_id"], "?")
-                    flushed_why[re.sub(r"\b\d+(\.\d+)?\b", "N", why)] += e["flushed"]
+                    flushed_why[re.sub(r"\b\d+(\.\d+)?\b", "N", e["why"])] += e["flushed"]
                 ep = epoch_of(e["stream_id"], e["ts"] / 1e6)
                 bursts[(ep, e["stream_id"])].append(e)
     drops = collections.Counter()       # (epoch, stream) -> reason counts
@@ -784,6 +790,15 @@ def account(relay, disp):
             size[1] += b["played"]
             size[2] += b["received"]
             rest = b["duplicate"] + b["late"] + b["invalid"] + b["flushed"]
+            # a burst that ended normally (drained, or the next talker came while its
+            # tail was buffered) plays every packet it has: none may be flushed; a cut
+            # (pre-emption, a failure) may flush, counted apart
+            if b["flushed"] and normal_end(b["why"]):
+                tot["flushed, normal end"] += b["flushed"]
+                errors.append("stream %s (relay run %s): ended normally (%s) but %d packets "
+                              "were flushed" % (key[1], key[0], b["why"], b["flushed"]))
+            elif b["flushed"] and b["why"].startswith("preempted"):
+                tot["flushed, preempted"] += b["flushed"]
             if b["received"] != b["played"] + rest:
                 errors.append("stream %s (relay run %s): received %d != played %d + "
                               "duplicate/late/invalid/flushed %d" % (key[1], key[0], b["received"],
@@ -1099,6 +1114,8 @@ def main():
         "%s %d" % kv for kv in sorted(drops_why.items())) or "none"))
     print("  flushed, by reason   %s" % (", ".join("%s: %d" % kv for kv in
                                                  flushed_why.most_common()) or "none"))
+    print("  flushed              normal ends %d (must be 0), preempted %d"
+          % (tot["flushed, normal end"], tot["flushed, preempted"]))
     print("  presses not granted  %s" % (", ".join("%s %d" % kv for kv in
                                                   reasons.most_common()) or "none"))
     print("  sent, not played     %d bursts with no burst event (the gateway was cut off)"

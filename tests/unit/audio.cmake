@@ -1,6 +1,6 @@
 # Unit tests of the audio bridge's pure parts (jitter buffer, routing, ring, cues, codec, config).
 if(TARGET pttgw-audio-core)
-  foreach(t jitter route misc)
+  foreach(t jitter route misc formats)
     add_executable(test-audio-${t} ${CMAKE_CURRENT_SOURCE_DIR}/test-audio-${t}.c)
     target_link_libraries(test-audio-${t} PRIVATE pttgw-audio-core PkgConfig::GLIB m)
     pkg_check_modules(SPA_UNIT REQUIRED IMPORTED_TARGET libspa-0.2)

@@ -216,10 +216,74 @@ static const struct bad_header bad_headers[] = {
 	{ "g=4BPA==", "invalid base64" },
 	{ "gD4B", "3 bytes, expected 4" },
 	{ "gD4BPAA=", "5 bytes, expected 4" },
-	{ "AAABPA==", "unsupported sample rate 0 Hz" },
-	{ "gD4APA==", "0 frames per packet" },
-	{ "gD4BAA==", "frame size 0 ms" },
+	{ "AAABPA==", "codec header: sample rate 0 not supported" },
+	{ "RKwBFA==", "codec header: sample rate 44100 not supported" },
+	{ "IlYBFA==", "codec header: sample rate 22050 not supported" },
+	{ "gD4APA==", "codec header: 0 frames per packet not supported" },
+	{ "gD4DFA==", "codec header: 3 frames per packet not supported" },
+	{ "gD4GFA==", "codec header: 6 frames per packet not supported" },
+	{ "gD4BAA==", "codec header: frame size 0 ms not supported" },
+	{ "gD4BAQ==", "codec header: frame size 1 ms not supported" },
+	{ "gD4CPQ==", "codec header: frame size 61 ms not supported" },
+	{ "gD4B/w==", "codec header: frame size 255 ms not supported" },
 };
+
+/* Every header API.md allows: 8/12/16/24/48 kHz, 1 or 2 frames, frames of 2.5 (byte 2)
+ * .. 60 ms; the packet length it announces. */
+static void test_codec_header_all(void)
+{
+	static const unsigned rates[] = { 8000, 12000, 16000, 24000, 48000 };
+	static const unsigned ms[] = { 2, 5, 10, 20, 40, 60 };
+
+	for (size_t r = 0; r < G_N_ELEMENTS(rates); r++)
+		for (unsigned fpp = 1; fpp <= 2; fpp++)
+			for (size_t k = 0; k < G_N_ELEMENTS(ms); k++) {
+				struct proto_codec_header h = { (uint16_t)rates[r], (uint8_t)fpp,
+								(uint8_t)ms[k] }, got;
+				g_autofree char *b64 = proto_codec_header_encode(&h);
+				g_autoptr(GError) error = NULL;
+				unsigned frame_us = ms[k] == 2 ? 2500 : ms[k] * 1000;
+
+				g_assert_cmpint(proto_codec_header_decode(b64, &got, &error), ==, 0);
+				g_assert_no_error(error);
+				g_assert_cmpuint(got.sample_rate, ==, rates[r]);
+				g_assert_cmpuint(got.frames_per_packet, ==, fpp);
+				g_assert_cmpuint(got.frame_ms, ==, ms[k]);
+				g_assert_cmpuint(proto_codec_header_packet_usec(&got, 0), ==,
+						 fpp * frame_us);
+				/* packet_duration written into the frame byte (2 x 20 as 40) */
+				if (fpp == 2 && ms[k] == 40)
+					g_assert_cmpuint(proto_codec_header_packet_usec(&got, 40),
+							 ==, 40000);
+			}
+}
+
+/* on_stream_start with a header we cannot play: the stream is there, the reason
+ * comes with it; start_stream with it is refused. */
+static void test_codec_header_on_stream_start(void)
+{
+	static const char on[] = "{\"command\":\"on_stream_start\",\"type\":\"audio\","
+				 "\"codec\":\"opus\",\"codec_header\":\"RKwBFA==\","
+				 "\"packet_duration\":20,\"stream_id\":5,\"from\":\"x\"}";
+	static const char st[] = "{\"command\":\"start_stream\",\"seq\":2,\"type\":\"audio\","
+				 "\"codec\":\"opus\",\"codec_header\":\"RKwBFA==\"}";
+	struct proto_msg m = PROTO_MSG_INIT;
+	g_autoptr(GError) error = NULL;
+
+	g_assert_cmpint(proto_parse_text(on, strlen(on), &m, &error), ==, 0);
+	g_assert_no_error(error);
+	g_assert_cmpuint(m.stream_id, ==, 5);
+	g_assert_cmpstr(m.codec_error, ==,
+			"codec header: sample rate 44100 not supported (8000, 12000, 16000, "
+			"24000, 48000)");
+	proto_msg_clear(&m);
+	g_assert_cmpint(proto_parse_text(st, strlen(st), &m, &error), ==, -EINVAL);
+	g_assert_nonnull(strstr(error->message, "sample rate 44100 not supported"));
+	g_assert_null(m.codec_error);
+	proto_msg_clear(&m);
+	/* the good one has none */
+	g_clear_error(&error);
+}
 
 static void test_codec_header_bad(void)
 {
@@ -331,7 +395,7 @@ static const struct bad_text bad_texts[] = {
 	  PROTO_CMD_START_STREAM, -1 },
 	{ "/proto/bad/start-base64",
 	  "{\"command\":\"start_stream\",\"seq\":2,\"codec_header\":\"gD4B%A==\"}", -EINVAL,
-	  PROTO_ERROR_BAD_VALUE, "start_stream: codec_header: invalid base64",
+	  PROTO_ERROR_BAD_VALUE, "start_stream: codec header: invalid base64",
 	  PROTO_CMD_START_STREAM, 2 },
 	{ "/proto/bad/start-codec",
 	  "{\"command\":\"start_stream\",\"seq\":2,\"codec\":\"speex\","
@@ -585,6 +649,9 @@ int main(int argc, char **argv)
 	g_test_add_func("/proto/apimd/fields", test_fields);
 	g_test_add_func("/proto/codec-header/apimd", test_codec_header);
 	g_test_add_func("/proto/codec-header/bad", test_codec_header_bad);
+	g_test_add_func("/proto/codec-header/all-allowed", test_codec_header_all);
+	g_test_add_func("/proto/codec-header/on-stream-start-unplayable",
+			test_codec_header_on_stream_start);
 	g_test_add_func("/proto/tolerance/example-clients", test_tolerances);
 	for (i = 0; i < G_N_ELEMENTS(bad_texts); i++)
 		g_test_add_data_func(bad_texts[i].path, &bad_texts[i], test_bad_text);
