@@ -164,10 +164,15 @@ static uint32_t ring_target(struct audio *a)
 	return t;
 }
 
-/* What the graph takes at once per cycle (a quantum; 20 ms before the first cycle). */
+/* PipeWire's default.clock.max-quantum (2048 at 48 kHz), in our samples. */
+#define GRAPH_MAX_QUANTUM_SAMPLES (AUDIO_RATE * 2048 / 48000)
+
+/* What the graph takes at once per cycle: a quantum. Before a new stream's first cycle
+ * the largest one the graph's default settings allow: assuming one frame there made
+ * the first burst of every new bridge underrun 33 ms in at quantum 2048. */
 static uint32_t cycle_samples(const struct audio *a)
 {
-	return a->quantum_hint ? a->quantum_hint : AUDIO_FRAME_SAMPLES;
+	return a->quantum_hint ? a->quantum_hint : GRAPH_MAX_QUANTUM_SAMPLES;
 }
 
 /* usec the jitter buffer waits on top of its target before playing: one cycle, for
