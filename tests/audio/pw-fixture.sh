@@ -121,6 +121,33 @@ pwfix_bg() {
 	PWFIX_LAST=$!
 }
 
+# A private session bus for pttgwd's D-Bus API, exported as DBUS_SESSION_BUS_ADDRESS.
+pwfix_session_bus() {
+	pwfix_bg dbus-daemon --session --nofork --print-address=3 3>"$PWFIX_DIR/bus.addr" \
+		2>"$PWFIX_DIR/dbus.err"
+	_n=0
+	while [ ! -s "$PWFIX_DIR/bus.addr" ]; do
+		_n=$((_n + 1)); [ $_n -gt 100 ] && { pwfix_log "no session bus"; return 1; }
+		sleep 0.05
+	done
+	DBUS_SESSION_BUS_ADDRESS=$(head -n1 "$PWFIX_DIR/bus.addr")
+	export DBUS_SESSION_BUS_ADDRESS
+}
+
+# pwfix_relay RELAY PORT ARGS...: pttgw-relay on 127.0.0.1:PORT (output in relay.out and
+# relay.err), back once it listens.
+pwfix_relay() {
+	_relay=$1; _port=$2; shift 2
+	pwfix_bg "$_relay" --listen "127.0.0.1:$_port" "$@" >"$PWFIX_DIR/relay.out" \
+		2>"$PWFIX_DIR/relay.err"
+	_n=0
+	while ! python3 -c "import socket; s = socket.socket(); s.settimeout(0.2)
+s.connect(('127.0.0.1', $_port))" 2>/dev/null; do
+		_n=$((_n + 1)); [ $_n -gt 100 ] && { pwfix_log "relay does not listen"; return 1; }
+		sleep 0.05
+	done
+}
+
 pwfix_wait_for() { # NAME [tries]: wait until a node named NAME exists
 	n=${2:-100}
 	while [ "$n" -gt 0 ]; do

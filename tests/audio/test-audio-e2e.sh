@@ -46,27 +46,11 @@ pwfix_start || fail "fixture did not start"
 pwfix_headset "$HEADSET" $BT || fail "headset"
 pwfix_headset_wait a2dp-sink || fail "headset not in A2DP"
 
-# a private session bus for pttgwd's D-Bus API
-pwfix_bg dbus-daemon --session --nofork --print-address=3 3>"$PWFIX_DIR/bus.addr" \
-	2>"$PWFIX_DIR/dbus.err"
-n=0
-while [ ! -s "$PWFIX_DIR/bus.addr" ]; do
-	n=$((n + 1)); [ $n -gt 100 ] && fail "no session bus"; sleep 0.05
-done
-DBUS_SESSION_BUS_ADDRESS=$(head -n1 "$PWFIX_DIR/bus.addr")
-export DBUS_SESSION_BUS_ADDRESS
+pwfix_session_bus || fail "no session bus"
 
 port=$(free_port)
-pwfix_bg "$RELAY" --listen "127.0.0.1:$port" --channel test --user gw1:pw-gw1 \
-	--user disp:pw-disp >"$PWFIX_DIR/relay.out" 2>"$PWFIX_DIR/relay.err"
-n=0
-listening() {
-	python3 -c "import socket; s = socket.socket(); s.settimeout(0.2)
-s.connect(('127.0.0.1', $port))" 2>/dev/null
-}
-while ! listening; do
-	n=$((n + 1)); [ $n -gt 100 ] && fail "relay does not listen"; sleep 0.05
-done
+pwfix_relay "$RELAY" "$port" --channel test --user gw1:pw-gw1 --user disp:pw-disp ||
+	fail "relay does not listen"
 
 printf 'pw-gw1\n' >"$PWFIX_DIR/gw1.cred"
 chmod 600 "$PWFIX_DIR/gw1.cred"

@@ -25,14 +25,8 @@ fail() {
 
 pwfix_start || fail "fixture did not start"
 pwfix_sink bt_a2dp a2dp-sink $BT && pwfix_sink bt_hfp headset-head-unit $BT || fail "stand-ins"
-pwfix_bg dbus-daemon --session --nofork --print-address=3 3>"$PWFIX_DIR/bus.addr" \
-	2>"$PWFIX_DIR/dbus.err"
-n=0
-while [ ! -s "$PWFIX_DIR/bus.addr" ]; do
-	n=$((n + 1)); [ $n -gt 100 ] && fail "no session bus"; sleep 0.05
-done
-DBUS_SESSION_BUS_ADDRESS=$(head -n1 "$PWFIX_DIR/bus.addr")
-export DBUS_SESSION_BUS_ADDRESS PWFIX_DIR BT
+pwfix_session_bus || fail "no session bus"
+export PWFIX_DIR BT
 if [ "$FORMAT" = outbound ]; then
 	# a microphone fed a tone: what the gateway sends a plain server
 	pwfix_source bt_hfp_mic $BT || fail "microphone stand-in"
