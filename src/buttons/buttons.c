@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "button-profiles.h"
-#include "gesture.h"
+#include "gesture-glib.h"
 #include "statelist.h"
 
 #define BLUEZ "org.bluez"
@@ -42,8 +42,7 @@ struct button {
 	bool connected, resolved, connecting, subscribed;
 	uint64_t last_attempt;
 	uint32_t actions;
-	struct gesture_source gs;
-	guint gesture_timer;
+	struct gesture_driver gd;
 	int battery; /* -1: unknown */
 	int led_written; /* -1: nothing written since the connection */
 	unsigned malformed;
@@ -67,14 +66,20 @@ struct buttons {
 
 static void button_free(struct button *btn)
 {
-	if (btn->gesture_timer)
-		g_source_remove(btn->gesture_timer);
+	gesture_driver_clear(&btn->gd);
 	g_free(btn->device_path);
 	g_free(btn->name);
 	g_free(btn->button_path);
 	g_free(btn->led_path);
 	g_free(btn->battery_path);
 	g_free(btn);
+}
+
+static void on_gesture(void *data, unsigned out)
+{
+	struct button *btn = data;
+
+	gesture_glib_emit(&btn->b->events, btn->b->data, btn->source, out);
 }
 
 static struct button *button_add(struct buttons *b, const char *address,
@@ -98,7 +103,7 @@ static struct button *button_add(struct buttons *b, const char *address,
 	btn->configured = configured;
 	btn->battery = -1;
 	btn->led_written = -1;
-	gesture_source_init(&btn->gs, &gc);
+	gesture_driver_init(&btn->gd, &gc, &gesture_glib_timeout, on_gesture, btn);
 	g_ptr_array_add(b->buttons, btn);
 	return btn;
 }
@@ -178,53 +183,11 @@ static bool adapter_ok(struct buttons *b, const char *path)
 	       (path[strlen(prefix)] == '/' || path[strlen(prefix)] == '\0');
 }
 
-static void emit(struct button *btn, unsigned out)
-{
-	struct buttons *b = btn->b;
-
-	if (out & GESTURE_OUT_PRESS)
-		g_info("%s: press", btn->source);
-	if (out & GESTURE_OUT_EMERGENCY)
-		g_info("%s: emergency press", btn->source);
-	if (out & GESTURE_OUT_RELEASE)
-		g_info("%s: release", btn->source);
-	if (out & GESTURE_OUT_CHANNEL_NEXT)
-		g_info("%s: next channel", btn->source);
-	button_events_emit(&b->events, b->data, btn->source, out);
-}
-
-static void arm_gesture_timer(struct button *btn);
-
-static gboolean on_gesture_timer(gpointer user_data)
-{
-	struct button *btn = user_data;
-
-	btn->gesture_timer = 0;
-	emit(btn, gesture_source_tick(&btn->gs, (uint64_t)g_get_monotonic_time()));
-	arm_gesture_timer(btn);
-	return G_SOURCE_REMOVE;
-}
-
-static void arm_gesture_timer(struct button *btn)
-{
-	uint64_t deadline = gesture_next_deadline(&btn->gs.talk);
-	uint64_t now = (uint64_t)g_get_monotonic_time();
-
-	if (btn->gesture_timer) {
-		g_source_remove(btn->gesture_timer);
-		btn->gesture_timer = 0;
-	}
-	if (deadline)
-		btn->gesture_timer = g_timeout_add(deadline > now ? (deadline - now + 999) / 1000 : 0,
-						   on_gesture_timer, btn);
-}
-
 static void button_value(struct button *btn, GVariant *value)
 {
 	gsize len = 0;
 	const uint8_t *bytes;
 	uint32_t actions;
-	unsigned out;
 	int r;
 
 	if (!btn->profile || !g_variant_is_of_type(value, G_VARIANT_TYPE_BYTESTRING))
@@ -254,10 +217,8 @@ static void button_value(struct button *btn, GVariant *value)
 	if (actions != btn->actions)
 		g_debug("%s: actions 0x%x -> 0x%x", btn->source, btn->actions, actions);
 	btn->actions = actions;
-	out = gesture_source_update(&btn->gs, (uint64_t)g_get_monotonic_time(),
-				    actions & BUTTON_ACTION_TALK, actions & BUTTON_ACTION_EMERGENCY);
-	emit(btn, out);
-	arm_gesture_timer(btn);
+	gesture_driver_update(&btn->gd, (uint64_t)g_get_monotonic_time(),
+			      actions & BUTTON_ACTION_TALK, actions & BUTTON_ACTION_EMERGENCY);
 }
 
 static void battery_value(struct button *btn, GVariant *value)
@@ -506,9 +467,8 @@ static void button_disconnected(struct button *btn, const char *why)
 	btn->actions = 0;
 	btn->last_attempt = (uint64_t)g_get_monotonic_time();
 	/* a button that is gone holds no talk */
-	out = gesture_source_lost(&btn->gs);
-	emit(btn, out);
-	arm_gesture_timer(btn);
+	out = gesture_driver_lost(&btn->gd);
+	on_gesture(btn, out);
 }
 
 /* Device1 properties as they are now. */
@@ -1031,7 +991,7 @@ void buttons_to_json(struct buttons *b, JsonBuilder *builder)
 		json_builder_set_member_name(builder, "connected");
 		json_builder_add_boolean_value(builder, btn->connected);
 		json_builder_set_member_name(builder, "held");
-		json_builder_add_boolean_value(builder, btn->gs.pressed);
+		json_builder_add_boolean_value(builder, gesture_driver_held(&btn->gd));
 		json_builder_set_member_name(builder, "battery");
 		if (btn->battery >= 0)
 			json_builder_add_int_value(builder, btn->battery);

@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "gesture.h"
+#include "gesture-glib.h"
 
 #define TAG_PROPERTY "PTTGW_PTT"
 
@@ -35,8 +35,7 @@ struct evdev_device {
 	guint watch;
 	bool grabbed;
 	bool mono_ts; /* event time stamps are CLOCK_MONOTONIC */
-	struct gesture_source gs;
-	guint gesture_timer;
+	struct gesture_driver gd;
 };
 
 struct evdev {
@@ -63,54 +62,18 @@ static bool any_held(struct evdev_device *d, const struct evdev_keys *k)
 	return false;
 }
 
-static void emit(struct evdev_device *d, unsigned out)
+static void on_gesture(void *data, unsigned out)
 {
-	struct evdev *e = d->e;
+	struct evdev_device *d = data;
 
-	if (out & GESTURE_OUT_PRESS)
-		g_info("%s: press", d->source);
-	if (out & GESTURE_OUT_EMERGENCY)
-		g_info("%s: emergency press", d->source);
-	if (out & GESTURE_OUT_RELEASE)
-		g_info("%s: release", d->source);
-	if (out & GESTURE_OUT_CHANNEL_NEXT)
-		g_info("%s: next channel (double press)", d->source);
-	button_events_emit(&e->events, e->data, d->source, out);
-}
-
-static void arm_gesture_timer(struct evdev_device *d);
-
-static gboolean on_gesture_timer(gpointer user_data)
-{
-	struct evdev_device *d = user_data;
-
-	d->gesture_timer = 0;
-	emit(d, gesture_source_tick(&d->gs, (uint64_t)g_get_monotonic_time()));
-	arm_gesture_timer(d);
-	return G_SOURCE_REMOVE;
-}
-
-static void arm_gesture_timer(struct evdev_device *d)
-{
-	uint64_t deadline = gesture_next_deadline(&d->gs.talk);
-	uint64_t now = (uint64_t)g_get_monotonic_time();
-
-	if (d->gesture_timer) {
-		g_source_remove(d->gesture_timer);
-		d->gesture_timer = 0;
-	}
-	if (deadline)
-		d->gesture_timer = g_timeout_add(deadline > now ? (deadline - now + 999) / 1000 : 0,
-						 on_gesture_timer, d);
+	gesture_glib_emit(&d->e->events, d->e->data, d->source, out);
 }
 
 static void device_close(struct evdev_device *d, const char *why)
 {
-	unsigned out = gesture_source_lost(&d->gs);
+	unsigned out = gesture_driver_lost(&d->gd);
 
 	g_info("%s: closed (%s)", d->source, why);
-	if (d->gesture_timer)
-		g_source_remove(d->gesture_timer);
 	if (d->watch)
 		g_source_remove(d->watch);
 	if (d->channel)
@@ -123,7 +86,7 @@ static void device_close(struct evdev_device *d, const char *why)
 	if (d->fd >= 0)
 		close(d->fd);
 	/* the release goes out after the device is gone: a held key talks no more */
-	emit(d, out);
+	on_gesture(d, out);
 	g_free(d->syspath);
 	g_free(d->devnode);
 	g_free(d->name);
@@ -154,8 +117,7 @@ static void keys_changed(struct evdev_device *d, uint64_t now, unsigned channel_
 		if (e->events.channel)
 			e->events.channel(e->data, -1);
 	}
-	emit(d, gesture_source_update(&d->gs, now, talk, emergency));
-	arm_gesture_timer(d);
+	gesture_driver_update(&d->gd, now, talk, emergency);
 }
 
 static uint64_t event_usec(const struct input_event *ev)
@@ -275,7 +237,7 @@ static void device_open(struct evdev *e, GUdevDevice *u)
 	d->syspath = g_strdup(syspath);
 	d->devnode = g_strdup(node);
 	g_snprintf(d->source, sizeof(d->source), "evdev:%s", node);
-	gesture_source_init(&d->gs, &gc);
+	gesture_driver_init(&d->gd, &gc, &gesture_glib_timeout, on_gesture, d);
 	rc = libevdev_new_from_fd(fd, &d->dev);
 	if (rc < 0) {
 		g_warning("%s: not an input device: %s, ignoring", d->source, g_strerror(-rc));
@@ -383,7 +345,7 @@ void evdev_to_json(struct evdev *e, JsonBuilder *builder)
 		json_builder_set_member_name(builder, "devnode");
 		json_builder_add_string_value(builder, d->devnode);
 		json_builder_set_member_name(builder, "held");
-		json_builder_add_boolean_value(builder, d->gs.pressed);
+		json_builder_add_boolean_value(builder, gesture_driver_held(&d->gd));
 		json_builder_set_member_name(builder, "grabbed");
 		json_builder_add_boolean_value(builder, d->grabbed);
 		json_builder_end_object(builder);
