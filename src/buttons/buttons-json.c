@@ -3,6 +3,7 @@
 #include "buttons-private.h"
 
 #include "button-profiles.h"
+#include "json-util.h"
 
 void buttons_to_json(struct buttons *b, JsonBuilder *builder)
 {
@@ -15,16 +16,9 @@ void buttons_to_json(struct buttons *b, JsonBuilder *builder)
 		json_builder_add_string_value(builder, btn->source);
 		json_builder_set_member_name(builder, "address");
 		json_builder_add_string_value(builder, btn->address);
-		json_builder_set_member_name(builder, "profile");
-		if (btn->profile)
-			json_builder_add_string_value(builder, btn->profile->name);
-		else
-			json_builder_add_null_value(builder);
-		json_builder_set_member_name(builder, "name");
-		if (btn->name)
-			json_builder_add_string_value(builder, btn->name);
-		else
-			json_builder_add_null_value(builder);
+		json_util_add_string_or_null(builder, "profile",
+					     btn->profile ? btn->profile->name : NULL);
+		json_util_add_string_or_null(builder, "name", btn->name);
 		json_builder_set_member_name(builder, "configured");
 		json_builder_add_boolean_value(builder, btn->configured);
 		json_builder_set_member_name(builder, "kept");
@@ -33,11 +27,7 @@ void buttons_to_json(struct buttons *b, JsonBuilder *builder)
 		json_builder_add_boolean_value(builder, btn->connected);
 		json_builder_set_member_name(builder, "held");
 		json_builder_add_boolean_value(builder, gesture_driver_held(&btn->gd));
-		json_builder_set_member_name(builder, "battery");
-		if (btn->battery >= 0)
-			json_builder_add_int_value(builder, btn->battery);
-		else
-			json_builder_add_null_value(builder);
+		json_util_add_int_or_null(builder, "battery", btn->battery, btn->battery >= 0);
 		json_builder_end_object(builder);
 	}
 	json_builder_end_array(builder);
