@@ -562,9 +562,9 @@ struct buttons *buttons_free(struct buttons *b)
 	return NULL;
 }
 
-void buttons_set_state(struct buttons *b, const char *floor_state, const char *service_status)
+void buttons_set_state(struct buttons *b, enum floor_state floor, enum svc_status status)
 {
-	enum button_led led = button_led_for_state(floor_state, service_status);
+	enum button_led led = button_led_for_state(floor, status);
 
 	if (!b || led == b->led)
 		return;

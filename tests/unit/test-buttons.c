@@ -113,20 +113,21 @@ static void test_uuid(void)
 static void test_led(void)
 {
 	static const struct {
-		const char *floor, *svc;
+		enum floor_state floor;
+		enum svc_status svc;
 		enum button_led led;
 	} cases[] = {
-		{ "idle", "ready", BUTTON_LED_GREEN },
-		{ "idle", "connecting", BUTTON_LED_OFF },
-		{ "idle", "unavailable", BUTTON_LED_OFF },
-		{ "requesting", "connecting", BUTTON_LED_RED },
-		{ "transmitting", "ready", BUTTON_LED_RED },
-		{ "releasing", "ready", BUTTON_LED_RED },
-		{ "receiving", "ready", BUTTON_LED_AMBER },
-		{ "queued", "ready", BUTTON_LED_AMBER },
-		{ "bogus", "ready", BUTTON_LED_OFF },
-		{ NULL, "ready", BUTTON_LED_OFF },
-		{ "idle", NULL, BUTTON_LED_OFF },
+		{ FLOOR_IDLE, SVC_READY, BUTTON_LED_GREEN },
+		{ FLOOR_IDLE, SVC_CONNECTING, BUTTON_LED_OFF },
+		{ FLOOR_IDLE, SVC_UNAVAILABLE, BUTTON_LED_OFF },
+		{ FLOOR_REQUESTING, SVC_CONNECTING, BUTTON_LED_RED },
+		{ FLOOR_TRANSMITTING, SVC_READY, BUTTON_LED_RED },
+		{ FLOOR_RELEASING, SVC_READY, BUTTON_LED_RED },
+		{ FLOOR_RECEIVING, SVC_READY, BUTTON_LED_AMBER },
+		{ FLOOR_QUEUED, SVC_READY, BUTTON_LED_AMBER },
+		{ _FLOOR_STATE_INVALID, SVC_READY, BUTTON_LED_OFF },
+		{ _FLOOR_STATE_MAX, SVC_READY, BUTTON_LED_OFF },
+		{ FLOOR_IDLE, _SVC_STATUS_MAX, BUTTON_LED_OFF },
 	};
 	const struct button_profile *aina = button_profile_by_name("aina");
 
