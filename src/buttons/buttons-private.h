@@ -54,8 +54,7 @@ struct button {
 struct buttons {
 	GDBusConnection *bus;
 	struct buttons_config cfg;
-	struct button_events events;
-	void *data;
+	struct watchlist *listeners; /* struct button_events */
 	GCancellable *cancel;
 	GDBusObjectManager *om;
 	GPtrArray *buttons; /* struct button*, at most BUTTONS_MAX */

@@ -30,7 +30,7 @@ static void on_gesture(void *data, unsigned out)
 {
 	struct button *btn = data;
 
-	gesture_glib_emit(&btn->b->events, btn->b->data, btn->source, out);
+	gesture_glib_emit(btn->b->listeners, btn->source, out);
 }
 
 struct button *buttons_button_add(struct buttons *b, const char *address,
@@ -498,9 +498,9 @@ struct buttons *buttons_new(GDBusConnection *system_bus, const struct buttons_co
 	b->cfg.state_dir = g_strdup(cfg->state_dir ? cfg->state_dir : "/var/lib/pttgw");
 	if (!b->cfg.pairing_profiles)
 		b->cfg.pairing_profiles = g_new0(char *, 1);
+	b->listeners = watchlist_new();
 	if (events)
-		b->events = *events;
-	b->data = data;
+		watchlist_add(b->listeners, events, data, NULL);
 	b->cancel = g_cancellable_new();
 	b->buttons = g_ptr_array_new_with_free_func((GDestroyNotify)button_free);
 	b->led = BUTTON_LED_OFF;
@@ -554,6 +554,7 @@ struct buttons *buttons_free(struct buttons *b)
 		g_object_unref(b->om);
 	}
 	g_ptr_array_unref(b->buttons);
+	b->listeners = watchlist_free(b->listeners);
 	g_object_unref(b->cancel);
 	g_free(b->adapter_path);
 	buttons_config_clear(&b->cfg);
@@ -572,6 +573,17 @@ void buttons_set_state(struct buttons *b, enum floor_state floor, enum svc_statu
 	b->led = led;
 	for (guint i = 0; i < b->buttons->len; i++)
 		buttons_gatt_write_led(b->buttons->pdata[i]);
+}
+
+unsigned buttons_add_watch(struct buttons *b, const struct button_events *events, void *data,
+			   void (*destroy)(void *data))
+{
+	return b ? watchlist_add(b->listeners, events, data, destroy) : 0;
+}
+
+bool buttons_remove_watch(struct buttons *b, unsigned id)
+{
+	return b && watchlist_remove(b->listeners, id);
 }
 
 int buttons_open_pairing(struct buttons *b, unsigned seconds)

@@ -40,8 +40,7 @@ struct evdev_device {
 
 struct evdev {
 	struct evdev_config cfg;
-	struct button_events events;
-	void *data;
+	struct watchlist *listeners; /* struct button_events */
 	GUdevClient *udev;
 	GPtrArray *devices; /* struct evdev_device*, at most EVDEV_MAX_DEVICES */
 };
@@ -66,7 +65,7 @@ static void on_gesture(void *data, unsigned out)
 {
 	struct evdev_device *d = data;
 
-	gesture_glib_emit(&d->e->events, d->e->data, d->source, out);
+	gesture_glib_emit(d->e->listeners, d->source, out);
 }
 
 static void device_close(struct evdev_device *d, const char *why)
@@ -109,13 +108,11 @@ static void keys_changed(struct evdev_device *d, uint64_t now, unsigned channel_
 
 	for (unsigned i = 0; i < channel_delta_next; i++) {
 		g_info("%s: next channel", d->source);
-		if (e->events.channel)
-			e->events.channel(e->data, +1);
+		WATCHLIST_EMIT(e->listeners, struct button_events, channel, +1);
 	}
 	for (unsigned i = 0; i < channel_delta_prev; i++) {
 		g_info("%s: previous channel", d->source);
-		if (e->events.channel)
-			e->events.channel(e->data, -1);
+		WATCHLIST_EMIT(e->listeners, struct button_events, channel, -1);
 	}
 	gesture_driver_update(&d->gd, now, talk, emergency);
 }
@@ -294,9 +291,9 @@ struct evdev *evdev_new(const struct evdev_config *cfg, const struct button_even
 	g_return_val_if_fail(cfg, NULL);
 	e = g_new0(struct evdev, 1);
 	e->cfg = *cfg;
+	e->listeners = watchlist_new();
 	if (events)
-		e->events = *events;
-	e->data = data;
+		watchlist_add(e->listeners, events, data, NULL);
 	e->devices = g_ptr_array_new();
 	if (!cfg->enable)
 		return e;
@@ -315,6 +312,17 @@ struct evdev *evdev_new(const struct evdev_config *cfg, const struct button_even
 	return e;
 }
 
+unsigned evdev_add_watch(struct evdev *e, const struct button_events *events, void *data,
+			 void (*destroy)(void *data))
+{
+	return e ? watchlist_add(e->listeners, events, data, destroy) : 0;
+}
+
+bool evdev_remove_watch(struct evdev *e, unsigned id)
+{
+	return e && watchlist_remove(e->listeners, id);
+}
+
 struct evdev *evdev_free(struct evdev *e)
 {
 	if (!e)
@@ -323,7 +331,8 @@ struct evdev *evdev_free(struct evdev *e)
 		g_signal_handlers_disconnect_by_data(e->udev, e);
 		g_object_unref(e->udev);
 	}
-	e->events = (struct button_events){ 0 }; /* no releases out of a destructor */
+	/* no releases out of a destructor: the listeners go first */
+	e->listeners = watchlist_free(e->listeners);
 	while (e->devices->len)
 		device_remove(e, e->devices->pdata[e->devices->len - 1], "shutdown");
 	g_ptr_array_unref(e->devices);

@@ -44,8 +44,7 @@ const struct gesture_timeout_ops gesture_glib_timeout = {
 	.now = now_usec,
 };
 
-void gesture_glib_emit(const struct button_events *events, void *data, const char *source,
-		       unsigned out)
+void gesture_glib_emit(struct watchlist *listeners, const char *source, unsigned out)
 {
 	if (out & GESTURE_OUT_PRESS)
 		g_info("%s: press", source);
@@ -55,5 +54,5 @@ void gesture_glib_emit(const struct button_events *events, void *data, const cha
 		g_info("%s: release", source);
 	if (out & GESTURE_OUT_CHANNEL_NEXT)
 		g_info("%s: next channel (double press)", source);
-	button_events_emit(events, data, source, out);
+	button_events_emit(listeners, source, out);
 }

@@ -11,6 +11,5 @@
 
 extern const struct gesture_timeout_ops gesture_glib_timeout;
 
-/* Log (g_info, "SOURCE: press" ...) and tell events the outputs, in order. */
-void gesture_glib_emit(const struct button_events *events, void *data, const char *source,
-		       unsigned out);
+/* Log (g_info, "SOURCE: press" ...) and tell the listeners the outputs, in order. */
+void gesture_glib_emit(struct watchlist *listeners, const char *source, unsigned out);
