@@ -14,12 +14,16 @@
  * release: every key of that source is up again. It comes once per press
  *          series; the same source may be released only after a press.
  * channel: step the channel by delta (+1 next, -1 previous).
+ *
+ * Listeners are kept in a watchlist (watchlist.h): the events given to *_new()
+ * and any added with *_add_watch(); one may remove itself while notified.
  */
 #pragma once
 
 #include <stdbool.h>
 
 #include "gesture.h"
+#include "watchlist.h"
 
 struct button_events {
 	void (*press)(void *data, const char *source, bool emergency);
@@ -27,16 +31,16 @@ struct button_events {
 	void (*channel)(void *data, int delta);
 };
 
-/* Tell the daemon a gesture_source's outputs (gesture.h), in their order. */
-static inline void button_events_emit(const struct button_events *ev, void *data,
-				      const char *source, unsigned out)
+/* Tell the listeners (NULL: none) a gesture_source's outputs (gesture.h), in their order. */
+static inline void button_events_emit(struct watchlist *listeners, const char *source,
+				      unsigned out)
 {
-	if ((out & GESTURE_OUT_CHANNEL_NEXT) && ev->channel)
-		ev->channel(data, +1);
-	if ((out & GESTURE_OUT_PRESS) && ev->press)
-		ev->press(data, source, false);
-	if ((out & GESTURE_OUT_EMERGENCY) && ev->press)
-		ev->press(data, source, true);
-	if ((out & GESTURE_OUT_RELEASE) && ev->release)
-		ev->release(data, source);
+	if (out & GESTURE_OUT_CHANNEL_NEXT)
+		WATCHLIST_EMIT(listeners, struct button_events, channel, +1);
+	if (out & GESTURE_OUT_PRESS)
+		WATCHLIST_EMIT(listeners, struct button_events, press, source, false);
+	if (out & GESTURE_OUT_EMERGENCY)
+		WATCHLIST_EMIT(listeners, struct button_events, press, source, true);
+	if (out & GESTURE_OUT_RELEASE)
+		WATCHLIST_EMIT(listeners, struct button_events, release, source);
 }

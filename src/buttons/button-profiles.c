@@ -171,27 +171,24 @@ int button_profile_decode(const struct button_profile *p, const uint8_t *value, 
 	return -EBADMSG;
 }
 
-enum button_led button_led_for_state(const char *floor_state, const char *service_status)
+enum button_led button_led_for_state(enum floor_state floor, enum svc_status status)
 {
-	static const struct {
-		const char *state;
-		enum button_led led;
-	} by_state[] = {
-		{ "requesting", BUTTON_LED_RED },   { "transmitting", BUTTON_LED_RED },
-		{ "releasing", BUTTON_LED_RED },    { "receiving", BUTTON_LED_AMBER },
-		{ "queued", BUTTON_LED_AMBER },     { "idle", BUTTON_LED_GREEN },
-	};
-	enum button_led led = BUTTON_LED_OFF;
-
-	if (!floor_state)
-		return BUTTON_LED_OFF;
-	for (size_t i = 0; i < sizeof(by_state) / sizeof(by_state[0]); i++)
-		if (strcmp(by_state[i].state, floor_state) == 0)
-			led = by_state[i].led;
-	/* Idle but no way to get a press through: not "ready", so no green. */
-	if (led == BUTTON_LED_GREEN && (!service_status || strcmp(service_status, "ready") != 0))
-		return BUTTON_LED_OFF;
-	return led;
+	switch (floor) {
+	case FLOOR_REQUESTING:
+	case FLOOR_TRANSMITTING:
+	case FLOOR_RELEASING:
+		return BUTTON_LED_RED;
+	case FLOOR_RECEIVING:
+	case FLOOR_QUEUED:
+		return BUTTON_LED_AMBER;
+	case FLOOR_IDLE:
+		/* Idle but no way to get a press through: not "ready", so no green. */
+		return status == SVC_READY ? BUTTON_LED_GREEN : BUTTON_LED_OFF;
+	case _FLOOR_STATE_MAX:
+	case _FLOOR_STATE_INVALID:
+		break;
+	}
+	return BUTTON_LED_OFF;
 }
 
 const char *button_encoding_to_string(enum button_encoding e)

@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * button-profiles.h - the BLE talk button profiles we know, as data, and the
- * pure decoding of their values. No GLib, no D-Bus. See PROFILES.md.
+ * pure decoding of their values. No GLib, no D-Bus (floor.h and status.h are
+ * pure too). See PROFILES.md.
  */
 #pragma once
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "floor.h"
+#include "status.h"
 
 /* What a button value means; several at once for a bitmask. */
 enum button_action {
@@ -75,9 +79,8 @@ bool button_uuid_equal(const char *a, const char *b);
 int button_profile_decode(const struct button_profile *p, const uint8_t *value, size_t len,
 			  uint32_t *ret_actions);
 
-/* The LED colour for the gateway's state: floor state and service status by
- * their *_to_string names ("idle", "ready", ...); NULL or unknown -> off. */
-enum button_led button_led_for_state(const char *floor_state, const char *service_status);
+/* The LED colour for the gateway's state (floor.h, status.h); out of range -> off. */
+enum button_led button_led_for_state(enum floor_state floor, enum svc_status status);
 
 const char *button_encoding_to_string(enum button_encoding e);
 const char *button_led_to_string(enum button_led l);

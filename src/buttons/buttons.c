@@ -6,69 +6,18 @@
  * drive everything: a Device1 of a button appears -> Connect; ServicesResolved
  * -> find the characteristics, StartNotify, then ReadValue (a button already
  * held is not lost); Value changes -> decode (button-profiles.c) -> gestures
- * (gesture.c) -> events. While BlueZ has no device for a configured button
+ * (gesture.c) -> events. The GATT side is in buttons-gatt.c, discovery in
+ * buttons-discovery.c, the kept buttons in buttons-paired.c (buttons-private.h). While BlueZ has no device for a configured button
  * the adapter discovers; while the button is away a timer retries Connect.
  */
-#include "buttons.h"
+#include "buttons-private.h"
 
 #include <errno.h>
 #include <string.h>
 
-#include "button-profiles.h"
-#include "gesture.h"
-#include "statelist.h"
-
-#define BLUEZ "org.bluez"
-#define IFACE_ADAPTER "org.bluez.Adapter1"
-#define IFACE_DEVICE "org.bluez.Device1"
-#define IFACE_SERVICE "org.bluez.GattService1"
-#define IFACE_CHAR "org.bluez.GattCharacteristic1"
-#define IFACE_BATTERY "org.bluez.Battery1"
-#define UUID_BATTERY_LEVEL "00002a19-0000-1000-8000-00805f9b34fb"
-#define CONNECT_TIMEOUT_MS 30000
-#define CALL_TIMEOUT_MS 10000
-#define PAIRED_FILE "buttons-paired" /* in [buttons] state-dir: "ADDRESS=profile" lines */
-
-struct button {
-	struct buttons *b;
-	char address[18];
-	char source[24]; /* "ble:AA:BB:CC:DD:EE:FF" */
-	const struct button_profile *profile; /* NULL until known */
-	bool configured;                      /* from the config, not a pairing window */
-	bool kept;                            /* taken in a pairing window: in PAIRED_FILE */
-	char *device_path;                    /* NULL while BlueZ has no such device */
-	char *name;
-	char *button_path, *led_path, *battery_path;
-	bool connected, resolved, connecting, subscribed;
-	uint64_t last_attempt;
-	uint32_t actions;
-	struct gesture_source gs;
-	guint gesture_timer;
-	int battery; /* -1: unknown */
-	int led_written; /* -1: nothing written since the connection */
-	unsigned malformed;
-};
-
-struct buttons {
-	GDBusConnection *bus;
-	struct buttons_config cfg;
-	struct button_events events;
-	void *data;
-	GCancellable *cancel;
-	GDBusObjectManager *om;
-	GPtrArray *buttons; /* struct button*, at most BUTTONS_MAX */
-	guint retry_timer;
-	guint pairing_timer;
-	uint64_t pairing_until; /* 0: closed */
-	char *adapter_path;     /* the adapter we use; NULL until seen */
-	bool discovering;       /* we asked for discovery */
-	enum button_led led;
-};
-
 static void button_free(struct button *btn)
 {
-	if (btn->gesture_timer)
-		g_source_remove(btn->gesture_timer);
+	gesture_driver_clear(&btn->gd);
 	g_free(btn->device_path);
 	g_free(btn->name);
 	g_free(btn->button_path);
@@ -77,7 +26,14 @@ static void button_free(struct button *btn)
 	g_free(btn);
 }
 
-static struct button *button_add(struct buttons *b, const char *address,
+static void on_gesture(void *data, unsigned out)
+{
+	struct button *btn = data;
+
+	gesture_glib_emit(btn->b->listeners, btn->source, out);
+}
+
+struct button *buttons_button_add(struct buttons *b, const char *address,
 				 const struct button_profile *profile, bool configured)
 {
 	struct button *btn;
@@ -98,12 +54,12 @@ static struct button *button_add(struct buttons *b, const char *address,
 	btn->configured = configured;
 	btn->battery = -1;
 	btn->led_written = -1;
-	gesture_source_init(&btn->gs, &gc);
+	gesture_driver_init(&btn->gd, &gc, &gesture_glib_timeout, on_gesture, btn);
 	g_ptr_array_add(b->buttons, btn);
 	return btn;
 }
 
-static struct button *find_by_address(struct buttons *b, const char *address)
+struct button *buttons_find_by_address(struct buttons *b, const char *address)
 {
 	for (guint i = 0; i < b->buttons->len; i++) {
 		struct button *btn = b->buttons->pdata[i];
@@ -138,28 +94,28 @@ static struct button *find_by_child(struct buttons *b, const char *path)
 	return NULL;
 }
 
-static GDBusProxy *proxy_for(struct buttons *b, const char *path, const char *iface)
+GDBusProxy *buttons_proxy(struct buttons *b, const char *path, const char *iface)
 {
 	if (!b->om || !path)
 		return NULL;
 	return G_DBUS_PROXY(g_dbus_object_manager_get_interface(b->om, path, iface));
 }
 
-static GVariant *prop(GDBusProxy *p, const char *name)
+GVariant *buttons_prop(GDBusProxy *p, const char *name)
 {
 	return p ? g_dbus_proxy_get_cached_property(p, name) : NULL;
 }
 
-static bool prop_bool(GDBusProxy *p, const char *name)
+bool buttons_prop_bool(GDBusProxy *p, const char *name)
 {
-	g_autoptr(GVariant) v = prop(p, name);
+	g_autoptr(GVariant) v = buttons_prop(p, name);
 
 	return v && g_variant_is_of_type(v, G_VARIANT_TYPE_BOOLEAN) && g_variant_get_boolean(v);
 }
 
-static char *prop_string(GDBusProxy *p, const char *name)
+char *buttons_prop_string(GDBusProxy *p, const char *name)
 {
-	g_autoptr(GVariant) v = prop(p, name);
+	g_autoptr(GVariant) v = buttons_prop(p, name);
 
 	if (!v || !(g_variant_is_of_type(v, G_VARIANT_TYPE_STRING) ||
 		    g_variant_is_of_type(v, G_VARIANT_TYPE_OBJECT_PATH)))
@@ -167,7 +123,7 @@ static char *prop_string(GDBusProxy *p, const char *name)
 	return g_variant_dup_string(v, NULL);
 }
 
-static bool adapter_ok(struct buttons *b, const char *path)
+bool buttons_adapter_ok(struct buttons *b, const char *path)
 {
 	g_autofree char *prefix = NULL;
 
@@ -178,108 +134,9 @@ static bool adapter_ok(struct buttons *b, const char *path)
 	       (path[strlen(prefix)] == '/' || path[strlen(prefix)] == '\0');
 }
 
-static void emit(struct button *btn, unsigned out)
-{
-	struct buttons *b = btn->b;
-
-	if (out & GESTURE_OUT_PRESS)
-		g_info("%s: press", btn->source);
-	if (out & GESTURE_OUT_EMERGENCY)
-		g_info("%s: emergency press", btn->source);
-	if (out & GESTURE_OUT_RELEASE)
-		g_info("%s: release", btn->source);
-	if (out & GESTURE_OUT_CHANNEL_NEXT)
-		g_info("%s: next channel", btn->source);
-	button_events_emit(&b->events, b->data, btn->source, out);
-}
-
-static void arm_gesture_timer(struct button *btn);
-
-static gboolean on_gesture_timer(gpointer user_data)
-{
-	struct button *btn = user_data;
-
-	btn->gesture_timer = 0;
-	emit(btn, gesture_source_tick(&btn->gs, (uint64_t)g_get_monotonic_time()));
-	arm_gesture_timer(btn);
-	return G_SOURCE_REMOVE;
-}
-
-static void arm_gesture_timer(struct button *btn)
-{
-	uint64_t deadline = gesture_next_deadline(&btn->gs.talk);
-	uint64_t now = (uint64_t)g_get_monotonic_time();
-
-	if (btn->gesture_timer) {
-		g_source_remove(btn->gesture_timer);
-		btn->gesture_timer = 0;
-	}
-	if (deadline)
-		btn->gesture_timer = g_timeout_add(deadline > now ? (deadline - now + 999) / 1000 : 0,
-						   on_gesture_timer, btn);
-}
-
-static void button_value(struct button *btn, GVariant *value)
-{
-	gsize len = 0;
-	const uint8_t *bytes;
-	uint32_t actions;
-	unsigned out;
-	int r;
-
-	if (!btn->profile || !g_variant_is_of_type(value, G_VARIANT_TYPE_BYTESTRING))
-		return;
-	bytes = g_variant_get_fixed_array(value, &len, 1);
-	r = button_profile_decode(btn->profile, bytes, len, &actions);
-	if (r < 0) {
-		btn->malformed++;
-		/* a peer can send these as fast as it likes: log 1, 2, 4, 8, ... */
-		if ((btn->malformed & (btn->malformed - 1)) == 0) {
-			g_autofree char *hex = g_strnfill(0, 0);
-
-			for (gsize i = 0; i < len && i < 8; i++) {
-				char *n = g_strdup_printf("%s%02x", hex, bytes[i]);
-
-				g_free(hex);
-				hex = n;
-			}
-			g_message("%s: %s value of %zu bytes (%s%s) ignored: %s (%u so far)",
-				  btn->source, btn->profile->name, (size_t)len, hex,
-				  len > 8 ? "..." : "",
-				  r == -EMSGSIZE ? "wrong length" : "unknown value or bits",
-				  btn->malformed);
-		}
-		return;
-	}
-	if (actions != btn->actions)
-		g_debug("%s: actions 0x%x -> 0x%x", btn->source, btn->actions, actions);
-	btn->actions = actions;
-	out = gesture_source_update(&btn->gs, (uint64_t)g_get_monotonic_time(),
-				    actions & BUTTON_ACTION_TALK, actions & BUTTON_ACTION_EMERGENCY);
-	emit(btn, out);
-	arm_gesture_timer(btn);
-}
-
-static void battery_value(struct button *btn, GVariant *value)
-{
-	gsize len = 0;
-	const uint8_t *bytes;
-
-	if (!g_variant_is_of_type(value, G_VARIANT_TYPE_BYTESTRING))
-		return;
-	bytes = g_variant_get_fixed_array(value, &len, 1);
-	if (len != 1 || bytes[0] > 100) {
-		g_message("%s: battery level of %zu bytes ignored", btn->source, (size_t)len);
-		return;
-	}
-	if (btn->battery != bytes[0])
-		g_info("%s: battery %d%% -> %u%%", btn->source, btn->battery, bytes[0]);
-	btn->battery = bytes[0];
-}
-
 /* --- asynchronous calls; every reply checks CANCELLED before touching btn --- */
 
-static void reply_log(GObject *src, GAsyncResult *res, gpointer user_data, const char *what,
+void buttons_reply_log(GObject *src, GAsyncResult *res, gpointer user_data, const char *what,
 		      GVariant **ret)
 {
 	struct button *btn = user_data;
@@ -294,160 +151,9 @@ static void reply_log(GObject *src, GAsyncResult *res, gpointer user_data, const
 		g_message("%s: %s failed: %s", btn->source, what, err->message);
 }
 
-static void on_start_notify(GObject *src, GAsyncResult *res, gpointer user_data)
-{
-	reply_log(src, res, user_data, "StartNotify", NULL);
-}
-
-static void on_read_button(GObject *src, GAsyncResult *res, gpointer user_data)
-{
-	g_autoptr(GVariant) v = NULL;
-
-	reply_log(src, res, user_data, "ReadValue", &v);
-	if (v) {
-		g_autoptr(GVariant) value = g_variant_get_child_value(v, 0);
-
-		g_debug("%s: current value read", ((struct button *)user_data)->source);
-		button_value(user_data, value);
-	}
-}
-
-static void on_read_battery(GObject *src, GAsyncResult *res, gpointer user_data)
-{
-	g_autoptr(GVariant) v = NULL;
-
-	reply_log(src, res, user_data, "battery ReadValue", &v);
-	if (v) {
-		g_autoptr(GVariant) value = g_variant_get_child_value(v, 0);
-
-		battery_value(user_data, value);
-	}
-}
-
-static void on_write_led(GObject *src, GAsyncResult *res, gpointer user_data)
-{
-	reply_log(src, res, user_data, "LED WriteValue", NULL);
-}
-
-static GVariant *empty_options(void)
-{
-	return g_variant_new_array(G_VARIANT_TYPE("{sv}"), NULL, 0);
-}
-
-static void write_led(struct button *btn)
-{
-	struct buttons *b = btn->b;
-	g_autoptr(GDBusProxy) p = NULL;
-	uint8_t v;
-
-	if (!b->cfg.led || !btn->connected || !btn->profile || !btn->led_path)
-		return;
-	v = btn->profile->led_values[b->led];
-	if (btn->led_written == v)
-		return;
-	p = proxy_for(b, btn->led_path, IFACE_CHAR);
-	if (!p)
-		return;
-	g_debug("%s: LED %s (0x%02x)", btn->source, button_led_to_string(b->led), v);
-	btn->led_written = v;
-	g_dbus_proxy_call(p, "WriteValue",
-			  g_variant_new("(@ay@a{sv})",
-					g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, &v, 1, 1),
-					empty_options()),
-			  G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT_MS, b->cancel, on_write_led, btn);
-}
-
-/* Services resolved: find our characteristics, subscribe, read. */
-static void setup_gatt(struct button *btn)
-{
-	struct buttons *b = btn->b;
-	GList *objects = g_dbus_object_manager_get_objects(b->om);
-	size_t dlen = strlen(btn->device_path);
-
-	g_clear_pointer(&btn->button_path, g_free);
-	g_clear_pointer(&btn->led_path, g_free);
-	g_clear_pointer(&btn->battery_path, g_free);
-
-	/* Which profile, when the config did not say: the first known service. */
-	for (GList *l = objects; l && !btn->profile; l = l->next) {
-		const char *path = g_dbus_object_get_object_path(l->data);
-		g_autoptr(GDBusProxy) s = NULL;
-		g_autofree char *uuid = NULL;
-
-		if (strncmp(path, btn->device_path, dlen) || path[dlen] != '/')
-			continue;
-		s = proxy_for(b, path, IFACE_SERVICE);
-		uuid = prop_string(s, "UUID");
-		btn->profile = uuid ? button_profile_by_service(uuid) : NULL;
-		if (btn->profile)
-			g_info("%s: profile %s", btn->source, btn->profile->name);
-	}
-	for (GList *l = objects; l; l = l->next) {
-		const char *path = g_dbus_object_get_object_path(l->data);
-		g_autoptr(GDBusProxy) c = NULL;
-		g_autoptr(GDBusProxy) s = NULL;
-		g_autofree char *uuid = NULL, *service = NULL, *suuid = NULL;
-
-		if (strncmp(path, btn->device_path, dlen) || path[dlen] != '/')
-			continue;
-		c = proxy_for(b, path, IFACE_CHAR);
-		if (!c)
-			continue;
-		uuid = prop_string(c, "UUID");
-		service = prop_string(c, "Service");
-		s = proxy_for(b, service, IFACE_SERVICE);
-		suuid = prop_string(s, "UUID");
-		g_debug("%s: characteristic %s %s (service %s)", btn->source, path,
-			uuid ? uuid : "?", suuid ? suuid : "?");
-		if (!uuid || !suuid)
-			continue;
-		if (btn->profile && button_uuid_equal(suuid, btn->profile->service_uuid)) {
-			if (button_uuid_equal(uuid, btn->profile->button_uuid) && !btn->button_path)
-				btn->button_path = g_strdup(path);
-			else if (btn->profile->led_uuid &&
-				 button_uuid_equal(uuid, btn->profile->led_uuid) && !btn->led_path)
-				btn->led_path = g_strdup(path);
-		} else if (button_uuid_equal(uuid, UUID_BATTERY_LEVEL) && !btn->battery_path) {
-			btn->battery_path = g_strdup(path);
-		}
-	}
-	g_list_free_full(objects, g_object_unref);
-
-	if (!btn->button_path) {
-		g_message("%s: no %s button characteristic among its services, ignoring",
-			  btn->source, btn->profile ? btn->profile->name : "known");
-		return;
-	}
-	{
-		g_autoptr(GDBusProxy) c = proxy_for(b, btn->button_path, IFACE_CHAR);
-
-		/* Subscribe first, then read: a change in between is not lost. */
-		g_dbus_proxy_call(c, "StartNotify", NULL, G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT_MS,
-				  b->cancel, on_start_notify, btn);
-		g_dbus_proxy_call(c, "ReadValue", g_variant_new("(@a{sv})", empty_options()),
-				  G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT_MS, b->cancel,
-				  on_read_button, btn);
-		btn->subscribed = true;
-	}
-	if (btn->battery_path) {
-		g_autoptr(GDBusProxy) c = proxy_for(b, btn->battery_path, IFACE_CHAR);
-
-		g_dbus_proxy_call(c, "ReadValue", g_variant_new("(@a{sv})", empty_options()),
-				  G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT_MS, b->cancel,
-				  on_read_battery, btn);
-		g_dbus_proxy_call(c, "StartNotify", NULL, G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT_MS,
-				  b->cancel, on_start_notify, btn);
-	}
-	write_led(btn);
-	g_info("%s: ready (%s%s%s)", btn->source, btn->profile->name, btn->led_path ? ", LED" : "",
-	       btn->battery_path ? ", battery" : "");
-}
-
-static void update_discovery(struct buttons *b);
-
 static void on_disconnect(GObject *src, GAsyncResult *res, gpointer user_data)
 {
-	reply_log(src, res, user_data, "Disconnect", NULL);
+	buttons_reply_log(src, res, user_data, "Disconnect", NULL);
 }
 
 static void on_connect(GObject *src, GAsyncResult *res, gpointer user_data)
@@ -465,8 +171,8 @@ static void on_connect(GObject *src, GAsyncResult *res, gpointer user_data)
 		       btn->b->cfg.reconnect_interval / 1e6);
 		return;
 	}
-	dev = proxy_for(btn->b, btn->device_path, IFACE_DEVICE);
-	if (dev && !prop_bool(dev, "Connected")) {
+	dev = buttons_proxy(btn->b, btn->device_path, IFACE_DEVICE);
+	if (dev && !buttons_prop_bool(dev, "Connected")) {
 		/* BlueZ answered Connect but shows no connection: a stale link; end it so
 		 * the next attempt starts clean */
 		g_message("%s: Connect answered but Connected is false; disconnecting",
@@ -483,7 +189,7 @@ static void try_connect(struct button *btn)
 
 	if (!btn->device_path || btn->connected || btn->connecting)
 		return;
-	dev = proxy_for(b, btn->device_path, IFACE_DEVICE);
+	dev = buttons_proxy(b, btn->device_path, IFACE_DEVICE);
 	if (!dev)
 		return;
 	btn->connecting = true;
@@ -506,21 +212,20 @@ static void button_disconnected(struct button *btn, const char *why)
 	btn->actions = 0;
 	btn->last_attempt = (uint64_t)g_get_monotonic_time();
 	/* a button that is gone holds no talk */
-	out = gesture_source_lost(&btn->gs);
-	emit(btn, out);
-	arm_gesture_timer(btn);
+	out = gesture_driver_lost(&btn->gd);
+	on_gesture(btn, out);
 }
 
 /* Device1 properties as they are now. */
 static void device_sync(struct button *btn)
 {
 	struct buttons *b = btn->b;
-	g_autoptr(GDBusProxy) dev = proxy_for(b, btn->device_path, IFACE_DEVICE);
-	g_autoptr(GDBusProxy) bat = proxy_for(b, btn->device_path, IFACE_BATTERY);
-	g_autoptr(GVariant) pct = prop(bat, "Percentage");
-	bool connected = prop_bool(dev, "Connected");
-	bool resolved = connected && prop_bool(dev, "ServicesResolved");
-	g_autofree char *name = prop_string(dev, "Name");
+	g_autoptr(GDBusProxy) dev = buttons_proxy(b, btn->device_path, IFACE_DEVICE);
+	g_autoptr(GDBusProxy) bat = buttons_proxy(b, btn->device_path, IFACE_BATTERY);
+	g_autoptr(GVariant) pct = buttons_prop(bat, "Percentage");
+	bool connected = buttons_prop_bool(dev, "Connected");
+	bool resolved = connected && buttons_prop_bool(dev, "ServicesResolved");
+	g_autofree char *name = buttons_prop_string(dev, "Name");
 
 	if (name && g_strcmp0(name, btn->name)) {
 		g_free(btn->name);
@@ -536,78 +241,28 @@ static void device_sync(struct button *btn)
 	}
 	if (resolved && !btn->resolved) {
 		btn->resolved = true;
-		setup_gatt(btn);
+		buttons_gatt_setup(btn);
 	}
 	/* right after a drop, give the button (and BlueZ) reconnect-interval */
 	if (!connected && (uint64_t)g_get_monotonic_time() - btn->last_attempt >=
 				  b->cfg.reconnect_interval)
 		try_connect(btn);
-	update_discovery(b);
-}
-
-/* ---- buttons taken in a pairing window, kept across restarts ---- */
-
-static void paired_save(struct buttons *b)
-{
-	g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func(g_free);
-	g_autoptr(GError) error = NULL;
-
-	for (guint i = 0; i < b->buttons->len; i++) {
-		struct button *btn = b->buttons->pdata[i];
-
-		if (btn->kept)
-			g_ptr_array_add(items, g_strdup_printf("%s=%s", btn->address,
-							       btn->profile->name));
-	}
-	g_ptr_array_add(items, NULL);
-	if (!state_list_save(b->cfg.state_dir, PAIRED_FILE,
-			     "pttgw: BLE talk buttons taken in a pairing window (ADDRESS=profile)",
-			     (const char *const *)items->pdata, &error))
-		g_warning("ble: %s; the paired buttons are not saved", error->message);
-}
-
-static void paired_load(struct buttons *b)
-{
-	g_autoptr(GError) error = NULL;
-	g_auto(GStrv) items = state_list_load(b->cfg.state_dir, PAIRED_FILE, &error);
-
-	if (!items) {
-		g_warning("ble: %s/%s: %s, ignoring", b->cfg.state_dir, PAIRED_FILE, error->message);
-		return;
-	}
-	for (char **it = items; *it; it++) {
-		g_auto(GStrv) parts = g_strsplit(*it, "=", 2);
-		const struct button_profile *p = parts[1] ? button_profile_by_name(parts[1]) : NULL;
-		struct button *btn;
-
-		if (!p || !buttons_valid_address(parts[0])) {
-			g_warning("ble: %s/%s: '%s' is not ADDRESS=profile, ignoring",
-				  b->cfg.state_dir, PAIRED_FILE, *it);
-			continue;
-		}
-		if (find_by_address(b, parts[0]))
-			continue; /* configured since: the config has it */
-		btn = button_add(b, parts[0], p, false);
-		if (!btn)
-			break;
-		btn->kept = true;
-		g_info("%s: %s button kept from a pairing window", btn->source, p->name);
-	}
+	buttons_discovery_update(b);
 }
 
 /* A device may be one of ours: configured, or new within a pairing window. */
 static void device_seen(struct buttons *b, GDBusObject *obj)
 {
 	const char *path = g_dbus_object_get_object_path(obj);
-	g_autoptr(GDBusProxy) dev = proxy_for(b, path, IFACE_DEVICE);
-	g_autofree char *address = prop_string(dev, "Address");
+	g_autoptr(GDBusProxy) dev = buttons_proxy(b, path, IFACE_DEVICE);
+	g_autofree char *address = buttons_prop_string(dev, "Address");
 	struct button *btn;
 
-	if (!address || !adapter_ok(b, path))
+	if (!address || !buttons_adapter_ok(b, path))
 		return;
-	btn = find_by_address(b, address);
+	btn = buttons_find_by_address(b, address);
 	if (!btn && b->pairing_until && (uint64_t)g_get_monotonic_time() < b->pairing_until) {
-		g_autoptr(GVariant) uuids = prop(dev, "UUIDs");
+		g_autoptr(GVariant) uuids = buttons_prop(dev, "UUIDs");
 		const struct button_profile *found = NULL;
 
 		for (gsize i = 0; uuids && !found && i < g_variant_n_children(uuids); i++) {
@@ -621,13 +276,13 @@ static void device_seen(struct buttons *b, GDBusObject *obj)
 				found = p;
 		}
 		if (found) {
-			btn = button_add(b, address, found, false);
+			btn = buttons_button_add(b, address, found, false);
 			if (btn) {
 				btn->kept = true;
 				g_message("%s: new %s button taken in the pairing window, kept in "
 					  "%s/%s", btn->source, found->name, b->cfg.state_dir,
 					  PAIRED_FILE);
-				paired_save(b);
+				buttons_paired_save(b);
 			}
 		}
 	}
@@ -651,71 +306,7 @@ static void device_gone(struct buttons *b, const char *path)
 	button_disconnected(btn, "device removed");
 	g_clear_pointer(&btn->device_path, g_free);
 	g_debug("%s: BlueZ device %s removed", btn->source, path);
-	update_discovery(b);
-}
-
-/* --- discovery: on while a pairing window is open or BlueZ lacks a configured button --- */
-
-static void on_discovery_reply(GObject *src, GAsyncResult *res, gpointer user_data)
-{
-	g_autoptr(GError) err = NULL;
-	g_autoptr(GVariant) v = g_dbus_proxy_call_finish(G_DBUS_PROXY(src), res, &err);
-
-	if (!v && !g_error_matches(err, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-		g_message("ble: %s failed: %s", (const char *)user_data, err->message);
-}
-
-static void find_adapter(struct buttons *b)
-{
-	GList *objects;
-
-	if (b->adapter_path || !b->om)
-		return;
-	objects = g_dbus_object_manager_get_objects(b->om);
-	for (GList *l = objects; l && !b->adapter_path; l = l->next) {
-		const char *path = g_dbus_object_get_object_path(l->data);
-		g_autoptr(GDBusInterface) a = g_dbus_object_get_interface(l->data, IFACE_ADAPTER);
-
-		if (a && adapter_ok(b, path)) {
-			b->adapter_path = g_strdup(path);
-			g_info("ble: adapter %s", path);
-		}
-	}
-	g_list_free_full(objects, g_object_unref);
-}
-
-static void update_discovery(struct buttons *b)
-{
-	g_autoptr(GDBusProxy) a = NULL;
-	bool want = b->pairing_until != 0;
-
-	for (guint i = 0; i < b->buttons->len && !want; i++) {
-		struct button *btn = b->buttons->pdata[i];
-
-		/* BlueZ must see a button before Connect works; once it has the device,
-		 * Connect does its own (passive) scan: no discovery to run beside it */
-		want = (btn->configured || btn->kept) && !btn->device_path;
-	}
-	find_adapter(b);
-	a = proxy_for(b, b->adapter_path, IFACE_ADAPTER);
-	if (!a || want == b->discovering)
-		return;
-	b->discovering = want;
-	g_info("ble: discovery %s", want ? "on" : "off");
-	if (want) {
-		GVariantBuilder f;
-
-		g_variant_builder_init(&f, G_VARIANT_TYPE("a{sv}"));
-		g_variant_builder_add(&f, "{sv}", "Transport", g_variant_new_string("le"));
-		g_dbus_proxy_call(a, "SetDiscoveryFilter", g_variant_new("(a{sv})", &f),
-				  G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT_MS, b->cancel,
-				  on_discovery_reply, "SetDiscoveryFilter");
-		g_dbus_proxy_call(a, "StartDiscovery", NULL, G_DBUS_CALL_FLAGS_NONE,
-				  CALL_TIMEOUT_MS, b->cancel, on_discovery_reply, "StartDiscovery");
-	} else {
-		g_dbus_proxy_call(a, "StopDiscovery", NULL, G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT_MS,
-				  b->cancel, on_discovery_reply, "StopDiscovery");
-	}
+	buttons_discovery_update(b);
 }
 
 /* --- object manager signals --- */
@@ -730,7 +321,7 @@ static void on_object_added(GDBusObjectManager *om, GDBusObject *obj, gpointer u
 	if (dev)
 		device_seen(b, obj);
 	else if (ad && !b->adapter_path)
-		update_discovery(b);
+		buttons_discovery_update(b);
 	else {
 		g_autoptr(GDBusInterface) c = g_dbus_object_get_interface(obj, IFACE_CHAR);
 		struct button *btn = c ? find_by_child(b, path) : NULL;
@@ -738,7 +329,7 @@ static void on_object_added(GDBusObjectManager *om, GDBusObject *obj, gpointer u
 		/* GATT objects normally come before ServicesResolved; a late one
 		 * (a service that changed) may be the one we still lack */
 		if (btn && btn->resolved && !btn->button_path)
-			setup_gatt(btn);
+			buttons_gatt_setup(btn);
 	}
 }
 
@@ -788,9 +379,9 @@ static void on_props_changed(GDBusObjectManagerClient *om, GDBusObjectProxy *obj
 		if (!btn)
 			return;
 		if (btn->button_path && strcmp(path, btn->button_path) == 0)
-			button_value(btn, value);
+			buttons_gatt_button_value(btn, value);
 		else if (btn->battery_path && strcmp(path, btn->battery_path) == 0)
-			battery_value(btn, value);
+			buttons_gatt_battery_value(btn, value);
 	} else if (strcmp(name, IFACE_DEVICE) == 0) {
 		btn = find_by_device(b, path);
 		if (btn)
@@ -808,7 +399,7 @@ static void on_props_changed(GDBusObjectManagerClient *om, GDBusObjectProxy *obj
 		/* discovery stops with the power; ask again when it comes back */
 		if (powered && g_variant_get_boolean(powered)) {
 			b->discovering = false;
-			update_discovery(b);
+			buttons_discovery_update(b);
 		}
 	}
 }
@@ -832,7 +423,7 @@ static void scan_all(struct buttons *b)
 {
 	GList *objects = g_dbus_object_manager_get_objects(b->om);
 
-	update_discovery(b);
+	buttons_discovery_update(b);
 	for (GList *l = objects; l; l = l->next) {
 		g_autoptr(GDBusInterface) dev = g_dbus_object_get_interface(l->data, IFACE_DEVICE);
 
@@ -884,7 +475,7 @@ static gboolean on_pairing_end(gpointer user_data)
 	b->pairing_timer = 0;
 	b->pairing_until = 0;
 	g_info("ble: pairing window closed");
-	update_discovery(b);
+	buttons_discovery_update(b);
 	return G_SOURCE_REMOVE;
 }
 
@@ -907,9 +498,9 @@ struct buttons *buttons_new(GDBusConnection *system_bus, const struct buttons_co
 	b->cfg.state_dir = g_strdup(cfg->state_dir ? cfg->state_dir : "/var/lib/pttgw");
 	if (!b->cfg.pairing_profiles)
 		b->cfg.pairing_profiles = g_new0(char *, 1);
+	b->listeners = watchlist_new();
 	if (events)
-		b->events = *events;
-	b->data = data;
+		watchlist_add(b->listeners, events, data, NULL);
 	b->cancel = g_cancellable_new();
 	b->buttons = g_ptr_array_new_with_free_func((GDestroyNotify)button_free);
 	b->led = BUTTON_LED_OFF;
@@ -927,15 +518,15 @@ struct buttons *buttons_new(GDBusConnection *system_bus, const struct buttons_co
 				return buttons_free(b);
 			}
 		}
-		if (find_by_address(b, parts[0]))
+		if (buttons_find_by_address(b, parts[0]))
 			continue;
-		if (!button_add(b, parts[0], p, true)) {
+		if (!buttons_button_add(b, parts[0], p, true)) {
 			g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
 				    "more than %d buttons", BUTTONS_MAX);
 			return buttons_free(b);
 		}
 	}
-	paired_load(b);
+	buttons_paired_load(b);
 	if (b->cfg.pairing_window) {
 		b->pairing_until = (uint64_t)g_get_monotonic_time() + b->cfg.pairing_window;
 		b->pairing_timer = g_timeout_add((guint)(b->cfg.pairing_window / 1000),
@@ -963,6 +554,7 @@ struct buttons *buttons_free(struct buttons *b)
 		g_object_unref(b->om);
 	}
 	g_ptr_array_unref(b->buttons);
+	b->listeners = watchlist_free(b->listeners);
 	g_object_unref(b->cancel);
 	g_free(b->adapter_path);
 	buttons_config_clear(&b->cfg);
@@ -971,16 +563,27 @@ struct buttons *buttons_free(struct buttons *b)
 	return NULL;
 }
 
-void buttons_set_state(struct buttons *b, const char *floor_state, const char *service_status)
+void buttons_set_state(struct buttons *b, enum floor_state floor, enum svc_status status)
 {
-	enum button_led led = button_led_for_state(floor_state, service_status);
+	enum button_led led = button_led_for_state(floor, status);
 
 	if (!b || led == b->led)
 		return;
 	g_debug("ble: LEDs %s -> %s", button_led_to_string(b->led), button_led_to_string(led));
 	b->led = led;
 	for (guint i = 0; i < b->buttons->len; i++)
-		write_led(b->buttons->pdata[i]);
+		buttons_gatt_write_led(b->buttons->pdata[i]);
+}
+
+unsigned buttons_add_watch(struct buttons *b, const struct button_events *events, void *data,
+			   void (*destroy)(void *data))
+{
+	return b ? watchlist_add(b->listeners, events, data, destroy) : 0;
+}
+
+bool buttons_remove_watch(struct buttons *b, unsigned id)
+{
+	return b && watchlist_remove(b->listeners, id);
 }
 
 int buttons_open_pairing(struct buttons *b, unsigned seconds)
@@ -998,46 +601,8 @@ int buttons_open_pairing(struct buttons *b, unsigned seconds)
 	       b->cfg.pairing_profiles[0] ? "accepted in [buttons]" : "none");
 	if (!b->om)
 		return -ENOTCONN;
-	update_discovery(b);
+	buttons_discovery_update(b);
 	scan_all(b);
 	return b->adapter_path ? 0 : -ENOTCONN;
 }
 
-void buttons_to_json(struct buttons *b, JsonBuilder *builder)
-{
-	json_builder_begin_array(builder);
-	for (guint i = 0; b && i < b->buttons->len; i++) {
-		struct button *btn = b->buttons->pdata[i];
-
-		json_builder_begin_object(builder);
-		json_builder_set_member_name(builder, "source");
-		json_builder_add_string_value(builder, btn->source);
-		json_builder_set_member_name(builder, "address");
-		json_builder_add_string_value(builder, btn->address);
-		json_builder_set_member_name(builder, "profile");
-		if (btn->profile)
-			json_builder_add_string_value(builder, btn->profile->name);
-		else
-			json_builder_add_null_value(builder);
-		json_builder_set_member_name(builder, "name");
-		if (btn->name)
-			json_builder_add_string_value(builder, btn->name);
-		else
-			json_builder_add_null_value(builder);
-		json_builder_set_member_name(builder, "configured");
-		json_builder_add_boolean_value(builder, btn->configured);
-		json_builder_set_member_name(builder, "kept");
-		json_builder_add_boolean_value(builder, btn->kept);
-		json_builder_set_member_name(builder, "connected");
-		json_builder_add_boolean_value(builder, btn->connected);
-		json_builder_set_member_name(builder, "held");
-		json_builder_add_boolean_value(builder, btn->gs.pressed);
-		json_builder_set_member_name(builder, "battery");
-		if (btn->battery >= 0)
-			json_builder_add_int_value(builder, btn->battery);
-		else
-			json_builder_add_null_value(builder);
-		json_builder_end_object(builder);
-	}
-	json_builder_end_array(builder);
-}

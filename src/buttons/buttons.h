@@ -18,6 +18,8 @@
 
 #include "button-events.h"
 #include "conf.h"
+#include "floor.h"
+#include "status.h"
 
 #define BUTTONS_MAX 16 /* configured plus paired buttons */
 
@@ -47,9 +49,15 @@ struct buttons *buttons_new(GDBusConnection *system_bus, const struct buttons_co
 			    const struct button_events *events, void *data, GError **error);
 struct buttons *buttons_free(struct buttons *b); /* NULL-safe, returns NULL */
 
-/* The gateway's state, for LEDs: floor_state_to_string() and
- * svc_status_to_string() names. Call on every change; cheap when unchanged. */
-void buttons_set_state(struct buttons *b, const char *floor_state, const char *service_status);
+/* More listeners beside the events given to buttons_new(); events must outlive
+ * the registration. Returns a non-zero id; destroy (optional) runs once, on
+ * removal or buttons_free(). A listener may remove itself while notified. */
+unsigned buttons_add_watch(struct buttons *b, const struct button_events *events, void *data,
+			   void (*destroy)(void *data));
+bool buttons_remove_watch(struct buttons *b, unsigned id);
+
+/* The gateway's state, for LEDs. Call on every change; cheap when unchanged. */
+void buttons_set_state(struct buttons *b, enum floor_state floor, enum svc_status status);
 
 /* Accept the first new button of a pairing profile seen within seconds.
  * Returns 0 or a negative errno (-ENOTCONN: no adapter yet). */

@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "gesture.h"
+#include "gesture-glib.h"
 
 #define TAG_PROPERTY "PTTGW_PTT"
 
@@ -35,14 +35,12 @@ struct evdev_device {
 	guint watch;
 	bool grabbed;
 	bool mono_ts; /* event time stamps are CLOCK_MONOTONIC */
-	struct gesture_source gs;
-	guint gesture_timer;
+	struct gesture_driver gd;
 };
 
 struct evdev {
 	struct evdev_config cfg;
-	struct button_events events;
-	void *data;
+	struct watchlist *listeners; /* struct button_events */
 	GUdevClient *udev;
 	GPtrArray *devices; /* struct evdev_device*, at most EVDEV_MAX_DEVICES */
 };
@@ -63,54 +61,18 @@ static bool any_held(struct evdev_device *d, const struct evdev_keys *k)
 	return false;
 }
 
-static void emit(struct evdev_device *d, unsigned out)
+static void on_gesture(void *data, unsigned out)
 {
-	struct evdev *e = d->e;
+	struct evdev_device *d = data;
 
-	if (out & GESTURE_OUT_PRESS)
-		g_info("%s: press", d->source);
-	if (out & GESTURE_OUT_EMERGENCY)
-		g_info("%s: emergency press", d->source);
-	if (out & GESTURE_OUT_RELEASE)
-		g_info("%s: release", d->source);
-	if (out & GESTURE_OUT_CHANNEL_NEXT)
-		g_info("%s: next channel (double press)", d->source);
-	button_events_emit(&e->events, e->data, d->source, out);
-}
-
-static void arm_gesture_timer(struct evdev_device *d);
-
-static gboolean on_gesture_timer(gpointer user_data)
-{
-	struct evdev_device *d = user_data;
-
-	d->gesture_timer = 0;
-	emit(d, gesture_source_tick(&d->gs, (uint64_t)g_get_monotonic_time()));
-	arm_gesture_timer(d);
-	return G_SOURCE_REMOVE;
-}
-
-static void arm_gesture_timer(struct evdev_device *d)
-{
-	uint64_t deadline = gesture_next_deadline(&d->gs.talk);
-	uint64_t now = (uint64_t)g_get_monotonic_time();
-
-	if (d->gesture_timer) {
-		g_source_remove(d->gesture_timer);
-		d->gesture_timer = 0;
-	}
-	if (deadline)
-		d->gesture_timer = g_timeout_add(deadline > now ? (deadline - now + 999) / 1000 : 0,
-						 on_gesture_timer, d);
+	gesture_glib_emit(d->e->listeners, d->source, out);
 }
 
 static void device_close(struct evdev_device *d, const char *why)
 {
-	unsigned out = gesture_source_lost(&d->gs);
+	unsigned out = gesture_driver_lost(&d->gd);
 
 	g_info("%s: closed (%s)", d->source, why);
-	if (d->gesture_timer)
-		g_source_remove(d->gesture_timer);
 	if (d->watch)
 		g_source_remove(d->watch);
 	if (d->channel)
@@ -123,7 +85,7 @@ static void device_close(struct evdev_device *d, const char *why)
 	if (d->fd >= 0)
 		close(d->fd);
 	/* the release goes out after the device is gone: a held key talks no more */
-	emit(d, out);
+	on_gesture(d, out);
 	g_free(d->syspath);
 	g_free(d->devnode);
 	g_free(d->name);
@@ -146,16 +108,13 @@ static void keys_changed(struct evdev_device *d, uint64_t now, unsigned channel_
 
 	for (unsigned i = 0; i < channel_delta_next; i++) {
 		g_info("%s: next channel", d->source);
-		if (e->events.channel)
-			e->events.channel(e->data, +1);
+		WATCHLIST_EMIT(e->listeners, struct button_events, channel, +1);
 	}
 	for (unsigned i = 0; i < channel_delta_prev; i++) {
 		g_info("%s: previous channel", d->source);
-		if (e->events.channel)
-			e->events.channel(e->data, -1);
+		WATCHLIST_EMIT(e->listeners, struct button_events, channel, -1);
 	}
-	emit(d, gesture_source_update(&d->gs, now, talk, emergency));
-	arm_gesture_timer(d);
+	gesture_driver_update(&d->gd, now, talk, emergency);
 }
 
 static uint64_t event_usec(const struct input_event *ev)
@@ -275,7 +234,7 @@ static void device_open(struct evdev *e, GUdevDevice *u)
 	d->syspath = g_strdup(syspath);
 	d->devnode = g_strdup(node);
 	g_snprintf(d->source, sizeof(d->source), "evdev:%s", node);
-	gesture_source_init(&d->gs, &gc);
+	gesture_driver_init(&d->gd, &gc, &gesture_glib_timeout, on_gesture, d);
 	rc = libevdev_new_from_fd(fd, &d->dev);
 	if (rc < 0) {
 		g_warning("%s: not an input device: %s, ignoring", d->source, g_strerror(-rc));
@@ -332,9 +291,9 @@ struct evdev *evdev_new(const struct evdev_config *cfg, const struct button_even
 	g_return_val_if_fail(cfg, NULL);
 	e = g_new0(struct evdev, 1);
 	e->cfg = *cfg;
+	e->listeners = watchlist_new();
 	if (events)
-		e->events = *events;
-	e->data = data;
+		watchlist_add(e->listeners, events, data, NULL);
 	e->devices = g_ptr_array_new();
 	if (!cfg->enable)
 		return e;
@@ -353,6 +312,17 @@ struct evdev *evdev_new(const struct evdev_config *cfg, const struct button_even
 	return e;
 }
 
+unsigned evdev_add_watch(struct evdev *e, const struct button_events *events, void *data,
+			 void (*destroy)(void *data))
+{
+	return e ? watchlist_add(e->listeners, events, data, destroy) : 0;
+}
+
+bool evdev_remove_watch(struct evdev *e, unsigned id)
+{
+	return e && watchlist_remove(e->listeners, id);
+}
+
 struct evdev *evdev_free(struct evdev *e)
 {
 	if (!e)
@@ -361,7 +331,8 @@ struct evdev *evdev_free(struct evdev *e)
 		g_signal_handlers_disconnect_by_data(e->udev, e);
 		g_object_unref(e->udev);
 	}
-	e->events = (struct button_events){ 0 }; /* no releases out of a destructor */
+	/* no releases out of a destructor: the listeners go first */
+	e->listeners = watchlist_free(e->listeners);
 	while (e->devices->len)
 		device_remove(e, e->devices->pdata[e->devices->len - 1], "shutdown");
 	g_ptr_array_unref(e->devices);
@@ -383,7 +354,7 @@ void evdev_to_json(struct evdev *e, JsonBuilder *builder)
 		json_builder_set_member_name(builder, "devnode");
 		json_builder_add_string_value(builder, d->devnode);
 		json_builder_set_member_name(builder, "held");
-		json_builder_add_boolean_value(builder, d->gs.pressed);
+		json_builder_add_boolean_value(builder, gesture_driver_held(&d->gd));
 		json_builder_set_member_name(builder, "grabbed");
 		json_builder_add_boolean_value(builder, d->grabbed);
 		json_builder_end_object(builder);

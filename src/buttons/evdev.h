@@ -51,6 +51,11 @@ struct evdev *evdev_new(const struct evdev_config *cfg, const struct button_even
 			void *data, GError **error);
 struct evdev *evdev_free(struct evdev *e); /* NULL-safe, returns NULL */
 
+/* More listeners, as buttons_add_watch() (buttons.h). */
+unsigned evdev_add_watch(struct evdev *e, const struct button_events *events, void *data,
+			 void (*destroy)(void *data));
+bool evdev_remove_watch(struct evdev *e, unsigned id);
+
 /* Status: adds one array value, one object per device:
  * {"source", "name", "devnode", "held", "grabbed"}. */
 void evdev_to_json(struct evdev *e, JsonBuilder *builder);

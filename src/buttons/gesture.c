@@ -141,3 +141,68 @@ unsigned gesture_source_lost(struct gesture_source *s)
 	gesture_source_init(s, &cfg);
 	return out;
 }
+
+static void driver_emit(struct gesture_driver *d, unsigned out)
+{
+	if (out && d->emit)
+		d->emit(d->data, out);
+}
+
+static void driver_cancel(struct gesture_driver *d)
+{
+	if (d->timer) {
+		d->timeout->remove(d->timer);
+		d->timer = 0;
+	}
+}
+
+static void driver_fire(void *data);
+
+static void driver_arm(struct gesture_driver *d)
+{
+	uint64_t deadline = gesture_next_deadline(&d->src.talk);
+	uint64_t now;
+
+	driver_cancel(d);
+	if (!deadline)
+		return;
+	now = d->timeout->now();
+	d->timer = d->timeout->add(deadline > now ? deadline - now : 0, driver_fire, d);
+}
+
+static void driver_fire(void *data)
+{
+	struct gesture_driver *d = data;
+
+	d->timer = 0; /* one-shot: gone once it fired */
+	driver_emit(d, gesture_source_tick(&d->src, d->timeout->now()));
+	driver_arm(d);
+}
+
+void gesture_driver_init(struct gesture_driver *d, const struct gesture_config *cfg,
+			 const struct gesture_timeout_ops *timeout,
+			 void (*emit)(void *data, unsigned out), void *data)
+{
+	memset(d, 0, sizeof(*d));
+	gesture_source_init(&d->src, cfg);
+	d->timeout = timeout;
+	d->emit = emit;
+	d->data = data;
+}
+
+void gesture_driver_update(struct gesture_driver *d, uint64_t now, bool talk, bool emergency)
+{
+	driver_emit(d, gesture_source_update(&d->src, now, talk, emergency));
+	driver_arm(d);
+}
+
+unsigned gesture_driver_lost(struct gesture_driver *d)
+{
+	driver_cancel(d);
+	return gesture_source_lost(&d->src);
+}
+
+void gesture_driver_clear(struct gesture_driver *d)
+{
+	driver_cancel(d);
+}

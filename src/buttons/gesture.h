@@ -78,3 +78,41 @@ unsigned gesture_source_update(struct gesture_source *s, uint64_t now, bool talk
 unsigned gesture_source_tick(struct gesture_source *s, uint64_t now);
 /* The source went away: a release when a press is out, then all forgotten. */
 unsigned gesture_source_lost(struct gesture_source *s);
+
+/*
+ * The gesture driver: one gesture_source with its long-press timer, shared by
+ * the BLE buttons and the evdev keys. Still pure: the timer is injected (as
+ * BlueZ's src/shared/timeout.h) and the outputs go to emit; gesture-glib.h has
+ * the GLib timer and the logged emission.
+ */
+struct gesture_timeout_ops {
+	/* Call fire(data) once after delay usec; returns a non-zero id. */
+	unsigned (*add)(uint64_t delay, void (*fire)(void *data), void *data);
+	void (*remove)(unsigned id);
+	uint64_t (*now)(void); /* monotonic usec, the clock of the key times */
+};
+
+struct gesture_driver {
+	struct gesture_source src;
+	const struct gesture_timeout_ops *timeout;
+	void (*emit)(void *data, unsigned out); /* a set of enum gesture_out, never 0 */
+	void *data;
+	unsigned timer; /* 0: none armed */
+};
+
+void gesture_driver_init(struct gesture_driver *d, const struct gesture_config *cfg,
+			 const struct gesture_timeout_ops *timeout,
+			 void (*emit)(void *data, unsigned out), void *data);
+/* The source's key levels at time now: emits what they mean, re-arms the timer. */
+void gesture_driver_update(struct gesture_driver *d, uint64_t now, bool talk, bool emergency);
+/* The source went away: cancels the timer, forgets the keys and returns the
+ * outputs still due (a release when a press is out), not emitted: the caller
+ * emits them once its device is torn down. */
+unsigned gesture_driver_lost(struct gesture_driver *d);
+/* Cancel the timer, emit nothing (the owner is being freed). */
+void gesture_driver_clear(struct gesture_driver *d);
+/* A press went out and its release did not. */
+static inline bool gesture_driver_held(const struct gesture_driver *d)
+{
+	return d->src.pressed;
+}

@@ -18,25 +18,36 @@ struct dbus_api {
 	void *data;
 };
 
-/* One table from errno to D-Bus error names. */
-static const char *error_name(int r)
+/* The one table from errno to D-Bus error names and the reasons people read
+ * (iwd's dbus.c keeps one so); org.pttgw.Gateway1.txt lists the names. */
+static const struct {
+	int err;
+	const char *name;
+	const char *reason;
+} errors[] = {
+	{ EBUSY, "org.pttgw.Error.Busy", "busy: a remote talker holds the floor" },
+	{ EALREADY, "org.pttgw.Error.AlreadyTalking", "already talking" },
+	{ EPERM, "org.pttgw.Error.NotHolder", "this source does not hold the talk" },
+	{ EINVAL, "org.pttgw.Error.InvalidArguments", "invalid argument" },
+	{ EOPNOTSUPP, "org.pttgw.Error.NotSupported",
+	  "not supported by this gateway's configuration" },
+	{ ENOTCONN, "org.pttgw.Error.NotConnected", "not connected" },
+};
+
+const char *dbus_api_error_name(int r)
 {
-	switch (-r) {
-	case EBUSY:
-		return "org.pttgw.Error.Busy";
-	case EALREADY:
-		return "org.pttgw.Error.AlreadyTalking";
-	case EPERM:
-		return "org.pttgw.Error.NotHolder";
-	case EINVAL:
-		return "org.pttgw.Error.InvalidArguments";
-	case EOPNOTSUPP:
-		return "org.pttgw.Error.NotSupported";
-	case ENOTCONN:
-		return "org.pttgw.Error.NotConnected";
-	default:
-		return "org.pttgw.Error.Failed";
-	}
+	for (size_t i = 0; i < G_N_ELEMENTS(errors); i++)
+		if (errors[i].err == -r)
+			return errors[i].name;
+	return DBUS_API_ERROR_FAILED;
+}
+
+const char *dbus_api_error_reason(int r)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(errors); i++)
+		if (errors[i].err == -r)
+			return errors[i].reason;
+	return g_strerror(-r);
 }
 
 static gboolean valid_source(const char *s)
@@ -54,7 +65,7 @@ static gboolean valid_source(const char *s)
 static void reply_result(GDBusMethodInvocation *inv, int r, const char *reason, gboolean with_id)
 {
 	if (r < 0)
-		g_dbus_method_invocation_return_dbus_error(inv, error_name(r), reason ? reason : "");
+		g_dbus_method_invocation_return_dbus_error(inv, dbus_api_error_name(r), reason ? reason : "");
 	else if (with_id)
 		g_dbus_method_invocation_return_value(inv, g_variant_new("(u)", (guint32)r));
 	else
@@ -92,7 +103,7 @@ static void method_call(GDBusConnection *conn, const char *sender, const char *p
 			g_dbus_method_invocation_return_dbus_error(inv, "org.pttgw.Error.InvalidConfig",
 								   error->message);
 		else if (r < 0)
-			g_dbus_method_invocation_return_dbus_error(inv, error_name(r), error->message);
+			g_dbus_method_invocation_return_dbus_error(inv, dbus_api_error_name(r), error->message);
 		else
 			g_dbus_method_invocation_return_value(
 				inv, g_variant_new("(s)", r == 0 ? "applied" : "pending"));

@@ -20,3 +20,11 @@ struct dbus_api;
 struct dbus_api *dbus_api_new(GDBusConnection *bus, struct gateway *gw, GCallback on_name_lost,
 			      void *data, GError **error);
 struct dbus_api *dbus_api_free(struct dbus_api *api);
+
+#define DBUS_API_ERROR_FAILED "org.pttgw.Error.Failed"
+
+/* The one errno -> error table (negative errno in): the D-Bus error name
+ * (org.pttgw.Error.Failed for one the table lacks), and the reason for people
+ * (g_strerror() for one the table lacks). Static strings. */
+const char *dbus_api_error_name(int r);
+const char *dbus_api_error_reason(int r);

@@ -11,6 +11,7 @@
 
 #include "buttons.h"
 #include "evdev.h"
+#include "gateway-link.h"
 #include "gatt-server.h"
 
 struct gateway_bt {
@@ -130,22 +131,33 @@ static const struct button_events button_events = {
 
 /* ---- state out ---- */
 
+static enum gatt_link gatt_link_of(enum uplink_state st)
+{
+	switch (st) {
+	case UPLINK_CONNECTED:
+		return GATT_LINK_UP;
+	case UPLINK_CONNECTING:
+		return GATT_LINK_CONNECTING;
+	case UPLINK_DISCONNECTED:
+	case UPLINK_BACKOFF:
+	case _UPLINK_STATE_MAX:
+	case _UPLINK_STATE_INVALID:
+		break;
+	}
+	return GATT_LINK_DOWN;
+}
+
 void gateway_bt_state_changed(struct gateway *gw)
 {
 	struct gateway_bt *bt = gw->bt;
-	enum gatt_link link = GATT_LINK_DOWN;
 	struct gatt_state st;
 
 	if (!bt)
 		return;
-	if (g_strcmp0(gw->link_state, "connected") == 0)
-		link = GATT_LINK_UP;
-	else if (g_strcmp0(gw->link_state, "connecting") == 0)
-		link = GATT_LINK_CONNECTING;
 	st = (struct gatt_state){
 		.floor = floor_get_state(gw->floor),
 		.status = gw->status,
-		.link = link,
+		.link = gatt_link_of(gateway_link_state(gw)),
 		.audio_active = gw->audio_active,
 		.emergency = floor_get_emergency(gw->floor),
 		.queue_position = floor_get_queue_position(gw->floor),
@@ -157,8 +169,7 @@ void gateway_bt_state_changed(struct gateway *gw)
 	if (bt->gatt)
 		gatt_server_set_state(bt->gatt, &st);
 	if (bt->buttons)
-		buttons_set_state(bt->buttons, gateway_get_floor_state(gw),
-				  gateway_get_service_status(gw));
+		buttons_set_state(bt->buttons, floor_get_state(gw->floor), gw->status);
 }
 
 int gateway_bt_open_pairing(struct gateway *gw, unsigned seconds)

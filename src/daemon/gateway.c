@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "dbus-api.h"
+
 /* ---- listeners and events ---- */
 
 guint gateway_add_listener(struct gateway *gw, const struct gateway_events *ev, void *data)
@@ -366,26 +368,6 @@ static const struct floor_ops floor_ops = {
 
 /* ---- user actions ---- */
 
-static const char *errno_reason(int r)
-{
-	switch (-r) {
-	case EBUSY:
-		return "busy: a remote talker holds the floor";
-	case EALREADY:
-		return "already talking";
-	case EPERM:
-		return "this source does not hold the talk";
-	case ENOTCONN:
-		return "not connected";
-	case EINVAL:
-		return "invalid argument";
-	case EOPNOTSUPP:
-		return "not supported by this gateway's configuration";
-	default:
-		return g_strerror(-r);
-	}
-}
-
 int gateway_press(struct gateway *gw, const char *source, bool emergency, const char **ret_reason)
 {
 	int r;
@@ -403,9 +385,9 @@ int gateway_press(struct gateway *gw, const char *source, bool emergency, const 
 	gw->floor_depth--;
 	gateway_floor_done(gw);
 	if (r < 0 && ret_reason)
-		*ret_reason = errno_reason(r);
+		*ret_reason = dbus_api_error_reason(r);
 	g_info("%s from %s: %s", emergency ? "emergency" : "press", source,
-	       r < 0 ? errno_reason(r) : "accepted");
+	       r < 0 ? dbus_api_error_reason(r) : "accepted");
 	return r;
 }
 
@@ -418,7 +400,7 @@ int gateway_release(struct gateway *gw, const char *source, const char **ret_rea
 	gw->floor_depth--;
 	gateway_floor_done(gw);
 	if (r < 0 && ret_reason)
-		*ret_reason = errno_reason(r);
+		*ret_reason = dbus_api_error_reason(r);
 	return r;
 }
 
@@ -459,7 +441,7 @@ int gateway_open_pairing(struct gateway *gw, unsigned seconds, const char **ret_
 	}
 	r = gateway_bt_open_pairing(gw, seconds);
 	if (r < 0)
-		*ret_reason = errno_reason(r);
+		*ret_reason = dbus_api_error_reason(r);
 	return r;
 }
 
@@ -473,7 +455,7 @@ int gateway_volume(struct gateway *gw, int steps, const char **ret_reason)
 	}
 	r = gateway_audio_volume(gw, steps);
 	if (r < 0)
-		*ret_reason = r == -EOPNOTSUPP ? "audio is off" : errno_reason(r);
+		*ret_reason = r == -EOPNOTSUPP ? "audio is off" : dbus_api_error_reason(r);
 	return r;
 }
 

@@ -77,6 +77,15 @@ static void print_status(struct drive *d)
 	fflush(stdout);
 }
 
+/* The control line names the states as the daemon shows them; enums from here on. */
+static enum svc_status svc_status_parse(const char *s)
+{
+	for (int i = 0; i < _SVC_STATUS_MAX; i++)
+		if (strcmp(s, svc_status_to_string((enum svc_status)i)) == 0)
+			return (enum svc_status)i;
+	return _SVC_STATUS_MAX;
+}
+
 static void command(struct drive *d, const char *line)
 {
 	g_auto(GStrv) w = g_strsplit_set(line, " \t", -1);
@@ -85,7 +94,7 @@ static void command(struct drive *d, const char *line)
 	if (n == 0 || !*w[0])
 		return;
 	if (strcmp(w[0], "state") == 0 && n == 3)
-		buttons_set_state(d->ble, w[1], w[2]);
+		buttons_set_state(d->ble, floor_state_from_string(w[1]), svc_status_parse(w[2]));
 	else if (strcmp(w[0], "pairing") == 0 && n == 2)
 		printf("%.6f pairing %d\n", now_s(),
 		       buttons_open_pairing(d->ble, (unsigned)atoi(w[1])));

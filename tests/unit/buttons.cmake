@@ -10,3 +10,11 @@ if(TARGET pttgw-buttons)
     COMMAND ${CMAKE_CURRENT_LIST_DIR}/test-buttons-hwdb.sh ${PROJECT_SOURCE_DIR}/udev)
   set_tests_properties(unit-buttons-hwdb PROPERTIES LABELS unit TIMEOUT 60)
 endif()
+
+# The gestures and their driver (pure: a fake timer), path-named cases /gesture/...
+if(TARGET pttgw-buttons-pure)
+  add_executable(test-gesture ${CMAKE_CURRENT_LIST_DIR}/test-gesture.c)
+  target_link_libraries(test-gesture PRIVATE pttgw-buttons-pure PkgConfig::GLIB)
+  add_test(NAME unit-gesture COMMAND test-gesture)
+  set_tests_properties(unit-gesture PROPERTIES LABELS unit)
+endif()

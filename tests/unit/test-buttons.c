@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests: button profiles, LED colours, gestures, key names, [buttons]/[evdev] config. */
+/* Unit tests: button profiles, LED colours, key names, [buttons]/[evdev] config. */
 #include <errno.h>
 #include <glib.h>
 #include <linux/input.h>
@@ -7,7 +7,6 @@
 #include "button-profiles.h"
 #include "buttons.h"
 #include "evdev.h"
-#include "gesture.h"
 
 #define T BUTTON_ACTION_TALK
 #define E BUTTON_ACTION_EMERGENCY
@@ -114,20 +113,21 @@ static void test_uuid(void)
 static void test_led(void)
 {
 	static const struct {
-		const char *floor, *svc;
+		enum floor_state floor;
+		enum svc_status svc;
 		enum button_led led;
 	} cases[] = {
-		{ "idle", "ready", BUTTON_LED_GREEN },
-		{ "idle", "connecting", BUTTON_LED_OFF },
-		{ "idle", "unavailable", BUTTON_LED_OFF },
-		{ "requesting", "connecting", BUTTON_LED_RED },
-		{ "transmitting", "ready", BUTTON_LED_RED },
-		{ "releasing", "ready", BUTTON_LED_RED },
-		{ "receiving", "ready", BUTTON_LED_AMBER },
-		{ "queued", "ready", BUTTON_LED_AMBER },
-		{ "bogus", "ready", BUTTON_LED_OFF },
-		{ NULL, "ready", BUTTON_LED_OFF },
-		{ "idle", NULL, BUTTON_LED_OFF },
+		{ FLOOR_IDLE, SVC_READY, BUTTON_LED_GREEN },
+		{ FLOOR_IDLE, SVC_CONNECTING, BUTTON_LED_OFF },
+		{ FLOOR_IDLE, SVC_UNAVAILABLE, BUTTON_LED_OFF },
+		{ FLOOR_REQUESTING, SVC_CONNECTING, BUTTON_LED_RED },
+		{ FLOOR_TRANSMITTING, SVC_READY, BUTTON_LED_RED },
+		{ FLOOR_RELEASING, SVC_READY, BUTTON_LED_RED },
+		{ FLOOR_RECEIVING, SVC_READY, BUTTON_LED_AMBER },
+		{ FLOOR_QUEUED, SVC_READY, BUTTON_LED_AMBER },
+		{ _FLOOR_STATE_INVALID, SVC_READY, BUTTON_LED_OFF },
+		{ _FLOOR_STATE_MAX, SVC_READY, BUTTON_LED_OFF },
+		{ FLOOR_IDLE, _SVC_STATUS_MAX, BUTTON_LED_OFF },
 	};
 	const struct button_profile *aina = button_profile_by_name("aina");
 
@@ -139,146 +139,6 @@ static void test_led(void)
 	g_assert_cmpuint(aina->led_values[BUTTON_LED_GREEN], ==, 0x02);
 	g_assert_cmpuint(aina->led_values[BUTTON_LED_AMBER], ==, 0x04);
 	g_assert_cmpuint(aina->led_values[BUTTON_LED_OFF], ==, 0x00);
-}
-
-/* Gestures: a script of (time ms, 'd'own / 'u'p / 't'ick) and the action expected. */
-struct step {
-	unsigned ms;
-	char what;
-	enum gesture_action want;
-};
-
-static void run_gesture(const char *name, unsigned long_ms, unsigned double_ms,
-			const struct step *steps, size_t n)
-{
-	struct gesture g;
-	struct gesture_config cfg = { .long_press = long_ms * 1000ull,
-				      .double_press = double_ms * 1000ull };
-
-	gesture_init(&g, &cfg);
-	for (size_t i = 0; i < n; i++) {
-		uint64_t now = 1000000000ull + steps[i].ms * 1000ull;
-		enum gesture_action a;
-
-		if (steps[i].what == 't')
-			a = gesture_tick(&g, now);
-		else
-			a = gesture_key(&g, now, steps[i].what == 'd');
-		g_test_message("%s: step %zu %c@%u -> %s", name, i, steps[i].what, steps[i].ms,
-			       gesture_action_to_string(a));
-		g_assert_cmpstr(gesture_action_to_string(a), ==,
-				gesture_action_to_string(steps[i].want));
-	}
-}
-
-#define RUN(name, l, d, ...)                                                          \
-	do {                                                                          \
-		const struct step s_[] = { __VA_ARGS__ };                             \
-		run_gesture(name, l, d, s_, G_N_ELEMENTS(s_));                        \
-	} while (0)
-
-static void test_gesture_plain(void)
-{
-	RUN("plain", 0, 0, { 0, 'd', GESTURE_PRESS }, { 5000, 't', GESTURE_NONE },
-	    { 5000, 'd', GESTURE_NONE }, { 6000, 'u', GESTURE_RELEASE },
-	    { 6001, 'u', GESTURE_NONE }, { 6100, 'd', GESTURE_PRESS },
-	    { 6200, 'u', GESTURE_RELEASE });
-}
-
-static void test_gesture_long(void)
-{
-	struct gesture g;
-
-	RUN("long", 2000, 0, { 0, 'd', GESTURE_PRESS }, { 1999, 't', GESTURE_NONE },
-	    { 2000, 't', GESTURE_EMERGENCY }, { 2500, 't', GESTURE_NONE },
-	    { 3000, 'u', GESTURE_RELEASE }, { 4000, 'd', GESTURE_PRESS },
-	    { 5000, 'u', GESTURE_RELEASE }, { 9000, 't', GESTURE_NONE });
-	gesture_init(&g, &(struct gesture_config){ .long_press = 2000000 });
-	g_assert_cmpuint(gesture_next_deadline(&g), ==, 0);
-	gesture_key(&g, 100, true);
-	g_assert_cmpuint(gesture_next_deadline(&g), ==, 2000100);
-	gesture_tick(&g, 2000100);
-	g_assert_cmpuint(gesture_next_deadline(&g), ==, 0);
-	gesture_reset(&g);
-	g_assert_false(g.down);
-	g_assert_cmpuint(g.cfg.long_press, ==, 2000000);
-}
-
-static void test_gesture_double(void)
-{
-	/* tap, tap within 400 ms: channel; the second tap's up is swallowed */
-	RUN("double", 0, 400, { 0, 'd', GESTURE_PRESS }, { 100, 'u', GESTURE_RELEASE },
-	    { 300, 'd', GESTURE_CHANNEL_NEXT }, { 350, 'u', GESTURE_NONE },
-	    /* a third tap right after is a fresh press, not another channel step */
-	    { 500, 'd', GESTURE_PRESS }, { 600, 'u', GESTURE_RELEASE });
-	/* too slow between taps */
-	RUN("double-slow-gap", 0, 400, { 0, 'd', GESTURE_PRESS }, { 100, 'u', GESTURE_RELEASE },
-	    { 501, 'd', GESTURE_PRESS }, { 600, 'u', GESTURE_RELEASE });
-	/* the first press was a talk, not a tap */
-	RUN("double-long-first", 0, 400, { 0, 'd', GESTURE_PRESS },
-	    { 1000, 'u', GESTURE_RELEASE }, { 1100, 'd', GESTURE_PRESS });
-	/* long press and double press together; a swallowed key never escalates */
-	RUN("double-and-long", 1000, 400, { 0, 'd', GESTURE_PRESS },
-	    { 100, 'u', GESTURE_RELEASE }, { 200, 'd', GESTURE_CHANNEL_NEXT },
-	    { 5000, 't', GESTURE_NONE }, { 5100, 'u', GESTURE_NONE },
-	    { 6000, 'd', GESTURE_PRESS }, { 7000, 't', GESTURE_EMERGENCY },
-	    { 7100, 'u', GESTURE_RELEASE });
-}
-
-/* gesture_source: (ms, talk, emergency or 't' tick / 'l' lost) -> outputs */
-struct src_step {
-	unsigned ms;
-	char what; /* 'k' keys, 't' tick, 'l' lost */
-	bool talk, emergency;
-	unsigned want;
-};
-
-#define CH GESTURE_OUT_CHANNEL_NEXT
-#define PR GESTURE_OUT_PRESS
-#define EM GESTURE_OUT_EMERGENCY
-#define RE GESTURE_OUT_RELEASE
-
-static void test_gesture_source(void)
-{
-	static const struct src_step steps[] = {
-		{ 0, 'k', true, false, PR },       /* talk */
-		{ 100, 'k', true, true, EM },      /* escalate while talking */
-		{ 200, 'k', true, false, 0 },      /* emergency up, talk still held */
-		{ 300, 'k', false, false, RE },
-		{ 1000, 'k', false, true, EM },    /* emergency alone talks */
-		{ 1100, 'k', true, true, 0 },      /* talk joins: no second press */
-		{ 1200, 'k', true, false, 0 },
-		{ 1300, 'k', false, false, RE },
-		{ 2000, 'k', false, true, EM },
-		{ 2100, 'k', false, false, RE },   /* emergency up, nothing else: release */
-		{ 3000, 'k', true, false, PR },
-		{ 3500, 't', false, false, 0 },
-		{ 5000, 't', false, false, EM },   /* long press (2 s) */
-		{ 5100, 'l', false, false, RE },   /* device lost while held */
-		{ 5200, 'k', false, false, 0 },    /* nothing left to release */
-		{ 6000, 'k', true, false, PR },
-		{ 6050, 'k', false, false, RE },   /* tap */
-		{ 6100, 'k', true, false, CH },    /* double press */
-		{ 6150, 'k', false, false, 0 },
-		{ 7000, 'l', false, false, 0 },
-	};
-	struct gesture_source s;
-
-	gesture_source_init(&s, &(struct gesture_config){ .long_press = 2000000,
-							  .double_press = 300000 });
-	for (size_t i = 0; i < G_N_ELEMENTS(steps); i++) {
-		uint64_t now = 5000000ull + steps[i].ms * 1000ull;
-		unsigned out;
-
-		if (steps[i].what == 't')
-			out = gesture_source_tick(&s, now);
-		else if (steps[i].what == 'l')
-			out = gesture_source_lost(&s);
-		else
-			out = gesture_source_update(&s, now, steps[i].talk, steps[i].emergency);
-		g_test_message("step %zu @%u -> 0x%x", i, steps[i].ms, out);
-		g_assert_cmpuint(out, ==, steps[i].want);
-	}
 }
 
 static void test_keys_parse(void)
@@ -434,10 +294,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/buttons/profile/table", test_table);
 	g_test_add_func("/buttons/profile/uuid", test_uuid);
 	g_test_add_func("/buttons/led/state", test_led);
-	g_test_add_func("/buttons/gesture/plain", test_gesture_plain);
-	g_test_add_func("/buttons/gesture/long-press", test_gesture_long);
-	g_test_add_func("/buttons/gesture/double-press", test_gesture_double);
-	g_test_add_func("/buttons/gesture/source", test_gesture_source);
 	g_test_add_func("/buttons/keys/parse", test_keys_parse);
 	g_test_add_func("/buttons/config/evdev", test_config_evdev);
 	g_test_add_func("/buttons/config/buttons", test_config_buttons);
