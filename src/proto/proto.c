@@ -690,7 +690,9 @@ static void add_codec(JsonBuilder *b, const struct proto_msg *m)
 	add_str(b, "type", "audio");
 	add_str(b, "codec", "opus");
 	add_str(b, "codec_header", hdr);
-	add_int(b, "packet_duration", m->packet_duration);
+	/* optional: 0 when a stream's header could not be read and it gave none */
+	if (m->packet_duration)
+		add_int(b, "packet_duration", m->packet_duration);
 }
 
 char *proto_build(const struct proto_msg *m, size_t *ret_len)
