@@ -75,11 +75,14 @@ jget() { # jget PYTHON-EXPR over pttgwctl status --json
 	ctl status --json | python3 -c "import json,sys; s=json.load(sys.stdin); print($1)"
 }
 logons() { grep -c 'gw1 logged on' "$PWFIX_DIR/relay.err"; }
-burst() { # burst RECORDING: one 3 s dispatcher burst of 1 kHz, recorded at the sink
+# Long enough that the reload lands inside it also when the daemon and pttgwctl run slowly
+# (the ThreadSanitizer stage saw a 3 s burst end before its reload came).
+BURST_S=6
+burst() { # burst RECORDING: one BURST_S s dispatcher burst of 1 kHz, recorded at the sink
 	pwfix_record_sink bt_a2dp "$1"
 	sleep 0.3
 	timeout 30 "$DISPATCH" -U "ws://127.0.0.1:$port" -u disp:pw-disp -C test \
-		--tone 1000 -s 3 -n 1 --timeout 20 >"$PWFIX_DIR/disp.out" \
+		--tone 1000 -s $BURST_S -n 1 --timeout 30 >"$PWFIX_DIR/disp.out" \
 		2>"$PWFIX_DIR/disp.err" &
 	disp=$!
 }
@@ -89,7 +92,7 @@ burst_end() {
 	stop_rec
 }
 clean() { # clean RECORDING ANALYSIS
-	"$ANALYSE" "$1" --expect-freq 1000 --tolerance 1 --max-gap-ms 20 --min-active-ms 2800 \
+	"$ANALYSE" "$1" --expect-freq 1000 --tolerance 1 --max-gap-ms 20 --min-active-ms $((BURST_S * 1000 - 200)) \
 		>"$2" 2>&1
 }
 
