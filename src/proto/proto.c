@@ -253,17 +253,38 @@ static bool is_value(JsonNode *n, GType t)
 	return JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == t;
 }
 
+/* n's text, which must be valid UTF-8: the frame is, but json-glib takes escapes such as
+ * "\375" (octal) and makes the byte, so a string can come out of a valid frame invalid. */
+static int string_of(struct parse *p, const char *key, JsonNode *n, const char **ret)
+{
+	const char *s;
+
+	if (!is_value(n, G_TYPE_STRING))
+		return wrong_type(p, key, n, "string");
+	s = json_node_get_string(n);
+	if (!g_utf8_validate(s, -1, NULL)) {
+		g_set_error(p->error, PROTO_ERROR, PROTO_ERROR_BAD_VALUE,
+			    "%s: field \"%s\" is not valid UTF-8", p->what, key);
+		return -EINVAL;
+	}
+	*ret = s;
+	return 0;
+}
+
 /* A string field; absent: *ret stays NULL (error only when required). */
 static int get_str(struct parse *p, const char *key, bool required, char **ret)
 {
 	JsonNode *n = json_object_get_member(p->obj, key);
 
+	const char *s;
+	int r;
+
 	if (!n)
 		return required ? missing(p, key) : 0;
-	if (!is_value(n, G_TYPE_STRING))
-		return wrong_type(p, key, n, "string");
+	if ((r = string_of(p, key, n, &s)) < 0)
+		return r;
 	g_free(*ret);
-	*ret = g_strdup(json_node_get_string(n));
+	*ret = g_strdup(s);
 	return 0;
 }
 
@@ -405,11 +426,11 @@ static int parse_logon(struct parse *p, struct proto_msg *m)
 		}
 		m->channels = g_new0(char *, len + 1);
 		for (i = 0; i < len; i++) {
-			JsonNode *e = json_array_get_element(a, i);
+			const char *c;
 
-			if (!is_value(e, G_TYPE_STRING))
-				return wrong_type(p, "channels[]", e, "string");
-			m->channels[i] = g_strdup(json_node_get_string(e));
+			if ((r = string_of(p, "channels[]", json_array_get_element(a, i), &c)) < 0)
+				return r;
+			m->channels[i] = g_strdup(c);
 		}
 		m->n_channels = len;
 	} else {
@@ -462,7 +483,8 @@ static int parse_reply(struct parse *p, struct proto_msg *m)
 		for (unsigned i = 0; i < len; i++) {
 			JsonNode *e = json_array_get_element(a, i);
 
-			if (is_value(e, G_TYPE_STRING))
+			if (is_value(e, G_TYPE_STRING) &&
+			    g_utf8_validate(json_node_get_string(e), -1, NULL))
 				m->extensions[k++] = g_strdup(json_node_get_string(e));
 		}
 	}
@@ -634,13 +656,16 @@ int proto_parse_text(const char *buf, size_t len, struct proto_msg *out, GError 
 			return missing(&p, "command");
 		}
 		cmd = PROTO_CMD_REPLY;
-	} else if (!is_value(n, G_TYPE_STRING)) {
-		out->has_seq = has_seq;
-		out->seq = seq;
-		return wrong_type(&p, "command", n, "string");
 	} else {
-		cmd = cmd_from_string(json_node_get_string(n));
-		out->command = g_strdup(json_node_get_string(n));
+		const char *c;
+
+		if (string_of(&p, "command", n, &c) < 0) {
+			out->has_seq = has_seq;
+			out->seq = seq;
+			return -EINVAL;
+		}
+		cmd = cmd_from_string(c);
+		out->command = g_strdup(c);
 		p.what = proto_cmd_to_string(cmd);
 	}
 	out->cmd = cmd;

@@ -439,6 +439,17 @@ static const struct bad_text bad_texts[] = {
 	  "{\"command\":\"on_stream_start\",\"stream_id\":1,\"codec_header\":\"gD4BPA==\"}",
 	  -EINVAL, PROTO_ERROR_MISSING_FIELD, "on_stream_start: missing field \"from\"",
 	  PROTO_CMD_ON_STREAM_START, -1 },
+	/* json-glib makes a byte of an octal escape: valid frames, invalid strings */
+	{ "/proto/bad/command-not-utf8", "{\"command\":\"\\375m\",\"seq\":4}", -EINVAL,
+	  PROTO_ERROR_BAD_VALUE, "field \"command\" is not valid UTF-8", PROTO_CMD_INVALID, 4 },
+	{ "/proto/bad/from-not-utf8",
+	  "{\"command\":\"on_stream_start\",\"stream_id\":1,\"codec_header\":\"gD4BPA==\","
+	  "\"from\":\"a\\375\"}", -EINVAL, PROTO_ERROR_BAD_VALUE,
+	  "field \"from\" is not valid UTF-8", PROTO_CMD_ON_STREAM_START, -1 },
+	{ "/proto/bad/channel-not-utf8",
+	  "{\"command\":\"logon\",\"seq\":1,\"username\":\"u\",\"password\":\"p\","
+	  "\"channels\":[\"\\375\"]}", -EINVAL, PROTO_ERROR_BAD_VALUE,
+	  "field \"channels[]\" is not valid UTF-8", PROTO_CMD_LOGON, 1 },
 	{ "/proto/bad/emergency-type",
 	  "{\"command\":\"start_stream\",\"seq\":2,\"codec_header\":\"gD4BPA==\","
 	  "\"emergency\":1}", -EINVAL, PROTO_ERROR_WRONG_TYPE,
