@@ -49,6 +49,12 @@ static const char config_help[] =
 	"  NAME = USER;USER           channel members; empty value: every user\n"
 	"  [push-keys]\n"
 	"  NAME = KEYFILE             push key of NAME (file not readable by others)\n"
+	"  [federation]               several relays through an MQTT broker (cluster)\n"
+	"  broker = HOST:PORT         the broker (none: this relay is alone)\n"
+	"  relay-id = NAME            this relay's name, one of\n"
+	"  relays = A,B,C             the configured set (the same on every relay)\n"
+	"  topic-prefix = pttgw-fed   topics <prefix>/presence|to|ch/...\n"
+	"  username, password-file, ca-file, cert, key  as mqtt-username ... above\n"
 	"\n"
 	"Without any channel the relay has one channel \"default\" for every user.\n"
 	"Protocol: the Zello Channel API (API.md) plus join_stream and \"emergency\"\n"
@@ -100,6 +106,15 @@ void relay_config_free(struct relay_config *c)
 	g_free(c->mqtt_key);
 	if (c->push_keys)
 		g_ptr_array_unref(c->push_keys);
+	g_free(c->fed.broker_host);
+	g_free(c->fed.relay_id);
+	g_strfreev(c->fed.relays);
+	g_free(c->fed.prefix);
+	g_free(c->fed.username);
+	g_free(c->fed.password_file);
+	g_free(c->fed.ca_file);
+	g_free(c->fed.cert);
+	g_free(c->fed.key);
 	g_free(c);
 }
 
@@ -218,6 +233,33 @@ static gboolean load_users_file(struct relay_config *c, const char *path, GError
 	}
 	for (i = 0; lines[i]; i++)
 		explicit_bzero(lines[i], strlen(lines[i]));
+	return TRUE;
+}
+
+#define FED "federation"
+
+static gboolean load_federation(const struct conf *cf, struct relay_fed_config *fc,
+				GError **error)
+{
+	g_autofree char *relays = NULL;
+
+	if (!g_key_file_has_group(cf->kf, FED))
+		return TRUE;
+	if (!conf_get_hostport(cf, FED, "broker", NULL, &fc->broker_host, &fc->broker_port,
+			       error) ||
+	    !conf_get_string(cf, FED, "relay-id", NULL, &fc->relay_id, error) ||
+	    !conf_get_string(cf, FED, "relays", NULL, &relays, error) ||
+	    !conf_get_string(cf, FED, "topic-prefix", NULL, &fc->prefix, error) ||
+	    !conf_get_string(cf, FED, "username", NULL, &fc->username, error) ||
+	    !conf_get_string(cf, FED, "password-file", NULL, &fc->password_file, error) ||
+	    !conf_get_string(cf, FED, "ca-file", NULL, &fc->ca_file, error) ||
+	    !conf_get_string(cf, FED, "cert", NULL, &fc->cert, error) ||
+	    !conf_get_string(cf, FED, "key", NULL, &fc->key, error))
+		return FALSE;
+	if (relays) {
+		g_strfreev(fc->relays);
+		fc->relays = split_members(relays);
+	}
 	return TRUE;
 }
 
@@ -343,6 +385,8 @@ static gboolean load_file(struct relay_config *c, const char *path, GError **err
 		ch->members = split_members(members);
 	}
 	g_clear_pointer(&keys, g_strfreev);
+	if (!load_federation(&cf, &c->fed, error))
+		return FALSE;
 	if (!load_group_pairs(&cf, "push-keys", &keys, error))
 		return FALSE;
 	for (i = 0; keys && keys[i]; i++) {
@@ -390,6 +434,7 @@ static gboolean load(struct relay_config *c, int *argc, char ***argv, GError **e
 {
 	g_autofree char *config = NULL, *listen = NULL, *cert = NULL, *key = NULL;
 	g_autofree char *mqtt = NULL, *prefix = NULL, *users_file = NULL, *dup = NULL;
+	g_autofree char *fed_broker = NULL, *fed_id = NULL, *fed_relays = NULL;
 	g_auto(GStrv) users = NULL, channels = NULL, tokens = NULL, push_keys = NULL;
 	int max_conn = 0, max_queue = 0, max_addr = 0, max_pending = 0, free_failures = -1;
 	double max_burst = 0, keep = -1, stream_to = 0, logon_to = 0;
@@ -437,6 +482,12 @@ static gboolean load(struct relay_config *c, int *argc, char ***argv, GError **e
 		  "Seconds without audio before a burst ends (default 10)", "S" },
 		{ "logon-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &logon_to,
 		  "Seconds a connection has to log on (default 10)", "S" },
+		{ "federation", 0, 0, G_OPTION_ARG_STRING, &fed_broker,
+		  "Federate with other relays through this MQTT broker", "HOST:PORT" },
+		{ "relay-id", 0, 0, G_OPTION_ARG_STRING, &fed_id,
+		  "This relay's name in the federation", "NAME" },
+		{ "relays", 0, 0, G_OPTION_ARG_STRING, &fed_relays,
+		  "The federation's relays (the same list on each)", "A,B,C" },
 		{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Debug logs", NULL },
 		{ NULL }
 	};
@@ -482,6 +533,22 @@ static gboolean load(struct relay_config *c, int *argc, char ***argv, GError **e
 	}
 	if (mqtt && !parse_hostport("mqtt", mqtt, &c->mqtt_host, &c->mqtt_port, error))
 		return FALSE;
+	if (fed_broker && !parse_hostport("federation", fed_broker, &c->fed.broker_host,
+					  &c->fed.broker_port, error))
+		return FALSE;
+	if (fed_id) {
+		g_free(c->fed.relay_id);
+		c->fed.relay_id = g_steal_pointer(&fed_id);
+	}
+	if (fed_relays) {
+		g_strfreev(c->fed.relays);
+		c->fed.relays = split_members(fed_relays);
+	}
+	if ((c->fed.relay_id || c->fed.relays) && !c->fed.broker_host) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+			    "relay-id and relays need a federation broker");
+		return FALSE;
+	}
 	if (cert) {
 		g_free(c->cert);
 		c->cert = g_steal_pointer(&cert);

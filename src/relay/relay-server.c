@@ -347,6 +347,12 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 				  port, why, dropped);
 		return 1;
 	}
+	if (reason == LWS_CALLBACK_EVENT_WAIT_CANCELLED) {
+		/* lws_cancel_service(): signals, or messages from the federation */
+		if (srv && srv->logic)
+			relay_logic_poll(srv->logic, g_get_monotonic_time());
+		return 0;
+	}
 	c = pss ? pss->conn : NULL;
 	switch (reason) {
 	case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED: {
@@ -480,6 +486,11 @@ static unsigned fd_limit(struct relay_config *cfg)
 	return want;
 }
 
+static void wake_cb(void *data)
+{
+	relay_server_wake(data);
+}
+
 struct relay_server *relay_server_new(struct relay_config *cfg, struct relay_logic *l,
 				      GError **error)
 {
@@ -536,6 +547,7 @@ struct relay_server *relay_server_new(struct relay_config *cfg, struct relay_log
 	       cfg->listen_host, vh ? lws_get_vhost_listen_port(vh) : cfg->listen_port);
 	fflush(stdout);
 	lws_sul_schedule(srv->ctx, 0, &srv->tick, on_tick, TICK_USEC);
+	relay_logic_set_wake(l, wake_cb, srv);
 	return srv;
 }
 
@@ -559,6 +571,7 @@ void relay_server_free(struct relay_server *srv)
 	if (!srv)
 		return;
 	lws_sul_cancel(&srv->tick);
+	relay_logic_set_wake(srv->logic, NULL, NULL);
 	srv->stopping = true;
 	lws_context_destroy(srv->ctx);	/* CLOSED for every connection */
 	g_ptr_array_unref(srv->conns);

@@ -12,6 +12,7 @@
 
 #include "log-escape.h"
 #include "relay-auth.h"
+#include "relay-fed.h"
 
 #ifdef PTTGW_RELAY_PUSH
 #include "relay-push.h"
@@ -48,6 +49,11 @@ struct burst {
 	uint64_t last_audio;
 	uint64_t ended_at;
 	bool ended;
+	/* a burst of another relay (relay-fed.h): no talker here */
+	bool remote;
+	uint32_t next_packet;		/* remote: the next packet id expected (dups dropped) */
+	unsigned stop_packets;		/* remote: stopped after this many, some still missing */
+	uint64_t stop_deadline;		/* ... waited for until then; 0: not stopped */
 };
 
 struct channel {
@@ -72,6 +78,8 @@ struct relay_logic {
 #ifdef PTTGW_RELAY_PUSH
 	struct relay_push *push;
 #endif
+	struct relay_fed *fed;		/* NULL: not federated */
+	bool fed_remote_end;		/* ending a burst because another relay said so */
 	struct {
 		uint64_t streams;
 		uint64_t packets_in;
@@ -211,6 +219,10 @@ static void end_burst(struct relay_logic *l, struct burst *b, const char *reason
 	relay_frame_unref(f);
 	g_message("stream %u on %s from %s ended (%s): packets=%u receivers=%u", b->id,
 		  ch->conf->name, b->from, reason, b->packets->len, receivers);
+	if (l->fed && !b->remote && !l->fed_remote_end)
+		relay_fed_ended(l->fed, ch->conf->name, b->id, b->packets->len, reason);
+	else if (l->fed && b->remote && !l->fed_remote_end)
+		relay_fed_forget(l->fed, ch->conf->name, b->id);
 
 	b->ended = true;
 	b->ended_at = now;
@@ -264,11 +276,14 @@ static void start_receiving(struct session *s, struct burst *b)
 
 static uint32_t new_stream_id(struct relay_logic *l)
 {
+	uint32_t id;
+
 	do {
 		l->next_stream_id++;
-	} while (l->next_stream_id == 0 ||
-		 g_hash_table_contains(l->streams, GUINT_TO_POINTER(l->next_stream_id)));
-	return l->next_stream_id;
+		/* federated: ids of this relay's own range, unique across relays */
+		id = l->fed ? relay_fed_stream_id(l->fed, l->next_stream_id) : l->next_stream_id;
+	} while (id == 0 || g_hash_table_contains(l->streams, GUINT_TO_POINTER(id)));
+	return id;
 }
 
 /* ---- commands ---- */
@@ -430,12 +445,50 @@ static void cmd_logon(struct relay_logic *l, struct session *s, const struct pro
 	}
 }
 
+/* The floor is s's: the burst starts (reply to the talker, on_stream_start to the others). */
+static void start_burst(struct relay_logic *l, struct session *s, struct channel *ch, uint32_t id,
+			int64_t seq, const struct relay_fed_stream *st)
+{
+	struct burst *b;
+	unsigned i;
+
+	if (ch->live)	/* the home granted: what this relay still holds is stale */
+		end_burst(l, ch->live, "superseded", true, g_get_monotonic_time());
+	b = g_new0(struct burst, 1);
+	b->id = id;
+	b->ch = ch;
+	b->talker = s;
+	b->from = g_strdup(s->user);
+	b->for_user = g_strdup(st->for_user);
+	b->hdr = st->hdr;
+	b->packet_duration = st->packet_duration;
+	b->emergency = st->emergency;
+	b->packets = g_ptr_array_new_with_free_func(frame_unref);
+	b->started = b->last_audio = g_get_monotonic_time();
+	g_hash_table_insert(l->streams, GUINT_TO_POINTER(b->id), b);
+	ch->live = b;
+	l->stats.streams++;
+
+	send_text(s, proto_build_reply_ok(seq < 0 ? 0 : (uint32_t)seq, true, b->id, NULL));
+	for (i = 0; i < ch->sessions->len; i++) {
+		struct session *o = g_ptr_array_index(ch->sessions, i);
+
+		if (o != s && (!b->for_user || g_strcmp0(o->user, b->for_user) == 0))
+			start_receiving(o, b);
+	}
+	g_message("stream %u on %s from %s started%s", b->id, ch->conf->name, b->from,
+		  b->emergency ? " (emergency)" : "");
+	if (l->fed)
+		relay_fed_started(l->fed, st);
+	publish_push(l, b);
+}
+
 static void cmd_start_stream(struct relay_logic *l, struct session *s, const struct proto_msg *m,
 			     uint64_t now)
 {
 	struct channel *ch = session_channel(s, m->channel);
-	struct burst *b;
-	unsigned i;
+	struct relay_fed_stream st;
+	uint32_t replaces = 0;
 
 	if (!ch) {
 		g_autofree char *name = log_escape(m->channel ? m->channel
@@ -451,47 +504,47 @@ static void cmd_start_stream(struct relay_logic *l, struct session *s, const str
 		answer_error(s, m, "listen only connection");
 		return;
 	}
-	if (ch->live) {
+	if (ch->live && ch->live->stop_deadline) {
+		/* stopped by its relay, its last packets awaited: the floor is free */
+	} else if (ch->live) {
 		if (ch->live->talker == s) {
+			replaces = ch->live->id;
 			end_burst(l, ch->live, "restarted by its talker", false, now);
-		} else if (m->emergency && !ch->live->emergency) {
+		} else if (m->emergency && !ch->live->emergency && (!l->fed || !ch->live->remote)) {
 			l->stats.preempted++;
 			g_message("channel %s: emergency from %s pre-empts stream %u of %s",
 				  ch->conf->name, s->user, ch->live->id, ch->live->from);
+			replaces = ch->live->id;
 			end_burst(l, ch->live, "pre-empted by an emergency", true, now);
-		} else {
+		} else if (!m->emergency || ch->live->emergency) {
 			l->stats.busy++;
 			g_info("channel %s: %s denied, %s talks (stream %u)", ch->conf->name,
 			       s->user, ch->live->from, ch->live->id);
 			answer_error(s, m, PROTO_ERR_CHANNEL_BUSY);
 			return;
 		}
+		/* an emergency over another relay's burst: its home decides */
 	}
-	b = g_new0(struct burst, 1);
-	b->id = new_stream_id(l);
-	b->ch = ch;
-	b->talker = s;
-	b->from = g_strdup(s->user);
-	b->for_user = g_strdup(m->for_user);
-	b->hdr = m->codec_header;
-	b->packet_duration = m->packet_duration;
-	b->emergency = m->emergency;
-	b->packets = g_ptr_array_new_with_free_func(frame_unref);
-	b->started = b->last_audio = now;
-	g_hash_table_insert(l->streams, GUINT_TO_POINTER(b->id), b);
-	ch->live = b;
-	l->stats.streams++;
-
-	send_text(s, proto_build_reply_ok(m->seq, true, b->id, NULL));
-	for (i = 0; i < ch->sessions->len; i++) {
-		struct session *o = g_ptr_array_index(ch->sessions, i);
-
-		if (o != s && (!b->for_user || g_strcmp0(o->user, b->for_user) == 0))
-			start_receiving(o, b);
+	st = (struct relay_fed_stream){
+		.id = new_stream_id(l), .channel = ch->conf->name, .from = s->user,
+		.for_user = m->for_user, .hdr = m->codec_header,
+		.packet_duration = m->packet_duration, .emergency = m->emergency,
+	};
+	if (l->fed) {
+		st.origin = relay_fed_self(l->fed);
+		switch (relay_fed_floor_request(l->fed, &st, replaces, s, m->has_seq ? (int64_t)m->seq : -1)) {
+		case RELAY_FED_GRANTED:
+			break;
+		case RELAY_FED_DENIED:
+			l->stats.busy++;
+			g_info("channel %s: %s denied by the channel's home", ch->conf->name, s->user);
+			answer_error(s, m, PROTO_ERR_CHANNEL_BUSY);
+			return;
+		case RELAY_FED_ASKED:
+			return;	/* relay_logic_fed_answer() */
+		}
 	}
-	g_message("stream %u on %s from %s started%s", b->id, ch->conf->name, b->from,
-		  b->emergency ? " (emergency)" : "");
-	publish_push(l, b);
+	start_burst(l, s, ch, st.id, m->has_seq ? (int64_t)m->seq : -1, &st);
 }
 
 static void cmd_stop_stream(struct relay_logic *l, struct session *s, const struct proto_msg *m,
@@ -708,6 +761,8 @@ void relay_logic_binary(struct relay_logic *l, struct relay_conn *c, const uint8
 		if (o != s && g_hash_table_contains(o->receiving, GUINT_TO_POINTER(b->id)))
 			relay_conn_send(o->conn, f);
 	}
+	if (l->fed)
+		relay_fed_audio(l->fed, b->ch->conf->name, f->data, f->len);
 }
 
 void relay_logic_oversized(struct relay_logic *l, struct relay_conn *c, bool binary, size_t len)
@@ -765,6 +820,8 @@ void relay_logic_closed(struct relay_logic *l, struct relay_conn *c, uint64_t no
 
 	if (!s)
 		return;
+	if (l->fed)
+		relay_fed_session_gone(l->fed, s);
 	for (i = 0; i < s->channels->len; i++) {
 		struct channel *ch = g_ptr_array_index(s->channels, i);
 
@@ -798,6 +855,11 @@ void relay_logic_tick(struct relay_logic *l, uint64_t now)
 	while (g_hash_table_iter_next(&it, NULL, &v)) {
 		struct channel *ch = v;
 
+		if (ch->live && ch->live->stop_deadline && now >= ch->live->stop_deadline) {
+			l->fed_remote_end = true;
+			end_burst(l, ch->live, "stopped by its relay, packets missing", true, now);
+			l->fed_remote_end = false;
+		}
 		if (ch->live && now - ch->live->last_audio > cfg->stream_timeout_usec)
 			end_burst(l, ch->live, "no audio, timed out", true, now);
 		if (ch->live && now - ch->live->started > cfg->max_burst_usec)
@@ -808,6 +870,8 @@ void relay_logic_tick(struct relay_logic *l, uint64_t now)
 		}
 	}
 	relay_auth_expire(l->auth, now);
+	if (l->fed)
+		relay_fed_tick(l->fed, now);
 	for (i = 0; i < l->sessions->len; i++) {
 		struct session *s = g_ptr_array_index(l->sessions, i);
 
@@ -897,6 +961,13 @@ struct relay_logic *relay_logic_new(struct relay_config *cfg, GError **error)
 		return NULL;
 	}
 #endif
+	if (cfg->fed.broker_host) {
+		l->fed = relay_fed_new(&cfg->fed, l, error);
+		if (!l->fed) {
+			relay_logic_free(l);
+			return NULL;
+		}
+	}
 	return l;
 }
 
@@ -908,6 +979,7 @@ void relay_logic_free(struct relay_logic *l)
 	if (!l)
 		return;
 	/* connections are closed (relay_logic_closed) before this */
+	relay_fed_free(l->fed);
 	g_hash_table_iter_init(&it, l->streams);
 	while (g_hash_table_iter_next(&it, NULL, &v)) {
 		struct burst *b = v;
@@ -1029,3 +1101,145 @@ void relay_logic_reload(struct relay_logic *l, struct relay_config *next)
 	relay_config_free(next);
 }
 
+
+/* ---- federation (relay-fed.h): bursts of other relays, answers of homes ---- */
+
+void relay_logic_set_wake(struct relay_logic *l, void (*wake)(void *data), void *data)
+{
+	if (l->fed)
+		relay_fed_set_wake(l->fed, wake, data);
+}
+
+void relay_logic_poll(struct relay_logic *l, uint64_t now)
+{
+	if (l->fed)
+		relay_fed_dispatch(l->fed, now);
+}
+
+static void end_remote(struct relay_logic *l, struct burst *b, const char *why, uint64_t now)
+{
+	l->fed_remote_end = true;
+	end_burst(l, b, why, true, now);
+	l->fed_remote_end = false;
+}
+
+void relay_logic_fed_answer(struct relay_logic *l, void *session, int64_t seq,
+			    const struct relay_fed_stream *st, bool granted)
+{
+	struct session *s = session;
+	struct channel *ch = session_channel(s, st->channel);
+
+	if (!granted) {
+		l->stats.busy++;
+		g_info("channel %s: %s denied by the channel's home", st->channel, who(s));
+		if (seq >= 0)
+			send_text(s, proto_build_reply_error(seq, PROTO_ERR_CHANNEL_BUSY));
+		else
+			send_text(s, proto_build_on_error(PROTO_ERR_CHANNEL_BUSY));
+		return;
+	}
+	if (!ch || s->closing) {
+		/* given back at once: the home frees the floor */
+		relay_fed_ended(l->fed, st->channel, st->id, 0, "talker gone");
+		return;
+	}
+	start_burst(l, s, ch, st->id, seq, st);
+}
+
+void relay_logic_remote_start(struct relay_logic *l, const struct relay_fed_stream *st)
+{
+	struct channel *ch = g_hash_table_lookup(l->channels, st->channel);
+	uint64_t now = g_get_monotonic_time();
+	struct burst *b;
+	unsigned i;
+
+	if (!ch) {
+		g_debug("federation: stream %u on %s, a channel not configured here", st->id,
+			st->channel);
+		return;
+	}
+	if (g_hash_table_contains(l->streams, GUINT_TO_POINTER(st->id)))
+		return;	/* known already (a duplicate) */
+	if (ch->live)
+		end_remote(l, ch->live, ch->live->remote ? "superseded" :
+			   "another relay's talker has the floor", now);
+	b = g_new0(struct burst, 1);
+	b->id = st->id;
+	b->ch = ch;
+	b->remote = true;
+	b->from = g_strdup(st->from);
+	b->for_user = g_strdup(st->for_user);
+	b->hdr = st->hdr;
+	b->packet_duration = st->packet_duration;
+	b->emergency = st->emergency;
+	b->packets = g_ptr_array_new_with_free_func(frame_unref);
+	b->started = b->last_audio = now;
+	g_hash_table_insert(l->streams, GUINT_TO_POINTER(b->id), b);
+	ch->live = b;
+	l->stats.streams++;
+	for (i = 0; i < ch->sessions->len; i++) {
+		struct session *o = g_ptr_array_index(ch->sessions, i);
+
+		if (!b->for_user || g_strcmp0(o->user, b->for_user) == 0)
+			start_receiving(o, b);
+	}
+	g_message("stream %u on %s from %s (relay %s) started%s", b->id, ch->conf->name, b->from,
+		  st->origin, b->emergency ? " (emergency)" : "");
+}
+
+void relay_logic_remote_audio(struct relay_logic *l, const uint8_t *frame, size_t len)
+{
+	struct proto_audio a;
+	struct burst *b;
+	struct relay_frame *f;
+	unsigned i;
+
+	if (proto_parse_audio(frame, len, &a, NULL) < 0 || len > PROTO_MAX_BINARY)
+		return;
+	b = g_hash_table_lookup(l->streams, GUINT_TO_POINTER(a.stream_id));
+	if (!b || !b->remote || b->ended || a.packet_id < b->next_packet)
+		return;	/* not (or no longer) live here, or a duplicate */
+	if (b->packets->len >= MAX_BURST_PACKETS || b->bytes + len > l->cfg->max_burst_bytes) {
+		end_remote(l, b, "too much audio", g_get_monotonic_time());
+		return;
+	}
+	b->next_packet = a.packet_id + 1;
+	f = relay_frame_new(RELAY_FRAME_AUDIO, len);
+	f->stream_id = b->id;
+	memcpy(f->data, frame, len);
+	g_ptr_array_add(b->packets, f);
+	b->bytes += len;
+	b->last_audio = g_get_monotonic_time();
+	l->stats.packets_in++;
+	for (i = 0; i < b->ch->sessions->len; i++) {
+		struct session *o = g_ptr_array_index(b->ch->sessions, i);
+
+		if (g_hash_table_contains(o->receiving, GUINT_TO_POINTER(b->id)))
+			relay_conn_send(o->conn, f);
+	}
+	if (b->stop_deadline && b->packets->len >= b->stop_packets)
+		end_remote(l, b, "stopped", b->last_audio);
+}
+
+void relay_logic_remote_stop(struct relay_logic *l, uint32_t id, unsigned packets,
+			     const char *why, uint64_t now)
+{
+	struct burst *b = g_hash_table_lookup(l->streams, GUINT_TO_POINTER(id));
+	g_autofree char *reason = g_strdup(why ? why : "stopped");
+
+	if (!b || b->ended)
+		return;
+	if (!b->remote) {
+		/* ours, stopped by the channel's home (an emergency elsewhere) */
+		l->stats.preempted++;
+		end_remote(l, b, reason, now);
+		return;
+	}
+	if (b->packets->len >= packets) {
+		end_remote(l, b, reason, now);
+		return;
+	}
+	/* its last packets come on another path (QoS 0): wait for them a little */
+	b->stop_packets = packets;
+	b->stop_deadline = now + RELAY_FED_LINGER_USEC;
+}

@@ -6,6 +6,7 @@
  *   relay.c         users, channels, floor arbitration, bursts, join_stream, push
  *   relay-server.c  libwebsockets server: connections, reassembly, send queues, timers
  *   relay-main.c    main(): options, signals, the lws service loop
+ *   relay-fed*.c    several relays through an MQTT broker (relay-fed.h)
  *
  * Single-threaded: everything runs on the lws service loop (relay-push's MQTT thread is
  * hidden behind its API).
@@ -18,6 +19,7 @@
 
 #include "proto.h"
 #include "relay-auth.h"
+#include "relay-fed.h"
 
 struct relay;
 struct relay_conn;
@@ -69,6 +71,7 @@ struct relay_config {
 	uint64_t stream_timeout_usec;	/* a burst without audio for this long ends */
 	uint64_t logon_timeout_usec;	/* a connection must log on within this */
 	uint64_t ping_usec;		/* WebSocket ping after this idle time */
+	struct relay_fed_config fed;	/* [federation]; broker_host NULL: alone */
 	bool verbose;
 };
 
@@ -134,6 +137,9 @@ void relay_logic_oversized(struct relay_logic *l, struct relay_conn *c, bool bin
 /* An audio frame (or on_stream_stop) of stream_id was written to c. */
 void relay_logic_written(struct relay_logic *l, struct relay_conn *c,
 			 const struct relay_frame *f);
+/* Federation: wake(data) is called from another thread when relay_logic_poll() has work. */
+void relay_logic_set_wake(struct relay_logic *l, void (*wake)(void *data), void *data);
+void relay_logic_poll(struct relay_logic *l, uint64_t now);
 /* Timeouts: every few hundred ms. */
 void relay_logic_tick(struct relay_logic *l, uint64_t now);
 /* Counters to the log (SIGUSR1). */

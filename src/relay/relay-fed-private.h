@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * relay-fed-private.h - what relay-fed.c and relay-fed-floor.c share (see relay-fed.h).
+ */
+#pragma once
+
+#include <json-glib/json-glib.h>
+#include <mosquitto.h>
+
+#include "relay-fed.h"
+
+/* After the set of live relays changed, homes deny for this long: a grant of the former
+ * home may still be on its way. */
+#define RELAY_FED_SETTLE_USEC (500 * 1000)
+/* A grant whose burst did not start within this long is forgotten by its home. */
+#define RELAY_FED_GRANT_USEC (RELAY_FED_ASK_TIMEOUT_USEC + G_USEC_PER_SEC)
+
+/* Who holds a channel's floor, as this relay knows it. */
+struct fed_holder {
+	uint32_t id;
+	char *origin;
+	bool emergency;
+	bool started;			/* its start was seen (else: granted here, not yet started) */
+	uint64_t since;
+};
+
+/* A local talker's request waiting for its home's answer. */
+struct fed_ask {
+	uint32_t id;
+	void *session;			/* NULL: gone; a grant is given back */
+	int64_t seq;
+	char *channel, *from, *for_user;
+	struct proto_codec_header hdr;
+	unsigned packet_duration;
+	bool emergency;
+	uint32_t replaces;
+	char *home;
+	uint64_t deadline;
+};
+
+struct relay_fed {
+	struct relay_logic *logic;
+	struct mosquitto *mosq;
+	char *host;
+	int port;
+	char *self;
+	char *prefix;
+	char **relays;			/* sorted */
+	unsigned self_index;
+	GHashTable *live;		/* relay -> "1", others with presence "online" */
+	GAsyncQueue *inbox;		/* struct mosquitto_message * (copies) */
+	GMutex wake_lock;		/* wake, wake_data: set on the loop, read on the thread */
+	void (*wake)(void *data);
+	void *wake_data;
+	gint connected;			/* atomic */
+	GHashTable *holders;		/* channel -> struct fed_holder */
+	GHashTable *asks;		/* id -> struct fed_ask */
+	uint64_t settle_until;
+	uint64_t now;			/* of the current dispatch or tick */
+	struct {
+		uint64_t audio_out, audio_in, ctl_out, ctl_in, asked, granted, denied;
+	} stats;
+};
+
+/* relay-fed.c */
+/* <prefix>/ch/<escaped channel>/<tail> (g_free). */
+char *fed_channel_topic(const struct relay_fed *f, const char *channel, const char *tail);
+void fed_publish_json(struct relay_fed *f, const char *topic, JsonBuilder *b, int qos,
+		      bool retain);
+/* A message to one relay: <prefix>/to/<relay>. */
+void fed_send_to(struct relay_fed *f, const char *relay, JsonBuilder *b);
+bool fed_is_live(const struct relay_fed *f, const char *relay);
+/* A builder with {"t": type, "by": self, ... left open. */
+JsonBuilder *fed_msg_begin(const struct relay_fed *f, const char *type);
+void fed_add_stream(JsonBuilder *b, const struct relay_fed_stream *st);
+/* The stream members of o; strings point into o. false: missing or bad. */
+bool fed_get_stream(JsonObject *o, struct relay_fed_stream *st);
+void fed_publish_stop(struct relay_fed *f, const char *channel, uint32_t id, unsigned packets,
+		      const char *why);
+
+/* relay-fed-floor.c */
+void fed_floor_init(struct relay_fed *f);
+void fed_floor_clear(struct relay_fed *f);
+/* A message to this relay: req, grant, deny. */
+void fed_floor_direct(struct relay_fed *f, const char *type, JsonObject *o);
+/* start or stop on a channel's ctl topic, from another relay. */
+void fed_floor_started(struct relay_fed *f, const struct relay_fed_stream *st);
+void fed_floor_stopped(struct relay_fed *f, const char *channel, uint32_t id);
+/* A relay came or went. */
+void fed_floor_presence(struct relay_fed *f, const char *relay, bool online);
+void fed_floor_tick(struct relay_fed *f, uint64_t now);
