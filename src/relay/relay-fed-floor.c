@@ -125,8 +125,10 @@ void fed_floor_stopped(struct relay_fed *f, const char *channel, uint32_t id)
 {
 	struct fed_holder *h = g_hash_table_lookup(f->holders, channel);
 
-	if (h && h->id == id)
+	if (h && h->id == id) {
+		g_debug("federation: %s: %u let go", channel, id);
 		g_hash_table_remove(f->holders, channel);
+	}
 }
 
 /* ---- the home's decision ---- */
@@ -157,6 +159,7 @@ static bool decide(struct relay_fed *f, const char *channel, uint32_t id, bool e
 		relay_logic_remote_stop(f->logic, old, 0, "pre-empted by an emergency", now);
 	}
 	set_holder(f, channel, id, origin, emergency, false, now);
+	g_debug("federation: %s: %u of %s granted", channel, id, origin);
 	return true;
 }
 
@@ -251,6 +254,7 @@ static void answered(struct relay_fed *f, const char *by, JsonObject *o, bool gr
 		return;
 	}
 	g_hash_table_steal(f->asks, GUINT_TO_POINTER(id));
+	g_debug("federation: %s: %u %s by %s", a->channel, id, granted ? "granted" : "denied", by);
 	ask_stream(a, f->self, &st);
 	if (granted)
 		f->stats.granted++;
@@ -353,6 +357,8 @@ void fed_floor_tick(struct relay_fed *f, uint64_t now)
 	gpointer v;
 	GPtrArray *late = NULL;
 
+	/* the dispatch just before may have stamped entries after the caller's now */
+	now = MAX(now, (uint64_t)g_get_monotonic_time());
 	g_hash_table_iter_init(&it, f->asks);
 	while (g_hash_table_iter_next(&it, NULL, &v)) {
 		struct fed_ask *a = v;

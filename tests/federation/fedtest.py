@@ -175,7 +175,12 @@ class Cluster:
             args += ["-C", c]
         out = open(os.path.join(self.dir, f"{r}.out"), "w")
         err = open(os.path.join(self.dir, f"{r}.err"), "a")
-        self.procs[r] = subprocess.Popen(args, stdout=out, stderr=err)
+        # stdbuf: GLib's debug and info lines (stdout) in order with the rest
+        env = dict(os.environ)
+        env["ASAN_OPTIONS"] = ":".join(filter(None, [env.get("ASAN_OPTIONS"),
+                                                     "verify_asan_link_order=0"]))
+        self.procs[r] = subprocess.Popen(["stdbuf", "-oL"] + args, stdout=out, stderr=err,
+                                         env=env)
 
     async def wait_relay(self, r):
         path = os.path.join(self.dir, f"{r}.out")
@@ -365,7 +370,7 @@ async def kill(cl):
     check_stream(lb, s1, P, "A's burst on B")
     # C's burst: ended cleanly where it was heard
     for g in (lb, la):
-        check(await g.wait_stop(s2, 15), f"{g.name}: C's burst never ended")
+        check(await g.wait_stop(s2, 5), f"{g.name}: C's burst never ended")
         got = g.packets.get(s2, [])
         check(got == list(range(len(got))) and 0 < len(got) < P,
               f"{g.name}: C's burst: {len(got)} packets, in order without gaps or dups")
@@ -469,9 +474,21 @@ async def main(build, scenario):
     except Fail as e:
         log(f"FAIL: {e}")
     finally:
-        for r in RELAYS:
-            if r in cl.procs and cl.procs[r].poll() is None:
-                cl.procs[r].send_signal(signal.SIGTERM)
+        live = [r for r in RELAYS if r in cl.procs and cl.procs[r].poll() is None]
+        for r in live:
+            cl.procs[r].send_signal(signal.SIGTERM)
+        for r in live:
+            try:
+                rc = cl.procs[r].wait(10)
+            except subprocess.TimeoutExpired:
+                rc = "hung on SIGTERM"
+            if rc != 0:
+                log(f"FAIL: relay {r} exited with {rc}")
+                ok = False
+        for r in cl.procs:
+            if re.search(r"ERROR: \w+Sanitizer|runtime error:|CRITICAL", cl.log(r)):
+                log(f"FAIL: relay {r}: a sanitizer report or a critical in its log")
+                ok = False
         cl.stop(keep=not ok or bool(os.environ.get("FEDTEST_KEEP")))
         if not ok:
             for r in RELAYS:
