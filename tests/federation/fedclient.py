@@ -104,6 +104,7 @@ class Gw:
         self.closed = asyncio.Event()
         self.ws = None
         self.task = None
+        self.on_audio = None   # (stream id, packet id, payload) for each audio packet
 
     async def logon(self, url, user, password, channels):
         self.ws = await Ws.connect(url)
@@ -121,6 +122,8 @@ class Gw:
                 if op == 2:
                     sid, pid = struct.unpack("!II", data[1:9])
                     self.packets.setdefault(sid, []).append(pid)
+                    if self.on_audio:
+                        self.on_audio(sid, pid, data[9:])
                     continue
                 m = json.loads(data)
                 if "seq" in m and m["seq"] in self.pending and "command" not in m:
