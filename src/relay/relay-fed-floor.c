@@ -10,8 +10,10 @@
  * start and stop of every burst, which every relay receives): free, or the holder is the
  * burst the requester ended just before (restart, local pre-emption) -> granted; an
  * emergency over a non-emergency holder -> the holder is stopped, granted; else denied.
- * After the live set changed it denies for RELAY_FED_SETTLE_USEC, so that a grant of the
- * former home still on its way cannot meet a second one.
+ * After the live set changed, or this relay (re)connected to the broker, it denies for
+ * RELAY_FED_SETTLE_USEC, so that a grant of the former home still on its way cannot meet a
+ * second one; while this relay is not connected to the broker it denies (the others may
+ * have moved its channels elsewhere when its will was published).
  */
 #include "relay-fed-private.h"
 
@@ -139,9 +141,16 @@ static bool decide(struct relay_fed *f, const char *channel, uint32_t id, bool e
 	uint64_t now = g_get_monotonic_time();
 	struct fed_holder *h = g_hash_table_lookup(f->holders, channel);
 
+	if (!g_atomic_int_get(&f->connected) && f->relays[1]) {
+		/* cut off from the broker, the others may have given our channels new homes */
+		g_info("federation: %s: request %u from %s denied: not connected to the broker",
+		       channel, id, origin);
+		return false;
+	}
+	fed_connection_check(f, now);
 	if (now < f->settle_until) {
-		g_info("federation: %s: request %u from %s denied: relays changed %.1f s ago",
-		       channel, id, origin, (now - (f->settle_until - RELAY_FED_SETTLE_USEC)) / 1e6);
+		g_info("federation: %s: request %u from %s denied: relays changed just now",
+		       channel, id, origin);
 		return false;
 	}
 	if (h && h->id != replaces && h->id != id) {

@@ -53,6 +53,9 @@ struct relay_fed {
 	void (*wake)(void *data);
 	void *wake_data;
 	gint connected;			/* atomic */
+	gint connects;			/* atomic: CONNACKs so far */
+	gint connects_seen;		/* relay loop: ... of which fed_connection_check() knew */
+	GHashTable *audio_topics;	/* channel -> our audio topic there (no allocation per packet) */
 	GHashTable *holders;		/* channel -> struct fed_holder */
 	GHashTable *asks;		/* id -> struct fed_ask */
 	uint64_t settle_until;
@@ -70,6 +73,8 @@ void fed_publish_json(struct relay_fed *f, const char *topic, JsonBuilder *b, in
 /* A message to one relay: <prefix>/to/<relay>. */
 void fed_send_to(struct relay_fed *f, const char *relay, JsonBuilder *b);
 bool fed_is_live(const struct relay_fed *f, const char *relay);
+/* Relay loop: a (re)connection since the last call starts a settling time. */
+void fed_connection_check(struct relay_fed *f, uint64_t now);
 /* A builder with {"t": type, "by": self, ... left open. */
 JsonBuilder *fed_msg_begin(const struct relay_fed *f, const char *type);
 void fed_add_stream(JsonBuilder *b, const struct relay_fed_stream *st);

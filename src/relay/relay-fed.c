@@ -221,9 +221,18 @@ void relay_fed_started(struct relay_fed *f, const struct relay_fed_stream *st)
 
 void relay_fed_audio(struct relay_fed *f, const char *channel, const uint8_t *frame, size_t len)
 {
-	g_autofree char *tail = g_strdup_printf("audio/%s", f->self);
-	g_autofree char *topic = fed_channel_topic(f, channel, tail);
+	const char *topic = g_hash_table_lookup(f->audio_topics, channel);
 
+	if (!topic) {
+		g_autofree char *tail = g_strdup_printf("audio/%s", f->self);
+		char *t = fed_channel_topic(f, channel, tail);
+
+		/* channels come and go only with a reload: bounded by the configured ones */
+		if (g_hash_table_size(f->audio_topics) > 100000)
+			g_hash_table_remove_all(f->audio_topics);
+		g_hash_table_insert(f->audio_topics, g_strdup(channel), t);
+		topic = t;
+	}
 	publish(f, topic, frame, len, 0, false);
 	f->stats.audio_out++;
 }
@@ -264,6 +273,7 @@ static void on_connect(struct mosquitto *mosq, void *obj, int rc)
 	/* presence, messages to this relay, every channel (late entry works anywhere) */
 	mosquitto_subscribe(mosq, NULL, all, 1);
 	mosquitto_publish(mosq, NULL, me, strlen(PRESENCE_ONLINE), PRESENCE_ONLINE, 1, true);
+	g_atomic_int_inc(&f->connects);
 	g_atomic_int_set(&f->connected, 1);
 	g_message("federation: broker %s:%d up; %s online", f->host, f->port, f->self);
 }
@@ -404,11 +414,22 @@ static void on_inbound(struct relay_fed *f, const struct mosquitto_message *m)
 	}
 }
 
+void fed_connection_check(struct relay_fed *f, uint64_t now)
+{
+	int n = g_atomic_int_get(&f->connects);
+
+	if (n != f->connects_seen) {
+		f->connects_seen = n;
+		f->settle_until = MAX(f->settle_until, now + RELAY_FED_SETTLE_USEC);
+	}
+}
+
 void relay_fed_dispatch(struct relay_fed *f, uint64_t now)
 {
 	struct mosquitto_message *m;
 
 	f->now = now;
+	fed_connection_check(f, now);
 	while ((m = g_async_queue_try_pop(f->inbox))) {
 		on_inbound(f, m);
 		message_free(m);
@@ -523,6 +544,7 @@ struct relay_fed *relay_fed_new(const struct relay_fed_config *fc, struct relay_
 			f->self_index = i;
 	g_mutex_init(&f->wake_lock);
 	f->live = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	f->audio_topics = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	f->inbox = g_async_queue_new_full((GDestroyNotify)message_free);
 	fed_floor_init(f);
 
@@ -591,6 +613,7 @@ void relay_fed_free(struct relay_fed *f)
 	g_mutex_clear(&f->wake_lock);
 	g_clear_pointer(&f->inbox, g_async_queue_unref);
 	g_clear_pointer(&f->live, g_hash_table_destroy);
+	g_clear_pointer(&f->audio_topics, g_hash_table_destroy);
 	g_strfreev(f->relays);
 	g_free(f->prefix);
 	g_free(f->self);
