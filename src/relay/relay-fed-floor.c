@@ -104,10 +104,21 @@ void fed_floor_clear(struct relay_fed *f)
 	g_clear_pointer(&f->asks, g_hash_table_destroy);
 }
 
+/* Channels the floor keeps track of, at most (names come from other relays' messages). */
+#define MAX_HOLDERS 65536
+
 static void set_holder(struct relay_fed *f, const char *channel, uint32_t id, const char *origin,
 		       bool emergency, bool started, uint64_t now)
 {
-	struct fed_holder *h = g_new0(struct fed_holder, 1);
+	struct fed_holder *h;
+
+	if (g_hash_table_size(f->holders) >= MAX_HOLDERS &&
+	    !g_hash_table_contains(f->holders, channel)) {
+		g_warning("federation: %u channels with a floor holder already: %u on %s not kept",
+			  MAX_HOLDERS, id, channel);
+		return;
+	}
+	h = g_new0(struct fed_holder, 1);
 
 	h->id = id;
 	h->origin = g_strdup(origin);
@@ -246,9 +257,9 @@ void relay_fed_session_gone(struct relay_fed *f, void *session)
 
 static void answered(struct relay_fed *f, const char *by, JsonObject *o, bool granted)
 {
-	JsonNode *n = json_object_get_member(o, "sid");
-	const char *ch = json_object_get_string_member_with_default(o, "ch", NULL);
-	uint32_t id = n && JSON_NODE_HOLDS_VALUE(n) ? (uint32_t)json_node_get_int(n) : 0;
+	int64_t sid = fed_get_int(o, "sid", 0);
+	const char *ch = fed_get_str(o, "ch");
+	uint32_t id = sid > 0 && sid <= UINT32_MAX ? (uint32_t)sid : 0;
 	struct fed_ask *a = g_hash_table_lookup(f->asks, GUINT_TO_POINTER(id));
 	struct relay_fed_stream st;
 
@@ -275,12 +286,12 @@ static void answered(struct relay_fed *f, const char *by, JsonObject *o, bool gr
 
 void fed_floor_direct(struct relay_fed *f, const char *type, JsonObject *o)
 {
-	const char *by = json_object_get_string_member_with_default(o, "by", "?");
+	const char *by = fed_get_str(o, "by");
 
 	if (strcmp(type, "req") == 0) {
 		struct relay_fed_stream st;
-		JsonNode *rep = json_object_get_member(o, "rep");
-		uint32_t replaces = rep && JSON_NODE_HOLDS_VALUE(rep) ? json_node_get_int(rep) : 0;
+		int64_t rep = fed_get_int(o, "rep", 0);
+		uint32_t replaces = rep > 0 && rep <= UINT32_MAX ? (uint32_t)rep : 0;
 		bool ok;
 		JsonBuilder *b;
 

@@ -78,6 +78,9 @@ void fed_connection_check(struct relay_fed *f, uint64_t now);
 /* A builder with {"t": type, "by": self, ... left open. */
 JsonBuilder *fed_msg_begin(const struct relay_fed *f, const char *type);
 void fed_add_stream(JsonBuilder *b, const struct relay_fed_stream *st);
+/* Members of a type, or def / NULL. */
+int64_t fed_get_int(JsonObject *o, const char *name, int64_t def);
+const char *fed_get_str(JsonObject *o, const char *name);
 /* The stream members of o; strings point into o. false: missing or bad. */
 bool fed_get_stream(JsonObject *o, struct relay_fed_stream *st);
 void fed_publish_stop(struct relay_fed *f, const char *channel, uint32_t id, unsigned packets,

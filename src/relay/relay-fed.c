@@ -148,7 +148,7 @@ void fed_add_stream(JsonBuilder *b, const struct relay_fed_stream *st)
 	json_builder_add_boolean_value(b, st->emergency);
 }
 
-static int64_t get_int(JsonObject *o, const char *name, int64_t def)
+int64_t fed_get_int(JsonObject *o, const char *name, int64_t def)
 {
 	JsonNode *n = json_object_get_member(o, name);
 
@@ -157,7 +157,7 @@ static int64_t get_int(JsonObject *o, const char *name, int64_t def)
 	return json_node_get_int(n);
 }
 
-static const char *get_str(JsonObject *o, const char *name)
+const char *fed_get_str(JsonObject *o, const char *name)
 {
 	JsonNode *n = json_object_get_member(o, name);
 
@@ -168,9 +168,9 @@ static const char *get_str(JsonObject *o, const char *name)
 
 bool fed_get_stream(JsonObject *o, struct relay_fed_stream *st)
 {
-	int64_t id = get_int(o, "sid", -1);
-	int64_t rate = get_int(o, "rate", 0), fpp = get_int(o, "fpp", 0);
-	int64_t fms = get_int(o, "fms", 0), pd = get_int(o, "pd", 0);
+	int64_t id = fed_get_int(o, "sid", -1);
+	int64_t rate = fed_get_int(o, "rate", 0), fpp = fed_get_int(o, "fpp", 0);
+	int64_t fms = fed_get_int(o, "fms", 0), pd = fed_get_int(o, "pd", 0);
 	JsonNode *em = json_object_get_member(o, "em");
 
 	memset(st, 0, sizeof(*st));
@@ -178,10 +178,10 @@ bool fed_get_stream(JsonObject *o, struct relay_fed_stream *st)
 	    fms < 0 || fms > 255 || pd < 0 || pd > 10000)
 		return false;
 	st->id = id;
-	st->channel = get_str(o, "ch");
-	st->from = get_str(o, "from");
-	st->for_user = get_str(o, "for");
-	st->origin = get_str(o, "origin");
+	st->channel = fed_get_str(o, "ch");
+	st->from = fed_get_str(o, "from");
+	st->for_user = fed_get_str(o, "for");
+	st->origin = fed_get_str(o, "origin");
 	st->hdr.sample_rate = rate;
 	st->hdr.frames_per_packet = fpp;
 	st->hdr.frame_ms = fms;
@@ -342,14 +342,15 @@ static void on_ctl(struct relay_fed *f, const struct mosquitto_message *m)
 	JsonObject *o;
 	const char *type, *by;
 
-	if (!json_parser_load_from_data(p, m->payload, m->payloadlen, &error) ||
-	    !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(p))) {
+	/* (an empty text parses, with no root) */
+	if (m->payloadlen <= 0 || !json_parser_load_from_data(p, m->payload, m->payloadlen, &error) ||
+	    !json_parser_get_root(p) || !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(p))) {
 		g_warning("federation: %s: not a JSON object, ignored", m->topic);
 		return;
 	}
 	o = json_node_get_object(json_parser_get_root(p));
-	type = get_str(o, "t");
-	by = get_str(o, "by");
+	type = fed_get_str(o, "t");
+	by = fed_get_str(o, "by");
 	if (!type || !by) {
 		g_warning("federation: %s: no \"t\" or \"by\", ignored", m->topic);
 		return;
@@ -371,14 +372,14 @@ static void on_ctl(struct relay_fed *f, const struct mosquitto_message *m)
 			if (!m->retain || fed_is_live(f, st.origin))
 				relay_logic_remote_start(f->logic, &st);
 		} else if (strcmp(type, "stop") == 0) {
-			int64_t id = get_int(o, "sid", 0), n = get_int(o, "n", 0);
-			const char *ch = get_str(o, "ch");
+			int64_t id = fed_get_int(o, "sid", 0), n = fed_get_int(o, "n", 0);
+			const char *ch = fed_get_str(o, "ch");
 
 			if (id <= 0 || id > UINT32_MAX || !ch || n < 0 || n > UINT32_MAX)
 				return;
 			fed_floor_stopped(f, ch, id);
 			if (!m->retain)
-				relay_logic_remote_stop(f->logic, id, n, get_str(o, "why"), f->now);
+				relay_logic_remote_stop(f->logic, id, n, fed_get_str(o, "why"), f->now);
 		}
 		return;
 	}
@@ -517,13 +518,12 @@ static bool check_config(const struct relay_fed_config *fc, GError **error)
 	return true;
 }
 
-struct relay_fed *relay_fed_new(const struct relay_fed_config *fc, struct relay_logic *l,
-				GError **error)
+static struct relay_fed *fed_create(const struct relay_fed_config *fc, struct relay_logic *l,
+				     GError **error)
 {
 	static gsize lib_once;
 	g_autofree char *client_id = NULL, *will = NULL;
 	struct relay_fed *f;
-	int rc;
 
 	if (!check_config(fc, error))
 		return NULL;
@@ -572,6 +572,35 @@ struct relay_fed *relay_fed_new(const struct relay_fed_config *fc, struct relay_
 		relay_fed_free(f);
 		return NULL;
 	}
+	return f;
+}
+
+struct relay_fed *relay_fed_new_detached(const struct relay_fed_config *fc,
+					 struct relay_logic *l, GError **error)
+{
+	return fed_create(fc, l, error);
+}
+
+void relay_fed_inject(struct relay_fed *f, const char *topic, const void *payload, size_t len,
+		      bool retain)
+{
+	struct mosquitto_message m = {
+		.topic = (char *)topic, .payload = (void *)payload, .payloadlen = (int)len,
+		.qos = 1, .retain = retain,
+	};
+
+	f->now = g_get_monotonic_time();
+	on_inbound(f, &m);
+}
+
+struct relay_fed *relay_fed_new(const struct relay_fed_config *fc, struct relay_logic *l,
+				GError **error)
+{
+	struct relay_fed *f = fed_create(fc, l, error);
+	int rc;
+
+	if (!f)
+		return NULL;
 	/* keepalive 5 s: a relay cut off is declared gone (its will) within ~7.5 s */
 	rc = mosquitto_connect_async(f->mosq, f->host, f->port, 5);
 	if (rc != MOSQ_ERR_SUCCESS)

@@ -76,6 +76,12 @@ struct relay_fed_config {
 /* NULL with error on bad settings; connects in the background. */
 struct relay_fed *relay_fed_new(const struct relay_fed_config *fc, struct relay_logic *l,
 				GError **error);
+/* Tests and fuzzing: a federation that never connects (publishes wait in memory), and
+ * one inbound message handed to it as if from the broker. */
+struct relay_fed *relay_fed_new_detached(const struct relay_fed_config *fc,
+					 struct relay_logic *l, GError **error);
+void relay_fed_inject(struct relay_fed *f, const char *topic, const void *payload, size_t len,
+		      bool retain);
 /* Publishes "offline", disconnects; NULL-safe. */
 void relay_fed_free(struct relay_fed *f);
 /* wake(data) is called from libmosquitto's thread when messages wait (async-signal-safe
