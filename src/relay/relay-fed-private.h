@@ -9,9 +9,6 @@
 
 #include "relay-fed.h"
 
-/* After the set of live relays changed, homes deny for this long: a grant of the former
- * home may still be on its way. */
-#define RELAY_FED_SETTLE_USEC (500 * 1000)
 /* A grant whose burst did not start within this long is forgotten by its home. */
 #define RELAY_FED_GRANT_USEC (RELAY_FED_ASK_TIMEOUT_USEC + G_USEC_PER_SEC)
 
@@ -53,6 +50,7 @@ struct relay_fed {
 	void (*wake)(void *data);
 	void *wake_data;
 	gint connected;			/* atomic */
+	bool detached;			/* relay_fed_new_detached(): no thread, no broker */
 	gint connects;			/* atomic: CONNACKs so far */
 	gint connects_seen;		/* relay loop: ... of which fed_connection_check() knew */
 	GHashTable *audio_topics;	/* channel -> our audio topic there (no allocation per packet) */

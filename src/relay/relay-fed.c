@@ -578,7 +578,13 @@ static struct relay_fed *fed_create(const struct relay_fed_config *fc, struct re
 struct relay_fed *relay_fed_new_detached(const struct relay_fed_config *fc,
 					 struct relay_logic *l, GError **error)
 {
-	return fed_create(fc, l, error);
+	struct relay_fed *f = fed_create(fc, l, error);
+
+	if (f) {
+		f->detached = true;
+		g_atomic_int_set(&f->connected, 1);
+	}
+	return f;
 }
 
 void relay_fed_inject(struct relay_fed *f, const char *topic, const void *payload, size_t len,
@@ -622,7 +628,9 @@ void relay_fed_free(struct relay_fed *f)
 {
 	if (!f)
 		return;
-	if (f->mosq) {
+	if (f->mosq && f->detached) {
+		mosquitto_destroy(f->mosq);
+	} else if (f->mosq) {
 		if (g_atomic_int_get(&f->connected)) {
 			g_autofree char *me = g_strdup_printf("%s/presence/%s", f->prefix, f->self);
 			int mid = 0;

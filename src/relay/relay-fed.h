@@ -42,6 +42,9 @@ struct relay_fed;
 
 /* A talker asked for the floor on another relay: its answer, this long at most. */
 #define RELAY_FED_ASK_TIMEOUT_USEC (3 * G_USEC_PER_SEC)
+/* After the set of live relays changed, homes deny for this long: a grant of the former
+ * home may still be on its way. */
+#define RELAY_FED_SETTLE_USEC (500 * 1000)
 /* A stop that came before the last of its audio: wait this long for the rest. */
 #define RELAY_FED_LINGER_USEC (300 * 1000)
 
@@ -76,8 +79,8 @@ struct relay_fed_config {
 /* NULL with error on bad settings; connects in the background. */
 struct relay_fed *relay_fed_new(const struct relay_fed_config *fc, struct relay_logic *l,
 				GError **error);
-/* Tests and fuzzing: a federation that never connects (publishes wait in memory), and
- * one inbound message handed to it as if from the broker. */
+/* Tests and fuzzing: a federation that never connects but acts as if connected
+ * (publishes wait in memory), and one inbound message handed to it as if from the broker. */
 struct relay_fed *relay_fed_new_detached(const struct relay_fed_config *fc,
 					 struct relay_logic *l, GError **error);
 void relay_fed_inject(struct relay_fed *f, const char *topic, const void *payload, size_t len,
