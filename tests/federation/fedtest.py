@@ -5,7 +5,7 @@
 
   relay A -- broker 1 ==bridge (proxy)== broker 2 -- relays B, C
 
-Usage: fedtest.py BUILD_DIR SCENARIO   (delivery | contention | kill | bridge)
+Usage: fedtest.py BUILD_DIR SCENARIO   (delivery | contention | kill | bridge | broker-restart)
 """
 import asyncio
 import os
@@ -120,18 +120,28 @@ class Cluster:
         self.dir = tempfile.mkdtemp(prefix="pttgw-fed-")
         self.procs = {}
         self.urls = {}
-        self.brokers = []
+        self.brokers = {}
+        self.broker_extra = {}
         self.mq = [free_port(), free_port()]
         self.proxy = None
 
     def _broker(self, i, extra=""):
+        self.broker_extra[i] = extra
         conf = os.path.join(self.dir, f"mq{i}.conf")
         with open(conf, "w") as f:
             f.write(f"listener {self.mq[i]} 127.0.0.1\nallow_anonymous true\npersistence false\n"
                     "max_inflight_messages 0\nmax_queued_messages 100000\n" + extra)
         p = subprocess.Popen([MOSQUITTO, "-c", conf], stdout=subprocess.DEVNULL,
-                             stderr=open(os.path.join(self.dir, f"mq{i}.log"), "w"))
-        self.brokers.append(p)
+                             stderr=open(os.path.join(self.dir, f"mq{i}.log"), "a"))
+        self.brokers[i] = p
+
+    def kill_broker(self, i):
+        self.brokers[i].send_signal(signal.SIGKILL)
+        self.brokers[i].wait()
+
+    async def restart_broker(self, i):
+        self._broker(i, self.broker_extra[i])
+        await self._wait_port(self.mq[i])
 
     async def _wait_port(self, port):
         for _ in range(100):
@@ -208,10 +218,11 @@ class Cluster:
         self.procs[r].wait()
 
     def stop(self, keep=False):
-        for p in list(self.procs.values()) + self.brokers:
+        procs = list(self.procs.values()) + list(self.brokers.values())
+        for p in procs:
             if p.poll() is None:
                 p.terminate()
-        for p in list(self.procs.values()) + self.brokers:
+        for p in procs:
             try:
                 p.wait(5)
             except subprocess.TimeoutExpired:
@@ -458,11 +469,54 @@ async def bridge(cl):
         g.close()
 
 
+async def broker_restart(cl):
+    """Broker 1 (relay A's, the bridge's end) is killed and restarted: meanwhile A refuses
+    the floor of the channel it is home of (it cannot know whether the others moved it)
+    and B gets no answer from A (busy): nobody gets the floor twice; then all is as before."""
+    P = 100
+    ca = next(f"b{i}" for i in range(100) if home_of(f"b{i}", RELAYS) == "ra")
+    ta = await Gw("ta").logon(cl.urls["ra"], "ta", "pw", [ca])
+    tb = await Gw("tb").logon(cl.urls["rb"], "tb", "pw", [ca])
+    lc = await Gw("l1").logon(cl.urls["rc"], "l1", "pw", [ca])
+    await asyncio.sleep(0.3)
+    cl.kill_broker(0)
+    log("broker 1 killed")
+    await asyncio.sleep(0.3)
+    fa, fb = ta.start_stream(ca), tb.start_stream(ca)
+    ra, rb = await asyncio.wait_for(fa, 10), await asyncio.wait_for(fb, 10)
+    check(not ra.get("success"), f"broker down: A (home, cut off) granted: {ra}")
+    check(not rb.get("success"), f"broker down: B granted without its home: {rb}")
+    log("broker down: A's and B's presses on a channel homed on A both refused")
+    await cl.restart_broker(0)
+    log("broker 1 restarted")
+    t0 = time.monotonic()
+    for _ in range(100):
+        r = await tb.request({"command": "start_stream", "channel": ca, "type": "audio",
+                              "codec": "opus", "codec_header": "gD4BFA==",
+                              "packet_duration": 20})
+        if r.get("success"):
+            await talk(tb, r["stream_id"], P)
+            await tb.request({"command": "stop_stream", "stream_id": r["stream_id"]})
+            break
+        await asyncio.sleep(0.2)
+    else:
+        raise Fail("B never got the floor from A again")
+    log(f"B granted by A again {time.monotonic() - t0:.1f} s after the restart")
+    check(await ta.wait_stop(r["stream_id"], 5) and await lc.wait_stop(r["stream_id"], 5),
+          "no stop after the restart")
+    check_stream(ta, r["stream_id"], P, "after the restart, B -> A")
+    check_stream(lc, r["stream_id"], P, "after the restart, B -> C")
+    log(f"after the restart: B's burst heard on A and C, {P} packets once")
+    for g in (ta, tb, lc):
+        g.close()
+
+
 SCENARIOS = {
     "delivery": (delivery, ["d0", "d1", "d2"]),
     "contention": (contention, [f"f{i}" for i in range(100)]),
     "kill": (kill, [f"k{i}" for i in range(100)] + ["kx"]),
     "bridge": (bridge, [f"b{i}" for i in range(100)]),
+    "broker-restart": (broker_restart, [f"b{i}" for i in range(100)]),
 }
 
 
