@@ -5,7 +5,8 @@
 
   relay A -- broker 1 ==bridge (proxy)== broker 2 -- relays B, C
 
-Usage: fedtest.py BUILD_DIR SCENARIO   (delivery | contention | kill | bridge | broker-restart)
+Usage: fedtest.py BUILD_DIR SCENARIO
+       (delivery | contention | kill | bridge | broker-restart | push)
 """
 import asyncio
 import os
@@ -124,6 +125,7 @@ class Cluster:
         self.broker_extra = {}
         self.mq = [free_port(), free_port()]
         self.proxy = None
+        self.push = False      # pushes: each relay to its own broker, a key per user
 
     def _broker(self, i, extra=""):
         self.broker_extra[i] = extra
@@ -183,6 +185,15 @@ class Cluster:
             args += ["-u", f"{u}:pw"]
         for c in self.channels:
             args += ["-C", c]
+        if self.push:
+            args += ["--mqtt", f"127.0.0.1:{self.broker_of(r)}"]
+            for u in USERS:
+                key = os.path.join(self.dir, f"{u}.key")
+                if not os.path.exists(key):
+                    with open(key, "w") as f:
+                        f.write(os.urandom(16).hex() + "\n")
+                    os.chmod(key, 0o600)
+                args += ["--push-key", f"{u}:{key}"]
         out = open(os.path.join(self.dir, f"{r}.out"), "w")
         err = open(os.path.join(self.dir, f"{r}.err"), "a")
         # stdbuf: GLib's debug and info lines (stdout) in order with the rest
@@ -511,18 +522,64 @@ async def broker_restart(cl):
         g.close()
 
 
+async def push(cl):
+    """Pushes with federated relays: one per burst and member, published by the talker's
+    relay only (both brokers watched), and the stream id in it can be joined on any relay."""
+    import base64
+    import json
+    P = 50
+    subs = [subprocess.Popen([shutil.which("mosquitto_sub") or "mosquitto_sub", "-h",
+                              "127.0.0.1", "-p", str(port), "-t", "pttgw/#", "-v"],
+                             stdout=subprocess.PIPE, text=True) for port in cl.mq]
+    await asyncio.sleep(0.5)
+    ta = await Gw("ta").logon(cl.urls["ra"], "ta", "pw", ["pc"])
+    r = await ta.request({"command": "start_stream", "channel": "pc", "type": "audio",
+                          "codec": "opus", "codec_header": "gD4BFA==", "packet_duration": 20})
+    check(r.get("success"), f"start: {r}")
+    sid = r["stream_id"]
+    await talk(ta, sid, P)
+    await ta.request({"command": "stop_stream", "stream_id": sid})
+    await asyncio.sleep(1.0)
+    for p in subs:
+        p.terminate()
+    pushes = {}
+    for i, p in enumerate(subs):
+        for line in p.communicate()[0].splitlines():
+            topic, env = line.split(" ", 1)
+            payload = json.loads(base64.b64decode(json.loads(env)["payload"]))
+            check(payload["stream_id"] == sid, f"push with stream {payload['stream_id']}")
+            pushes.setdefault(topic, []).append(i)
+    want = {f"pttgw/{u}" for u in USERS if u != "ta"}
+    check(set(pushes) == want, f"pushes to {sorted(pushes)}, not {sorted(want)}")
+    check(all(v == [0] for v in pushes.values()),
+          f"not one push each, all from A's broker: {pushes}")
+    log(f"{len(pushes)} pushes for the burst, one per member, all from its relay ra")
+    # a gateway woken by its push logs on to another relay and joins the burst there
+    for relay in ("rb", "rc"):
+        g = await Gw("l1").logon(cl.urls[relay], "l1", "pw", ["pc"])
+        j = await g.request({"command": "join_stream", "stream_id": sid})
+        check(j.get("success"), f"join_stream {sid} on {relay}: {j}")
+        check(await g.wait_stop(sid, 5), f"{relay}: no stop of the joined burst")
+        check_stream(g, sid, P, f"joined on {relay}")
+        g.close()
+    log(f"the pushed stream id joined on rb and rc: {P} packets each")
+    ta.close()
+
+
 SCENARIOS = {
     "delivery": (delivery, ["d0", "d1", "d2"]),
     "contention": (contention, [f"f{i}" for i in range(100)]),
     "kill": (kill, [f"k{i}" for i in range(100)] + ["kx"]),
     "bridge": (bridge, [f"b{i}" for i in range(100)]),
     "broker-restart": (broker_restart, [f"b{i}" for i in range(100)]),
+    "push": (push, ["pc"]),
 }
 
 
 async def main(build, scenario):
     fn, channels = SCENARIOS[scenario]
     cl = Cluster(build)
+    cl.push = scenario == "push"
     ok = False
     try:
         await cl.start(channels)
