@@ -6,7 +6,7 @@
   relay A -- broker 1 ==bridge (proxy)== broker 2 -- relays B, C
 
 Usage: fedtest.py BUILD_DIR SCENARIO
-       (delivery | contention | kill | bridge | broker-restart | push)
+       (delivery | contention | kill | bridge | broker-restart | push | emergency)
 """
 import asyncio
 import os
@@ -566,6 +566,37 @@ async def push(cl):
     ta.close()
 
 
+async def emergency(cl):
+    """An emergency on A over a burst from B, on a channel homed on C: C stops B's burst
+    (B's talker and every listener get its on_stream_stop) and grants A; a second
+    emergency from B is refused."""
+    ce = next(f"b{i}" for i in range(100) if home_of(f"b{i}", RELAYS) == "rc")
+    ta = await Gw("ta").logon(cl.urls["ra"], "ta", "pw", [ce])
+    tb = await Gw("tb").logon(cl.urls["rb"], "tb", "pw", [ce])
+    lc = await Gw("l1").logon(cl.urls["rc"], "l1", "pw", [ce])
+    await asyncio.sleep(0.3)
+    start = {"command": "start_stream", "channel": ce, "type": "audio", "codec": "opus",
+             "codec_header": "gD4BFA==", "packet_duration": 20}
+    rb = await tb.request(dict(start))
+    check(rb.get("success"), f"B: {rb}")
+    await talk(tb, rb["stream_id"], 20)
+    check(await ta.wait_stop(-1, 0.3) is False and rb["stream_id"] in ta.starts,
+          "A does not hear B")
+    ra = await ta.request(dict(start, emergency=True))
+    check(ra.get("success"), f"A's emergency refused: {ra}")
+    for g in (tb, ta, lc):
+        check(await g.wait_stop(rb["stream_id"], 5), f"{g.name}: B's burst not stopped")
+    check(await lc.wait_stop(-1, 0.5) is False and ra["stream_id"] in lc.starts,
+          "C does not hear A's emergency")
+    check(lc.starts[ra["stream_id"]].get("emergency") is True, "not marked emergency on C")
+    r2 = await tb.request(dict(start, emergency=True))
+    check(r2.get("error") == "channel busy", f"B's emergency over A's: {r2}")
+    await ta.request({"command": "stop_stream", "stream_id": ra["stream_id"]})
+    log("A's emergency pre-empted B's burst through C (the home); B's own emergency refused")
+    for g in (ta, tb, lc):
+        g.close()
+
+
 SCENARIOS = {
     "delivery": (delivery, ["d0", "d1", "d2"]),
     "contention": (contention, [f"f{i}" for i in range(100)]),
@@ -573,6 +604,7 @@ SCENARIOS = {
     "bridge": (bridge, [f"b{i}" for i in range(100)]),
     "broker-restart": (broker_restart, [f"b{i}" for i in range(100)]),
     "push": (push, ["pc"]),
+    "emergency": (emergency, [f"b{i}" for i in range(100)]),
 }
 
 
