@@ -6,6 +6,7 @@
 
 #include <json-glib/json-glib.h>
 #include <mosquitto.h>
+#include <pthread.h>
 
 #include "relay-fed.h"
 
@@ -45,8 +46,10 @@ struct relay_fed {
 	char **relays;			/* sorted */
 	unsigned self_index;
 	GHashTable *live;		/* relay -> "1", others with presence "online" */
-	GAsyncQueue *inbox;		/* struct mosquitto_message * (copies) */
-	GMutex wake_lock;		/* wake, wake_data: set on the loop, read on the thread */
+	/* lock guards inbox, wake, wake_data (a pthread mutex, not GLib's: ThreadSanitizer
+	 * sees it, and GLib is not built with TSan) */
+	pthread_mutex_t lock;
+	GQueue inbox;			/* struct mosquitto_message * (copies) */
 	void (*wake)(void *data);
 	void *wake_data;
 	gint connected;			/* atomic */

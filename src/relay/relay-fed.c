@@ -7,7 +7,8 @@
  * is libwebsockets' (its poll loop today, maybe libuv or libev tomorrow), and adopting a
  * foreign socket that libmosquitto reads, writes and reconnects by itself would tie this
  * file to that choice. The thread sleeps in poll() on one socket (no busy loop); it only
- * copies each message into a GAsyncQueue and wakes the relay's loop once per batch, so the
+ * copies each message onto a queue under a mutex (held for a pointer push; the relay's
+ * loop takes the whole batch at once) and wakes the relay's loop once per batch, so the
  * relay's state is touched by one thread only.
  */
 #include "relay-fed-private.h"
@@ -251,13 +252,6 @@ void relay_fed_forget(struct relay_fed *f, const char *channel, uint32_t id)
 
 /* ---- libmosquitto's thread ---- */
 
-static void wake(struct relay_fed *f)
-{
-	g_mutex_lock(&f->wake_lock);
-	if (f->wake)
-		f->wake(f->wake_data);
-	g_mutex_unlock(&f->wake_lock);
-}
 
 static void on_connect(struct mosquitto *mosq, void *obj, int rc)
 {
@@ -296,10 +290,13 @@ static void on_message(struct mosquitto *mosq, void *obj, const struct mosquitto
 		g_free(copy);
 		return;
 	}
-	g_async_queue_push(f->inbox, copy);
-	/* one wake-up per batch: the loop drains the whole queue */
-	if (g_async_queue_length(f->inbox) == 1)
-		wake(f);
+	pthread_mutex_lock(&f->lock);
+	g_queue_push_tail(&f->inbox, copy);
+	/* one wake-up per batch: the loop takes the whole queue; under the lock, so that
+	 * relay_fed_set_wake(NULL) returns only when no wake-up runs */
+	if (f->inbox.length == 1 && f->wake)
+		f->wake(f->wake_data);
+	pthread_mutex_unlock(&f->lock);
 }
 
 /* ---- the relay's loop ---- */
@@ -428,10 +425,15 @@ void fed_connection_check(struct relay_fed *f, uint64_t now)
 void relay_fed_dispatch(struct relay_fed *f, uint64_t now)
 {
 	struct mosquitto_message *m;
+	GQueue batch = G_QUEUE_INIT;
 
 	f->now = now;
 	fed_connection_check(f, now);
-	while ((m = g_async_queue_try_pop(f->inbox))) {
+	pthread_mutex_lock(&f->lock);
+	batch = f->inbox;
+	g_queue_init(&f->inbox);
+	pthread_mutex_unlock(&f->lock);
+	while ((m = g_queue_pop_head(&batch))) {
 		on_inbound(f, m);
 		message_free(m);
 	}
@@ -445,10 +447,10 @@ void relay_fed_tick(struct relay_fed *f, uint64_t now)
 
 void relay_fed_set_wake(struct relay_fed *f, void (*fn)(void *data), void *data)
 {
-	g_mutex_lock(&f->wake_lock);
+	pthread_mutex_lock(&f->lock);
 	f->wake = fn;
 	f->wake_data = data;
-	g_mutex_unlock(&f->wake_lock);
+	pthread_mutex_unlock(&f->lock);
 }
 
 /* ---- life cycle ---- */
@@ -542,10 +544,10 @@ static struct relay_fed *fed_create(const struct relay_fed_config *fc, struct re
 	for (unsigned i = 0; f->relays[i]; i++)
 		if (strcmp(f->relays[i], f->self) == 0)
 			f->self_index = i;
-	g_mutex_init(&f->wake_lock);
+	pthread_mutex_init(&f->lock, NULL);
+	g_queue_init(&f->inbox);
 	f->live = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	f->audio_topics = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-	f->inbox = g_async_queue_new_full((GDestroyNotify)message_free);
 	fed_floor_init(f);
 
 	client_id = g_strdup_printf("pttgw-relay-fed-%s", f->self);
@@ -647,8 +649,9 @@ void relay_fed_free(struct relay_fed *f)
 		mosquitto_destroy(f->mosq);
 	}
 	fed_floor_clear(f);
-	g_mutex_clear(&f->wake_lock);
-	g_clear_pointer(&f->inbox, g_async_queue_unref);
+	/* the thread is stopped: no lock needed */
+	g_queue_clear_full(&f->inbox, (GDestroyNotify)message_free);
+	pthread_mutex_destroy(&f->lock);
 	g_clear_pointer(&f->live, g_hash_table_destroy);
 	g_clear_pointer(&f->audio_topics, g_hash_table_destroy);
 	g_strfreev(f->relays);
