@@ -632,7 +632,7 @@ async def main(build, scenario):
                 log(f"FAIL: relay {r} exited with {rc}")
                 ok = False
         for r in cl.procs:
-            if re.search(r"ERROR: \w+Sanitizer|runtime error:|CRITICAL", cl.log(r)):
+            if re.search(r"(ERROR|WARNING): \w+Sanitizer|runtime error:|CRITICAL", cl.log(r)):
                 log(f"FAIL: relay {r}: a sanitizer report or a critical in its log")
                 ok = False
         cl.stop(keep=not ok or bool(os.environ.get("FEDTEST_KEEP")))
