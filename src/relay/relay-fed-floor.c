@@ -144,6 +144,21 @@ void fed_floor_stopped(struct relay_fed *f, const char *channel, uint32_t id)
 	}
 }
 
+void fed_floor_own_retained(struct relay_fed *f, JsonObject *o)
+{
+	struct relay_fed_stream st;
+	struct fed_holder *h;
+
+	if (!fed_get_stream(o, &st))
+		return;
+	h = g_hash_table_lookup(f->holders, st.channel);
+	if (h && h->id == st.id)
+		return;
+	g_message("federation: %s: stream %u of an earlier run still retained, stopped",
+		  st.channel, st.id);
+	fed_publish_stop(f, st.channel, st.id, 0, "its relay restarted");
+}
+
 /* ---- the home's decision ---- */
 
 static bool decide(struct relay_fed *f, const char *channel, uint32_t id, bool emergency,

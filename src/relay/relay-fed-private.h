@@ -95,6 +95,8 @@ void fed_floor_direct(struct relay_fed *f, const char *type, JsonObject *o);
 /* start or stop on a channel's ctl topic, from another relay. */
 void fed_floor_started(struct relay_fed *f, const struct relay_fed_stream *st);
 void fed_floor_stopped(struct relay_fed *f, const char *channel, uint32_t id);
+/* A retained start of this relay's: stopped unless it is the burst we hold. */
+void fed_floor_own_retained(struct relay_fed *f, JsonObject *o);
 /* A relay came or went. */
 void fed_floor_presence(struct relay_fed *f, const char *relay, bool online);
 void fed_floor_tick(struct relay_fed *f, uint64_t now);

@@ -256,7 +256,9 @@ void relay_fed_forget(struct relay_fed *f, const char *channel, uint32_t id)
 static void on_connect(struct mosquitto *mosq, void *obj, int rc)
 {
 	struct relay_fed *f = obj;
-	g_autofree char *all = g_strdup_printf("%s/#", f->prefix);
+	g_autofree char *presence = g_strdup_printf("%s/presence/+", f->prefix);
+	g_autofree char *to = g_strdup_printf("%s/to/%s", f->prefix, f->self);
+	g_autofree char *channels = g_strdup_printf("%s/ch/#", f->prefix);
 	g_autofree char *me = g_strdup_printf("%s/presence/%s", f->prefix, f->self);
 
 	if (rc != 0) {
@@ -264,8 +266,11 @@ static void on_connect(struct mosquitto *mosq, void *obj, int rc)
 			  mosquitto_connack_string(rc));
 		return;
 	}
-	/* presence, messages to this relay, every channel (late entry works anywhere) */
-	mosquitto_subscribe(mosq, NULL, all, 1);
+	/* presence first (its retained messages come before the channels'), messages to this
+	 * relay, every channel (late entry works anywhere) */
+	mosquitto_subscribe(mosq, NULL, presence, 1);
+	mosquitto_subscribe(mosq, NULL, to, 1);
+	mosquitto_subscribe(mosq, NULL, channels, 1);
 	mosquitto_publish(mosq, NULL, me, strlen(PRESENCE_ONLINE), PRESENCE_ONLINE, 1, true);
 	g_atomic_int_inc(&f->connects);
 	g_atomic_int_set(&f->connected, 1);
@@ -354,8 +359,13 @@ static void on_ctl(struct relay_fed *f, const struct mosquitto_message *m)
 	}
 	f->stats.ctl_in++;
 	if (g_str_has_suffix(m->topic, "/ctl")) {
-		if (strcmp(by, f->self) == 0)
-			return;		/* our own, applied when sent */
+		if (strcmp(by, f->self) == 0) {
+			/* our own, applied when sent; or, retained, the start of a burst of
+			 * ours that we do not have (an earlier run): stopped for good */
+			if (m->retain && strcmp(type, "start") == 0)
+				fed_floor_own_retained(f, o);
+			return;
+		}
 		if (strcmp(type, "start") == 0) {
 			struct relay_fed_stream st;
 
@@ -363,11 +373,12 @@ static void on_ctl(struct relay_fed *f, const struct mosquitto_message *m)
 				g_warning("federation: %s: bad start from %s, ignored", m->topic, by);
 				return;
 			}
-			/* a retained start (we just subscribed) whose origin is not known live
-			 * yet: the floor remembers it for a while, no burst is opened */
+			/* retained (we just subscribed, after the presences): a burst of a relay
+			 * that is not live is over */
+			if (m->retain && !fed_is_live(f, st.origin))
+				return;
 			fed_floor_started(f, &st);
-			if (!m->retain || fed_is_live(f, st.origin))
-				relay_logic_remote_start(f->logic, &st);
+			relay_logic_remote_start(f->logic, &st);
 		} else if (strcmp(type, "stop") == 0) {
 			int64_t id = fed_get_int(o, "sid", 0), n = fed_get_int(o, "n", 0);
 			const char *ch = fed_get_str(o, "ch");
