@@ -456,6 +456,18 @@ void relay_fed_tick(struct relay_fed *f, uint64_t now)
 	fed_floor_tick(f, now);
 }
 
+void relay_fed_dump_stats(const struct relay_fed *f)
+{
+	g_message("federation: %s %s, %u of %u relays live, audio out=%" G_GUINT64_FORMAT
+		  " in=%" G_GUINT64_FORMAT ", control out=%" G_GUINT64_FORMAT " in=%"
+		  G_GUINT64_FORMAT ", floor asked=%" G_GUINT64_FORMAT " granted=%" G_GUINT64_FORMAT
+		  " denied=%" G_GUINT64_FORMAT, f->self,
+		  relay_fed_is_connected(f) ? "connected" : "NOT connected",
+		  g_hash_table_size(f->live) + 1, g_strv_length(f->relays), f->stats.audio_out,
+		  f->stats.audio_in, f->stats.ctl_out, f->stats.ctl_in, f->stats.asked,
+		  f->stats.granted, f->stats.denied);
+}
+
 void relay_fed_set_wake(struct relay_fed *f, void (*fn)(void *data), void *data)
 {
 	pthread_mutex_lock(&f->lock);

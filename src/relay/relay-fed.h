@@ -97,6 +97,8 @@ void relay_fed_tick(struct relay_fed *f, uint64_t now);
 /* A stream id of this relay's own range: 8 high bits its index in the sorted set. */
 uint32_t relay_fed_stream_id(const struct relay_fed *f, uint32_t counter);
 const char *relay_fed_self(const struct relay_fed *f);
+/* Counters to the log (with the relay's, on SIGUSR1). */
+void relay_fed_dump_stats(const struct relay_fed *f);
 bool relay_fed_is_connected(const struct relay_fed *f);
 
 /* Hooks from relay.c: a local burst started (after its grant), an audio frame of a local

@@ -895,6 +895,8 @@ void relay_logic_dump_stats(struct relay_logic *l)
 		  l->sessions->len, l->stats.streams, l->stats.packets_in, l->stats.packets_out,
 		  l->stats.bad_frames, l->stats.logons_failed, l->stats.busy, l->stats.preempted,
 		  l->stats.joins, l->stats.logons_throttled);
+	if (l->fed)
+		relay_fed_dump_stats(l->fed);
 }
 
 /* ---- life cycle ---- */

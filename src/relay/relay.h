@@ -8,8 +8,8 @@
  *   relay-main.c    main(): options, signals, the lws service loop
  *   relay-fed*.c    several relays through an MQTT broker (relay-fed.h)
  *
- * Single-threaded: everything runs on the lws service loop (relay-push's MQTT thread is
- * hidden behind its API).
+ * Single-threaded: everything runs on the lws service loop (relay-push's and relay-fed's
+ * MQTT threads are hidden behind their APIs).
  */
 #pragma once
 
