@@ -13,6 +13,7 @@
 #include "gateway.h"
 #include "preroll.h"
 #include "status.h"
+#include "uplink.h"
 
 struct gateway_listener {
 	guint id;
@@ -51,7 +52,7 @@ struct gateway {
 	guint status_timer;
 
 	/* Link and push, as seen by the user */
-	char *link_state;       /* "disabled", "connecting", "connected", "backoff", ... */
+	enum uplink_state link_state; /* _UPLINK_STATE_INVALID: no uplink ("disabled") */
 	char *link_detail;
 	char *push_state;       /* "disabled", "up", "down" */
 	char *channel;
@@ -93,6 +94,9 @@ JsonBuilder *gateway_event_begin(const char *type);
 void gateway_emit(struct gateway *gw, const char *type, JsonBuilder *b); /* consumes b */
 void gateway_changed(struct gateway *gw, unsigned props);
 void gateway_set_string(struct gateway *gw, char **field, const char *value, unsigned prop);
+void gateway_set_link_state(struct gateway *gw, enum uplink_state st);
+/* The link state's name at the edges (D-Bus, JSON, logs): "disabled" without an uplink. */
+const char *gateway_link_state_to_string(enum uplink_state st);
 void gateway_update_status(struct gateway *gw);
 /* Run fn(gw, arg) now, or right after the floor call in progress returns. */
 void gateway_floor_input(struct gateway *gw, void (*fn)(struct gateway *gw, void *arg), void *arg,

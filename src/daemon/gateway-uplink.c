@@ -108,7 +108,7 @@ static void on_state(void *data, enum uplink_state st, const char *detail)
 	emit_link(gw, st, detail);
 	g_free(gw->link_detail);
 	gw->link_detail = g_strdup(detail);
-	gateway_set_string(gw, &gw->link_state, uplink_state_to_string(st), GATEWAY_PROP_LINK);
+	gateway_set_link_state(gw, st);
 
 	if (!up)
 		gw->svc.channel_offline = false;
@@ -402,7 +402,7 @@ gboolean gateway_uplink_init(struct gateway *gw, GError **error)
 	gw->uplink = gu;
 	if (gu->cfg.channel)
 		gateway_set_string(gw, &gw->channel, gu->cfg.channel, GATEWAY_PROP_CHANNEL);
-	gateway_set_string(gw, &gw->link_state, "disconnected", GATEWAY_PROP_LINK);
+	gateway_set_link_state(gw, UPLINK_DISCONNECTED);
 	return TRUE;
 }
 

@@ -100,6 +100,19 @@ void gateway_set_string(struct gateway *gw, char **field, const char *value, uns
 	gateway_changed(gw, prop);
 }
 
+void gateway_set_link_state(struct gateway *gw, enum uplink_state st)
+{
+	if (gw->link_state == st)
+		return;
+	gw->link_state = st;
+	gateway_changed(gw, GATEWAY_PROP_LINK);
+}
+
+const char *gateway_link_state_to_string(enum uplink_state st)
+{
+	return st == _UPLINK_STATE_INVALID ? "disabled" : uplink_state_to_string(st);
+}
+
 bool gateway_stream_seen(struct gateway *gw, uint32_t stream_id)
 {
 	for (size_t i = 0; i < G_N_ELEMENTS(gw->seen_streams); i++)
@@ -473,7 +486,7 @@ const char *gateway_get_service_status(struct gateway *gw)
 
 const char *gateway_get_link_state(struct gateway *gw)
 {
-	return gw->link_state;
+	return gateway_link_state_to_string(gw->link_state);
 }
 
 const char *gateway_get_push_state(struct gateway *gw)
@@ -526,7 +539,7 @@ char *gateway_status_json(struct gateway *gw)
 	gateway_json_string(b, "floor", gateway_get_floor_state(gw));
 	gateway_json_string(b, "service", gateway_get_service_status(gw));
 	gateway_json_string(b, "service_detail", gateway_uplink_service_detail(gw));
-	gateway_json_string(b, "link", gw->link_state);
+	gateway_json_string(b, "link", gateway_link_state_to_string(gw->link_state));
 	gateway_json_string(b, "link_detail", gw->link_detail);
 	gateway_json_string(b, "push", gw->push_state);
 	gateway_json_string(b, "channel", gw->channel);
@@ -633,7 +646,7 @@ struct gateway *gateway_new(const struct conf *c, const struct gateway_options *
 	g_queue_init(&gw->deferred);
 	gw->started = gateway_now();
 	gw->svc.started = gw->started;
-	gw->link_state = g_strdup("disabled");
+	gw->link_state = _UPLINK_STATE_INVALID;
 	gw->push_state = g_strdup("disabled");
 	gw->status = SVC_READY;
 
@@ -695,7 +708,6 @@ struct gateway *gateway_free(struct gateway *gw)
 	g_clear_object(&gw->system_bus);
 	g_clear_pointer(&gw->loop, g_main_loop_unref);
 	g_free(gw->name);
-	g_free(gw->link_state);
 	g_free(gw->link_detail);
 	g_free(gw->push_state);
 	g_free(gw->channel);
