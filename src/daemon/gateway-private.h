@@ -14,13 +14,7 @@
 #include "preroll.h"
 #include "status.h"
 #include "uplink.h"
-
-struct gateway_listener {
-	guint id;
-	const struct gateway_events *ev;
-	void *data;
-	bool removed;
-};
+#include "watchlist.h"
 
 struct gateway_deferred {
 	void (*fn)(struct gateway *gw, void *arg);
@@ -41,10 +35,7 @@ struct gateway {
 	int floor_depth;        /* > 0 while inside a floor call */
 	GQueue deferred;        /* floor inputs raised during a floor call */
 
-	/* Listeners */
-	GArray *listeners;      /* struct gateway_listener */
-	guint next_listener_id;
-	int emitting;
+	struct watchlist *listeners; /* struct gateway_events */
 
 	/* Service status */
 	struct svc_inputs svc;

@@ -14,31 +14,12 @@
 
 guint gateway_add_listener(struct gateway *gw, const struct gateway_events *ev, void *data)
 {
-	struct gateway_listener l = { .id = ++gw->next_listener_id, .ev = ev, .data = data };
-
-	g_array_append_val(gw->listeners, l);
-	return l.id;
-}
-
-static void listeners_compact(struct gateway *gw)
-{
-	for (guint i = 0; i < gw->listeners->len;) {
-		if (g_array_index(gw->listeners, struct gateway_listener, i).removed)
-			g_array_remove_index(gw->listeners, i);
-		else
-			i++;
-	}
+	return watchlist_add(gw->listeners, ev, data, NULL);
 }
 
 void gateway_remove_listener(struct gateway *gw, guint id)
 {
-	for (guint i = 0; i < gw->listeners->len; i++) {
-		struct gateway_listener *l = &g_array_index(gw->listeners, struct gateway_listener, i);
-		if (l->id == id)
-			l->removed = true;
-	}
-	if (!gw->emitting)
-		listeners_compact(gw);
+	watchlist_remove(gw->listeners, id);
 }
 
 JsonBuilder *gateway_event_begin(const char *type)
@@ -66,26 +47,12 @@ void gateway_emit(struct gateway *gw, const char *type, JsonBuilder *b)
 	json = json_to_string(root, FALSE);
 	g_debug("event %s", json);
 
-	gw->emitting++;
-	for (guint i = 0; i < gw->listeners->len; i++) {
-		struct gateway_listener l = g_array_index(gw->listeners, struct gateway_listener, i);
-		if (!l.removed && l.ev->event)
-			l.ev->event(l.data, ts, type, json);
-	}
-	if (--gw->emitting == 0)
-		listeners_compact(gw);
+	WATCHLIST_EMIT(gw->listeners, struct gateway_events, event, ts, type, json);
 }
 
 void gateway_changed(struct gateway *gw, unsigned props)
 {
-	gw->emitting++;
-	for (guint i = 0; i < gw->listeners->len; i++) {
-		struct gateway_listener l = g_array_index(gw->listeners, struct gateway_listener, i);
-		if (!l.removed && l.ev->changed)
-			l.ev->changed(l.data, props);
-	}
-	if (--gw->emitting == 0)
-		listeners_compact(gw);
+	WATCHLIST_EMIT(gw->listeners, struct gateway_events, changed, props);
 	if (props & (GATEWAY_PROP_FLOOR | GATEWAY_PROP_SERVICE | GATEWAY_PROP_LINK |
 		     GATEWAY_PROP_TALKER | GATEWAY_PROP_CHANNEL | GATEWAY_PROP_AUDIO))
 		gateway_bt_state_changed(gw);
@@ -642,7 +609,7 @@ struct gateway *gateway_new(const struct conf *c, const struct gateway_options *
 	gw->conf = c;
 	gw->system_bus = opts && opts->system_bus ? g_object_ref(opts->system_bus) : NULL;
 	gw->loop = opts && opts->loop ? g_main_loop_ref(opts->loop) : NULL;
-	gw->listeners = g_array_new(FALSE, FALSE, sizeof(struct gateway_listener));
+	gw->listeners = watchlist_new();
 	g_queue_init(&gw->deferred);
 	gw->started = gateway_now();
 	gw->svc.started = gw->started;
@@ -704,7 +671,7 @@ struct gateway *gateway_free(struct gateway *gw)
 		g_free(d);
 	}
 	preroll_clear(&gw->preroll);
-	g_array_unref(gw->listeners);
+	gw->listeners = watchlist_free(gw->listeners);
 	g_clear_object(&gw->system_bus);
 	g_clear_pointer(&gw->loop, g_main_loop_unref);
 	g_free(gw->name);
