@@ -10,6 +10,7 @@
 #include <sys/random.h>
 
 #include "conf.h"
+#include "json-util.h"
 
 G_DEFINE_QUARK(pttgw-push-msg-error-quark, push_msg_error)
 
@@ -335,22 +336,6 @@ static bool const_time_equal(const guint8 *a, const guint8 *b, size_t n)
 	return acc == 0;
 }
 
-static JsonNode *member_of_type(JsonObject *o, const char *name, GType type)
-{
-	JsonNode *n = json_object_get_member(o, name);
-
-	if (!n || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != type)
-		return NULL;
-	return n;
-}
-
-static const char *string_member(JsonObject *o, const char *name)
-{
-	JsonNode *n = member_of_type(o, name, G_TYPE_STRING);
-
-	return n ? json_node_get_string(n) : NULL;
-}
-
 static gboolean parse_payload(const guint8 *p, size_t plen, struct push_msg *m, GError **error)
 {
 	g_autoptr(JsonParser) parser = json_parser_new();
@@ -376,14 +361,14 @@ static gboolean parse_payload(const guint8 *p, size_t plen, struct push_msg *m, 
 		return FALSE;
 	}
 	o = json_node_get_object(json_parser_get_root(parser));
-	channel = string_member(o, "channel");
+	channel = json_util_string_member(o, "channel");
 	if (!name_ok(channel, false)) {
 		g_set_error(error, PUSH_MSG_ERROR, PUSH_MSG_ERROR_MALFORMED,
 			    "payload: \"channel\" missing, not a string or out of 1..%d bytes",
 			    PUSH_MSG_MAX_NAME);
 		return FALSE;
 	}
-	from = string_member(o, "from");
+	from = json_util_string_member(o, "from");
 	if (!name_ok(from, false)) {
 		g_set_error(error, PUSH_MSG_ERROR, PUSH_MSG_ERROR_MALFORMED,
 			    "payload: \"from\" missing, not a string or out of 1..%d bytes",
@@ -392,7 +377,7 @@ static gboolean parse_payload(const guint8 *p, size_t plen, struct push_msg *m, 
 	}
 	to = NULL;
 	if (json_object_has_member(o, "to")) {
-		to = string_member(o, "to");
+		to = json_util_string_member(o, "to");
 		if (!name_ok(to, true)) {
 			g_set_error(error, PUSH_MSG_ERROR, PUSH_MSG_ERROR_MALFORMED,
 				    "payload: \"to\" not a string of at most %d bytes",
@@ -400,21 +385,21 @@ static gboolean parse_payload(const guint8 *p, size_t plen, struct push_msg *m, 
 			return FALSE;
 		}
 	}
-	n = member_of_type(o, "stream_id", G_TYPE_INT64);
+	n = json_util_member_of_type(o, "stream_id", G_TYPE_INT64);
 	sid = n ? json_node_get_int(n) : 0;
 	if (sid < 1 || sid > (gint64)UINT32_MAX) {
 		g_set_error(error, PUSH_MSG_ERROR, PUSH_MSG_ERROR_MALFORMED,
 			    "payload: \"stream_id\" missing or not an integer in 1..4294967295");
 		return FALSE;
 	}
-	n = member_of_type(o, "timestamp", G_TYPE_INT64);
+	n = json_util_member_of_type(o, "timestamp", G_TYPE_INT64);
 	if (!n) {
 		g_set_error(error, PUSH_MSG_ERROR, PUSH_MSG_ERROR_MALFORMED,
 			    "payload: \"timestamp\" missing or not an integer (Unix ms)");
 		return FALSE;
 	}
 	m->timestamp_ms = json_node_get_int(n);
-	nonce = string_member(o, "nonce");
+	nonce = json_util_string_member(o, "nonce");
 	if (!nonce_ok(nonce)) {
 		g_set_error(error, PUSH_MSG_ERROR, PUSH_MSG_ERROR_MALFORMED,
 			    "payload: \"nonce\" missing or not %d..%d characters of [0-9a-zA-Z+/=_-]",
@@ -470,13 +455,13 @@ gboolean push_verifier_check(struct push_verifier *v, const void *data, size_t l
 		return FALSE;
 	}
 	o = json_node_get_object(json_parser_get_root(parser));
-	n = member_of_type(o, "v", G_TYPE_INT64);
+	n = json_util_member_of_type(o, "v", G_TYPE_INT64);
 	if (!n || json_node_get_int(n) != 1) {
 		g_set_error(error, PUSH_MSG_ERROR, PUSH_MSG_ERROR_MALFORMED,
 			    "envelope: \"v\" missing or not 1");
 		return FALSE;
 	}
-	mac = string_member(o, "mac");
+	mac = json_util_string_member(o, "mac");
 	if (!mac) {
 		g_set_error(error, PUSH_MSG_ERROR, PUSH_MSG_ERROR_BAD_MAC,
 			    "envelope: \"mac\" missing or not a string");
@@ -487,7 +472,7 @@ gboolean push_verifier_check(struct push_verifier *v, const void *data, size_t l
 			    "envelope: \"mac\" is not %d hex digits", PUSH_MSG_MAC_HEX);
 		return FALSE;
 	}
-	b64 = string_member(o, "payload");
+	b64 = json_util_string_member(o, "payload");
 	if (!b64) {
 		g_set_error(error, PUSH_MSG_ERROR, PUSH_MSG_ERROR_MALFORMED,
 			    "envelope: \"payload\" missing or not a string");
