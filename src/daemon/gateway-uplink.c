@@ -433,7 +433,7 @@ void gateway_uplink_fini(struct gateway *gw)
 	 * loop from inside a callback */
 	if (g_main_depth() == 0)
 		uplink_shutdown(gu->u, 1000);
-	uplink_free(gu->u);
+	gu->u = uplink_free(gu->u);
 	g_free(gu->auth_reason);
 	uplink_config_clear(&gu->cfg);
 	g_free(gu);

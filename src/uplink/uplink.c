@@ -905,8 +905,7 @@ struct uplink *uplink_new(const struct uplink_config *cfg, GMainLoop *loop,
 		if (error && !*error)
 			g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
 				    "[upstream]: url, channel and username are required");
-		uplink_free(u);
-		return NULL;
+		return uplink_free(u);
 	}
 
 	if (g_getenv("PTTGW_LWS_DEBUG"))
@@ -931,8 +930,7 @@ struct uplink *uplink_new(const struct uplink_config *cfg, GMainLoop *loop,
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
 			    "libwebsockets: cannot create a context on the GLib loop "
 			    "(is libwebsockets-evlib-glib installed?)");
-		uplink_free(u);
-		return NULL;
+		return uplink_free(u);
 	}
 	g_info("link: %s, channel %s, user %s, heartbeat %.1f s, backoff %.2f..%.1f s, policy %s",
 	       u->cfg.url, u->cfg.channel, u->cfg.username,
@@ -942,10 +940,10 @@ struct uplink *uplink_new(const struct uplink_config *cfg, GMainLoop *loop,
 	return u;
 }
 
-void uplink_free(struct uplink *u)
+struct uplink *uplink_free(struct uplink *u)
 {
 	if (!u)
-		return;
+		return NULL;
 	u->freeing = true;
 	if (u->ctx) {
 		lws_sul_cancel(&u->sul_retry);
@@ -972,6 +970,7 @@ void uplink_free(struct uplink *u)
 		g_main_loop_unref(u->loop);
 	uplink_config_clear(&u->cfg);
 	g_free(u);
+	return NULL;
 }
 
 int uplink_start(struct uplink *u)

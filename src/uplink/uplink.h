@@ -135,7 +135,8 @@ struct uplink;
 /* loop: the daemon's main loop (lws attaches its sources to its context). */
 struct uplink *uplink_new(const struct uplink_config *cfg, GMainLoop *loop,
 			  const struct uplink_events *ev, void *data, GError **error);
-void uplink_free(struct uplink *u);
+/* NULL-safe; returns NULL (u = uplink_free(u)). */
+struct uplink *uplink_free(struct uplink *u);
 
 /* Begin connecting (all policies connect once at start). 0 or -errno. */
 int uplink_start(struct uplink *u);
