@@ -13,6 +13,7 @@
 #include "gateway.h"
 #include "preroll.h"
 #include "status.h"
+#include "stream-ring.h"
 #include "uplink.h"
 #include "watchlist.h"
 
@@ -63,9 +64,8 @@ struct gateway {
 	uint64_t presses, grants, denials, cancels, pushes, pushes_ignored;
 	uint64_t frames_sent, frames_dropped, packets_received, packets_not_playing;
 
-	/* Remote streams the link announced (on_stream_start), newest last */
-	uint32_t seen_streams[64];
-	unsigned seen_next;
+	/* Remote streams the link announced (on_stream_start) */
+	struct stream_ring seen_streams;
 
 	/* Adapters (NULL when not configured) */
 	struct gateway_uplink *uplink;

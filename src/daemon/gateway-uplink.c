@@ -153,7 +153,7 @@ static void on_remote_start(void *data, uint32_t stream_id, const char *from, co
 			  codec_error);
 	gateway_audio_announce(gw, stream_id, packet_usec, codec_error);
 
-	gw->seen_streams[gw->seen_next++ % G_N_ELEMENTS(gw->seen_streams)] = stream_id;
+	stream_ring_add(&gw->seen_streams, stream_id);
 	input(gw, do_taken, link_input_new(stream_id, from));
 }
 

@@ -82,10 +82,7 @@ const char *gateway_link_state_to_string(enum uplink_state st)
 
 bool gateway_stream_seen(struct gateway *gw, uint32_t stream_id)
 {
-	for (size_t i = 0; i < G_N_ELEMENTS(gw->seen_streams); i++)
-		if (gw->seen_streams[i] == stream_id)
-			return true;
-	return false;
+	return stream_ring_has(&gw->seen_streams, stream_id);
 }
 
 /* ---- service status ---- */
