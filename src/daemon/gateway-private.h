@@ -93,6 +93,15 @@ void gateway_update_status(struct gateway *gw);
 void gateway_floor_input(struct gateway *gw, void (*fn)(struct gateway *gw, void *arg), void *arg,
 			 GDestroyNotify free_arg);
 void gateway_floor_done(struct gateway *gw); /* rearm the timer, drain deferred inputs */
+/* Make a call into the floor (statements, e.g. r = floor_press(...)): floor inputs
+ * raised meanwhile are queued, and run once it returns (gateway_floor_done()). */
+#define GATEWAY_FLOOR_CALL(gw, ...)                                                  \
+	do {                                                                         \
+		(gw)->floor_depth++;                                                 \
+		__VA_ARGS__;                                                         \
+		(gw)->floor_depth--;                                                 \
+		gateway_floor_done(gw);                                              \
+	} while (0)
 /* Idle floor only: load [floor] and [general] again and make the floor anew on them. */
 gboolean gateway_floor_renew(struct gateway *gw, GError **error);
 static inline uint64_t gateway_now(void)

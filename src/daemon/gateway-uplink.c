@@ -175,10 +175,7 @@ static void on_audio(void *data, uint32_t stream_id, uint32_t packet_id, const u
 		return;
 	}
 	/* audio keeps a burst alive (receive-timeout); outside a floor call here */
-	gw->floor_depth++;
-	floor_remote_activity(gw->floor, gateway_now(), stream_id);
-	gw->floor_depth--;
-	gateway_floor_done(gw);
+	GATEWAY_FLOOR_CALL(gw, floor_remote_activity(gw->floor, gateway_now(), stream_id));
 	gateway_audio_packet(gw, stream_id, packet_id, opus, len);
 }
 

@@ -133,10 +133,7 @@ static gboolean floor_timer_dispatch(GSource *source, GSourceFunc cb, gpointer d
 	struct gateway *gw = data;
 
 	g_source_set_ready_time(source, -1);
-	gw->floor_depth++;
-	floor_tick(gw->floor, gateway_now());
-	gw->floor_depth--;
-	gateway_floor_done(gw);
+	GATEWAY_FLOOR_CALL(gw, floor_tick(gw->floor, gateway_now()));
 	return G_SOURCE_CONTINUE;
 }
 
@@ -345,12 +342,9 @@ static const struct floor_ops floor_ops = {
 
 /* ---- user actions ---- */
 
-int gateway_press(struct gateway *gw, const char *source, bool emergency, const char **ret_reason)
+/* Inside a floor call. */
+static int floor_press_or_escalate(struct gateway *gw, const char *source, bool emergency)
 {
-	int r;
-
-	gw->presses++;
-	gw->floor_depth++;
 	if (emergency && !floor_get_emergency(gw->floor) &&
 	    g_strcmp0(floor_get_source(gw->floor), source) == 0) {
 		/* the holder escalates (long press, emergency key): end the normal
@@ -358,9 +352,15 @@ int gateway_press(struct gateway *gw, const char *source, bool emergency, const 
 		g_message("%s: talk escalated to an emergency", source);
 		floor_release(gw->floor, gateway_now(), source);
 	}
-	r = floor_press(gw->floor, gateway_now(), source, emergency);
-	gw->floor_depth--;
-	gateway_floor_done(gw);
+	return floor_press(gw->floor, gateway_now(), source, emergency);
+}
+
+int gateway_press(struct gateway *gw, const char *source, bool emergency, const char **ret_reason)
+{
+	int r;
+
+	gw->presses++;
+	GATEWAY_FLOOR_CALL(gw, r = floor_press_or_escalate(gw, source, emergency));
 	if (r < 0 && ret_reason)
 		*ret_reason = dbus_api_error_reason(r);
 	g_info("%s from %s: %s", emergency ? "emergency" : "press", source,
@@ -372,10 +372,7 @@ int gateway_release(struct gateway *gw, const char *source, const char **ret_rea
 {
 	int r;
 
-	gw->floor_depth++;
-	r = floor_release(gw->floor, gateway_now(), source);
-	gw->floor_depth--;
-	gateway_floor_done(gw);
+	GATEWAY_FLOOR_CALL(gw, r = floor_release(gw->floor, gateway_now(), source));
 	if (r < 0 && ret_reason)
 		*ret_reason = dbus_api_error_reason(r);
 	return r;
@@ -590,10 +587,7 @@ gboolean gateway_floor_renew(struct gateway *gw, GError **error)
 	floor_free(gw->floor);
 	gw->floor = f;
 	/* the new floor starts idle with the link down: tell it the link's state */
-	gw->floor_depth++;
-	floor_link(gw->floor, gateway_now(), gateway_uplink_connected(gw));
-	gw->floor_depth--;
-	gateway_floor_done(gw);
+	GATEWAY_FLOOR_CALL(gw, floor_link(gw->floor, gateway_now(), gateway_uplink_connected(gw)));
 	return TRUE;
 }
 
