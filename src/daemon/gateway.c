@@ -8,7 +8,12 @@
 #include <errno.h>
 #include <string.h>
 
+#include "audio.h"
 #include "dbus-api.h"
+
+#define PREROLL_DEFAULT_MS 3000 /* [floor] preroll */
+#define PREROLL_MAX_MS 10000
+#define PAIRING_MAX_SECONDS 600 /* OpenPairing's window at most */
 
 /* ---- listeners and events ---- */
 
@@ -409,8 +414,8 @@ int gateway_open_pairing(struct gateway *gw, unsigned seconds, const char **ret_
 {
 	int r;
 
-	if (seconds == 0 || seconds > 600) {
-		*ret_reason = "the pairing window is 1 to 600 seconds";
+	if (seconds == 0 || seconds > PAIRING_MAX_SECONDS) {
+		*ret_reason = "the pairing window is 1 to " G_STRINGIFY(PAIRING_MAX_SECONDS) " seconds";
 		return -EINVAL;
 	}
 	r = gateway_bt_open_pairing(gw, seconds);
@@ -568,14 +573,24 @@ static gboolean load_config(struct gateway *gw, GError **error)
 	return TRUE;
 }
 
+/* [floor] preroll (ms) as a count of the microphone's 20 ms frames */
+static gboolean load_preroll_frames(const struct conf *c, unsigned *ret_frames, GError **error)
+{
+	guint64 ms;
+
+	if (!conf_get_uint(c, "floor", "preroll", PREROLL_DEFAULT_MS, 0, PREROLL_MAX_MS, &ms, error))
+		return FALSE;
+	*ret_frames = (unsigned)(ms * 1000 / AUDIO_FRAME_USEC);
+	return TRUE;
+}
+
 gboolean gateway_floor_renew(struct gateway *gw, GError **error)
 {
 	struct floor *f;
-	guint64 preroll_ms;
+	unsigned preroll_frames;
 
 	g_clear_pointer(&gw->name, g_free);
-	if (!load_config(gw, error) ||
-	    !conf_get_uint(gw->conf, "floor", "preroll", 3000, 0, 10000, &preroll_ms, error))
+	if (!load_config(gw, error) || !load_preroll_frames(gw->conf, &preroll_frames, error))
 		return FALSE;
 	f = floor_new(&gw->floor_cfg, &floor_ops, gw);
 	if (!f) {
@@ -583,7 +598,7 @@ gboolean gateway_floor_renew(struct gateway *gw, GError **error)
 		return FALSE;
 	}
 	preroll_clear(&gw->preroll);
-	preroll_init(&gw->preroll, (unsigned)(preroll_ms / 20));
+	preroll_init(&gw->preroll, preroll_frames);
 	floor_free(gw->floor);
 	gw->floor = f;
 	/* the new floor starts idle with the link down: tell it the link's state */
@@ -595,7 +610,7 @@ struct gateway *gateway_new(const struct conf *c, const struct gateway_options *
 			    GError **error)
 {
 	struct gateway *gw = g_new0(struct gateway, 1);
-	guint64 preroll_ms;
+	unsigned preroll_frames;
 
 	gw->conf = c;
 	gw->system_bus = opts && opts->system_bus ? g_object_ref(opts->system_bus) : NULL;
@@ -610,9 +625,9 @@ struct gateway *gateway_new(const struct conf *c, const struct gateway_options *
 
 	if (!load_config(gw, error))
 		return gateway_free(gw);
-	if (!conf_get_uint(c, "floor", "preroll", 3000, 0, 10000, &preroll_ms, error))
+	if (!load_preroll_frames(c, &preroll_frames, error))
 		return gateway_free(gw);
-	preroll_init(&gw->preroll, (unsigned)(preroll_ms / 20));
+	preroll_init(&gw->preroll, preroll_frames);
 
 	gw->floor = floor_new(&gw->floor_cfg, &floor_ops, gw);
 	if (!gw->floor) {

@@ -641,7 +641,7 @@ void uplink_link_close(struct uplink *u, enum closing why, uint16_t code, const 
 		/* a dead link will not answer: the Close goes out, then it ends */
 		sul_arm(u, &u->sul_close, close_guard_cb,
 			code == UPLINK_CLOSE_GOING_AWAY && why == CLOSING_ERROR
-			? 50 * 1000 : G_USEC_PER_SEC);
+			? CLOSE_WAIT_DEAD : CLOSE_WAIT);
 	} else {
 		lws_set_timeout(u->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
 	}
@@ -735,10 +735,10 @@ static void on_receive(struct uplink *u, struct lws *wsi, const void *in, size_t
 	else
 		uplink_streams_text(u, (const char *)u->rx->data, u->rx->len);
 	u->rx_overflow = false;
-	if (u->rx_total > 16384) {
+	if (u->rx_total > RX_KEEP) {
 		/* do not keep a large buffer around after an occasional big frame */
 		g_byte_array_unref(u->rx);
-		u->rx = g_byte_array_sized_new(4096);
+		u->rx = g_byte_array_sized_new(RX_INITIAL);
 	} else {
 		g_byte_array_set_size(u->rx, 0);
 	}
@@ -887,9 +887,9 @@ struct uplink *uplink_new(const struct uplink_config *cfg, GMainLoop *loop,
 	if (!u->cfg.send_queue_frames)
 		u->cfg.send_queue_frames = DEFAULT_QUEUE_FRAMES;
 	if (!u->cfg.heartbeat_interval)
-		u->cfg.heartbeat_interval = 10 * G_USEC_PER_SEC;
+		u->cfg.heartbeat_interval = UPLINK_HEARTBEAT_DEFAULT;
 	if (!u->cfg.backoff_base)
-		u->cfg.backoff_base = G_USEC_PER_SEC / 2;
+		u->cfg.backoff_base = UPLINK_BACKOFF_BASE_DEFAULT;
 	if (u->cfg.backoff_cap < u->cfg.backoff_base)
 		u->cfg.backoff_cap = u->cfg.backoff_base;
 	u->loop = g_main_loop_ref(loop);
@@ -898,7 +898,7 @@ struct uplink *uplink_new(const struct uplink_config *cfg, GMainLoop *loop,
 	u->state = UPLINK_DISCONNECTED;
 	u->users_online = -1;
 	u->rand = g_rand_new();
-	u->rx = g_byte_array_sized_new(4096);
+	u->rx = g_byte_array_sized_new(RX_INITIAL);
 	g_queue_init(&u->txq);
 
 	if (!u->cfg.url || !u->cfg.channel || !u->cfg.username || !parse_url(u, error)) {
@@ -924,7 +924,7 @@ struct uplink *uplink_new(const struct uplink_config *cfg, GMainLoop *loop,
 	info.foreign_loops = foreign;
 	info.client_ssl_ca_filepath = u->cfg.ca_file;
 	info.fd_limit_per_thread = 1 + 1 + 1;
-	info.timeout_secs = (unsigned)MAX(5, (dead_after(u) + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC);
+	info.timeout_secs = (unsigned)MAX(LWS_TIMEOUT_MIN_S, (dead_after(u) + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC);
 	u->ctx = lws_create_context(&info);
 	if (!u->ctx) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
@@ -1001,7 +1001,7 @@ void uplink_shutdown(struct uplink *u, unsigned timeout_ms)
 	uplink_stop(u);
 	while (u->wsi && uplink_now() < end)
 		if (!g_main_context_iteration(ctx, FALSE))
-			g_usleep(2000);
+			g_usleep(SHUTDOWN_POLL);
 }
 
 int uplink_set_channel(struct uplink *u, const char *channel)

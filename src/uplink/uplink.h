@@ -50,6 +50,12 @@ enum uplink_policy {
 	_UPLINK_POLICY_INVALID = -1,
 };
 
+/* Defaults of the timers a configuration leaves at 0 (usec); uplink-config.c's
+ * defaults for [upstream] are these too. */
+#define UPLINK_HEARTBEAT_DEFAULT (10 * G_USEC_PER_SEC)
+#define UPLINK_BACKOFF_BASE_DEFAULT (G_USEC_PER_SEC / 2)
+#define UPLINK_BACKOFF_CAP_DEFAULT (30 * G_USEC_PER_SEC)
+
 struct uplink_config {
 	char *url;          /* ws://host[:port][/path] or wss://... */
 	char *channel;
