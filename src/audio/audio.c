@@ -29,8 +29,8 @@
 #define RING_FRAMES 2
 #define RING_HEADROOM 3
 #define DRY_MARGIN (AUDIO_FRAME_SAMPLES / 2)  /* 10 ms for the main loop to come round */
-#define MAX_MOVES 3
-#define UNDECODABLE_FAIL 5 /* packets in a row from the start: the stream fails */                            /* fallbacks per burst / talk */
+#define MAX_MOVES 3 /* fallbacks per burst / talk */
+#define UNDECODABLE_FAIL 5 /* packets in a row from the start: the stream fails */
 
 struct audio {
 	struct audio_config cfg;
@@ -599,10 +599,6 @@ static gboolean reconcile(gpointer data)
 		close_drained_output(a);
 	else
 		reconcile_output(a);
-	if (a->burst && a->burst_ended && a->out &&
-	    audio_stream_state(a->out, NULL) != AUDIO_FAILED) {
-		/* wait for drained; out_drained schedules us again */
-	}
 	reconcile_input(a);
 	return G_SOURCE_REMOVE;
 }

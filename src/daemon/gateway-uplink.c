@@ -110,15 +110,16 @@ static void on_state(void *data, enum uplink_state st, const char *detail)
 	gw->link_detail = g_strdup(detail);
 	gateway_set_link_state(gw, st);
 
-	if (!up)
-		gw->svc.channel_offline = false;
 	if (up) {
 		gw->svc.link_up = true;
 		gw->svc.auth_refused = false;
 		gw->svc.link_last_ok = gateway_now();
-	} else if (gw->svc.link_up) {
-		gw->svc.link_up = false;
-		gw->svc.link_last_ok = gateway_now();
+	} else {
+		gw->svc.channel_offline = false;
+		if (gw->svc.link_up) {
+			gw->svc.link_up = false;
+			gw->svc.link_last_ok = gateway_now();
+		}
 	}
 	in = link_input_new(0, NULL);
 	in->up = up;
