@@ -10,6 +10,7 @@
 
 #include "audio.h"
 #include "dbus-api.h"
+#include "json-util.h"
 
 #define PREROLL_DEFAULT_MS 3000 /* [floor] preroll */
 #define PREROLL_MAX_MS 10000
@@ -323,11 +324,7 @@ static void on_talker(void *data, const char *name)
 	if (g_strcmp0(gw->talker, name) == 0)
 		return;
 	b = gateway_event_begin("talker");
-	json_builder_set_member_name(b, "talker");
-	if (name)
-		json_builder_add_string_value(b, name);
-	else
-		json_builder_add_null_value(b);
+	json_util_add_string_or_null(b, "talker", name);
 	gateway_emit(gw, "talker", b);
 	gateway_set_string(gw, &gw->talker, name, GATEWAY_PROP_TALKER);
 }
@@ -482,11 +479,7 @@ bool gateway_get_audio_active(struct gateway *gw)
 
 void gateway_json_string(JsonBuilder *b, const char *name, const char *value)
 {
-	json_builder_set_member_name(b, name);
-	if (value)
-		json_builder_add_string_value(b, value);
-	else
-		json_builder_add_null_value(b);
+	json_util_add_string_or_null(b, name, value);
 }
 
 void gateway_json_uint(JsonBuilder *b, const char *name, uint64_t value)
@@ -509,11 +502,8 @@ char *gateway_status_json(struct gateway *gw)
 	gateway_json_string(b, "link_detail", gw->link_detail);
 	gateway_json_string(b, "push", gw->push_state);
 	gateway_json_string(b, "channel", gw->channel);
-	json_builder_set_member_name(b, "users_online");
-	if (gateway_uplink_users_online(gw) >= 0)
-		json_builder_add_int_value(b, gateway_uplink_users_online(gw));
-	else
-		json_builder_add_null_value(b);
+	json_util_add_int_or_null(b, "users_online", gateway_uplink_users_online(gw),
+				  gateway_uplink_users_online(gw) >= 0);
 	gateway_json_string(b, "talker", gw->talker);
 	gateway_json_string(b, "source", floor_get_source(gw->floor));
 	json_builder_set_member_name(b, "emergency");
