@@ -13,13 +13,9 @@
 #include "gateway.h"
 #include "preroll.h"
 #include "status.h"
-
-struct gateway_listener {
-	guint id;
-	const struct gateway_events *ev;
-	void *data;
-	bool removed;
-};
+#include "stream-ring.h"
+#include "uplink.h"
+#include "watchlist.h"
 
 struct gateway_deferred {
 	void (*fn)(struct gateway *gw, void *arg);
@@ -40,10 +36,7 @@ struct gateway {
 	int floor_depth;        /* > 0 while inside a floor call */
 	GQueue deferred;        /* floor inputs raised during a floor call */
 
-	/* Listeners */
-	GArray *listeners;      /* struct gateway_listener */
-	guint next_listener_id;
-	int emitting;
+	struct watchlist *listeners; /* struct gateway_events */
 
 	/* Service status */
 	struct svc_inputs svc;
@@ -51,7 +44,7 @@ struct gateway {
 	guint status_timer;
 
 	/* Link and push, as seen by the user */
-	char *link_state;       /* "disabled", "connecting", "connected", "backoff", ... */
+	enum uplink_state link_state; /* _UPLINK_STATE_INVALID: no uplink ("disabled") */
 	char *link_detail;
 	char *push_state;       /* "disabled", "up", "down" */
 	char *channel;
@@ -71,9 +64,8 @@ struct gateway {
 	uint64_t presses, grants, denials, cancels, pushes, pushes_ignored;
 	uint64_t frames_sent, frames_dropped, packets_received, packets_not_playing;
 
-	/* Remote streams the link announced (on_stream_start), newest last */
-	uint32_t seen_streams[64];
-	unsigned seen_next;
+	/* Remote streams the link announced (on_stream_start) */
+	struct stream_ring seen_streams;
 
 	/* Adapters (NULL when not configured) */
 	struct gateway_uplink *uplink;
@@ -93,11 +85,23 @@ JsonBuilder *gateway_event_begin(const char *type);
 void gateway_emit(struct gateway *gw, const char *type, JsonBuilder *b); /* consumes b */
 void gateway_changed(struct gateway *gw, unsigned props);
 void gateway_set_string(struct gateway *gw, char **field, const char *value, unsigned prop);
+void gateway_set_link_state(struct gateway *gw, enum uplink_state st);
+/* The link state's name at the edges (D-Bus, JSON, logs): "disabled" without an uplink. */
+const char *gateway_link_state_to_string(enum uplink_state st);
 void gateway_update_status(struct gateway *gw);
 /* Run fn(gw, arg) now, or right after the floor call in progress returns. */
 void gateway_floor_input(struct gateway *gw, void (*fn)(struct gateway *gw, void *arg), void *arg,
 			 GDestroyNotify free_arg);
 void gateway_floor_done(struct gateway *gw); /* rearm the timer, drain deferred inputs */
+/* Make a call into the floor (statements, e.g. r = floor_press(...)): floor inputs
+ * raised meanwhile are queued, and run once it returns (gateway_floor_done()). */
+#define GATEWAY_FLOOR_CALL(gw, ...)                                                  \
+	do {                                                                         \
+		(gw)->floor_depth++;                                                 \
+		__VA_ARGS__;                                                         \
+		(gw)->floor_depth--;                                                 \
+		gateway_floor_done(gw);                                              \
+	} while (0)
 /* Idle floor only: load [floor] and [general] again and make the floor anew on them. */
 gboolean gateway_floor_renew(struct gateway *gw, GError **error);
 static inline uint64_t gateway_now(void)

@@ -108,17 +108,18 @@ static void on_state(void *data, enum uplink_state st, const char *detail)
 	emit_link(gw, st, detail);
 	g_free(gw->link_detail);
 	gw->link_detail = g_strdup(detail);
-	gateway_set_string(gw, &gw->link_state, uplink_state_to_string(st), GATEWAY_PROP_LINK);
+	gateway_set_link_state(gw, st);
 
-	if (!up)
-		gw->svc.channel_offline = false;
 	if (up) {
 		gw->svc.link_up = true;
 		gw->svc.auth_refused = false;
 		gw->svc.link_last_ok = gateway_now();
-	} else if (gw->svc.link_up) {
-		gw->svc.link_up = false;
-		gw->svc.link_last_ok = gateway_now();
+	} else {
+		gw->svc.channel_offline = false;
+		if (gw->svc.link_up) {
+			gw->svc.link_up = false;
+			gw->svc.link_last_ok = gateway_now();
+		}
 	}
 	in = link_input_new(0, NULL);
 	in->up = up;
@@ -153,7 +154,7 @@ static void on_remote_start(void *data, uint32_t stream_id, const char *from, co
 			  codec_error);
 	gateway_audio_announce(gw, stream_id, packet_usec, codec_error);
 
-	gw->seen_streams[gw->seen_next++ % G_N_ELEMENTS(gw->seen_streams)] = stream_id;
+	stream_ring_add(&gw->seen_streams, stream_id);
 	input(gw, do_taken, link_input_new(stream_id, from));
 }
 
@@ -175,10 +176,7 @@ static void on_audio(void *data, uint32_t stream_id, uint32_t packet_id, const u
 		return;
 	}
 	/* audio keeps a burst alive (receive-timeout); outside a floor call here */
-	gw->floor_depth++;
-	floor_remote_activity(gw->floor, gateway_now(), stream_id);
-	gw->floor_depth--;
-	gateway_floor_done(gw);
+	GATEWAY_FLOOR_CALL(gw, floor_remote_activity(gw->floor, gateway_now(), stream_id));
 	gateway_audio_packet(gw, stream_id, packet_id, opus, len);
 }
 
@@ -402,7 +400,7 @@ gboolean gateway_uplink_init(struct gateway *gw, GError **error)
 	gw->uplink = gu;
 	if (gu->cfg.channel)
 		gateway_set_string(gw, &gw->channel, gu->cfg.channel, GATEWAY_PROP_CHANNEL);
-	gateway_set_string(gw, &gw->link_state, "disconnected", GATEWAY_PROP_LINK);
+	gateway_set_link_state(gw, UPLINK_DISCONNECTED);
 	return TRUE;
 }
 
@@ -433,7 +431,7 @@ void gateway_uplink_fini(struct gateway *gw)
 	 * loop from inside a callback */
 	if (g_main_depth() == 0)
 		uplink_shutdown(gu->u, 1000);
-	uplink_free(gu->u);
+	gu->u = uplink_free(gu->u);
 	g_free(gu->auth_reason);
 	uplink_config_clear(&gu->cfg);
 	g_free(gu);

@@ -46,6 +46,8 @@ struct gateway *gateway_free(struct gateway *gw);
 /* Start the adapters (connect upstream, register GATT, open audio, ...). */
 gboolean gateway_start(struct gateway *gw, GError **error);
 
+/* A watchlist (src/common/watchlist.h): ids are never 0; a listener may be added
+ * or removed from inside a notification (an added one hears from the next on). */
 guint gateway_add_listener(struct gateway *gw, const struct gateway_events *ev, void *data);
 void gateway_remove_listener(struct gateway *gw, guint id);
 

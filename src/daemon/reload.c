@@ -96,6 +96,8 @@ static void reload_apply(struct gateway *gw)
 	}
 	if (parts & RELOAD_LINK) {
 		gateway_uplink_fini(gw);
+		/* not GATEWAY_FLOOR_CALL: gateway_floor_done() (and the status it derives)
+		 * waits until the new uplink is in place */
 		gw->floor_depth++;
 		floor_link(gw->floor, gateway_now(), false);
 		gw->floor_depth--;

@@ -554,10 +554,10 @@ void relay_server_wake(struct relay_server *srv)
 	lws_cancel_service(srv->ctx);
 }
 
-void relay_server_free(struct relay_server *srv)
+struct relay_server *relay_server_free(struct relay_server *srv)
 {
 	if (!srv)
-		return;
+		return NULL;
 	lws_sul_cancel(&srv->tick);
 	srv->stopping = true;
 	lws_context_destroy(srv->ctx);	/* CLOSED for every connection */
@@ -565,4 +565,5 @@ void relay_server_free(struct relay_server *srv)
 	g_hash_table_unref(srv->fds);
 	relay_limits_free(srv->limits);
 	g_free(srv);
+	return NULL;
 }

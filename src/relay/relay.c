@@ -900,13 +900,13 @@ struct relay_logic *relay_logic_new(struct relay_config *cfg, GError **error)
 	return l;
 }
 
-void relay_logic_free(struct relay_logic *l)
+struct relay_logic *relay_logic_free(struct relay_logic *l)
 {
 	GHashTableIter it;
 	gpointer v;
 
 	if (!l)
-		return;
+		return NULL;
 	/* connections are closed (relay_logic_closed) before this */
 	g_hash_table_iter_init(&it, l->streams);
 	while (g_hash_table_iter_next(&it, NULL, &v)) {
@@ -930,6 +930,7 @@ void relay_logic_free(struct relay_logic *l)
 	relay_push_free(l->push);
 #endif
 	g_free(l);
+	return NULL;
 }
 
 /* ---- reload (SIGHUP): users and channels ---- */

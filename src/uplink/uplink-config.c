@@ -114,12 +114,15 @@ gboolean uplink_config_load(const struct conf *c, struct uplink_config *out, GEr
 	    !conf_get_string(c, GROUP, "username", g_get_host_name(), &cfg.username, error) ||
 	    !read_secret(c, "credentials-file", &cfg.password, error) ||
 	    !read_secret(c, "token-file", &cfg.auth_token, error) ||
-	    !conf_get_seconds(c, GROUP, "heartbeat-interval", 10.0, 0.2, 3600.0,
+	    !conf_get_seconds(c, GROUP, "heartbeat-interval",
+			      (double)UPLINK_HEARTBEAT_DEFAULT / G_USEC_PER_SEC, 0.2, 3600.0,
 			      &cfg.heartbeat_interval, error) ||
-	    !conf_get_seconds(c, GROUP, "backoff-base", 0.5, 0.01, 3600.0, &cfg.backoff_base,
-			      error) ||
-	    !conf_get_seconds(c, GROUP, "backoff-cap", 30.0, 0.01, 86400.0, &cfg.backoff_cap,
-			      error) ||
+	    !conf_get_seconds(c, GROUP, "backoff-base",
+			      (double)UPLINK_BACKOFF_BASE_DEFAULT / G_USEC_PER_SEC, 0.01, 3600.0,
+			      &cfg.backoff_base, error) ||
+	    !conf_get_seconds(c, GROUP, "backoff-cap",
+			      (double)UPLINK_BACKOFF_CAP_DEFAULT / G_USEC_PER_SEC, 0.01, 86400.0,
+			      &cfg.backoff_cap, error) ||
 	    !conf_get_string(c, GROUP, "ca-file", NULL, &cfg.ca_file, error) ||
 	    !conf_get_bool(c, GROUP, "insecure", FALSE, &insecure, error) ||
 	    !conf_get_enum(c, GROUP, "policy", policy_names, UPLINK_POLICY_PERSISTENT, &policy,

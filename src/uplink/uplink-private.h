@@ -19,6 +19,12 @@
 #define RX_MAX (PROTO_MAX_TEXT > PROTO_MAX_BINARY ? PROTO_MAX_TEXT : PROTO_MAX_BINARY)
 #define PUSH_ONLY_GRACE (2 * G_USEC_PER_SEC) /* idle after logon before push-only drops */
 #define LOG_BURST 20              /* bad-input lines per connection before thinning */
+#define CLOSE_WAIT G_USEC_PER_SEC /* for the server's answer to our Close frame */
+#define CLOSE_WAIT_DEAD (50 * 1000) /* the same when the link is dead (1001 on an error) */
+#define SHUTDOWN_POLL 2000        /* usec between main loop turns in uplink_shutdown() */
+#define LWS_TIMEOUT_MIN_S 5       /* lws' own connect/handshake timeout at the least */
+#define RX_INITIAL 4096           /* the receive buffer's size */
+#define RX_KEEP 16384             /* a buffer grown past this is not kept after the frame */
 
 enum closing {
 	CLOSING_NONE,

@@ -183,8 +183,6 @@ static int on_writeable(struct uplink *u, struct lws *wsi)
 	return 0;
 }
 
-/* ---- streams ----------------------------------------------------------- */
-
 /* ---- timers ------------------------------------------------------------ */
 
 /*
@@ -641,7 +639,7 @@ void uplink_link_close(struct uplink *u, enum closing why, uint16_t code, const 
 		/* a dead link will not answer: the Close goes out, then it ends */
 		sul_arm(u, &u->sul_close, close_guard_cb,
 			code == UPLINK_CLOSE_GOING_AWAY && why == CLOSING_ERROR
-			? 50 * 1000 : G_USEC_PER_SEC);
+			? CLOSE_WAIT_DEAD : CLOSE_WAIT);
 	} else {
 		lws_set_timeout(u->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
 	}
@@ -735,10 +733,10 @@ static void on_receive(struct uplink *u, struct lws *wsi, const void *in, size_t
 	else
 		uplink_streams_text(u, (const char *)u->rx->data, u->rx->len);
 	u->rx_overflow = false;
-	if (u->rx_total > 16384) {
+	if (u->rx_total > RX_KEEP) {
 		/* do not keep a large buffer around after an occasional big frame */
 		g_byte_array_unref(u->rx);
-		u->rx = g_byte_array_sized_new(4096);
+		u->rx = g_byte_array_sized_new(RX_INITIAL);
 	} else {
 		g_byte_array_set_size(u->rx, 0);
 	}
@@ -887,9 +885,9 @@ struct uplink *uplink_new(const struct uplink_config *cfg, GMainLoop *loop,
 	if (!u->cfg.send_queue_frames)
 		u->cfg.send_queue_frames = DEFAULT_QUEUE_FRAMES;
 	if (!u->cfg.heartbeat_interval)
-		u->cfg.heartbeat_interval = 10 * G_USEC_PER_SEC;
+		u->cfg.heartbeat_interval = UPLINK_HEARTBEAT_DEFAULT;
 	if (!u->cfg.backoff_base)
-		u->cfg.backoff_base = G_USEC_PER_SEC / 2;
+		u->cfg.backoff_base = UPLINK_BACKOFF_BASE_DEFAULT;
 	if (u->cfg.backoff_cap < u->cfg.backoff_base)
 		u->cfg.backoff_cap = u->cfg.backoff_base;
 	u->loop = g_main_loop_ref(loop);
@@ -898,15 +896,14 @@ struct uplink *uplink_new(const struct uplink_config *cfg, GMainLoop *loop,
 	u->state = UPLINK_DISCONNECTED;
 	u->users_online = -1;
 	u->rand = g_rand_new();
-	u->rx = g_byte_array_sized_new(4096);
+	u->rx = g_byte_array_sized_new(RX_INITIAL);
 	g_queue_init(&u->txq);
 
 	if (!u->cfg.url || !u->cfg.channel || !u->cfg.username || !parse_url(u, error)) {
 		if (error && !*error)
 			g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
 				    "[upstream]: url, channel and username are required");
-		uplink_free(u);
-		return NULL;
+		return uplink_free(u);
 	}
 
 	if (g_getenv("PTTGW_LWS_DEBUG"))
@@ -925,14 +922,13 @@ struct uplink *uplink_new(const struct uplink_config *cfg, GMainLoop *loop,
 	info.foreign_loops = foreign;
 	info.client_ssl_ca_filepath = u->cfg.ca_file;
 	info.fd_limit_per_thread = 1 + 1 + 1;
-	info.timeout_secs = (unsigned)MAX(5, (dead_after(u) + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC);
+	info.timeout_secs = (unsigned)MAX(LWS_TIMEOUT_MIN_S, (dead_after(u) + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC);
 	u->ctx = lws_create_context(&info);
 	if (!u->ctx) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
 			    "libwebsockets: cannot create a context on the GLib loop "
 			    "(is libwebsockets-evlib-glib installed?)");
-		uplink_free(u);
-		return NULL;
+		return uplink_free(u);
 	}
 	g_info("link: %s, channel %s, user %s, heartbeat %.1f s, backoff %.2f..%.1f s, policy %s",
 	       u->cfg.url, u->cfg.channel, u->cfg.username,
@@ -942,10 +938,10 @@ struct uplink *uplink_new(const struct uplink_config *cfg, GMainLoop *loop,
 	return u;
 }
 
-void uplink_free(struct uplink *u)
+struct uplink *uplink_free(struct uplink *u)
 {
 	if (!u)
-		return;
+		return NULL;
 	u->freeing = true;
 	if (u->ctx) {
 		lws_sul_cancel(&u->sul_retry);
@@ -972,6 +968,7 @@ void uplink_free(struct uplink *u)
 		g_main_loop_unref(u->loop);
 	uplink_config_clear(&u->cfg);
 	g_free(u);
+	return NULL;
 }
 
 int uplink_start(struct uplink *u)
@@ -1002,7 +999,7 @@ void uplink_shutdown(struct uplink *u, unsigned timeout_ms)
 	uplink_stop(u);
 	while (u->wsi && uplink_now() < end)
 		if (!g_main_context_iteration(ctx, FALSE))
-			g_usleep(2000);
+			g_usleep(SHUTDOWN_POLL);
 }
 
 int uplink_set_channel(struct uplink *u, const char *channel)

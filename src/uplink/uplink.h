@@ -50,6 +50,12 @@ enum uplink_policy {
 	_UPLINK_POLICY_INVALID = -1,
 };
 
+/* Defaults of the timers a configuration leaves at 0 (usec); uplink-config.c's
+ * defaults for [upstream] are these too. */
+#define UPLINK_HEARTBEAT_DEFAULT (10 * G_USEC_PER_SEC)
+#define UPLINK_BACKOFF_BASE_DEFAULT (G_USEC_PER_SEC / 2)
+#define UPLINK_BACKOFF_CAP_DEFAULT (30 * G_USEC_PER_SEC)
+
 struct uplink_config {
 	char *url;          /* ws://host[:port][/path] or wss://... */
 	char *channel;
@@ -135,7 +141,8 @@ struct uplink;
 /* loop: the daemon's main loop (lws attaches its sources to its context). */
 struct uplink *uplink_new(const struct uplink_config *cfg, GMainLoop *loop,
 			  const struct uplink_events *ev, void *data, GError **error);
-void uplink_free(struct uplink *u);
+/* NULL-safe; returns NULL (u = uplink_free(u)). */
+struct uplink *uplink_free(struct uplink *u);
 
 /* Begin connecting (all policies connect once at start). 0 or -errno. */
 int uplink_start(struct uplink *u);

@@ -20,3 +20,8 @@ set_tests_properties(floor-model-${FLOOR_MODEL_SEQUENCES}-sequences PROPERTIES
 
 set_tests_properties(floor-rules service-status floor-model-${FLOOR_MODEL_SEQUENCES}-sequences
   PROPERTIES LABELS unit)
+
+add_executable(test-stream-ring test-stream-ring.c)
+target_link_libraries(test-stream-ring PRIVATE pttgw-core PkgConfig::GLIB)
+add_test(NAME unit-stream-ring COMMAND test-stream-ring)
+set_tests_properties(unit-stream-ring PROPERTIES LABELS unit)
