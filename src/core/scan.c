@@ -21,7 +21,6 @@ struct scan {
 	uint64_t preempted[SCAN_MAX_CHANNELS];
 	bool priority_selected;
 	unsigned selected;
-	uint32_t current;     /* the burst let through last, while live */
 	struct scan_burst bursts[SCAN_MAX_BURSTS];
 };
 
@@ -135,8 +134,9 @@ enum scan_verdict scan_start(struct scan *s, unsigned ch, uint32_t stream, uint3
 		preempt(s, b);
 		return SCAN_PREEMPTED;
 	}
-	/* the burst let through last counts only while the floor plays it */
-	cur = s->current && s->current == playing ? find(s, s->current) : NULL;
+	/* the floor's word on what plays, not ours: it may have let a burst go
+	 * (receive timeout) or start one it held back (our emergency request) */
+	cur = find(s, playing);
 	if (cur && cur->ch != ch) {
 		if (scan_rank(s, ch) > scan_rank(s, cur->ch)) {
 			preempt(s, b);
@@ -147,7 +147,6 @@ enum scan_verdict scan_start(struct scan *s, unsigned ch, uint32_t stream, uint3
 			*ret_lost = cur->stream;
 	}
 	b->through = true;
-	s->current = stream;
 	return SCAN_PLAY;
 }
 
@@ -159,8 +158,6 @@ bool scan_stop(struct scan *s, uint32_t stream)
 	if (!b)
 		return false;
 	through = b->through;
-	if (s->current == stream)
-		s->current = 0;
 	memset(b, 0, sizeof(*b));
 	return through;
 }
@@ -168,7 +165,6 @@ bool scan_stop(struct scan *s, uint32_t stream)
 void scan_reset(struct scan *s)
 {
 	memset(s->bursts, 0, sizeof(s->bursts));
-	s->current = 0;
 }
 
 int scan_channel_of(const struct scan *s, uint32_t stream)

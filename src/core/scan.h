@@ -13,8 +13,8 @@
  * Rank. Every channel has a rank, lower wins (the [general] priority order);
  *   ranks are distinct. With priority_selected, the selected channel ranks
  *   above all others (an MCPTT-style "priority call").
- * Start. A burst on channel c while another burst P, let through earlier, is
- *   still the one the floor plays:
+ * Start. A burst on channel c while the floor plays P (its word, not ours: it
+ *   may have let a burst go or start one it held back):
  *   - c ranks above P's channel: the new burst plays (SCAN_PLAY) and P loses
  *     the speaker: P is pre-empted, counted once on P's channel;
  *   - c is P's own channel: the server replaced P (e.g. an emergency): the new
