@@ -145,6 +145,7 @@ gboolean gateway_channels_init(struct gateway *gw, GError **error)
 		g_free(gc);
 		return FALSE;
 	}
+	gateway_channels_fini(gw); /* a reload: the new ones replace them */
 	gw->channels = gc;
 	if (gc->chans->len > 1) {
 		g_autoptr(GString) order = g_string_new(NULL);
