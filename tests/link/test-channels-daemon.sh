@@ -6,7 +6,9 @@
 # at the relay, upstream.logons 1); a burst on a higher channel (fire) takes the
 # talker from a lower one (chat), which is counted pre-empted on chat; a burst
 # on a lower channel (ops) during it is pre-empted on ops; the monitor names the
-# channels. The audio of the same (what the speaker plays) is audio/channels.
+# channels. A reload that sets priority-selected logs on once more, and the
+# selected channel then wins over all (a priority call). The audio of the same
+# (what the speaker plays) is audio/channels.
 . "$(dirname "$0")/test-uplink-lib.sh"
 
 dbus-daemon --session --nofork --print-address=3 3> "$T/bus.addr" 2> "$T/dbus.err" &
@@ -76,13 +78,13 @@ echo "selection without reconnect: 1 logon at the relay"
 ctl channel ops || fail "channel ops refused"
 
 # chat (lowest) talks, then fire (highest) takes the speaker, then ops (middle) is kept off
-"$PTTGW_DISPATCH" -U "ws://127.0.0.1:$port" -u disp:pw-disp -C chat --tone 440 -s 5 -n 1 \
+"$PTTGW_DISPATCH" -U "ws://127.0.0.1:$port" -u disp:pw-disp -C chat --tone 440 -s 8 -n 1 \
 	--timeout 30 > "$T/disp-chat.out" 2> "$T/disp-chat.err" &
 D1=$!
 PIDS="$PIDS $D1"
 until_json "s['talker']" disp 10 || fail "the chat burst did not play"
 until_json "ch['chat']['playing']" True 2 || fail "chat not shown playing"
-"$PTTGW_DISPATCH" -U "ws://127.0.0.1:$port" -u disp2:pw-disp2 -C fire --tone 1000 -s 3 -n 1 \
+"$PTTGW_DISPATCH" -U "ws://127.0.0.1:$port" -u disp2:pw-disp2 -C fire --tone 1000 -s 6 -n 1 \
 	--timeout 30 > "$T/disp-fire.out" 2> "$T/disp-fire.err" &
 D2=$!
 PIDS="$PIDS $D2"
@@ -109,6 +111,35 @@ grep -q '"type" *: *"talker".*"talker" *: *"disp2".*"channel" *: *"fire"' "$T/mo
 	fail "the talker event does not name the channel"
 echo "priority: fire took the speaker from chat; ops kept off; 2 pre-empted"
 [ "$(logons)" = 1 ] || fail "$(logons) logons"
+
+# a reload with priority-selected: the channels made anew, one new logon; the
+# selected channel (chat, ranked last otherwise) now takes the speaker from fire
+sed -i 's/^priority = fire, ops$/priority = fire, ops\npriority-selected = true/' "$T/gw.conf"
+ctl reload > "$T/reload.out" 2>&1 || fail "reload refused: $(cat "$T/reload.out")"
+end=$(( $(date +%s) + 10 ))
+while [ "$(logons)" != 2 ]; do
+	[ "$(date +%s)" -ge "$end" ] && fail "the reload did not log on again: $(logons) logons"
+	sleep 0.1
+done
+until_json "s['link'], len([c for c in s['channels'] if c['status'] == 'online'])" \
+	"connected 3" 10 || fail "after the reload: $(cat "$T/status.json")"
+ctl channel chat || fail "channel chat refused"
+until_json "ch['chat']['rank'], ch['chat']['selected']" "0 True" 3 ||
+	fail "chat does not rank first when selected"
+"$PTTGW_DISPATCH" -U "ws://127.0.0.1:$port" -u disp2:pw-disp2 -C fire --tone 1000 -s 8 -n 1 \
+	--timeout 30 > "$T/disp-fire2.out" 2> "$T/disp-fire2.err" &
+D2=$!
+PIDS="$PIDS $D2"
+until_json "s['talker']" disp2 10 || fail "fire's burst did not play"
+"$PTTGW_DISPATCH" -U "ws://127.0.0.1:$port" -u disp:pw-disp -C chat --tone 440 -s 4 -n 1 \
+	--timeout 30 > "$T/disp-chat2.out" 2> "$T/disp-chat2.err" &
+D1=$!
+PIDS="$PIDS $D1"
+until_json "s['talker'], ch['fire']['preempted']" "disp 1" 10 ||
+	fail "the selected channel did not take the speaker (priority call)"
+wait "$D1" "$D2" || fail "a dispatcher failed"
+echo "priority call: the selected channel (chat) took the speaker from fire after a reload"
+[ "$(logons)" = 2 ] || fail "$(logons) logons, want 2 (one for the reload)"
 
 kill "$MON" 2>/dev/null
 kill "$GWD"
