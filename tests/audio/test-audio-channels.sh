@@ -82,6 +82,7 @@ dtx = false
 CONF
 G_MESSAGES_DEBUG=pttgw-audio pwfix_bg "$PTTGWD" --session-bus --config "$PWFIX_DIR/gw.conf" \
 	>"$PWFIX_DIR/pttgwd.out" 2>"$PWFIX_DIR/pttgwd.err"
+GWD=$PWFIX_LAST
 until_json "s['link'], len([c for c in s['channels'] if c['status'] == 'online'])" \
 	"connected 3" 100 || fail "pttgwd did not come up on 3 channels"
 ctl status
@@ -162,4 +163,10 @@ done
 n=$(grep -c ': gw1 logged on (3 channels)' "$PWFIX_DIR/relay.err")
 [ "$n" = 1 ] || fail "$n logons of gw1 at the relay, expected 1"
 ctl status
+kill "$GWD"
+rc=0
+wait "$GWD" || rc=$?
+[ $rc = 0 ] || fail "pttgwd exited with $rc"
+grep -q 'ERROR: \(Address\|Leak\)Sanitizer\|runtime error:' "$PWFIX_DIR/pttgwd.err" &&
+	fail "sanitizer report"
 echo "PASS: audio/channels: the higher channel's burst plays alone; the lower one is counted pre-empted"
