@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "log-escape.h"
 #include "scan.h"
 
 struct gateway_chan {
@@ -236,20 +237,24 @@ bool gateway_channels_start(struct gateway *gw, uint32_t stream, const char *cha
 		int lc = scan_channel_of(gc->scan, lost);
 
 		if (lc >= 0) {
+			g_autofree char *who = log_escape(chan(gc, (unsigned)lc)->talker ?
+							  chan(gc, (unsigned)lc)->talker : "?");
+
 			g_message("channel %s: stream %u of %s pre-empted by channel %s",
-				  chan(gc, (unsigned)lc)->name, lost,
-				  chan(gc, (unsigned)lc)->talker ? chan(gc, (unsigned)lc)->talker : "?",
-				  c->name);
+				  chan(gc, (unsigned)lc)->name, lost, who, c->name);
 			emit_preempted(gw, (unsigned)lc, lost, chan(gc, (unsigned)lc)->talker,
 				       c->name);
 		}
 	}
 	if (v == SCAN_PREEMPTED) {
-		g_message("channel %s: stream %u of %s pre-empted (%s)", c->name, stream, c->talker,
-			  own_talk(gw) ? "we talk" : "a higher channel plays");
+		int by = own_talk(gw) ? -1 : scan_channel_of(gc->scan, floor_get_playing(gw->floor));
+		g_autofree char *who = log_escape(c->talker);
+
+		g_message("channel %s: stream %u of %s pre-empted (%s)", c->name, stream, who,
+			  own_talk(gw) ? "we talk" : by >= 0 ? "a higher channel plays"
+							     : "too many bursts at once");
 		emit_preempted(gw, (unsigned)ch, stream, c->talker,
-			       own_talk(gw) ? NULL : chan(gc, (unsigned)scan_channel_of(
-					gc->scan, floor_get_playing(gw->floor)))->name);
+			       by >= 0 ? chan(gc, (unsigned)by)->name : NULL);
 	}
 	gateway_changed(gw, GATEWAY_PROP_CHANNEL);
 	return v == SCAN_PLAY;
