@@ -256,7 +256,6 @@ bool gateway_channels_start(struct gateway *gw, uint32_t stream, const char *cha
 		emit_preempted(gw, (unsigned)ch, stream, c->talker,
 			       by >= 0 ? chan(gc, (unsigned)by)->name : NULL);
 	}
-	gateway_changed(gw, GATEWAY_PROP_CHANNEL);
 	return v == SCAN_PLAY;
 }
 
@@ -272,7 +271,6 @@ bool gateway_channels_stop(struct gateway *gw, uint32_t stream)
 	if (chan(gc, (unsigned)ch)->stream == stream) {
 		g_clear_pointer(&chan(gc, (unsigned)ch)->talker, g_free);
 		chan(gc, (unsigned)ch)->stream = 0;
-		gateway_changed(gw, GATEWAY_PROP_CHANNEL);
 	}
 	return through;
 }
