@@ -527,6 +527,9 @@ void floor_remote_idle(struct floor *f, floor_usec_t now, uint32_t stream_id)
 			playback_stop(f);
 			set_talker(f, NULL);
 		}
+		/* the burst held back for our emergency request ended while queued */
+		if (stream_id == f->deferred)
+			f->deferred = 0;
 		break;
 	case FLOOR_RELEASING:
 		if (stream_id == f->own_stream) {

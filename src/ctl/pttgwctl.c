@@ -94,6 +94,34 @@ static const char *member_string(JsonObject *o, const char *name)
 	return json_node_get_string(n);
 }
 
+/* Several channels: one line each (selected "*", status, users, talker, pre-empted). */
+static void print_channels(JsonObject *o)
+{
+	JsonArray *a = json_object_has_member(o, "channels") ?
+		       json_object_get_array_member(o, "channels") : NULL;
+
+	if (!a || json_array_get_length(a) < 2)
+		return;
+	printf("Channels:\n");
+	for (guint i = 0; i < json_array_get_length(a); i++) {
+		JsonObject *ch = json_array_get_object_element(a, i);
+		g_autofree char *users = NULL;
+
+		if (!ch)
+			continue;
+		if (!json_object_get_null_member(ch, "users_online"))
+			users = g_strdup_printf("%" G_GINT64_FORMAT,
+						json_object_get_int_member(ch, "users_online"));
+		printf("  %s %-16s %-8s users %-4s talker %-12s%s pre-empted %" G_GINT64_FORMAT "\n",
+		       json_object_get_boolean_member_with_default(ch, "selected", FALSE) ? "*" : " ",
+		       member_string(ch, "name"), member_string(ch, "status"), users ? users : "-",
+		       member_string(ch, "talker"),
+		       json_object_get_boolean_member_with_default(ch, "playing", FALSE) ? " (playing)"
+											  : "",
+		       json_object_get_int_member_with_default(ch, "preempted", 0));
+	}
+}
+
 static int cmd_status(struct ctl *c)
 {
 	g_autoptr(GVariant) r = call(c, "GetStatus", NULL, "(s)");
@@ -126,6 +154,7 @@ static int cmd_status(struct ctl *c)
 	else
 		printf("Channel:  %s\n", member_string(o, "channel"));
 	printf("Talker:   %s\n", member_string(o, "talker"));
+	print_channels(o);
 	if (audio)
 		printf("Audio:    %s, %s%s%s\n", member_string(audio, "route"),
 		       json_object_get_boolean_member_with_default(audio, "active", FALSE) ? "active"

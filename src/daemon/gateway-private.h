@@ -72,6 +72,7 @@ struct gateway {
 	struct gateway_push *push;
 	struct gateway_audio *audio;
 	struct gateway_bt *bt;
+	struct gateway_channels *channels; /* gateway-channels.c, always there */
 
 	struct gateway_reload *reload; /* reload.c */
 };
@@ -147,6 +148,26 @@ void gateway_audio_cue(struct gateway *gw, enum floor_cue cue);
 void gateway_audio_status_json(struct gateway *gw, JsonBuilder *b);
 /* The microphone's encoded frames enter here (from the audio glue). */
 void gateway_mic_frame(struct gateway *gw, const uint8_t *opus, size_t len);
+
+/* gateway-channels.c: several channels, the priority between their bursts */
+gboolean gateway_channels_init(struct gateway *gw, GError **error);
+void gateway_channels_fini(struct gateway *gw);
+/* on_stream_start (channel NULL: the selected one): true when the floor is to
+ * hear of it (floor_taken), false when it is kept off the speaker. */
+bool gateway_channels_start(struct gateway *gw, uint32_t stream, const char *channel,
+			    const char *talker);
+/* on_stream_stop: true when the floor is to hear of it (floor_remote_idle). */
+bool gateway_channels_stop(struct gateway *gw, uint32_t stream);
+void gateway_channels_link(struct gateway *gw, bool up);
+void gateway_channels_status(struct gateway *gw, const char *channel, bool online,
+			     int64_t users_online);
+/* Talk on channel from now on (one outside the list joins it). 0 or -errno. */
+int gateway_channels_select(struct gateway *gw, const char *channel);
+uint64_t gateway_channels_preempted(struct gateway *gw);
+/* The channel of a live remote burst, or NULL. */
+const char *gateway_channels_of_stream(struct gateway *gw, uint32_t stream);
+/* The "channels" array of the status. */
+void gateway_channels_status_json(struct gateway *gw, JsonBuilder *b);
 
 gboolean gateway_bt_init(struct gateway *gw, GError **error);
 void gateway_bt_fini(struct gateway *gw);

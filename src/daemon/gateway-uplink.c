@@ -24,6 +24,7 @@ struct gateway_uplink {
 struct link_input {
 	uint32_t stream_id;
 	char *text;
+	char *channel;
 	bool up;
 };
 
@@ -32,6 +33,7 @@ static void link_input_free(void *p)
 	struct link_input *in = p;
 
 	g_free(in->text);
+	g_free(in->channel);
 	g_free(in);
 }
 
@@ -63,16 +65,22 @@ static void do_taken(struct gateway *gw, void *arg)
 {
 	struct link_input *in = arg;
 
-	floor_taken(gw->floor, gateway_now(), in->stream_id, in->text);
+	/* the channel priority first (decided now, on what the floor plays now) */
+	if (gateway_channels_start(gw, in->stream_id, in->channel, in->text))
+		floor_taken(gw->floor, gateway_now(), in->stream_id, in->text);
 }
 
 static void do_idle(struct gateway *gw, void *arg)
 {
-	floor_remote_idle(gw->floor, gateway_now(), ((struct link_input *)arg)->stream_id);
+	uint32_t id = ((struct link_input *)arg)->stream_id;
+
+	if (gateway_channels_stop(gw, id))
+		floor_remote_idle(gw->floor, gateway_now(), id);
 }
 
 static void do_link(struct gateway *gw, void *arg)
 {
+	gateway_channels_link(gw, ((struct link_input *)arg)->up);
 	floor_link(gw->floor, gateway_now(), ((struct link_input *)arg)->up);
 }
 
@@ -148,6 +156,7 @@ static void on_remote_start(void *data, uint32_t stream_id, const char *from, co
 			    const char *codec_error)
 {
 	struct gateway *gw = data;
+	struct link_input *in;
 
 	if (codec_error)
 		g_warning("stream %u from %s cannot be played: %s", stream_id, from ? from : "?",
@@ -155,7 +164,9 @@ static void on_remote_start(void *data, uint32_t stream_id, const char *from, co
 	gateway_audio_announce(gw, stream_id, packet_usec, codec_error);
 
 	stream_ring_add(&gw->seen_streams, stream_id);
-	input(gw, do_taken, link_input_new(stream_id, from));
+	in = link_input_new(stream_id, from);
+	in->channel = g_strdup(channel);
+	input(gw, do_taken, in);
 }
 
 static void on_remote_stop(void *data, uint32_t stream_id)
@@ -208,6 +219,9 @@ static void on_channel(void *data, const char *channel, bool online, int64_t use
 	if (error)
 		gateway_json_string(b, "error", error);
 	gateway_emit(gw, "channel_status", b);
+	gateway_channels_status(gw, channel, online, users_online);
+	/* talking depends on the selected channel alone */
+	uplink_get_channel(gw->uplink->u, &online, NULL);
 	gw->svc.channel_offline = !online;
 	gateway_update_status(gw);
 	gateway_changed(gw, GATEWAY_PROP_SERVICE | GATEWAY_PROP_CHANNEL);

@@ -325,6 +325,9 @@ static void on_talker(void *data, const char *name)
 		return;
 	b = gateway_event_begin("talker");
 	json_util_add_string_or_null(b, "talker", name);
+	if (name)
+		gateway_json_string(b, "channel",
+				    gateway_channels_of_stream(gw, floor_get_playing(gw->floor)));
 	gateway_emit(gw, "talker", b);
 	gateway_set_string(gw, &gw->talker, name, GATEWAY_PROP_TALKER);
 }
@@ -389,11 +392,15 @@ int gateway_select_channel(struct gateway *gw, const char *channel, const char *
 		*ret_reason = "invalid channel name";
 		return -EINVAL;
 	}
-	if (floor_get_state(gw->floor) != FLOOR_IDLE) {
+	/* listening goes on meanwhile: only our own talk holds the channel */
+	if (floor_get_state(gw->floor) != FLOOR_IDLE &&
+	    floor_get_state(gw->floor) != FLOOR_RECEIVING) {
 		*ret_reason = "the floor is busy; change channel when idle";
 		return -EBUSY;
 	}
 	r = gateway_uplink_set_channel(gw, channel);
+	if (r == 0)
+		r = gateway_channels_select(gw, channel);
 	if (r < 0) {
 		*ret_reason = r == -EBUSY ? "a burst is in progress; change channel when idle"
 					  : "the link refused the channel";
@@ -505,6 +512,8 @@ char *gateway_status_json(struct gateway *gw)
 	json_util_add_int_or_null(b, "users_online", gateway_uplink_users_online(gw),
 				  gateway_uplink_users_online(gw) >= 0);
 	gateway_json_string(b, "talker", gw->talker);
+	json_builder_set_member_name(b, "channels");
+	gateway_channels_status_json(gw, b);
 	gateway_json_string(b, "source", floor_get_source(gw->floor));
 	json_builder_set_member_name(b, "emergency");
 	json_builder_add_boolean_value(b, floor_get_emergency(gw->floor));
@@ -543,6 +552,7 @@ char *gateway_status_json(struct gateway *gw)
 	gateway_json_uint(b, "preroll_dropped", gw->preroll.dropped);
 	gateway_json_uint(b, "packets_received", gw->packets_received);
 	gateway_json_uint(b, "packets_not_playing", gw->packets_not_playing);
+	gateway_json_uint(b, "preempted", gateway_channels_preempted(gw));
 	json_builder_end_object(b);
 	json_builder_end_object(b);
 	root = json_builder_get_root(b);
@@ -629,7 +639,7 @@ struct gateway *gateway_new(const struct conf *c, const struct gateway_options *
 	g_source_set_name(gw->floor_timer, "pttgw floor timer");
 	g_source_attach(gw->floor_timer, NULL);
 
-	if (!gateway_uplink_init(gw, error) || !gateway_push_init(gw, error) ||
+	if (!gateway_channels_init(gw, error) || !gateway_uplink_init(gw, error) || !gateway_push_init(gw, error) ||
 	    !gateway_audio_init(gw, error) || !gateway_bt_init(gw, error))
 		return gateway_free(gw);
 	gw->svc.push_configured = gw->push != NULL;
@@ -653,6 +663,7 @@ struct gateway *gateway_free(struct gateway *gw)
 	g_clear_handle_id(&gw->status_timer, g_source_remove);
 	gateway_bt_fini(gw);
 	gateway_uplink_fini(gw);
+	gateway_channels_fini(gw);
 	gateway_push_fini(gw);
 	gateway_audio_fini(gw);
 	if (gw->floor_timer) {

@@ -48,6 +48,16 @@ static bool group_differs(const struct conf *a, const struct conf *b, const char
 	return strcmp(ta, tb) != 0;
 }
 
+/* One key's value differs (absent counts as a value). */
+static bool key_differs(const struct conf *a, const struct conf *b, const char *group,
+			const char *key)
+{
+	g_autofree char *va = a->kf ? g_key_file_get_value(a->kf, group, key, NULL) : NULL;
+	g_autofree char *vb = b->kf ? g_key_file_get_value(b->kf, group, key, NULL) : NULL;
+
+	return g_strcmp0(va, vb) != 0;
+}
+
 unsigned reload_diff(const struct conf *a, const struct conf *b, char **ret_groups)
 {
 	g_autoptr(GString) names = g_string_new(NULL);
@@ -72,6 +82,10 @@ unsigned reload_diff(const struct conf *a, const struct conf *b, char **ret_grou
 			parts |= RELOAD_FLOOR;
 		} else if (g_str_equal(g, "general")) {
 			parts |= RELOAD_AUDIO | RELOAD_BT | RELOAD_FLOOR;
+			/* the logon names the channels: a new list (or order) logs on again */
+			if (key_differs(a, b, g, "channels") || key_differs(a, b, g, "priority") ||
+			    key_differs(a, b, g, "priority-selected"))
+				parts |= RELOAD_LINK | RELOAD_PUSH;
 		} else {
 			parts |= RELOAD_BT;
 		}

@@ -297,7 +297,8 @@ static void on_text(struct dispatch *d, const char *buf, size_t len)
 		s->dec = opus_decoder_create(RATE, 1, &err);
 		g_hash_table_replace(d->rx, GUINT_TO_POINTER(s->id), s);
 		if (!d->o.quiet)
-			printf("stream %u from %s started%s\n", s->id, s->from,
+			printf("stream %u on %s from %s started%s\n", s->id,
+			       m.channel ? m.channel : "?", s->from,
 			       m.emergency ? " (emergency)" : "");
 		break;
 	case PROTO_CMD_ON_STREAM_STOP:

@@ -107,6 +107,8 @@ struct uplink {
 	bool channel_online;
 	int64_t users_online;   /* -1: unknown */
 	char *channel_reason;   /* why talking is not possible now, or NULL */
+	GPtrArray *chans;       /* struct uplink_chan *: the logon's channels */
+	char **logon_names;     /* their names for the logon (the strings are chans') */
 	uint64_t last_rx;
 	uint32_t seq;
 	uint32_t logon_seq;
@@ -164,6 +166,25 @@ void uplink_server_error(struct uplink *u, const char *code);
 void uplink_channel_status(struct uplink *u, const struct proto_msg *m);
 /* "channel is not ready": not online until the next on_channel_status. */
 void uplink_channel_not_ready(struct uplink *u);
+
+/* uplink-channels.c: the logon's channels and what their last status said */
+struct uplink_chan {
+	char *name;
+	bool known;             /* an on_channel_status came on this connection */
+	bool online;
+	int64_t users_online;
+};
+void uplink_channels_init(struct uplink *u);
+void uplink_channels_free(struct uplink *u);
+/* The logon's "channels" (NULL-terminated, owned by u). */
+char **uplink_channels_logon(struct uplink *u);
+struct uplink_chan *uplink_channels_find(struct uplink *u, const char *name);
+/* Adds name when it is not there yet. */
+struct uplink_chan *uplink_channels_add(struct uplink *u, const char *name);
+/* The connection ended: nothing known any more. */
+void uplink_channels_reset(struct uplink *u);
+/* Make the selected channel's fields (channel_known, ...) those of c. */
+void uplink_channels_apply(struct uplink *u, const struct uplink_chan *c);
 
 /* Apply the link policy after a stream change (burst_ended: one just ended). */
 void uplink_policy_check(struct uplink *u, bool burst_ended);

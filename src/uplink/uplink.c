@@ -266,7 +266,6 @@ static void idle_cb(lws_sorted_usec_list_t *sul)
 
 static void logon(struct uplink *u)
 {
-	const char *channels[] = { u->cfg.channel, NULL };
 	struct proto_msg m = PROTO_MSG_INIT;
 	char *json;
 
@@ -281,7 +280,7 @@ static void logon(struct uplink *u)
 	m.password = u->cfg.password;
 	m.auth_token = u->cfg.auth_token;
 	m.refresh_token = u->refresh_token;
-	m.channels = (char **)channels;
+	m.channels = uplink_channels_logon(u); /* all of them: we listen to all */
 	m.listen_only = u->cfg.listen_only;
 	m.platform_type = (char *)"linux";
 	m.platform_name = u->cfg.platform_name;
@@ -367,8 +366,10 @@ static void channel_changed(struct uplink *u)
 void uplink_channel_status(struct uplink *u, const struct proto_msg *m)
 {
 	bool online = g_strcmp0(m->status, "online") == 0;
+	struct uplink_chan *c = uplink_channels_find(u, m->channel ? m->channel
+								  : u->cfg.channel);
 
-	if (m->channel && strcmp(m->channel, u->cfg.channel) != 0) {
+	if (!c) {
 		g_autofree char *other = log_escape(m->channel);
 
 		g_debug("link: status of channel %s, not ours, ignored", other);
@@ -377,8 +378,17 @@ void uplink_channel_status(struct uplink *u, const struct proto_msg *m)
 	g_autofree char *status = log_escape(m->status ? m->status : "?");
 	g_autofree char *error = m->error ? log_escape(m->error) : NULL;
 
-	g_info("link: channel %s %s (%" G_GINT64_FORMAT " online)%s%s", u->cfg.channel, status,
+	g_info("link: channel %s %s (%" G_GINT64_FORMAT " online)%s%s", c->name, status,
 	       m->users_online, error ? ": " : "", error ? error : "");
+	c->known = true;
+	c->online = online;
+	c->users_online = m->users_online;
+	if (strcmp(c->name, u->cfg.channel) != 0) {
+		/* another channel we listen to: told, talking is not affected */
+		if (!u->freeing && u->ev.channel)
+			u->ev.channel(u->data, c->name, online, m->users_online, m->error);
+		return;
+	}
 	u->channel_known = true;
 	u->channel_online = online;
 	u->users_online = m->users_online;
@@ -453,6 +463,7 @@ static void link_gone(struct uplink *u, const char *error)
 	u->channel_online = false;
 	u->users_online = -1;
 	g_clear_pointer(&u->channel_reason, g_free);
+	uplink_channels_reset(u);
 	g_clear_pointer(&u->extensions, g_strfreev);
 	u->drop_after_flush = false;
 	u->closing = CLOSING_NONE;
@@ -876,6 +887,7 @@ struct uplink *uplink_new(const struct uplink_config *cfg, GMainLoop *loop,
 	u->cfg = *cfg;
 	u->cfg.url = g_strdup(cfg->url);
 	u->cfg.channel = g_strdup(cfg->channel);
+	u->cfg.channels = g_strdupv(cfg->channels);
 	u->cfg.username = g_strdup(cfg->username);
 	u->cfg.password = g_strdup(cfg->password);
 	u->cfg.auth_token = g_strdup(cfg->auth_token);
@@ -898,6 +910,8 @@ struct uplink *uplink_new(const struct uplink_config *cfg, GMainLoop *loop,
 	u->rand = g_rand_new();
 	u->rx = g_byte_array_sized_new(RX_INITIAL);
 	g_queue_init(&u->txq);
+	if (u->cfg.channel)
+		uplink_channels_init(u);
 
 	if (!u->cfg.url || !u->cfg.channel || !u->cfg.username || !parse_url(u, error)) {
 		if (error && !*error)
@@ -956,6 +970,7 @@ struct uplink *uplink_free(struct uplink *u)
 	g_rand_free(u->rand);
 	g_free(u->connect_error);
 	g_free(u->channel_reason);
+	uplink_channels_free(u);
 	g_strfreev(u->extensions);
 	if (u->refresh_token)
 		explicit_bzero(u->refresh_token, strlen(u->refresh_token));
@@ -1004,15 +1019,30 @@ void uplink_shutdown(struct uplink *u, unsigned timeout_ms)
 
 int uplink_set_channel(struct uplink *u, const char *channel)
 {
+	struct uplink_chan *c;
+
 	if (!channel || !*channel)
 		return -EINVAL;
 	if (g_strcmp0(u->cfg.channel, channel) == 0)
 		return 0;
-	if (u->own != OWN_NONE || u->n_remote)
+	if (u->own != OWN_NONE)
+		return -EBUSY;
+	c = uplink_channels_find(u, channel);
+	if (c) {
+		/* listened to already: talk there from now on, no new logon */
+		g_free(u->cfg.channel);
+		u->cfg.channel = g_strdup(channel);
+		g_message("link: talking on channel %s (no new logon)", channel);
+		if (u->wsi && u->logged_on)
+			uplink_channels_apply(u, c);
+		return 0;
+	}
+	if (u->n_remote)
 		return -EBUSY;
 	g_free(u->cfg.channel);
 	u->cfg.channel = g_strdup(channel);
-	g_message("link: channel %s", channel);
+	uplink_channels_add(u, channel);
+	g_message("link: channel %s, not in the logon: logging on again", channel);
 	if (u->wsi) {
 		/* a logon names its channels: log on again, at once */
 		u->relogon = true;

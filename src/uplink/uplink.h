@@ -58,7 +58,9 @@ enum uplink_policy {
 
 struct uplink_config {
 	char *url;          /* ws://host[:port][/path] or wss://... */
-	char *channel;
+	char *channel;      /* the selected channel: we talk on it */
+	char **channels;    /* every channel of the logon (NULL-terminated, includes
+			     * channel; NULL: channel alone): we listen to all */
 	char *username;
 	char *password;     /* first line of credentials-file, or NULL */
 	char *auth_token;   /* first line of token-file, or NULL */
@@ -130,8 +132,9 @@ struct uplink_events {
 	/* Logon refused (bad credentials/token); the uplink keeps retrying
 	 * with backoff, the owner decides whether that is "unavailable". */
 	void (*auth_refused)(void *data, const char *reason);
-	/* on_channel_status: online or not, users_online (-1: not given),
-	 * the server's error (may be NULL). */
+	/* on_channel_status of any channel of the logon: online or not,
+	 * users_online (-1: not given), the server's error (may be NULL); also
+	 * for the newly selected channel when uplink_set_channel() switched. */
 	void (*channel)(void *data, const char *channel, bool online, int64_t users_online,
 			const char *error);
 };
@@ -178,8 +181,10 @@ int uplink_join_stream(struct uplink *u, uint32_t stream_id);
 /* Press or push: attempt now, skipping any backoff wait. A no-op while an
  * attempt is in flight or the link is up (never two attempts at once). */
 void uplink_connect_now(struct uplink *u);
-/* Talk and listen on another channel: a link that is up logs on again at
- * once. 0, -EINVAL, -EBUSY (a stream of ours or a remote one is active). */
+/* Talk on another channel. One of the logon's channels: at once, without a
+ * new logon (its last status applies). Any other: added to the logon's
+ * channels, and a link that is up logs on again at once. 0, -EINVAL, -EBUSY
+ * (a stream of ours is active; for a new logon also a remote one). */
 int uplink_set_channel(struct uplink *u, const char *channel);
 
 enum uplink_state uplink_get_state(const struct uplink *u);
