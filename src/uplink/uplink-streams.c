@@ -341,12 +341,16 @@ void uplink_streams_text(struct uplink *u, const char *buf, size_t len)
 		g_debug("link: text message from %s ignored", from);
 		break;
 	}
+	case PROTO_CMD_ON_LOCATION:
+		/* not used by a gateway yet: ignored */
+		break;
 	case PROTO_CMD_KEEPALIVE:
 		break;
 	case PROTO_CMD_LOGON:
 	case PROTO_CMD_START_STREAM:
 	case PROTO_CMD_STOP_STREAM:
 	case PROTO_CMD_SEND_TEXT_MESSAGE:
+	case PROTO_CMD_SEND_LOCATION:
 	case PROTO_CMD_JOIN_STREAM:
 	case PROTO_CMD_INVALID:
 	case PROTO_CMD_UNKNOWN:
