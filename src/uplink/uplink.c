@@ -331,6 +331,7 @@ void uplink_logon_reply(struct uplink *u, const struct proto_msg *m)
 	}
 	if (m->refresh_token) {
 		g_free(u->refresh_token);
+	g_free(u->talk_for);
 		u->refresh_token = g_strdup(m->refresh_token);
 	}
 	g_strfreev(u->extensions);
@@ -964,6 +965,7 @@ void uplink_free(struct uplink *u)
 	if (u->refresh_token)
 		explicit_bzero(u->refresh_token, strlen(u->refresh_token));
 	g_free(u->refresh_token);
+	g_free(u->talk_for);
 	g_free(u->detail);
 	g_free(u->last_error);
 	g_free(u->path_buf);
