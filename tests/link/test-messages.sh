@@ -3,7 +3,8 @@
 # pttgwd (private session bus), pttgwctl and two pttgw-dispatch users:
 # - pttgwctl message to the channel reaches both dispatchers, --to one reaches
 #   only that one; a dispatcher's message shows in the monitor, the D-Bus
-#   MessageReceived signal and the status (private ones "to you");
+#   MessageReceived signal and the status (private ones "to you"); so do its
+#   locations (monitor, LocationReceived);
 # - empty, too long and invalid UTF-8 texts and a bad user are refused with a
 #   clear error;
 # - pttgwctl press --to USER is a private call: only that user hears it; a
@@ -88,7 +89,17 @@ grep -q '"type":"message".*"from":"disp","to":"channel","text":"from the desk"' 
 status_has '^Message: +<< disp -> you: only for the unit \(received\)' 5 || fail "status: received text missing"
 wait_for "$T/signals.out" "MessageReceived \\('test', 'disp', 'you', 'only for the unit'\\)" 5 ||
 	fail "no MessageReceived signal: $(grep -c Message "$T/signals.out")"
-echo "in: texts from the desk in monitor, status and MessageReceived"
+disp d9 disp --location 47.5,8.25,12
+wait "$PID_d9" || fail "dispatcher's location refused"
+disp d10 disp --to gw1 --location -33.875,151.25
+wait "$PID_d10" || fail "dispatcher's private location refused"
+wait_for "$T/monitor.out" '"type":"location".*"from":"disp","to":"you","latitude":-33.875,"longitude":151.25,"accuracy":null' 5 ||
+	fail "monitor: private location from disp missing"
+grep -q '"type":"location".*"from":"disp","to":"channel","latitude":47.5,"longitude":8.25,"accuracy":12' "$T/monitor.out" ||
+	fail "monitor: channel location from disp missing"
+wait_for "$T/signals.out" "LocationReceived \\('test', 'disp', 47.5, 8.25, 12.0\\)" 5 ||
+	fail "no LocationReceived signal"
+echo "in: texts and locations from the desk in monitor, status, MessageReceived and LocationReceived"
 
 # ---- bad input ----
 ctl message "" > "$T/bad1.out" 2>&1 && fail "an empty message was accepted"
