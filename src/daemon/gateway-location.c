@@ -39,6 +39,18 @@ static void set_state(struct gateway *gw, const char *state)
 	gl->state = g_strdup(state);
 }
 
+static gboolean on_due(gpointer data);
+
+/* One wake-up when the interval is up (none in between), rearmed by every report. */
+static void arm_due(struct gateway *gw)
+{
+	struct gateway_location *gl = gw->location;
+
+	if (gl->timer)
+		g_source_remove(gl->timer);
+	gl->timer = g_timeout_add((guint)(gl->cfg.interval / 1000), on_due, gw);
+}
+
 /* Send the newest fix; force: whatever location_due() says (emergency). */
 static void maybe_send(struct gateway *gw, bool force, const char *why)
 {
@@ -62,6 +74,7 @@ static void maybe_send(struct gateway *gw, bool force, const char *why)
 	gl->last = gl->fix;
 	gl->last_at = now;
 	gl->sent++;
+	arm_due(gw);
 	g_clear_pointer(&gl->last_error, g_free);
 	b = gateway_event_begin("location_sent");
 	json_builder_set_member_name(b, "latitude");
@@ -111,12 +124,15 @@ static const struct location_gpsd_events gpsd_events = {
 	.state = on_gpsd_state,
 };
 
-static gboolean on_tick(gpointer data)
+/* The interval is up: the newest fix goes (a fixed source, or a receiver that
+ * reports seldom); without a fix the next report sends. */
+static gboolean on_due(gpointer data)
 {
 	struct gateway *gw = data;
 
+	gw->location->timer = 0;
 	maybe_send(gw, false, "interval");
-	return G_SOURCE_CONTINUE;
+	return G_SOURCE_REMOVE;
 }
 
 gboolean gateway_location_init(struct gateway *gw, GError **error)
@@ -139,14 +155,9 @@ gboolean gateway_location_init(struct gateway *gw, GError **error)
 gboolean gateway_location_start(struct gateway *gw, GError **error)
 {
 	struct gateway_location *gl = gw->location;
-	guint ms;
 
 	if (!gl)
 		return TRUE;
-	/* a tick a tenth of the interval (at most 1 s) catches the due time
-	 * also when no report comes (a fixed source, a stuck receiver) */
-	ms = (guint)MIN(gl->cfg.interval / 10000, 1000);
-	gl->timer = g_timeout_add(MAX(ms, 50u), on_tick, gw);
 	if (gl->cfg.source == LOCATION_FIXED) {
 		struct location_fix f = { true, gl->cfg.latitude, gl->cfg.longitude,
 					  gl->cfg.accuracy };

@@ -9,7 +9,7 @@
 # - gpsd goes away (gpsfake ends) and comes back: "gpsd unavailable", then
 #   positions again;
 # - interval 1 h: one report, then an emergency press sends one at once;
-# - reload to source = fixed: the configured position is sent.
+# - reload to source = fixed: the configured position is sent, every interval.
 . "$(dirname "$0")/test-uplink-lib.sh"
 command -v gpsfake > /dev/null || fail "gpsfake missing (Debian gpsd-clients, .ci/packages)"
 NMEA_TRACK="$(dirname "$0")/nmea-track.py"
@@ -141,12 +141,14 @@ echo "emergency: a position at once (interval 1 h)"
 
 # ---- reload to source = fixed ----
 gateway_conf "$T/gw2.conf" "$port" gw1 "[location]" "source = fixed" "latitude = -33.8568" \
-	"longitude = 151.2153" "accuracy = 25"
+	"longitude = 151.2153" "accuracy = 25" "interval = 1"
 ctl reload > "$T/reload.out" 2>&1 || fail "reload: $(cat "$T/reload.out")"
 wait_for "$T/disp.out" '^location from gw1 to channel: -33.8568000 151.2153000 accuracy 25.0' 5 ||
 	fail "reload to source = fixed: no fixed position"
 status_has '^Location: +fixed, fix -33.856800 151.215300' 5 || fail "status: $(grep Location "$T/status.txt")"
-echo "reload: source = fixed, its position sent"
+wait_count "$T/disp.out" '^location from gw1 to channel: -33.8568000' 3 5 ||
+	fail "source = fixed, interval 1 s: not sent again"
+echo "reload: source = fixed, its position sent every second"
 stop_gwd
 kill "$GPSFAKE" 2>/dev/null
 grep -q 'ERROR: \(Address\|Leak\)Sanitizer\|runtime error:' "$T/pttgwd.err" && fail "sanitizer report"
