@@ -331,7 +331,6 @@ void uplink_logon_reply(struct uplink *u, const struct proto_msg *m)
 	}
 	if (m->refresh_token) {
 		g_free(u->refresh_token);
-	g_free(u->talk_for);
 		u->refresh_token = g_strdup(m->refresh_token);
 	}
 	g_strfreev(u->extensions);

@@ -367,7 +367,7 @@ def case_close(env):
 
 
 def case_ignored(env):
-    """Events and packets the gateway does not use are ignored quietly."""
+    """Events and packets the gateway does not use (or only shows) are no bad frames."""
     env.start_gateway()
     connected(env)
     c = env.double.conn()
