@@ -91,6 +91,17 @@ static void emit_message(struct gateway *gw, const struct message *m)
 	gateway_emit(gw, "message", b);
 }
 
+/* A copy of valid UTF-8 text, at most max bytes, never cut inside a character. */
+static char *utf8_cut(const char *text, size_t max)
+{
+	const char *end = NULL;
+
+	if (strlen(text) <= max)
+		return g_strdup(text);
+	g_utf8_validate(text, (gssize)max, &end);
+	return g_strndup(text, (gsize)(end - text));
+}
+
 /* Why text cannot be a message (NULL: it can). */
 const char *gateway_text_invalid(const char *text)
 {
@@ -203,7 +214,7 @@ void gateway_text_on_text(void *data, const char *channel, const char *from,
 	m->channel = g_strdup(channel ? channel : gw->channel);
 	m->from = g_strdup(from);
 	m->to = for_user ? g_strdup("you") : NULL;
-	m->text = g_strndup(text, GATEWAY_TEXT_MAX * 4);
+	m->text = utf8_cut(text, GATEWAY_TEXT_MAX * 4);
 	m->state = g_strdup("received");
 	keep(gw, m);
 	emit_message(gw, m);

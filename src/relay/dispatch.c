@@ -681,7 +681,9 @@ int main(int argc, char **argv)
 		  "Opus frames per packet: 1 (default) or 2", "N" },
 		{ "to", 0, 0, G_OPTION_ARG_STRING, &o->to,
 		  "Bursts and --text for this user only (\"for\")", "USER" },
-		{ "text", 0, 0, G_OPTION_ARG_STRING, &o->text, "Send this text message", "TEXT" },
+		/* FILENAME: the bytes as given (no locale conversion); checked below */
+		{ "text", 0, 0, G_OPTION_ARG_FILENAME, &o->text, "Send this text message (UTF-8)",
+		  "TEXT" },
 		{ "location", 0, 0, G_OPTION_ARG_STRING, &o->location,
 		  "Send this location", "LAT,LON[,ACC]" },
 		{ "expect-texts", 0, 0, G_OPTION_ARG_INT, &o->expect_texts,
@@ -734,6 +736,10 @@ int main(int argc, char **argv)
 	}
 	if (o->frames != 1 && o->frames != 2) {
 		g_printerr("pttgw-dispatch: --frames %d: 1 or 2\n", o->frames);
+		return 2;
+	}
+	if (o->text && !g_utf8_validate(o->text, -1, NULL)) {
+		g_printerr("pttgw-dispatch: --text: not valid UTF-8\n");
 		return 2;
 	}
 	if (!userpw || !strchr(userpw, ':')) {

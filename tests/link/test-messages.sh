@@ -89,6 +89,13 @@ grep -q '"type":"message".*"from":"disp","to":"channel","text":"from the desk"' 
 status_has '^Message: +<< disp -> you: only for the unit \(received\)' 5 || fail "status: received text missing"
 wait_for "$T/signals.out" "MessageReceived \\('test', 'disp', 'you', 'only for the unit'\\)" 5 ||
 	fail "no MessageReceived signal: $(grep -c Message "$T/signals.out")"
+# 6000 x a 3-byte character: kept up to 16384 bytes, not cut inside a character
+disp d11 disp --text "$(python3 -c 'print("\u20ac" * 6000)')"
+wait "$PID_d11" || fail "dispatcher's long text refused"
+wait_for "$T/monitor.out" '"type":"message".*"from":"disp".*"text":"€€€' 5 || fail "long text not shown"
+ctl --json status > "$T/st.json" || fail "pttgwd gone after a long text"
+python3 -c 'import json,sys; m=[m for m in json.load(open(sys.argv[1]))["messages"] if m["text"].startswith("\u20ac")]; sys.exit(0 if m and len(m[0]["text"]) == 5461 else 1)' "$T/st.json" ||
+	fail "long text: not cut at 5461 characters"
 disp d9 disp --location 47.5,8.25,12
 wait "$PID_d9" || fail "dispatcher's location refused"
 disp d10 disp --to gw1 --location -33.875,151.25
