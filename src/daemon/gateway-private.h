@@ -75,6 +75,8 @@ struct gateway {
 	struct gateway_channels *channels; /* gateway-channels.c, always there */
 
 	struct gateway_reload *reload; /* reload.c */
+	struct gateway_messages *messages; /* gateway-text.c */
+	struct gateway_location *location; /* gateway-location.c (NULL: off) */
 };
 
 /* gateway.c */
@@ -175,6 +177,35 @@ gboolean gateway_bt_start(struct gateway *gw, GError **error);
 void gateway_bt_state_changed(struct gateway *gw);
 int gateway_bt_open_pairing(struct gateway *gw, unsigned seconds);
 void gateway_bt_status_json(struct gateway *gw, JsonBuilder *b);
+
+/* The uplink itself for the glue files that use it directly; NULL without one. */
+struct uplink *gateway_uplink_get(struct gateway *gw);
+
+/* gateway-text.c: text messages and private calls */
+#define GATEWAY_TEXT_MAX 4096 /* bytes of one message */
+#define GATEWAY_TEXT_KEEP 5   /* messages in the status */
+const char *gateway_text_invalid(const char *text);
+void gateway_messages_fini(struct gateway *gw);
+void gateway_talk_for_reset(struct gateway *gw);
+void gateway_text_remote_stop(struct gateway *gw, uint32_t stream_id);
+void gateway_text_status_json(struct gateway *gw, JsonBuilder *b);
+/* uplink events (data: the gateway) */
+void gateway_text_on_sent(void *data, uint32_t seq, const char *error);
+void gateway_text_on_text(void *data, const char *channel, const char *from,
+			  const char *for_user, const char *text, uint32_t message_id);
+void gateway_text_on_remote_for(void *data, uint32_t stream_id, const char *from,
+				const char *for_user);
+
+/* gateway-location.c */
+gboolean gateway_location_init(struct gateway *gw, GError **error);
+gboolean gateway_location_start(struct gateway *gw, GError **error);
+void gateway_location_fini(struct gateway *gw);
+void gateway_location_emergency(struct gateway *gw);
+void gateway_location_link_up(struct gateway *gw);
+void gateway_location_status_json(struct gateway *gw, JsonBuilder *b);
+void gateway_location_on_location(void *data, const char *channel, const char *from,
+				  const char *for_user, double latitude, double longitude,
+				  double accuracy, const char *address);
 
 /* reload.c */
 void gateway_reload_fini(struct gateway *gw);

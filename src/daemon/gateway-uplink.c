@@ -134,6 +134,8 @@ static void on_state(void *data, enum uplink_state st, const char *detail)
 	input(gw, do_link, in);
 
 	gateway_update_status(gw);
+	if (up)
+		gateway_location_link_up(gw);
 }
 
 static void on_granted(void *data, uint32_t stream_id)
@@ -171,6 +173,7 @@ static void on_remote_start(void *data, uint32_t stream_id, const char *from, co
 
 static void on_remote_stop(void *data, uint32_t stream_id)
 {
+	gateway_text_remote_stop(data, stream_id);
 	input(data, do_idle, link_input_new(stream_id, NULL));
 }
 
@@ -237,7 +240,16 @@ static const struct uplink_events uplink_events = {
 	.audio = on_audio,
 	.auth_refused = on_auth_refused,
 	.channel = on_channel,
+	.remote_for = gateway_text_on_remote_for,
+	.text = gateway_text_on_text,
+	.location = gateway_location_on_location,
+	.sent = gateway_text_on_sent,
 };
+
+struct uplink *gateway_uplink_get(struct gateway *gw)
+{
+	return gw->uplink ? gw->uplink->u : NULL;
+}
 
 /* ---- floor effects ---- */
 

@@ -365,6 +365,9 @@ int gateway_press(struct gateway *gw, const char *source, bool emergency, const 
 	int r;
 
 	gw->presses++;
+	gateway_talk_for_reset(gw); /* a plain press talks to the channel */
+	if (emergency)
+		gateway_location_emergency(gw);
 	GATEWAY_FLOOR_CALL(gw, r = floor_press_or_escalate(gw, source, emergency));
 	if (r < 0 && ret_reason)
 		*ret_reason = dbus_api_error_reason(r);
@@ -539,6 +542,8 @@ char *gateway_status_json(struct gateway *gw)
 	gateway_bt_status_json(gw, b);
 	json_builder_end_object(b);
 	gateway_reload_status_json(gw, b);
+	gateway_text_status_json(gw, b);
+	gateway_location_status_json(gw, b);
 	json_builder_set_member_name(b, "counters");
 	json_builder_begin_object(b);
 	gateway_json_uint(b, "presses", gw->presses);
@@ -639,8 +644,9 @@ struct gateway *gateway_new(const struct conf *c, const struct gateway_options *
 	g_source_set_name(gw->floor_timer, "pttgw floor timer");
 	g_source_attach(gw->floor_timer, NULL);
 
-	if (!gateway_channels_init(gw, error) || !gateway_uplink_init(gw, error) || !gateway_push_init(gw, error) ||
-	    !gateway_audio_init(gw, error) || !gateway_bt_init(gw, error))
+	if (!gateway_channels_init(gw, error) || !gateway_uplink_init(gw, error) ||
+	    !gateway_push_init(gw, error) || !gateway_audio_init(gw, error) ||
+	    !gateway_bt_init(gw, error) || !gateway_location_init(gw, error))
 		return gateway_free(gw);
 	gw->svc.push_configured = gw->push != NULL;
 	return gw;
@@ -649,7 +655,8 @@ struct gateway *gateway_new(const struct conf *c, const struct gateway_options *
 gboolean gateway_start(struct gateway *gw, GError **error)
 {
 	if (!gateway_audio_start(gw, error) || !gateway_push_start(gw, error) ||
-	    !gateway_uplink_start(gw, error) || !gateway_bt_start(gw, error))
+	    !gateway_uplink_start(gw, error) || !gateway_bt_start(gw, error) ||
+	    !gateway_location_start(gw, error))
 		return FALSE;
 	gateway_update_status(gw);
 	return TRUE;
@@ -660,12 +667,14 @@ struct gateway *gateway_free(struct gateway *gw)
 	if (!gw)
 		return NULL;
 	gateway_reload_fini(gw);
+	gateway_location_fini(gw);
 	g_clear_handle_id(&gw->status_timer, g_source_remove);
 	gateway_bt_fini(gw);
 	gateway_uplink_fini(gw);
 	gateway_channels_fini(gw);
 	gateway_push_fini(gw);
 	gateway_audio_fini(gw);
+	gateway_messages_fini(gw);
 	if (gw->floor_timer) {
 		g_source_destroy(gw->floor_timer);
 		g_source_unref(gw->floor_timer);

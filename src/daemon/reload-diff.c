@@ -9,7 +9,7 @@
 #include <string.h>
 
 static const char *const groups_known[] = {
-	"general", "floor", "upstream", "push", "audio", "gatt", "buttons", "evdev",
+	"general", "floor", "upstream", "push", "audio", "gatt", "buttons", "evdev", "location",
 };
 
 static gint cmp_key(gconstpointer a, gconstpointer b, gpointer unused)
@@ -80,6 +80,8 @@ unsigned reload_diff(const struct conf *a, const struct conf *b, char **ret_grou
 			parts |= RELOAD_AUDIO;
 		} else if (g_str_equal(g, "floor")) {
 			parts |= RELOAD_FLOOR;
+		} else if (g_str_equal(g, "location")) {
+			parts |= RELOAD_LOCATION;
 		} else if (g_str_equal(g, "general")) {
 			parts |= RELOAD_AUDIO | RELOAD_BT | RELOAD_FLOOR;
 			/* the logon names the channels: a new list (or order) logs on again */

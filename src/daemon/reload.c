@@ -132,6 +132,10 @@ static void reload_apply(struct gateway *gw)
 		gateway_bt_fini(gw);
 		restart_part(gw, "bluetooth", gateway_bt_init, gateway_bt_start, errors);
 	}
+	if (parts & RELOAD_LOCATION) {
+		gateway_location_fini(gw);
+		restart_part(gw, "location", gateway_location_init, gateway_location_start, errors);
+	}
 	config_clear(&old);
 	g_clear_pointer(&r->changed, g_free);
 	r->changed = g_steal_pointer(&groups);

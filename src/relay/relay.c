@@ -577,6 +577,32 @@ static void cmd_text_message(struct relay_logic *l, struct session *s, const str
 	send_text(s, proto_build_reply_ok(m->seq, false, 0, NULL));
 }
 
+/* send_location: like a text message, to the channel or to its "for" user only */
+static void cmd_location(struct relay_logic *l, struct session *s, const struct proto_msg *m)
+{
+	struct channel *ch = session_channel(s, m->channel);
+	unsigned i;
+
+	if (!ch) {
+		answer_error(s, m, PROTO_ERR_CHANNEL_NOT_READY);
+		return;
+	}
+	l->next_message_id++;
+	g_info("%s: %s: location %.7f %.7f (%.0f m)%s%s", peer(s), s->user, m->latitude,
+	       m->longitude, m->accuracy, m->for_user ? " for " : "",
+	       m->for_user ? m->for_user : "");
+	for (i = 0; i < ch->sessions->len; i++) {
+		struct session *o = g_ptr_array_index(ch->sessions, i);
+
+		if (o == s || (m->for_user && g_strcmp0(o->user, m->for_user) != 0))
+			continue;
+		send_text(o, proto_build_on_location(ch->conf->name, s->user, l->next_message_id,
+						     m->latitude, m->longitude, m->accuracy,
+						     m->formatted_address, m->for_user));
+	}
+	send_text(s, proto_build_reply_ok(m->seq, false, 0, NULL));
+}
+
 void relay_logic_text(struct relay_logic *l, struct relay_conn *c, const char *buf, size_t len,
 		      uint64_t now)
 {
@@ -630,6 +656,9 @@ void relay_logic_text(struct relay_logic *l, struct relay_conn *c, const char *b
 	case PROTO_CMD_SEND_TEXT_MESSAGE:
 		cmd_text_message(l, s, &m);
 		break;
+	case PROTO_CMD_SEND_LOCATION:
+		cmd_location(l, s, &m);
+		break;
 	case PROTO_CMD_KEEPALIVE:
 		if (m.has_seq)
 			send_text(s, proto_build_reply_ok(m.seq, false, 0, NULL));
@@ -642,6 +671,7 @@ void relay_logic_text(struct relay_logic *l, struct relay_conn *c, const char *b
 	case PROTO_CMD_ON_STREAM_STOP:
 	case PROTO_CMD_ON_ERROR:
 	case PROTO_CMD_ON_TEXT_MESSAGE:
+	case PROTO_CMD_ON_LOCATION:
 	case PROTO_CMD_INVALID:
 	case PROTO_CMD_UNKNOWN:
 		g_debug("%s: %s: server-side command %s from a client, ignored", peer(s), who(s),

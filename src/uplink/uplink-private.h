@@ -15,6 +15,7 @@
 #define CONTROL_QUEUE_EXTRA 64    /* text frames queued beyond the audio limit */
 #define MAX_REMOTE_STREAMS 8      /* remote streams tracked at once */
 #define MAX_JOINS 4               /* join_stream requests pending at once */
+#define MAX_MSG_PENDING 16    /* text/location requests awaiting a reply */
 #define MAX_STALE 4               /* cancelled start_stream seqs remembered */
 #define RX_MAX (PROTO_MAX_TEXT > PROTO_MAX_BINARY ? PROTO_MAX_TEXT : PROTO_MAX_BINARY)
 #define PUSH_ONLY_GRACE (2 * G_USEC_PER_SEC) /* idle after logon before push-only drops */
@@ -126,6 +127,9 @@ struct uplink {
 	uint32_t stale_seq[MAX_STALE];
 	unsigned stale_next;
 
+	char *talk_for;         /* "for" of our next start_stream (uplink-messages.c) */
+	uint32_t msg_seq[MAX_MSG_PENDING]; /* our messages waiting for their reply */
+
 	struct remote_stream remote[MAX_REMOTE_STREAMS];
 	unsigned n_remote;
 	bool relogon;        /* closing to log on again (channel changed) */
@@ -193,6 +197,12 @@ void uplink_policy_check(struct uplink *u, bool burst_ended);
 void uplink_policy_busy(struct uplink *u);
 void uplink_logon_reply(struct uplink *u, const struct proto_msg *m);
 void uplink_logon_refused(struct uplink *u, const char *reason);
+
+/* uplink-messages.c */
+/* on_text_message, on_location. */
+void uplink_messages_inbound(struct uplink *u, const struct proto_msg *m);
+/* A reply to one of our messages: handled (true) or not ours. */
+bool uplink_messages_reply(struct uplink *u, const struct proto_msg *m);
 
 /* uplink-streams.c */
 void uplink_streams_text(struct uplink *u, const char *buf, size_t len);

@@ -975,6 +975,7 @@ struct uplink *uplink_free(struct uplink *u)
 	if (u->refresh_token)
 		explicit_bzero(u->refresh_token, strlen(u->refresh_token));
 	g_free(u->refresh_token);
+	g_free(u->talk_for);
 	g_free(u->detail);
 	g_free(u->last_error);
 	g_free(u->path_buf);

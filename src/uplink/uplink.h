@@ -137,6 +137,20 @@ struct uplink_events {
 	 * for the newly selected channel when uplink_set_channel() switched. */
 	void (*channel)(void *data, const char *channel, bool online, int64_t users_online,
 			const char *error);
+	/* uplink-messages.c. A remote stream is a private call to us ("for": for_user);
+	 * comes right before its remote_start. */
+	void (*remote_for)(void *data, uint32_t stream_id, const char *from,
+			   const char *for_user);
+	/* on_text_message; channel and for_user may be NULL. */
+	void (*text)(void *data, const char *channel, const char *from, const char *for_user,
+		     const char *text, uint32_t message_id);
+	/* on_location; accuracy < 0: not given; address and for_user may be NULL. */
+	void (*location)(void *data, const char *channel, const char *from,
+			 const char *for_user, double latitude, double longitude,
+			 double accuracy, const char *address);
+	/* The server answered a send_text_message / send_location of ours
+	 * (seq as returned when sent); error NULL: delivered. */
+	void (*sent)(void *data, uint32_t seq, const char *error);
 };
 
 struct uplink;
@@ -177,6 +191,19 @@ int uplink_send_audio(struct uplink *u, uint32_t stream_id, const uint8_t *opus,
  * to connect now. 0; -EALREADY: that stream is already being received (a
  * duplicate push: nothing to do); -ENOBUFS: too many joins waiting (4). */
 int uplink_join_stream(struct uplink *u, uint32_t stream_id);
+
+/* uplink-messages.c */
+/* The next start_stream goes to this user only ("for"; NULL: the channel). The
+ * recipient stays until changed. 0 or -EINVAL. */
+int uplink_set_talk_for(struct uplink *u, const char *user);
+/* send_text_message to the channel (NULL: the configured one), for_user only
+ * when set. The seq (> 0) for the sent event, -ENOTCONN (not logged on),
+ * -ENETDOWN (channel offline), -EPERM (listen-only), -ENOBUFS. */
+int uplink_send_message(struct uplink *u, const char *channel, const char *for_user,
+			const char *text);
+/* send_location (accuracy < 0: not sent); the seq, or as uplink_send_message(). */
+int uplink_send_location(struct uplink *u, double latitude, double longitude,
+			 double accuracy, const char *for_user);
 
 /* Press or push: attempt now, skipping any backoff wait. A no-op while an
  * attempt is in flight or the link is up (never two attempts at once). */

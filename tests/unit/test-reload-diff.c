@@ -47,6 +47,8 @@ static const struct diff_case cases[] = {
 	  RELOAD_BT, "gatt,evdev" },
 	{ "/reload/diff/audio-and-floor", UP "[audio]\nvolume = 50\n", UP "[floor]\nmax-talk = 30\n",
 	  RELOAD_AUDIO | RELOAD_FLOOR, "floor,audio" },
+	{ "/reload/diff/location", UP, UP "[location]\nsource = gpsd\n", RELOAD_LOCATION,
+	  "location" },
 	{ "/reload/diff/unknown-group", UP, UP "[nonsense]\nkey = 1\n", 0, "" },
 	{ "/reload/diff/file-removed", UP, NULL, RELOAD_LINK | RELOAD_PUSH | RELOAD_BT, "upstream" },
 };
