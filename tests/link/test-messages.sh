@@ -137,7 +137,7 @@ ctl press --to disp --wait > "$T/press.out" 2>&1 || fail "private call not grant
 sleep 1
 ctl release > /dev/null 2>&1 || fail "release refused"
 wait "$PID_d5" || fail "disp did not hear the private call"
-grep -q '^stream [0-9]* from gw1 started' "$T/d5.out" || fail "disp: no stream from gw1"
+grep -q -E '^stream [0-9]+ (on [^ ]+ )?from gw1 started' "$T/d5.out" || fail "disp: no stream from gw1"
 ctl message "end of test" > /dev/null 2>&1 || fail "message refused"
 wait "$PID_d6" || fail "disp2 did not get the end message"
 grep -q '^stream .* from gw1' "$T/d6.out" && fail "disp2 heard the private call to disp"
