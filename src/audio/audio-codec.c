@@ -38,19 +38,19 @@ struct audio_enc *audio_enc_new(const struct audio_enc_params *p)
 		    OPUS_OK ||
 	    opus_encoder_ctl(e->enc, OPUS_SET_DTX(p->dtx ? 1 : 0)) != OPUS_OK ||
 	    opus_encoder_ctl(e->enc, OPUS_SET_SIGNAL(OPUS_SIGNAL_VOICE)) != OPUS_OK) {
-		audio_enc_free(e);
 		errno = EINVAL;
-		return NULL;
+		return audio_enc_free(e);
 	}
 	return e;
 }
 
-void audio_enc_free(struct audio_enc *e)
+struct audio_enc *audio_enc_free(struct audio_enc *e)
 {
 	if (!e)
-		return;
+		return NULL;
 	opus_encoder_destroy(e->enc);
 	free(e);
+	return NULL;
 }
 
 int audio_enc_encode(struct audio_enc *e, const int16_t *pcm, uint8_t *out, size_t max)
@@ -83,12 +83,13 @@ struct audio_dec *audio_dec_new(void)
 	return d;
 }
 
-void audio_dec_free(struct audio_dec *d)
+struct audio_dec *audio_dec_free(struct audio_dec *d)
 {
 	if (!d)
-		return;
+		return NULL;
 	opus_decoder_destroy(d->dec);
 	free(d);
+	return NULL;
 }
 
 void audio_dec_reset(struct audio_dec *d)

@@ -22,7 +22,7 @@ struct audio_enc_params {
 
 /* NULL + errno on failure. */
 struct audio_enc *audio_enc_new(const struct audio_enc_params *p);
-void audio_enc_free(struct audio_enc *e);
+struct audio_enc *audio_enc_free(struct audio_enc *e); /* NULL-safe, returns NULL */
 void audio_enc_reset(struct audio_enc *e);
 /* One frame of AUDIO_FRAME_SAMPLES samples. Returns the packet length, 0 when DTX
  * says nothing needs sending, or -errno. */
@@ -38,7 +38,7 @@ static inline unsigned audio_usec_samples(uint64_t usec)
 }
 
 struct audio_dec *audio_dec_new(void);
-void audio_dec_free(struct audio_dec *d);
+struct audio_dec *audio_dec_free(struct audio_dec *d); /* NULL-safe, returns NULL */
 void audio_dec_reset(struct audio_dec *d);
 /* Decode one packet into pcm (room for max samples, AUDIO_PACKET_MAX_SAMPLES will
  * do). Returns the samples written, or -errno (nothing written). */

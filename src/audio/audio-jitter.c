@@ -90,9 +90,10 @@ struct audio_jitter *audio_jitter_new(uint64_t prebuffer, uint64_t min, uint64_t
 	return j;
 }
 
-void audio_jitter_free(struct audio_jitter *j)
+struct audio_jitter *audio_jitter_free(struct audio_jitter *j)
 {
 	free(j);
+	return NULL;
 }
 
 void audio_jitter_set_reserve(struct audio_jitter *j, uint64_t reserve)

@@ -80,7 +80,7 @@ struct audio_jitter;
  * takes at once per cycle, waited for on top of the target before playing starts. */
 struct audio_jitter *audio_jitter_new(uint64_t prebuffer, uint64_t min, uint64_t max,
 				      uint64_t reserve);
-void audio_jitter_free(struct audio_jitter *j);
+struct audio_jitter *audio_jitter_free(struct audio_jitter *j); /* NULL-safe, returns NULL */
 
 /* The consumer's reserve changed (the graph's quantum); counts while prebuffering. */
 void audio_jitter_set_reserve(struct audio_jitter *j, uint64_t reserve);

@@ -284,14 +284,15 @@ struct audio_profile *audio_profile_new(struct pw_core *core, const char *headse
 	return p;
 }
 
-void audio_profile_free(struct audio_profile *p)
+struct audio_profile *audio_profile_free(struct audio_profile *p)
 {
 	if (!p)
-		return;
+		return NULL;
 	drop_device(p);
 	spa_hook_remove(&p->registry_listener);
 	pw_proxy_destroy((struct pw_proxy *)p->registry);
 	g_free(p);
+	return NULL;
 }
 
 enum audio_profile_mode audio_profile_get_mode(const struct audio_profile *p)

@@ -35,7 +35,7 @@ struct audio_profile;
  * anything else (NULL, a node name) follows the first bluez5 device. */
 struct audio_profile *audio_profile_new(struct pw_core *core, const char *headset,
 					const struct audio_profile_events *ev, void *data);
-void audio_profile_free(struct audio_profile *p); /* NULL-safe */
+struct audio_profile *audio_profile_free(struct audio_profile *p); /* NULL-safe, returns NULL */
 
 enum audio_profile_mode audio_profile_get_mode(const struct audio_profile *p);
 /* The device offers a profile of that mode (with availability not "no"). */

@@ -257,8 +257,7 @@ struct audio_pw *audio_pw_new(const struct audio_pw_events *ev, void *data, GErr
 	if (!pw->loop) {
 		g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno),
 			    "cannot create a PipeWire loop: %s", g_strerror(errno));
-		audio_pw_free(pw);
-		return NULL;
+		return audio_pw_free(pw);
 	}
 	pw->source = (struct pw_gsource *)g_source_new(&pw_source_funcs,
 							 sizeof(struct pw_gsource));
@@ -276,16 +275,14 @@ struct audio_pw *audio_pw_new(const struct audio_pw_events *ev, void *data, GErr
 	if (!pw->context) {
 		g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno),
 			    "cannot create a PipeWire context: %s", g_strerror(errno));
-		audio_pw_free(pw);
-		return NULL;
+		return audio_pw_free(pw);
 	}
 	pw->core = pw_context_connect(pw->context,
 				      pw_properties_new(PW_KEY_APP_NAME, "pttgw", NULL), 0);
 	if (!pw->core) {
 		g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno),
 			    "cannot connect to PipeWire: %s", g_strerror(errno));
-		audio_pw_free(pw);
-		return NULL;
+		return audio_pw_free(pw);
 	}
 	pw->connected = true;
 	pw_core_add_listener(pw->core, &pw->core_listener, &core_events, pw);
@@ -294,10 +291,10 @@ struct audio_pw *audio_pw_new(const struct audio_pw_events *ev, void *data, GErr
 	return pw;
 }
 
-void audio_pw_free(struct audio_pw *pw)
+struct audio_pw *audio_pw_free(struct audio_pw *pw)
 {
 	if (!pw)
-		return;
+		return NULL;
 	if (pw->nodes)
 		g_ptr_array_set_free_func(pw->nodes, entry_free);
 	g_clear_pointer(&pw->nodes, g_ptr_array_unref);
@@ -321,6 +318,7 @@ void audio_pw_free(struct audio_pw *pw)
 	g_clear_pointer(&pw->links, g_array_unref);
 	g_clear_pointer(&pw->ctx, g_main_context_unref);
 	g_free(pw);
+	return NULL;
 }
 
 struct pw_core *audio_pw_get_core(struct audio_pw *pw)

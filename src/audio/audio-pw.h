@@ -33,7 +33,7 @@ struct audio_pw_events {
 };
 
 struct audio_pw *audio_pw_new(const struct audio_pw_events *ev, void *data, GError **error);
-void audio_pw_free(struct audio_pw *pw);
+struct audio_pw *audio_pw_free(struct audio_pw *pw); /* NULL-safe, returns NULL */
 
 struct pw_core *audio_pw_get_core(struct audio_pw *pw);
 bool audio_pw_connected(const struct audio_pw *pw);

@@ -382,10 +382,10 @@ static void sync_data_loop(struct audio_stream *s)
 		pw_data_loop_invoke(dl, on_data_loop_sync, 0, NULL, 0, true, NULL);
 }
 
-void audio_stream_free(struct audio_stream *s)
+struct audio_stream *audio_stream_free(struct audio_stream *s)
 {
 	if (!s)
-		return;
+		return NULL;
 	if (s->recheck_id)
 		g_source_remove(s->recheck_id);
 	if (s->timeout_id)
@@ -405,6 +405,7 @@ void audio_stream_free(struct audio_stream *s)
 	}
 	g_free(s->target);
 	g_free(s);
+	return NULL;
 }
 
 struct audio_ring *audio_stream_ring(struct audio_stream *s)

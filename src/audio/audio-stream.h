@@ -41,7 +41,7 @@ struct audio_stream_params {
 
 struct audio_stream *audio_stream_new(struct audio_pw *pw, const struct audio_stream_params *p,
 				      const struct audio_stream_events *ev, void *data);
-void audio_stream_free(struct audio_stream *s);
+struct audio_stream *audio_stream_free(struct audio_stream *s); /* NULL-safe, returns NULL */
 
 struct audio_ring *audio_stream_ring(struct audio_stream *s);
 enum audio_activation audio_stream_state(const struct audio_stream *s, const char **ret_reason);

@@ -29,8 +29,8 @@
 #define RING_FRAMES 2
 #define RING_HEADROOM 3
 #define DRY_MARGIN (AUDIO_FRAME_SAMPLES / 2)  /* 10 ms for the main loop to come round */
-#define MAX_MOVES 3
-#define UNDECODABLE_FAIL 5 /* packets in a row from the start: the stream fails */                            /* fallbacks per burst / talk */
+#define MAX_MOVES 3 /* fallbacks per burst / talk */
+#define UNDECODABLE_FAIL 5 /* packets in a row from the start: the stream fails */
 
 struct audio {
 	struct audio_config cfg;
@@ -422,6 +422,19 @@ static void update_route(struct audio *a)
 		a->ev.route(a->data, &a->route);
 }
 
+/* A stream failed on the target it was opened on: try that target once more?
+ * The session manager can refuse a target it has not prepared yet (a node that
+ * just appeared, or while it handles one that went): one retry per *retried. */
+static bool retry_same_target(struct audio *a, const struct audio_endpoint *ep,
+			      const char *reason, bool *retried)
+{
+	if (ep->kind == AUDIO_EP_NONE || *retried || !strstr(reason, "found no") ||
+	    !audio_pw_find_node_by_name(a->pw, ep->node_name))
+		return false;
+	*retried = true;
+	return true;
+}
+
 static void reconcile_output(struct audio *a)
 {
 	const char *reason = NULL;
@@ -435,14 +448,8 @@ static void reconcile_output(struct audio *a)
 
 		if (st == AUDIO_FAILED) {
 			why = g_strdup(reason);
-			/* the session manager can refuse a target it has not prepared yet
-			 * (a node that just appeared, or while it handles one that went) */
-			if (!moved && ep->kind != AUDIO_EP_NONE && !a->play_retried &&
-			    strstr(reason, "found no") &&
-			    audio_pw_find_node_by_name(a->pw, ep->node_name)) {
-				a->play_retried = true;
+			if (!moved && retry_same_target(a, ep, reason, &a->play_retried))
 				moved = true;
-			}
 			g_clear_pointer(&a->out, audio_stream_free);
 			if (a->burst && (!moved || ep->kind == AUDIO_EP_NONE ||
 					 a->play_moves >= MAX_MOVES)) {
@@ -542,12 +549,8 @@ static void reconcile_input(struct audio *a)
 
 		if (st == AUDIO_FAILED) {
 			why = g_strdup(reason);
-			if (!moved && ep->kind != AUDIO_EP_NONE && !a->cap_retried &&
-			    strstr(reason, "found no") &&
-			    audio_pw_find_node_by_name(a->pw, ep->node_name)) {
-				a->cap_retried = true;
+			if (!moved && retry_same_target(a, ep, reason, &a->cap_retried))
 				moved = true;
-			}
 			g_clear_pointer(&a->in, audio_stream_free);
 			if (!moved || ep->kind == AUDIO_EP_NONE || a->cap_moves >= MAX_MOVES) {
 				set_cap(a, AUDIO_FAILED, why);
@@ -599,10 +602,6 @@ static gboolean reconcile(gpointer data)
 		close_drained_output(a);
 	else
 		reconcile_output(a);
-	if (a->burst && a->burst_ended && a->out &&
-	    audio_stream_state(a->out, NULL) != AUDIO_FAILED) {
-		/* wait for drained; out_drained schedules us again */
-	}
 	reconcile_input(a);
 	return G_SOURCE_REMOVE;
 }

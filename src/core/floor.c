@@ -6,6 +6,7 @@
  * ops.transition), no allocation after floor_new().
  */
 #include "floor.h"
+#include "stream-ring.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -16,7 +17,6 @@
 #define FLOOR_SOURCE_MAX 64
 #define FLOOR_TALKER_MAX 128
 #define FLOOR_REASON_MAX 160
-#define FLOOR_RECENT 64 /* ended stream ids remembered for floor_push() */
 
 struct floor {
 	struct floor_config cfg;
@@ -52,8 +52,7 @@ struct floor {
 				 * pending; played if that press ends without the floor */
 	char deferred_talker[FLOOR_TALKER_MAX];
 
-	uint32_t recent[FLOOR_RECENT];
-	unsigned recent_next;
+	struct stream_ring recent; /* ended stream ids remembered for floor_push() */
 
 	char reason[FLOOR_REASON_MAX];
 };
@@ -169,22 +168,6 @@ static void set_talker(struct floor *f, const char *name)
 		f->ops.talker(f->data, name ? f->talker : NULL);
 }
 
-static bool recent_has(const struct floor *f, uint32_t id)
-{
-	for (unsigned i = 0; i < FLOOR_RECENT; i++)
-		if (f->recent[i] == id)
-			return true;
-	return false;
-}
-
-static void recent_add(struct floor *f, uint32_t id)
-{
-	if (!id || recent_has(f, id))
-		return;
-	f->recent[f->recent_next] = id;
-	f->recent_next = (f->recent_next + 1) % FLOOR_RECENT;
-}
-
 static void playback_start(struct floor *f, uint32_t stream_id)
 {
 	f->playing = stream_id;
@@ -199,7 +182,7 @@ static void playback_stop(struct floor *f)
 	if (!id)
 		return;
 	f->playing = 0;
-	recent_add(f, id);
+	stream_ring_add(&f->recent, id);
 	if (f->ops.playback)
 		f->ops.playback(f->data, id, false);
 }
@@ -224,7 +207,7 @@ static void drop_source(struct floor *f)
 
 static void end_own_stream(struct floor *f)
 {
-	recent_add(f, f->own_stream);
+	stream_ring_add(&f->recent, f->own_stream);
 	f->own_stream = 0;
 }
 
@@ -422,7 +405,7 @@ void floor_granted(struct floor *f, floor_usec_t now, uint32_t stream_id)
 		break;
 	}
 	/* A late grant for a press that has ended: give the stream back. */
-	recent_add(f, stream_id);
+	stream_ring_add(&f->recent, stream_id);
 	if (f->ops.release)
 		f->ops.release(f->data, stream_id);
 }
@@ -460,7 +443,7 @@ void floor_taken(struct floor *f, floor_usec_t now, uint32_t stream_id, const ch
 
 	floor_tick(f, now); /* overdue timers first: the order stays that of time */
 
-	if (!f->link_up || !stream_id || recent_has(f, stream_id))
+	if (!f->link_up || !stream_id || stream_ring_has(&f->recent, stream_id))
 		return;
 	switch (f->state) {
 	case FLOOR_IDLE:
@@ -544,6 +527,9 @@ void floor_remote_idle(struct floor *f, floor_usec_t now, uint32_t stream_id)
 			playback_stop(f);
 			set_talker(f, NULL);
 		}
+		/* the burst held back for our emergency request ended while queued */
+		if (stream_id == f->deferred)
+			f->deferred = 0;
 		break;
 	case FLOOR_RELEASING:
 		if (stream_id == f->own_stream) {
@@ -570,7 +556,7 @@ void floor_remote_idle(struct floor *f, floor_usec_t now, uint32_t stream_id)
 	case _FLOOR_STATE_INVALID:
 		break;
 	}
-	recent_add(f, stream_id);
+	stream_ring_add(&f->recent, stream_id);
 }
 
 void floor_revoked(struct floor *f, floor_usec_t now, const char *reason)
@@ -664,7 +650,7 @@ bool floor_push(struct floor *f, floor_usec_t now, uint32_t stream_id, const cha
 {
 	floor_tick(f, now); /* overdue timers first: the order stays that of time */
 	if (!stream_id || stream_id == f->playing || stream_id == f->own_stream ||
-	    stream_id == f->announced || recent_has(f, stream_id))
+	    stream_id == f->announced || stream_ring_has(&f->recent, stream_id))
 		return false;
 	if (!f->link_up && f->ops.reconnect)
 		f->ops.reconnect(f->data);

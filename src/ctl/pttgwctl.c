@@ -24,6 +24,8 @@ struct ctl {
 	GMainLoop *loop;
 	guint32 press_id;
 	int exit_status;
+	char *to;		/* press --to, message --to */
+	char *channel;		/* message --channel */
 };
 
 static void die_on_error(GError *error)
@@ -94,6 +96,67 @@ static const char *member_string(JsonObject *o, const char *name)
 	return json_node_get_string(n);
 }
 
+/* Several channels: one line each (selected "*", status, users, talker, pre-empted). */
+static void print_channels(JsonObject *o)
+{
+	JsonArray *a = json_object_has_member(o, "channels") ?
+		       json_object_get_array_member(o, "channels") : NULL;
+
+	if (!a || json_array_get_length(a) < 2)
+		return;
+	printf("Channels:\n");
+	for (guint i = 0; i < json_array_get_length(a); i++) {
+		JsonObject *ch = json_array_get_object_element(a, i);
+		g_autofree char *users = NULL;
+
+		if (!ch)
+			continue;
+		if (!json_object_get_null_member(ch, "users_online"))
+			users = g_strdup_printf("%" G_GINT64_FORMAT,
+						json_object_get_int_member(ch, "users_online"));
+		printf("  %s %-16s %-8s users %-4s talker %-12s%s pre-empted %" G_GINT64_FORMAT "\n",
+		       json_object_get_boolean_member_with_default(ch, "selected", FALSE) ? "*" : " ",
+		       member_string(ch, "name"), member_string(ch, "status"), users ? users : "-",
+		       member_string(ch, "talker"),
+		       json_object_get_boolean_member_with_default(ch, "playing", FALSE) ? " (playing)"
+											  : "",
+		       json_object_get_int_member_with_default(ch, "preempted", 0));
+	}
+}
+
+/* The text message, private call and location parts of the status. */
+static void print_messages_status(JsonObject *o)
+{
+	JsonNode *n = json_object_get_member(o, "private_call");
+	JsonArray *a = json_object_has_member(o, "messages")
+			       ? json_object_get_array_member(o, "messages") : NULL;
+	JsonObject *loc = json_object_has_member(o, "location")
+				  ? json_object_get_object_member(o, "location") : NULL;
+
+	if (n && JSON_NODE_HOLDS_OBJECT(n))
+		printf("Private:  call from %s to you\n",
+		       member_string(json_node_get_object(n), "from"));
+	if (loc && !g_str_equal(member_string(loc, "source"), "off")) {
+		if (json_object_has_member(loc, "latitude"))
+			printf("Location: %s, %s %.6f %.6f, %" G_GINT64_FORMAT " sent\n",
+			       member_string(loc, "source"), member_string(loc, "state"),
+			       json_object_get_double_member(loc, "latitude"),
+			       json_object_get_double_member(loc, "longitude"),
+			       json_object_get_int_member(loc, "sent"));
+		else
+			printf("Location: %s, %s\n", member_string(loc, "source"),
+			       member_string(loc, "state"));
+	}
+	for (guint i = 0; a && i < json_array_get_length(a); i++) {
+		JsonObject *m = json_array_get_object_element(a, i);
+		bool out = g_str_equal(member_string(m, "direction"), "out");
+
+		printf("Message:  %s %s -> %s: %s (%s)\n", out ? ">>" : "<<",
+		       member_string(m, "from"), member_string(m, "to"), member_string(m, "text"),
+		       member_string(m, "state"));
+	}
+}
+
 static int cmd_status(struct ctl *c)
 {
 	g_autoptr(GVariant) r = call(c, "GetStatus", NULL, "(s)");
@@ -126,6 +189,8 @@ static int cmd_status(struct ctl *c)
 	else
 		printf("Channel:  %s\n", member_string(o, "channel"));
 	printf("Talker:   %s\n", member_string(o, "talker"));
+	print_channels(o);
+	print_messages_status(o);
 	if (audio)
 		printf("Audio:    %s, %s%s%s\n", member_string(audio, "route"),
 		       json_object_get_boolean_member_with_default(audio, "active", FALSE) ? "active"
@@ -276,7 +341,10 @@ static int cmd_press(struct ctl *c, const char *method)
 		c->loop = g_main_loop_new(NULL, FALSE);
 		subscribe(c);
 	}
-	r = call(c, method, g_variant_new("(s)", c->source), "(u)");
+	if (c->to)
+		r = call(c, "PressTo", g_variant_new("(ss)", c->source, c->to), "(u)");
+	else
+		r = call(c, method, g_variant_new("(s)", c->source), "(u)");
 	g_variant_get(r, "(u)", &id);
 	if (!c->wait) {
 		printf("%s accepted (press %u)\n", method, id);
@@ -287,6 +355,33 @@ static int cmd_press(struct ctl *c, const char *method)
 	g_main_loop_run(c->loop);
 	g_main_loop_unref(c->loop);
 	return c->exit_status;
+}
+
+/* message [--channel C] [--to USER] TEXT */
+static int cmd_message(struct ctl *c, int argc, char **argv)
+{
+	g_autoptr(GVariant) r = NULL;
+	guint32 seq;
+
+	if (argc != 3) {
+		fprintf(stderr, "pttgwctl: message [--channel C] [--to USER] TEXT\n");
+		return 2;
+	}
+	/* D-Bus strings are UTF-8: say so here rather than have the call fail */
+	if (!g_utf8_validate(argv[2], -1, NULL)) {
+		fprintf(stderr, "pttgwctl: message: the text is not valid UTF-8\n");
+		return 2;
+	}
+	if ((c->to && !g_utf8_validate(c->to, -1, NULL)) ||
+	    (c->channel && !g_utf8_validate(c->channel, -1, NULL))) {
+		fprintf(stderr, "pttgwctl: message: --to/--channel is not valid UTF-8\n");
+		return 2;
+	}
+	r = call(c, "SendMessage", g_variant_new("(sss)", c->channel ? c->channel : "",
+						  c->to ? c->to : "", argv[2]), "(u)");
+	g_variant_get(r, "(u)", &seq);
+	printf("message sent (request %u)\n", seq);
+	return 0;
 }
 
 /* volume [up|down [N]] (no negative numbers: GOption takes "-2" for an option) */
@@ -319,6 +414,9 @@ static const char usage[] =
 	"  press [--source NAME] [--wait]  ask for the floor (--wait: until the outcome;\n"
 	"                                  exit 0 when granted)\n"
 	"  release [--source NAME]         give it back\n"
+	"  press --to USER [--source NAME]  a private call to one user\n"
+	"  message [--channel C] [--to USER] TEXT\n"
+	"                                  send a text message (to the channel, or one user)\n"
 	"  emergency [--source NAME] [--wait]\n"
 	"  channel NAME                    select a channel\n"
 	"  pair --window SECONDS           accept new Bluetooth buttons for a while\n"
@@ -342,6 +440,10 @@ int main(int argc, char **argv)
 		{ "timeout", 't', 0, G_OPTION_ARG_DOUBLE, &c.timeout,
 		  "Seconds --wait waits (default 10)", "S" },
 		{ "window", 0, 0, G_OPTION_ARG_INT, &window, "Pairing window in seconds", "SECONDS" },
+		{ "to", 0, 0, G_OPTION_ARG_STRING, &c.to, "press/message: this user only",
+		  "USER" },
+		{ "channel", 'C', 0, G_OPTION_ARG_STRING, &c.channel, "message: this channel",
+		  "NAME" },
 		{ "session-bus", 0, 0, G_OPTION_ARG_NONE, &session, "Use the session bus", NULL },
 		G_OPTION_ENTRY_NULL,
 	};
@@ -391,6 +493,8 @@ int main(int argc, char **argv)
 		}
 		g_variant_unref(call(&c, "SelectChannel", g_variant_new("(s)", argv[2]), NULL));
 		r = 0;
+	} else if (g_str_equal(cmd, "message")) {
+		r = cmd_message(&c, argc, argv);
 	} else if (g_str_equal(cmd, "volume")) {
 		r = cmd_volume(&c, argc, argv);
 	} else if (g_str_equal(cmd, "reload")) {
@@ -416,5 +520,7 @@ int main(int argc, char **argv)
 	}
 	g_object_unref(c.bus);
 	g_free(c.source);
+	g_free(c.to);
+	g_free(c.channel);
 	return r;
 }

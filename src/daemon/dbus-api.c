@@ -115,6 +115,8 @@ static void method_call(GDBusConnection *conn, const char *sender, const char *p
 		reply_result(inv, r, reason, FALSE);
 		return;
 	}
+	if (dbus_api_messages_call(api->gw, method, params, inv))
+		return;
 	g_variant_get(params, "(&s)", &s);
 	if (g_str_equal(method, "SelectChannel")) {
 		r = gateway_select_channel(api->gw, s, &reason);
@@ -209,6 +211,7 @@ static void on_event(void *data, uint64_t ts, const char *type, const char *json
 
 	g_dbus_connection_emit_signal(api->bus, NULL, PTTGW_OBJECT_PATH, PTTGW_INTERFACE, "Event",
 				      g_variant_new("(tss)", (guint64)ts, type, json), NULL);
+	dbus_api_messages_signal(api->bus, type, json);
 }
 
 static const struct gateway_events gateway_events = {

@@ -28,3 +28,9 @@ struct dbus_api *dbus_api_free(struct dbus_api *api);
  * (g_strerror() for one the table lacks). Static strings. */
 const char *dbus_api_error_name(int r);
 const char *dbus_api_error_reason(int r);
+
+/* dbus-api-messages.c: SendMessage and PressTo (TRUE: method handled), and the
+ * MessageReceived / LocationReceived signals made from the gateway's events. */
+gboolean dbus_api_messages_call(struct gateway *gw, const char *method, GVariant *params,
+				GDBusMethodInvocation *inv);
+void dbus_api_messages_signal(GDBusConnection *bus, const char *type, const char *json);

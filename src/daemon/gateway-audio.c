@@ -61,6 +61,23 @@ static void set_error(struct gateway *gw, const char *reason)
 	gateway_changed(gw, GATEWAY_PROP_AUDIO);
 }
 
+/* An activation result in the user's view: a failure is the audio error until
+ * a direction becomes active again; AudioActive follows either direction. */
+static void activation_result(struct gateway *gw, enum audio_activation st, const char *reason)
+{
+	if (st == AUDIO_FAILED)
+		set_error(gw, reason);
+	else if (st == AUDIO_ACTIVE)
+		set_error(gw, NULL);
+	set_active(gw);
+}
+
+/* Why a direction cannot start without the audio bridge. */
+static const char *no_audio_reason(struct gateway *gw)
+{
+	return gw->audio_error ? gw->audio_error : "no audio";
+}
+
 static void emit_activation(struct gateway *gw, const char *direction, uint32_t stream_id,
 			    enum audio_activation st, const char *reason)
 {
@@ -87,11 +104,7 @@ static void on_playback(void *data, uint32_t stream_id, enum audio_activation st
 		       reason ? ": " : "", reason ? reason : "");
 	emit_activation(gw, "playback", stream_id, st, reason);
 	ga->play_active = st == AUDIO_ACTIVE;
-	if (st == AUDIO_FAILED)
-		set_error(gw, reason);
-	else if (st == AUDIO_ACTIVE)
-		set_error(gw, NULL);
-	set_active(gw);
+	activation_result(gw, st, reason);
 }
 
 static void on_capture(void *data, enum audio_activation st, const char *reason)
@@ -115,11 +128,7 @@ static void on_capture(void *data, enum audio_activation st, const char *reason)
 			audio_cue(ga->a, AUDIO_CUE_PERMIT);
 		}
 	}
-	if (st == AUDIO_FAILED)
-		set_error(gw, reason);
-	else if (st == AUDIO_ACTIVE)
-		set_error(gw, NULL);
-	set_active(gw);
+	activation_result(gw, st, reason);
 }
 
 static void on_frame(void *data, const uint8_t *opus, size_t len, uint64_t captured)
@@ -235,7 +244,7 @@ void gateway_audio_capture(struct gateway *gw, bool on)
 		return;
 	if (!ga->a) {
 		if (on)
-			on_capture(gw, AUDIO_FAILED, gw->audio_error ? gw->audio_error : "no audio");
+			on_capture(gw, AUDIO_FAILED, no_audio_reason(gw));
 		return;
 	}
 	if (!on) {
@@ -333,8 +342,7 @@ void gateway_audio_playback(struct gateway *gw, uint32_t stream_id, bool on)
 		return;
 	if (!ga->a) {
 		if (on)
-			on_playback(gw, stream_id, AUDIO_FAILED,
-				    gw->audio_error ? gw->audio_error : "no audio");
+			on_playback(gw, stream_id, AUDIO_FAILED, no_audio_reason(gw));
 		return;
 	}
 	if (ga->headset)

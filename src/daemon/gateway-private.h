@@ -13,13 +13,9 @@
 #include "gateway.h"
 #include "preroll.h"
 #include "status.h"
-
-struct gateway_listener {
-	guint id;
-	const struct gateway_events *ev;
-	void *data;
-	bool removed;
-};
+#include "stream-ring.h"
+#include "uplink.h"
+#include "watchlist.h"
 
 struct gateway_deferred {
 	void (*fn)(struct gateway *gw, void *arg);
@@ -40,10 +36,7 @@ struct gateway {
 	int floor_depth;        /* > 0 while inside a floor call */
 	GQueue deferred;        /* floor inputs raised during a floor call */
 
-	/* Listeners */
-	GArray *listeners;      /* struct gateway_listener */
-	guint next_listener_id;
-	int emitting;
+	struct watchlist *listeners; /* struct gateway_events */
 
 	/* Service status */
 	struct svc_inputs svc;
@@ -51,7 +44,7 @@ struct gateway {
 	guint status_timer;
 
 	/* Link and push, as seen by the user */
-	char *link_state;       /* "disabled", "connecting", "connected", "backoff", ... */
+	enum uplink_state link_state; /* _UPLINK_STATE_INVALID: no uplink ("disabled") */
 	char *link_detail;
 	char *push_state;       /* "disabled", "up", "down" */
 	char *channel;
@@ -71,17 +64,19 @@ struct gateway {
 	uint64_t presses, grants, denials, cancels, pushes, pushes_ignored;
 	uint64_t frames_sent, frames_dropped, packets_received, packets_not_playing;
 
-	/* Remote streams the link announced (on_stream_start), newest last */
-	uint32_t seen_streams[64];
-	unsigned seen_next;
+	/* Remote streams the link announced (on_stream_start) */
+	struct stream_ring seen_streams;
 
 	/* Adapters (NULL when not configured) */
 	struct gateway_uplink *uplink;
 	struct gateway_push *push;
 	struct gateway_audio *audio;
 	struct gateway_bt *bt;
+	struct gateway_channels *channels; /* gateway-channels.c, always there */
 
 	struct gateway_reload *reload; /* reload.c */
+	struct gateway_messages *messages; /* gateway-text.c */
+	struct gateway_location *location; /* gateway-location.c (NULL: off) */
 };
 
 /* gateway.c */
@@ -93,11 +88,23 @@ JsonBuilder *gateway_event_begin(const char *type);
 void gateway_emit(struct gateway *gw, const char *type, JsonBuilder *b); /* consumes b */
 void gateway_changed(struct gateway *gw, unsigned props);
 void gateway_set_string(struct gateway *gw, char **field, const char *value, unsigned prop);
+void gateway_set_link_state(struct gateway *gw, enum uplink_state st);
+/* The link state's name at the edges (D-Bus, JSON, logs): "disabled" without an uplink. */
+const char *gateway_link_state_to_string(enum uplink_state st);
 void gateway_update_status(struct gateway *gw);
 /* Run fn(gw, arg) now, or right after the floor call in progress returns. */
 void gateway_floor_input(struct gateway *gw, void (*fn)(struct gateway *gw, void *arg), void *arg,
 			 GDestroyNotify free_arg);
 void gateway_floor_done(struct gateway *gw); /* rearm the timer, drain deferred inputs */
+/* Make a call into the floor (statements, e.g. r = floor_press(...)): floor inputs
+ * raised meanwhile are queued, and run once it returns (gateway_floor_done()). */
+#define GATEWAY_FLOOR_CALL(gw, ...)                                                  \
+	do {                                                                         \
+		(gw)->floor_depth++;                                                 \
+		__VA_ARGS__;                                                         \
+		(gw)->floor_depth--;                                                 \
+		gateway_floor_done(gw);                                              \
+	} while (0)
 /* Idle floor only: load [floor] and [general] again and make the floor anew on them. */
 gboolean gateway_floor_renew(struct gateway *gw, GError **error);
 static inline uint64_t gateway_now(void)
@@ -144,12 +151,61 @@ void gateway_audio_status_json(struct gateway *gw, JsonBuilder *b);
 /* The microphone's encoded frames enter here (from the audio glue). */
 void gateway_mic_frame(struct gateway *gw, const uint8_t *opus, size_t len);
 
+/* gateway-channels.c: several channels, the priority between their bursts */
+gboolean gateway_channels_init(struct gateway *gw, GError **error);
+void gateway_channels_fini(struct gateway *gw);
+/* on_stream_start (channel NULL: the selected one): true when the floor is to
+ * hear of it (floor_taken), false when it is kept off the speaker. */
+bool gateway_channels_start(struct gateway *gw, uint32_t stream, const char *channel,
+			    const char *talker);
+/* on_stream_stop: true when the floor is to hear of it (floor_remote_idle). */
+bool gateway_channels_stop(struct gateway *gw, uint32_t stream);
+void gateway_channels_link(struct gateway *gw, bool up);
+void gateway_channels_status(struct gateway *gw, const char *channel, bool online,
+			     int64_t users_online);
+/* Talk on channel from now on (one outside the list joins it). 0 or -errno. */
+int gateway_channels_select(struct gateway *gw, const char *channel);
+uint64_t gateway_channels_preempted(struct gateway *gw);
+/* The channel of a live remote burst, or NULL. */
+const char *gateway_channels_of_stream(struct gateway *gw, uint32_t stream);
+/* The "channels" array of the status. */
+void gateway_channels_status_json(struct gateway *gw, JsonBuilder *b);
+
 gboolean gateway_bt_init(struct gateway *gw, GError **error);
 void gateway_bt_fini(struct gateway *gw);
 gboolean gateway_bt_start(struct gateway *gw, GError **error);
 void gateway_bt_state_changed(struct gateway *gw);
 int gateway_bt_open_pairing(struct gateway *gw, unsigned seconds);
 void gateway_bt_status_json(struct gateway *gw, JsonBuilder *b);
+
+/* The uplink itself for the glue files that use it directly; NULL without one. */
+struct uplink *gateway_uplink_get(struct gateway *gw);
+
+/* gateway-text.c: text messages and private calls */
+#define GATEWAY_TEXT_MAX 4096 /* bytes of one message */
+#define GATEWAY_TEXT_KEEP 5   /* messages in the status */
+const char *gateway_text_invalid(const char *text);
+void gateway_messages_fini(struct gateway *gw);
+void gateway_talk_for_reset(struct gateway *gw);
+void gateway_text_remote_stop(struct gateway *gw, uint32_t stream_id);
+void gateway_text_status_json(struct gateway *gw, JsonBuilder *b);
+/* uplink events (data: the gateway) */
+void gateway_text_on_sent(void *data, uint32_t seq, const char *error);
+void gateway_text_on_text(void *data, const char *channel, const char *from,
+			  const char *for_user, const char *text, uint32_t message_id);
+void gateway_text_on_remote_for(void *data, uint32_t stream_id, const char *from,
+				const char *for_user);
+
+/* gateway-location.c */
+gboolean gateway_location_init(struct gateway *gw, GError **error);
+gboolean gateway_location_start(struct gateway *gw, GError **error);
+void gateway_location_fini(struct gateway *gw);
+void gateway_location_emergency(struct gateway *gw);
+void gateway_location_link_up(struct gateway *gw);
+void gateway_location_status_json(struct gateway *gw, JsonBuilder *b);
+void gateway_location_on_location(void *data, const char *channel, const char *from,
+				  const char *for_user, double latitude, double longitude,
+				  double accuracy, const char *address);
 
 /* reload.c */
 void gateway_reload_fini(struct gateway *gw);

@@ -24,6 +24,7 @@ struct gateway_uplink {
 struct link_input {
 	uint32_t stream_id;
 	char *text;
+	char *channel;
 	bool up;
 };
 
@@ -32,6 +33,7 @@ static void link_input_free(void *p)
 	struct link_input *in = p;
 
 	g_free(in->text);
+	g_free(in->channel);
 	g_free(in);
 }
 
@@ -63,16 +65,22 @@ static void do_taken(struct gateway *gw, void *arg)
 {
 	struct link_input *in = arg;
 
-	floor_taken(gw->floor, gateway_now(), in->stream_id, in->text);
+	/* the channel priority first (decided now, on what the floor plays now) */
+	if (gateway_channels_start(gw, in->stream_id, in->channel, in->text))
+		floor_taken(gw->floor, gateway_now(), in->stream_id, in->text);
 }
 
 static void do_idle(struct gateway *gw, void *arg)
 {
-	floor_remote_idle(gw->floor, gateway_now(), ((struct link_input *)arg)->stream_id);
+	uint32_t id = ((struct link_input *)arg)->stream_id;
+
+	if (gateway_channels_stop(gw, id))
+		floor_remote_idle(gw->floor, gateway_now(), id);
 }
 
 static void do_link(struct gateway *gw, void *arg)
 {
+	gateway_channels_link(gw, ((struct link_input *)arg)->up);
 	floor_link(gw->floor, gateway_now(), ((struct link_input *)arg)->up);
 }
 
@@ -108,23 +116,26 @@ static void on_state(void *data, enum uplink_state st, const char *detail)
 	emit_link(gw, st, detail);
 	g_free(gw->link_detail);
 	gw->link_detail = g_strdup(detail);
-	gateway_set_string(gw, &gw->link_state, uplink_state_to_string(st), GATEWAY_PROP_LINK);
+	gateway_set_link_state(gw, st);
 
-	if (!up)
-		gw->svc.channel_offline = false;
 	if (up) {
 		gw->svc.link_up = true;
 		gw->svc.auth_refused = false;
 		gw->svc.link_last_ok = gateway_now();
-	} else if (gw->svc.link_up) {
-		gw->svc.link_up = false;
-		gw->svc.link_last_ok = gateway_now();
+	} else {
+		gw->svc.channel_offline = false;
+		if (gw->svc.link_up) {
+			gw->svc.link_up = false;
+			gw->svc.link_last_ok = gateway_now();
+		}
 	}
 	in = link_input_new(0, NULL);
 	in->up = up;
 	input(gw, do_link, in);
 
 	gateway_update_status(gw);
+	if (up)
+		gateway_location_link_up(gw);
 }
 
 static void on_granted(void *data, uint32_t stream_id)
@@ -147,18 +158,22 @@ static void on_remote_start(void *data, uint32_t stream_id, const char *from, co
 			    const char *codec_error)
 {
 	struct gateway *gw = data;
+	struct link_input *in;
 
 	if (codec_error)
 		g_warning("stream %u from %s cannot be played: %s", stream_id, from ? from : "?",
 			  codec_error);
 	gateway_audio_announce(gw, stream_id, packet_usec, codec_error);
 
-	gw->seen_streams[gw->seen_next++ % G_N_ELEMENTS(gw->seen_streams)] = stream_id;
-	input(gw, do_taken, link_input_new(stream_id, from));
+	stream_ring_add(&gw->seen_streams, stream_id);
+	in = link_input_new(stream_id, from);
+	in->channel = g_strdup(channel);
+	input(gw, do_taken, in);
 }
 
 static void on_remote_stop(void *data, uint32_t stream_id)
 {
+	gateway_text_remote_stop(data, stream_id);
 	input(data, do_idle, link_input_new(stream_id, NULL));
 }
 
@@ -175,10 +190,7 @@ static void on_audio(void *data, uint32_t stream_id, uint32_t packet_id, const u
 		return;
 	}
 	/* audio keeps a burst alive (receive-timeout); outside a floor call here */
-	gw->floor_depth++;
-	floor_remote_activity(gw->floor, gateway_now(), stream_id);
-	gw->floor_depth--;
-	gateway_floor_done(gw);
+	GATEWAY_FLOOR_CALL(gw, floor_remote_activity(gw->floor, gateway_now(), stream_id));
 	gateway_audio_packet(gw, stream_id, packet_id, opus, len);
 }
 
@@ -210,6 +222,9 @@ static void on_channel(void *data, const char *channel, bool online, int64_t use
 	if (error)
 		gateway_json_string(b, "error", error);
 	gateway_emit(gw, "channel_status", b);
+	gateway_channels_status(gw, channel, online, users_online);
+	/* talking depends on the selected channel alone */
+	uplink_get_channel(gw->uplink->u, &online, NULL);
 	gw->svc.channel_offline = !online;
 	gateway_update_status(gw);
 	gateway_changed(gw, GATEWAY_PROP_SERVICE | GATEWAY_PROP_CHANNEL);
@@ -225,7 +240,16 @@ static const struct uplink_events uplink_events = {
 	.audio = on_audio,
 	.auth_refused = on_auth_refused,
 	.channel = on_channel,
+	.remote_for = gateway_text_on_remote_for,
+	.text = gateway_text_on_text,
+	.location = gateway_location_on_location,
+	.sent = gateway_text_on_sent,
 };
+
+struct uplink *gateway_uplink_get(struct gateway *gw)
+{
+	return gw->uplink ? gw->uplink->u : NULL;
+}
 
 /* ---- floor effects ---- */
 
@@ -402,7 +426,7 @@ gboolean gateway_uplink_init(struct gateway *gw, GError **error)
 	gw->uplink = gu;
 	if (gu->cfg.channel)
 		gateway_set_string(gw, &gw->channel, gu->cfg.channel, GATEWAY_PROP_CHANNEL);
-	gateway_set_string(gw, &gw->link_state, "disconnected", GATEWAY_PROP_LINK);
+	gateway_set_link_state(gw, UPLINK_DISCONNECTED);
 	return TRUE;
 }
 
@@ -433,7 +457,7 @@ void gateway_uplink_fini(struct gateway *gw)
 	 * loop from inside a callback */
 	if (g_main_depth() == 0)
 		uplink_shutdown(gu->u, 1000);
-	uplink_free(gu->u);
+	gu->u = uplink_free(gu->u);
 	g_free(gu->auth_reason);
 	uplink_config_clear(&gu->cfg);
 	g_free(gu);

@@ -8,37 +8,24 @@
 #include <errno.h>
 #include <string.h>
 
+#include "audio.h"
 #include "dbus-api.h"
+#include "json-util.h"
+
+#define PREROLL_DEFAULT_MS 3000 /* [floor] preroll */
+#define PREROLL_MAX_MS 10000
+#define PAIRING_MAX_SECONDS 600 /* OpenPairing's window at most */
 
 /* ---- listeners and events ---- */
 
 guint gateway_add_listener(struct gateway *gw, const struct gateway_events *ev, void *data)
 {
-	struct gateway_listener l = { .id = ++gw->next_listener_id, .ev = ev, .data = data };
-
-	g_array_append_val(gw->listeners, l);
-	return l.id;
-}
-
-static void listeners_compact(struct gateway *gw)
-{
-	for (guint i = 0; i < gw->listeners->len;) {
-		if (g_array_index(gw->listeners, struct gateway_listener, i).removed)
-			g_array_remove_index(gw->listeners, i);
-		else
-			i++;
-	}
+	return watchlist_add(gw->listeners, ev, data, NULL);
 }
 
 void gateway_remove_listener(struct gateway *gw, guint id)
 {
-	for (guint i = 0; i < gw->listeners->len; i++) {
-		struct gateway_listener *l = &g_array_index(gw->listeners, struct gateway_listener, i);
-		if (l->id == id)
-			l->removed = true;
-	}
-	if (!gw->emitting)
-		listeners_compact(gw);
+	watchlist_remove(gw->listeners, id);
 }
 
 JsonBuilder *gateway_event_begin(const char *type)
@@ -66,26 +53,12 @@ void gateway_emit(struct gateway *gw, const char *type, JsonBuilder *b)
 	json = json_to_string(root, FALSE);
 	g_debug("event %s", json);
 
-	gw->emitting++;
-	for (guint i = 0; i < gw->listeners->len; i++) {
-		struct gateway_listener l = g_array_index(gw->listeners, struct gateway_listener, i);
-		if (!l.removed && l.ev->event)
-			l.ev->event(l.data, ts, type, json);
-	}
-	if (--gw->emitting == 0)
-		listeners_compact(gw);
+	WATCHLIST_EMIT(gw->listeners, struct gateway_events, event, ts, type, json);
 }
 
 void gateway_changed(struct gateway *gw, unsigned props)
 {
-	gw->emitting++;
-	for (guint i = 0; i < gw->listeners->len; i++) {
-		struct gateway_listener l = g_array_index(gw->listeners, struct gateway_listener, i);
-		if (!l.removed && l.ev->changed)
-			l.ev->changed(l.data, props);
-	}
-	if (--gw->emitting == 0)
-		listeners_compact(gw);
+	WATCHLIST_EMIT(gw->listeners, struct gateway_events, changed, props);
 	if (props & (GATEWAY_PROP_FLOOR | GATEWAY_PROP_SERVICE | GATEWAY_PROP_LINK |
 		     GATEWAY_PROP_TALKER | GATEWAY_PROP_CHANNEL | GATEWAY_PROP_AUDIO))
 		gateway_bt_state_changed(gw);
@@ -100,12 +73,22 @@ void gateway_set_string(struct gateway *gw, char **field, const char *value, uns
 	gateway_changed(gw, prop);
 }
 
+void gateway_set_link_state(struct gateway *gw, enum uplink_state st)
+{
+	if (gw->link_state == st)
+		return;
+	gw->link_state = st;
+	gateway_changed(gw, GATEWAY_PROP_LINK);
+}
+
+const char *gateway_link_state_to_string(enum uplink_state st)
+{
+	return st == _UPLINK_STATE_INVALID ? "disabled" : uplink_state_to_string(st);
+}
+
 bool gateway_stream_seen(struct gateway *gw, uint32_t stream_id)
 {
-	for (size_t i = 0; i < G_N_ELEMENTS(gw->seen_streams); i++)
-		if (gw->seen_streams[i] == stream_id)
-			return true;
-	return false;
+	return stream_ring_has(&gw->seen_streams, stream_id);
 }
 
 /* ---- service status ---- */
@@ -156,10 +139,7 @@ static gboolean floor_timer_dispatch(GSource *source, GSourceFunc cb, gpointer d
 	struct gateway *gw = data;
 
 	g_source_set_ready_time(source, -1);
-	gw->floor_depth++;
-	floor_tick(gw->floor, gateway_now());
-	gw->floor_depth--;
-	gateway_floor_done(gw);
+	GATEWAY_FLOOR_CALL(gw, floor_tick(gw->floor, gateway_now()));
 	return G_SOURCE_CONTINUE;
 }
 
@@ -344,11 +324,10 @@ static void on_talker(void *data, const char *name)
 	if (g_strcmp0(gw->talker, name) == 0)
 		return;
 	b = gateway_event_begin("talker");
-	json_builder_set_member_name(b, "talker");
+	json_util_add_string_or_null(b, "talker", name);
 	if (name)
-		json_builder_add_string_value(b, name);
-	else
-		json_builder_add_null_value(b);
+		gateway_json_string(b, "channel",
+				    gateway_channels_of_stream(gw, floor_get_playing(gw->floor)));
 	gateway_emit(gw, "talker", b);
 	gateway_set_string(gw, &gw->talker, name, GATEWAY_PROP_TALKER);
 }
@@ -368,12 +347,9 @@ static const struct floor_ops floor_ops = {
 
 /* ---- user actions ---- */
 
-int gateway_press(struct gateway *gw, const char *source, bool emergency, const char **ret_reason)
+/* Inside a floor call. */
+static int floor_press_or_escalate(struct gateway *gw, const char *source, bool emergency)
 {
-	int r;
-
-	gw->presses++;
-	gw->floor_depth++;
 	if (emergency && !floor_get_emergency(gw->floor) &&
 	    g_strcmp0(floor_get_source(gw->floor), source) == 0) {
 		/* the holder escalates (long press, emergency key): end the normal
@@ -381,9 +357,18 @@ int gateway_press(struct gateway *gw, const char *source, bool emergency, const 
 		g_message("%s: talk escalated to an emergency", source);
 		floor_release(gw->floor, gateway_now(), source);
 	}
-	r = floor_press(gw->floor, gateway_now(), source, emergency);
-	gw->floor_depth--;
-	gateway_floor_done(gw);
+	return floor_press(gw->floor, gateway_now(), source, emergency);
+}
+
+int gateway_press(struct gateway *gw, const char *source, bool emergency, const char **ret_reason)
+{
+	int r;
+
+	gw->presses++;
+	gateway_talk_for_reset(gw); /* a plain press talks to the channel */
+	if (emergency)
+		gateway_location_emergency(gw);
+	GATEWAY_FLOOR_CALL(gw, r = floor_press_or_escalate(gw, source, emergency));
 	if (r < 0 && ret_reason)
 		*ret_reason = dbus_api_error_reason(r);
 	g_info("%s from %s: %s", emergency ? "emergency" : "press", source,
@@ -395,10 +380,7 @@ int gateway_release(struct gateway *gw, const char *source, const char **ret_rea
 {
 	int r;
 
-	gw->floor_depth++;
-	r = floor_release(gw->floor, gateway_now(), source);
-	gw->floor_depth--;
-	gateway_floor_done(gw);
+	GATEWAY_FLOOR_CALL(gw, r = floor_release(gw->floor, gateway_now(), source));
 	if (r < 0 && ret_reason)
 		*ret_reason = dbus_api_error_reason(r);
 	return r;
@@ -413,11 +395,15 @@ int gateway_select_channel(struct gateway *gw, const char *channel, const char *
 		*ret_reason = "invalid channel name";
 		return -EINVAL;
 	}
-	if (floor_get_state(gw->floor) != FLOOR_IDLE) {
+	/* listening goes on meanwhile: only our own talk holds the channel */
+	if (floor_get_state(gw->floor) != FLOOR_IDLE &&
+	    floor_get_state(gw->floor) != FLOOR_RECEIVING) {
 		*ret_reason = "the floor is busy; change channel when idle";
 		return -EBUSY;
 	}
 	r = gateway_uplink_set_channel(gw, channel);
+	if (r == 0)
+		r = gateway_channels_select(gw, channel);
 	if (r < 0) {
 		*ret_reason = r == -EBUSY ? "a burst is in progress; change channel when idle"
 					  : "the link refused the channel";
@@ -435,8 +421,8 @@ int gateway_open_pairing(struct gateway *gw, unsigned seconds, const char **ret_
 {
 	int r;
 
-	if (seconds == 0 || seconds > 600) {
-		*ret_reason = "the pairing window is 1 to 600 seconds";
+	if (seconds == 0 || seconds > PAIRING_MAX_SECONDS) {
+		*ret_reason = "the pairing window is 1 to " G_STRINGIFY(PAIRING_MAX_SECONDS) " seconds";
 		return -EINVAL;
 	}
 	r = gateway_bt_open_pairing(gw, seconds);
@@ -473,7 +459,7 @@ const char *gateway_get_service_status(struct gateway *gw)
 
 const char *gateway_get_link_state(struct gateway *gw)
 {
-	return gw->link_state;
+	return gateway_link_state_to_string(gw->link_state);
 }
 
 const char *gateway_get_push_state(struct gateway *gw)
@@ -503,11 +489,7 @@ bool gateway_get_audio_active(struct gateway *gw)
 
 void gateway_json_string(JsonBuilder *b, const char *name, const char *value)
 {
-	json_builder_set_member_name(b, name);
-	if (value)
-		json_builder_add_string_value(b, value);
-	else
-		json_builder_add_null_value(b);
+	json_util_add_string_or_null(b, name, value);
 }
 
 void gateway_json_uint(JsonBuilder *b, const char *name, uint64_t value)
@@ -526,16 +508,15 @@ char *gateway_status_json(struct gateway *gw)
 	gateway_json_string(b, "floor", gateway_get_floor_state(gw));
 	gateway_json_string(b, "service", gateway_get_service_status(gw));
 	gateway_json_string(b, "service_detail", gateway_uplink_service_detail(gw));
-	gateway_json_string(b, "link", gw->link_state);
+	gateway_json_string(b, "link", gateway_link_state_to_string(gw->link_state));
 	gateway_json_string(b, "link_detail", gw->link_detail);
 	gateway_json_string(b, "push", gw->push_state);
 	gateway_json_string(b, "channel", gw->channel);
-	json_builder_set_member_name(b, "users_online");
-	if (gateway_uplink_users_online(gw) >= 0)
-		json_builder_add_int_value(b, gateway_uplink_users_online(gw));
-	else
-		json_builder_add_null_value(b);
+	json_util_add_int_or_null(b, "users_online", gateway_uplink_users_online(gw),
+				  gateway_uplink_users_online(gw) >= 0);
 	gateway_json_string(b, "talker", gw->talker);
+	json_builder_set_member_name(b, "channels");
+	gateway_channels_status_json(gw, b);
 	gateway_json_string(b, "source", floor_get_source(gw->floor));
 	json_builder_set_member_name(b, "emergency");
 	json_builder_add_boolean_value(b, floor_get_emergency(gw->floor));
@@ -561,6 +542,8 @@ char *gateway_status_json(struct gateway *gw)
 	gateway_bt_status_json(gw, b);
 	json_builder_end_object(b);
 	gateway_reload_status_json(gw, b);
+	gateway_text_status_json(gw, b);
+	gateway_location_status_json(gw, b);
 	json_builder_set_member_name(b, "counters");
 	json_builder_begin_object(b);
 	gateway_json_uint(b, "presses", gw->presses);
@@ -574,6 +557,7 @@ char *gateway_status_json(struct gateway *gw)
 	gateway_json_uint(b, "preroll_dropped", gw->preroll.dropped);
 	gateway_json_uint(b, "packets_received", gw->packets_received);
 	gateway_json_uint(b, "packets_not_playing", gw->packets_not_playing);
+	gateway_json_uint(b, "preempted", gateway_channels_preempted(gw));
 	json_builder_end_object(b);
 	json_builder_end_object(b);
 	root = json_builder_get_root(b);
@@ -594,14 +578,24 @@ static gboolean load_config(struct gateway *gw, GError **error)
 	return TRUE;
 }
 
+/* [floor] preroll (ms) as a count of the microphone's 20 ms frames */
+static gboolean load_preroll_frames(const struct conf *c, unsigned *ret_frames, GError **error)
+{
+	guint64 ms;
+
+	if (!conf_get_uint(c, "floor", "preroll", PREROLL_DEFAULT_MS, 0, PREROLL_MAX_MS, &ms, error))
+		return FALSE;
+	*ret_frames = (unsigned)(ms * 1000 / AUDIO_FRAME_USEC);
+	return TRUE;
+}
+
 gboolean gateway_floor_renew(struct gateway *gw, GError **error)
 {
 	struct floor *f;
-	guint64 preroll_ms;
+	unsigned preroll_frames;
 
 	g_clear_pointer(&gw->name, g_free);
-	if (!load_config(gw, error) ||
-	    !conf_get_uint(gw->conf, "floor", "preroll", 3000, 0, 10000, &preroll_ms, error))
+	if (!load_config(gw, error) || !load_preroll_frames(gw->conf, &preroll_frames, error))
 		return FALSE;
 	f = floor_new(&gw->floor_cfg, &floor_ops, gw);
 	if (!f) {
@@ -609,14 +603,11 @@ gboolean gateway_floor_renew(struct gateway *gw, GError **error)
 		return FALSE;
 	}
 	preroll_clear(&gw->preroll);
-	preroll_init(&gw->preroll, (unsigned)(preroll_ms / 20));
+	preroll_init(&gw->preroll, preroll_frames);
 	floor_free(gw->floor);
 	gw->floor = f;
 	/* the new floor starts idle with the link down: tell it the link's state */
-	gw->floor_depth++;
-	floor_link(gw->floor, gateway_now(), gateway_uplink_connected(gw));
-	gw->floor_depth--;
-	gateway_floor_done(gw);
+	GATEWAY_FLOOR_CALL(gw, floor_link(gw->floor, gateway_now(), gateway_uplink_connected(gw)));
 	return TRUE;
 }
 
@@ -624,24 +615,24 @@ struct gateway *gateway_new(const struct conf *c, const struct gateway_options *
 			    GError **error)
 {
 	struct gateway *gw = g_new0(struct gateway, 1);
-	guint64 preroll_ms;
+	unsigned preroll_frames;
 
 	gw->conf = c;
 	gw->system_bus = opts && opts->system_bus ? g_object_ref(opts->system_bus) : NULL;
 	gw->loop = opts && opts->loop ? g_main_loop_ref(opts->loop) : NULL;
-	gw->listeners = g_array_new(FALSE, FALSE, sizeof(struct gateway_listener));
+	gw->listeners = watchlist_new();
 	g_queue_init(&gw->deferred);
 	gw->started = gateway_now();
 	gw->svc.started = gw->started;
-	gw->link_state = g_strdup("disabled");
+	gw->link_state = _UPLINK_STATE_INVALID;
 	gw->push_state = g_strdup("disabled");
 	gw->status = SVC_READY;
 
 	if (!load_config(gw, error))
 		return gateway_free(gw);
-	if (!conf_get_uint(c, "floor", "preroll", 3000, 0, 10000, &preroll_ms, error))
+	if (!load_preroll_frames(c, &preroll_frames, error))
 		return gateway_free(gw);
-	preroll_init(&gw->preroll, (unsigned)(preroll_ms / 20));
+	preroll_init(&gw->preroll, preroll_frames);
 
 	gw->floor = floor_new(&gw->floor_cfg, &floor_ops, gw);
 	if (!gw->floor) {
@@ -653,8 +644,9 @@ struct gateway *gateway_new(const struct conf *c, const struct gateway_options *
 	g_source_set_name(gw->floor_timer, "pttgw floor timer");
 	g_source_attach(gw->floor_timer, NULL);
 
-	if (!gateway_uplink_init(gw, error) || !gateway_push_init(gw, error) ||
-	    !gateway_audio_init(gw, error) || !gateway_bt_init(gw, error))
+	if (!gateway_channels_init(gw, error) || !gateway_uplink_init(gw, error) ||
+	    !gateway_push_init(gw, error) || !gateway_audio_init(gw, error) ||
+	    !gateway_bt_init(gw, error) || !gateway_location_init(gw, error))
 		return gateway_free(gw);
 	gw->svc.push_configured = gw->push != NULL;
 	return gw;
@@ -663,7 +655,8 @@ struct gateway *gateway_new(const struct conf *c, const struct gateway_options *
 gboolean gateway_start(struct gateway *gw, GError **error)
 {
 	if (!gateway_audio_start(gw, error) || !gateway_push_start(gw, error) ||
-	    !gateway_uplink_start(gw, error) || !gateway_bt_start(gw, error))
+	    !gateway_uplink_start(gw, error) || !gateway_bt_start(gw, error) ||
+	    !gateway_location_start(gw, error))
 		return FALSE;
 	gateway_update_status(gw);
 	return TRUE;
@@ -674,11 +667,14 @@ struct gateway *gateway_free(struct gateway *gw)
 	if (!gw)
 		return NULL;
 	gateway_reload_fini(gw);
+	gateway_location_fini(gw);
 	g_clear_handle_id(&gw->status_timer, g_source_remove);
 	gateway_bt_fini(gw);
 	gateway_uplink_fini(gw);
+	gateway_channels_fini(gw);
 	gateway_push_fini(gw);
 	gateway_audio_fini(gw);
+	gateway_messages_fini(gw);
 	if (gw->floor_timer) {
 		g_source_destroy(gw->floor_timer);
 		g_source_unref(gw->floor_timer);
@@ -691,11 +687,10 @@ struct gateway *gateway_free(struct gateway *gw)
 		g_free(d);
 	}
 	preroll_clear(&gw->preroll);
-	g_array_unref(gw->listeners);
+	gw->listeners = watchlist_free(gw->listeners);
 	g_clear_object(&gw->system_bus);
 	g_clear_pointer(&gw->loop, g_main_loop_unref);
 	g_free(gw->name);
-	g_free(gw->link_state);
 	g_free(gw->link_detail);
 	g_free(gw->push_state);
 	g_free(gw->channel);

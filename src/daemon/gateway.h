@@ -46,12 +46,22 @@ struct gateway *gateway_free(struct gateway *gw);
 /* Start the adapters (connect upstream, register GATT, open audio, ...). */
 gboolean gateway_start(struct gateway *gw, GError **error);
 
+/* A watchlist (src/common/watchlist.h): ids are never 0; a listener may be added
+ * or removed from inside a notification (an added one hears from the next on). */
 guint gateway_add_listener(struct gateway *gw, const struct gateway_events *ev, void *data);
 void gateway_remove_listener(struct gateway *gw, guint id);
 
 /* User actions; negative errno on refusal, with a reason in *ret_reason. */
 int gateway_press(struct gateway *gw, const char *source, bool emergency, const char **ret_reason);
 int gateway_release(struct gateway *gw, const char *source, const char **ret_reason);
+/* A private call: start_stream "for" user to (gateway-text.c). */
+int gateway_press_to(struct gateway *gw, const char *source, const char *to,
+		     const char **ret_reason);
+/* send_text_message to channel (NULL: the selected one), to one user when to is
+ * set. The request's seq (> 0; a "message_sent" event follows), or -errno:
+ * -EINVAL (empty, too long, not UTF-8), -ENOTCONN, -ENETDOWN, -EPERM (listen-only). */
+int gateway_send_message(struct gateway *gw, const char *channel, const char *to,
+			 const char *text, const char **ret_reason);
 int gateway_select_channel(struct gateway *gw, const char *channel, const char **ret_reason);
 int gateway_open_pairing(struct gateway *gw, unsigned seconds, const char **ret_reason);
 /* Playback volume by steps (0: read); the new volume in percent, or -errno. */

@@ -9,7 +9,7 @@
 #include <string.h>
 
 static const char *const groups_known[] = {
-	"general", "floor", "upstream", "push", "audio", "gatt", "buttons", "evdev",
+	"general", "floor", "upstream", "push", "audio", "gatt", "buttons", "evdev", "location",
 };
 
 static gint cmp_key(gconstpointer a, gconstpointer b, gpointer unused)
@@ -48,6 +48,16 @@ static bool group_differs(const struct conf *a, const struct conf *b, const char
 	return strcmp(ta, tb) != 0;
 }
 
+/* One key's value differs (absent counts as a value). */
+static bool key_differs(const struct conf *a, const struct conf *b, const char *group,
+			const char *key)
+{
+	g_autofree char *va = a->kf ? g_key_file_get_value(a->kf, group, key, NULL) : NULL;
+	g_autofree char *vb = b->kf ? g_key_file_get_value(b->kf, group, key, NULL) : NULL;
+
+	return g_strcmp0(va, vb) != 0;
+}
+
 unsigned reload_diff(const struct conf *a, const struct conf *b, char **ret_groups)
 {
 	g_autoptr(GString) names = g_string_new(NULL);
@@ -70,8 +80,14 @@ unsigned reload_diff(const struct conf *a, const struct conf *b, char **ret_grou
 			parts |= RELOAD_AUDIO;
 		} else if (g_str_equal(g, "floor")) {
 			parts |= RELOAD_FLOOR;
+		} else if (g_str_equal(g, "location")) {
+			parts |= RELOAD_LOCATION;
 		} else if (g_str_equal(g, "general")) {
 			parts |= RELOAD_AUDIO | RELOAD_BT | RELOAD_FLOOR;
+			/* the logon names the channels: a new list (or order) logs on again */
+			if (key_differs(a, b, g, "channels") || key_differs(a, b, g, "priority") ||
+			    key_differs(a, b, g, "priority-selected"))
+				parts |= RELOAD_LINK | RELOAD_PUSH;
 		} else {
 			parts |= RELOAD_BT;
 		}

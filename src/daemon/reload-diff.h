@@ -11,6 +11,7 @@
  *   [floor]                       RELOAD_FLOOR
  *   [general]                     RELOAD_AUDIO | RELOAD_BT | RELOAD_FLOOR
  *   [gatt] [buttons] [evdev]      RELOAD_BT
+ *   [location]                    RELOAD_LOCATION
  *
  * Groups are compared by their keys and values (order and comments do not count);
  * other groups are ignored (unknown keys only draw a warning).
@@ -26,9 +27,10 @@ enum reload_part {
 	RELOAD_AUDIO = 1 << 3,
 	RELOAD_BT = 1 << 4,      /* GATT, buttons, evdev keys */
 	RELOAD_FLOOR = 1 << 5,   /* the floor, pre-roll, name, unavailable-after */
+	RELOAD_LOCATION = 1 << 6, /* [location]: gpsd, interval, min-distance */
 };
 
 /* The parts the change from a to b touches; *ret_groups: the changed groups, comma-separated
- * in the order general, floor, upstream, push, audio, gatt, buttons, evdev ("" when none;
+ * in the order general, floor, upstream, push, audio, gatt, buttons, evdev, location ("" when none;
  * g_free). */
 unsigned reload_diff(const struct conf *a, const struct conf *b, char **ret_groups);

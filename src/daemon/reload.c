@@ -95,10 +95,18 @@ static void reload_apply(struct gateway *gw)
 			g_string_append_printf(errors, "floor: %s", error->message);
 	}
 	if (parts & RELOAD_LINK) {
+		g_autoptr(GError) cerr = NULL;
+
 		gateway_uplink_fini(gw);
+		/* not GATEWAY_FLOOR_CALL: gateway_floor_done() (and the status it derives)
+		 * waits until the new uplink is in place */
 		gw->floor_depth++;
 		floor_link(gw->floor, gateway_now(), false);
 		gw->floor_depth--;
+		/* the channels and their priority: a failure keeps the running ones */
+		if (!gateway_channels_init(gw, &cerr))
+			g_string_append_printf(errors, "%schannels: %s", errors->len ? "; " : "",
+					       cerr->message);
 		restart_part(gw, "upstream", gateway_uplink_init, gateway_uplink_start, errors);
 		gateway_floor_done(gw);
 	} else if (parts & RELOAD_CHANNEL) {
@@ -123,6 +131,10 @@ static void reload_apply(struct gateway *gw)
 	if (parts & RELOAD_BT) {
 		gateway_bt_fini(gw);
 		restart_part(gw, "bluetooth", gateway_bt_init, gateway_bt_start, errors);
+	}
+	if (parts & RELOAD_LOCATION) {
+		gateway_location_fini(gw);
+		restart_part(gw, "location", gateway_location_init, gateway_location_start, errors);
 	}
 	config_clear(&old);
 	g_clear_pointer(&r->changed, g_free);

@@ -28,6 +28,8 @@ static const struct {
 	{ PROTO_CMD_ON_TEXT_MESSAGE, "on_text_message" },
 	{ PROTO_CMD_KEEPALIVE, "keepalive" },
 	{ PROTO_CMD_JOIN_STREAM, "join_stream" },
+	{ PROTO_CMD_SEND_LOCATION, "send_location" },
+	{ PROTO_CMD_ON_LOCATION, "on_location" },
 };
 
 const char *proto_error_code_to_string(enum proto_error_code code)
@@ -80,6 +82,10 @@ const char *proto_cmd_to_string(enum proto_cmd cmd)
 		return "keepalive";
 	case PROTO_CMD_JOIN_STREAM:
 		return "join_stream";
+	case PROTO_CMD_SEND_LOCATION:
+		return "send_location";
+	case PROTO_CMD_ON_LOCATION:
+		return "on_location";
 	case PROTO_CMD_UNKNOWN:
 		return "unknown";
 	}
@@ -107,6 +113,7 @@ void proto_msg_clear(struct proto_msg *msg)
 	g_free(msg->error);
 	g_free(msg->status);
 	g_free(msg->text);
+	g_free(msg->formatted_address);
 	*msg = (struct proto_msg)PROTO_MSG_INIT;
 }
 
@@ -336,6 +343,48 @@ static int get_bool(struct parse *p, const char *key, bool *ret)
 	return 0;
 }
 
+static int get_for(struct parse *p, struct proto_msg *m);
+
+/* A JSON number (integer or not) within min..max; absent: *ret untouched. */
+static int get_double(struct parse *p, const char *key, bool required, double min, double max,
+		      double *ret)
+{
+	JsonNode *n = json_object_get_member(p->obj, key);
+	double v;
+
+	if (!n)
+		return required ? missing(p, key) : 0;
+	if (is_value(n, G_TYPE_INT64))
+		v = (double)json_node_get_int(n);
+	else if (is_value(n, G_TYPE_DOUBLE))
+		v = json_node_get_double(n);
+	else
+		return wrong_type(p, key, n, "number");
+	if (!(v >= min && v <= max)) {
+		g_set_error(p->error, PROTO_ERROR, PROTO_ERROR_BAD_VALUE,
+			    "%s: field \"%s\" = %g out of range (%g..%g)", p->what, key, v, min,
+			    max);
+		return -EINVAL;
+	}
+	*ret = v;
+	return 0;
+}
+
+/* latitude, longitude, accuracy?, formatted_address? (or API.md example's "rgl") */
+static int get_location(struct parse *p, struct proto_msg *m)
+{
+	int r;
+
+	if ((r = get_double(p, "latitude", true, -90, 90, &m->latitude)) < 0 ||
+	    (r = get_double(p, "longitude", true, -180, 180, &m->longitude)) < 0 ||
+	    (r = get_double(p, "accuracy", false, 0, 1e7, &m->accuracy)) < 0 ||
+	    (r = get_str(p, "formatted_address", false, &m->formatted_address)) < 0)
+		return r;
+	if (!m->formatted_address && (r = get_str(p, "rgl", false, &m->formatted_address)) < 0)
+		return r;
+	return get_for(p, m);
+}
+
 /* "type" and "codec": optional, but when present they must be audio / opus. */
 static int check_fixed(struct parse *p, const char *key, const char *want)
 {
@@ -555,6 +604,18 @@ static int parse_body(struct parse *p, struct proto_msg *m)
 		if (!m->has_seq)
 			return missing(p, "seq");
 		return get_u32(p, "stream_id", true, &m->has_stream_id, &m->stream_id);
+	case PROTO_CMD_SEND_LOCATION:
+		if (!m->has_seq)
+			return missing(p, "seq");
+		if ((r = get_str(p, "channel", false, &m->channel)) < 0)
+			return r;
+		return get_location(p, m);
+	case PROTO_CMD_ON_LOCATION:
+		if ((r = get_str(p, "channel", false, &m->channel)) < 0 ||
+		    (r = get_str(p, "from", true, &m->from)) < 0 ||
+		    (r = get_u32(p, "message_id", false, NULL, &m->message_id)) < 0)
+			return r;
+		return get_location(p, m);
 	case PROTO_CMD_INVALID:
 	case PROTO_CMD_UNKNOWN:
 		break;
@@ -819,6 +880,23 @@ char *proto_build(const struct proto_msg *m, size_t *ret_len)
 		add_int(b, "message_id", m->message_id);
 		add_str(b, "text", m->text);
 		break;
+	case PROTO_CMD_SEND_LOCATION:
+	case PROTO_CMD_ON_LOCATION:
+		add_str(b, "channel", m->channel);
+		add_str(b, "from", m->from);
+		add_str(b, "for", m->for_user);
+		if (m->cmd == PROTO_CMD_ON_LOCATION)
+			add_int(b, "message_id", m->message_id);
+		json_builder_set_member_name(b, "latitude");
+		json_builder_add_double_value(b, m->latitude);
+		json_builder_set_member_name(b, "longitude");
+		json_builder_add_double_value(b, m->longitude);
+		if (m->accuracy >= 0) {
+			json_builder_set_member_name(b, "accuracy");
+			json_builder_add_double_value(b, m->accuracy);
+		}
+		add_str(b, "formatted_address", m->formatted_address);
+		break;
 	case PROTO_CMD_KEEPALIVE:
 	case PROTO_CMD_INVALID:
 	case PROTO_CMD_UNKNOWN:
@@ -997,6 +1075,42 @@ char *proto_build_on_text_message(const char *channel, const char *from, const c
 	m.from = (char *)from;
 	m.text = (char *)text;
 	m.message_id = message_id;
+	m.for_user = (char *)for_user;
+	return proto_build(&m, NULL);
+}
+
+char *proto_build_send_location(uint32_t seq, const char *channel, double latitude,
+				double longitude, double accuracy, const char *address,
+				const char *for_user)
+{
+	struct proto_msg m = PROTO_MSG_INIT;
+
+	m.cmd = PROTO_CMD_SEND_LOCATION;
+	m.has_seq = true;
+	m.seq = seq;
+	m.channel = (char *)channel;
+	m.latitude = latitude;
+	m.longitude = longitude;
+	m.accuracy = accuracy;
+	m.formatted_address = (char *)address;
+	m.for_user = (char *)for_user;
+	return proto_build(&m, NULL);
+}
+
+char *proto_build_on_location(const char *channel, const char *from, uint32_t message_id,
+			      double latitude, double longitude, double accuracy,
+			      const char *address, const char *for_user)
+{
+	struct proto_msg m = PROTO_MSG_INIT;
+
+	m.cmd = PROTO_CMD_ON_LOCATION;
+	m.channel = (char *)channel;
+	m.from = (char *)from;
+	m.message_id = message_id;
+	m.latitude = latitude;
+	m.longitude = longitude;
+	m.accuracy = accuracy;
+	m.formatted_address = (char *)address;
 	m.for_user = (char *)for_user;
 	return proto_build(&m, NULL);
 }

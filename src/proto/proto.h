@@ -24,6 +24,10 @@
  *   on_error           {command, error}
  *   send_text_message  {command, seq, channel?, text, for?}
  *   on_text_message    {command, channel?, from, text, message_id?, for? (string or false)}
+ *   send_location      {command, seq, channel?, latitude, longitude, accuracy?,
+ *                       formatted_address?, for?}
+ *   on_location        {command, channel?, from, for?, message_id?, latitude, longitude,
+ *                       accuracy?, formatted_address? ("rgl" in API.md's example)}
  *   keepalive          {command, seq?}
  *   join_stream        {command, seq, stream_id}                       (pttgw extension)
  *
@@ -129,6 +133,8 @@ enum proto_cmd {
 	PROTO_CMD_ON_TEXT_MESSAGE,
 	PROTO_CMD_KEEPALIVE,
 	PROTO_CMD_JOIN_STREAM,		/* pttgw extension */
+	PROTO_CMD_SEND_LOCATION,
+	PROTO_CMD_ON_LOCATION,
 	PROTO_CMD_UNKNOWN,		/* a command we do not know: ignored */
 };
 
@@ -214,12 +220,18 @@ struct proto_msg {
 	char *status;			/* "online" / "offline" */
 	int64_t users_online;		/* -1 when absent */
 
-	/* text messages */
+	/* text messages (message_id: on_location too) */
 	char *text;
 	uint32_t message_id;
+
+	/* locations: degrees (WGS 84), accuracy in metres (-1 when absent) */
+	double latitude;
+	double longitude;
+	double accuracy;
+	char *formatted_address;
 };
 
-#define PROTO_MSG_INIT { .cmd = PROTO_CMD_INVALID, .users_online = -1 }
+#define PROTO_MSG_INIT { .cmd = PROTO_CMD_INVALID, .users_online = -1, .accuracy = -1 }
 
 /* Frees the strings and resets *msg to PROTO_MSG_INIT. NULL-safe; may be called twice. */
 void proto_msg_clear(struct proto_msg *msg);
@@ -274,6 +286,13 @@ char *proto_build_send_text_message(uint32_t seq, const char *channel, const cha
 				    const char *for_user);
 char *proto_build_on_text_message(const char *channel, const char *from, const char *text,
 				  uint32_t message_id, const char *for_user);
+/* accuracy < 0 and NULL strings are left out. */
+char *proto_build_send_location(uint32_t seq, const char *channel, double latitude,
+				double longitude, double accuracy, const char *address,
+				const char *for_user);
+char *proto_build_on_location(const char *channel, const char *from, uint32_t message_id,
+			      double latitude, double longitude, double accuracy,
+			      const char *address, const char *for_user);
 
 /* One binary audio frame; data points into the parsed buffer (no copy). */
 struct proto_audio {

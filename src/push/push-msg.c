@@ -10,6 +10,7 @@
 #include <sys/random.h>
 
 #include "conf.h"
+#include "json-util.h"
 
 G_DEFINE_QUARK(pttgw-push-msg-error-quark, push_msg_error)
 
@@ -335,22 +336,6 @@ static bool const_time_equal(const guint8 *a, const guint8 *b, size_t n)
 	return acc == 0;
 }
 
-static JsonNode *member_of_type(JsonObject *o, const char *name, GType type)
-{
-	JsonNode *n = json_object_get_member(o, name);
-
-	if (!n || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != type)
-		return NULL;
-	return n;
-}
-
-static const char *string_member(JsonObject *o, const char *name)
-{
-	JsonNode *n = member_of_type(o, name, G_TYPE_STRING);
-
-	return n ? json_node_get_string(n) : NULL;
-}
-
 static gboolean parse_payload(const guint8 *p, size_t plen, struct push_msg *m, GError **error)
 {
 	g_autoptr(JsonParser) parser = json_parser_new();
@@ -376,14 +361,14 @@ static gboolean parse_payload(const guint8 *p, size_t plen, struct push_msg *m, 
 		return FALSE;
 	}
 	o = json_node_get_object(json_parser_get_root(parser));
-	channel = string_member(o, "channel");
+	channel = json_util_string_member(o, "channel");
 	if (!name_ok(channel, false)) {
 		g_set_error(error, PUSH_MSG_ERROR, PUSH_MSG_ERROR_MALFORMED,
 			    "payload: \"channel\" missing, not a string or out of 1..%d bytes",
 			    PUSH_MSG_MAX_NAME);
 		return FALSE;
 	}
-	from = string_member(o, "from");
+	from = json_util_string_member(o, "from");
 	if (!name_ok(from, false)) {
 		g_set_error(error, PUSH_MSG_ERROR, PUSH_MSG_ERROR_MALFORMED,
 			    "payload: \"from\" missing, not a string or out of 1..%d bytes",
@@ -392,7 +377,7 @@ static gboolean parse_payload(const guint8 *p, size_t plen, struct push_msg *m, 
 	}
 	to = NULL;
 	if (json_object_has_member(o, "to")) {
-		to = string_member(o, "to");
+		to = json_util_string_member(o, "to");
 		if (!name_ok(to, true)) {
 			g_set_error(error, PUSH_MSG_ERROR, PUSH_MSG_ERROR_MALFORMED,
 				    "payload: \"to\" not a string of at most %d bytes",
@@ -400,21 +385,21 @@ static gboolean parse_payload(const guint8 *p, size_t plen, struct push_msg *m, 
 			return FALSE;
 		}
 	}
-	n = member_of_type(o, "stream_id", G_TYPE_INT64);
+	n = json_util_member_of_type(o, "stream_id", G_TYPE_INT64);
 	sid = n ? json_node_get_int(n) : 0;
 	if (sid < 1 || sid > (gint64)UINT32_MAX) {
 		g_set_error(error, PUSH_MSG_ERROR, PUSH_MSG_ERROR_MALFORMED,
 			    "payload: \"stream_id\" missing or not an integer in 1..4294967295");
 		return FALSE;
 	}
-	n = member_of_type(o, "timestamp", G_TYPE_INT64);
+	n = json_util_member_of_type(o, "timestamp", G_TYPE_INT64);
 	if (!n) {
 		g_set_error(error, PUSH_MSG_ERROR, PUSH_MSG_ERROR_MALFORMED,
 			    "payload: \"timestamp\" missing or not an integer (Unix ms)");
 		return FALSE;
 	}
 	m->timestamp_ms = json_node_get_int(n);
-	nonce = string_member(o, "nonce");
+	nonce = json_util_string_member(o, "nonce");
 	if (!nonce_ok(nonce)) {
 		g_set_error(error, PUSH_MSG_ERROR, PUSH_MSG_ERROR_MALFORMED,
 			    "payload: \"nonce\" missing or not %d..%d characters of [0-9a-zA-Z+/=_-]",
@@ -429,23 +414,19 @@ static gboolean parse_payload(const guint8 *p, size_t plen, struct push_msg *m, 
 	return TRUE;
 }
 
-gboolean push_verifier_check(struct push_verifier *v, const void *data, size_t len,
-			     int64_t now_ms, struct push_msg *out, GError **error)
+/* The envelope {"v": 1, "mac": hex, "payload": base64}: its MAC into mac,
+ * its decoded payload (g_free) into *ret_payload. */
+static gboolean open_envelope(const void *data, size_t len, guint8 mac[32],
+			      guint8 **ret_payload, gsize *ret_plen, GError **error)
 {
 	g_autoptr(JsonParser) parser = NULL;
 	g_autoptr(GError) jerr = NULL;
-	g_autoptr(GHmac) hmac = NULL;
 	g_autofree guint8 *payload = NULL;
-	struct push_msg m = { 0 };
-	guint8 want[32], got[32];
-	gsize want_len = sizeof(want);
-	const char *b64, *mac;
+	const char *b64, *hex;
 	JsonObject *o;
 	JsonNode *n;
 	gsize plen;
 	size_t b64_len;
-	gconstpointer key;
-	gsize key_len;
 
 	if (len > PUSH_MSG_MAX_ENVELOPE) {
 		g_set_error(error, PUSH_MSG_ERROR, PUSH_MSG_ERROR_TOO_BIG,
@@ -470,24 +451,24 @@ gboolean push_verifier_check(struct push_verifier *v, const void *data, size_t l
 		return FALSE;
 	}
 	o = json_node_get_object(json_parser_get_root(parser));
-	n = member_of_type(o, "v", G_TYPE_INT64);
+	n = json_util_member_of_type(o, "v", G_TYPE_INT64);
 	if (!n || json_node_get_int(n) != 1) {
 		g_set_error(error, PUSH_MSG_ERROR, PUSH_MSG_ERROR_MALFORMED,
 			    "envelope: \"v\" missing or not 1");
 		return FALSE;
 	}
-	mac = string_member(o, "mac");
-	if (!mac) {
+	hex = json_util_string_member(o, "mac");
+	if (!hex) {
 		g_set_error(error, PUSH_MSG_ERROR, PUSH_MSG_ERROR_BAD_MAC,
 			    "envelope: \"mac\" missing or not a string");
 		return FALSE;
 	}
-	if (!hex_decode(mac, got, sizeof(got))) {
+	if (!hex_decode(hex, mac, 32)) {
 		g_set_error(error, PUSH_MSG_ERROR, PUSH_MSG_ERROR_BAD_MAC,
 			    "envelope: \"mac\" is not %d hex digits", PUSH_MSG_MAC_HEX);
 		return FALSE;
 	}
-	b64 = string_member(o, "payload");
+	b64 = json_util_string_member(o, "payload");
 	if (!b64) {
 		g_set_error(error, PUSH_MSG_ERROR, PUSH_MSG_ERROR_MALFORMED,
 			    "envelope: \"payload\" missing or not a string");
@@ -510,68 +491,102 @@ gboolean push_verifier_check(struct push_verifier *v, const void *data, size_t l
 			    "payload of %zu bytes (limit %d)", (size_t)plen, PUSH_MSG_MAX_PAYLOAD);
 		return FALSE;
 	}
+	*ret_payload = g_steal_pointer(&payload);
+	*ret_plen = plen;
+	return TRUE;
+}
+
+/* HMAC-SHA256 of the payload under our key, compared in constant time with mac. */
+static gboolean check_mac(const struct push_verifier *v, const guint8 *payload, gsize plen,
+			  const guint8 mac[32], GError **error)
+{
+	g_autoptr(GHmac) hmac = NULL;
+	guint8 want[32];
+	gsize want_len = sizeof(want);
+	gconstpointer key;
+	gsize key_len;
 
 	key = g_bytes_get_data(v->key, &key_len);
 	hmac = g_hmac_new(G_CHECKSUM_SHA256, key, key_len);
 	g_hmac_update(hmac, payload, (gssize)plen);
 	g_hmac_get_digest(hmac, want, &want_len);
-	if (want_len != sizeof(want) || !const_time_equal(want, got, sizeof(want))) {
+	if (want_len != sizeof(want) || !const_time_equal(want, mac, sizeof(want))) {
 		g_set_error(error, PUSH_MSG_ERROR, PUSH_MSG_ERROR_BAD_MAC,
 			    "MAC does not match the payload (forged, or another key)");
 		return FALSE;
 	}
+	return TRUE;
+}
 
-	if (!parse_payload(payload, plen, &m, error))
-		return FALSE;
-	if (v->self && m.to && strcmp(v->self, m.to) != 0) {
+/* The addressee, the timestamp's freshness and the nonce's novelty; an accepted
+ * message is remembered (replay cache, high water mark, the relay's clock offset). */
+static gboolean check_replay(struct push_verifier *v, const struct push_msg *m, int64_t now_ms,
+			     GError **error)
+{
+	if (v->self && m->to && strcmp(v->self, m->to) != 0) {
 		g_set_error(error, PUSH_MSG_ERROR, PUSH_MSG_ERROR_WRONG_USER,
-			    "push for user '%s', we are '%s'", m.to, v->self);
-		goto fail;
+			    "push for user '%s', we are '%s'", m->to, v->self);
+		return FALSE;
 	}
-	if (v->have_floor && m.timestamp_ms <= v->floor_ms) {
+	if (v->have_floor && m->timestamp_ms <= v->floor_ms) {
 		g_set_error(error, PUSH_MSG_ERROR, PUSH_MSG_ERROR_STALE,
 			    "timestamp %" G_GINT64_FORMAT " at or before the replay cache's floor "
 			    "(the cache was full, or the newest push taken before a restart)",
-			    m.timestamp_ms);
-		goto fail;
+			    m->timestamp_ms);
+		return FALSE;
 	}
 	/* fresh by the relay's clock as learned, or newer than anything accepted so far
 	 * (after a restart, before the offset is learned); else by our wall clock */
-	if (v->have_offset && m.timestamp_ms >= now_ms + v->offset_ms - v->window_ms &&
-	    m.timestamp_ms <= now_ms + v->offset_ms + v->window_ms)
+	if (v->have_offset && m->timestamp_ms >= now_ms + v->offset_ms - v->window_ms &&
+	    m->timestamp_ms <= now_ms + v->offset_ms + v->window_ms)
 		goto fresh;
-	if (v->monotonic && !v->have_offset && (!v->have_high || m.timestamp_ms > v->high_ms))
+	if (v->monotonic && !v->have_offset && (!v->have_high || m->timestamp_ms > v->high_ms))
 		goto fresh;	/* the first since a start: newer than all before it */
-	if (m.timestamp_ms < now_ms - v->window_ms) {
+	if (m->timestamp_ms < now_ms - v->window_ms) {
 		g_set_error(error, PUSH_MSG_ERROR, PUSH_MSG_ERROR_STALE,
 			    "timestamp %" G_GINT64_FORMAT " is %" G_GINT64_FORMAT
 			    " ms old (window %" G_GINT64_FORMAT " ms)",
-			    m.timestamp_ms, now_ms - m.timestamp_ms, v->window_ms);
-		goto fail;
+			    m->timestamp_ms, now_ms - m->timestamp_ms, v->window_ms);
+		return FALSE;
 	}
-	if (m.timestamp_ms > now_ms + v->window_ms) {
+	if (m->timestamp_ms > now_ms + v->window_ms) {
 		g_set_error(error, PUSH_MSG_ERROR, PUSH_MSG_ERROR_FUTURE,
 			    "timestamp %" G_GINT64_FORMAT " is %" G_GINT64_FORMAT
 			    " ms in the future (window %" G_GINT64_FORMAT " ms)",
-			    m.timestamp_ms, m.timestamp_ms - now_ms, v->window_ms);
-		goto fail;
+			    m->timestamp_ms, m->timestamp_ms - now_ms, v->window_ms);
+		return FALSE;
 	}
 fresh:
 	replay_expire(v, v->have_offset ? now_ms + v->offset_ms : now_ms);
-	if (g_hash_table_contains(v->seen, m.nonce)) {
+	if (g_hash_table_contains(v->seen, m->nonce)) {
 		g_set_error(error, PUSH_MSG_ERROR, PUSH_MSG_ERROR_REPLAY,
-			    "nonce %s already seen (replay or duplicate delivery)", m.nonce);
-		goto fail;
+			    "nonce %s already seen (replay or duplicate delivery)", m->nonce);
+		return FALSE;
 	}
-	replay_add(v, m.nonce, m.timestamp_ms);
-	if (!v->have_high || m.timestamp_ms > v->high_ms)
-		v->high_ms = m.timestamp_ms;
+	replay_add(v, m->nonce, m->timestamp_ms);
+	if (!v->have_high || m->timestamp_ms > v->high_ms)
+		v->high_ms = m->timestamp_ms;
 	v->have_high = true;
-	v->offset_ms = m.timestamp_ms - now_ms;
+	v->offset_ms = m->timestamp_ms - now_ms;
 	v->have_offset = true;
+	return TRUE;
+}
+
+gboolean push_verifier_check(struct push_verifier *v, const void *data, size_t len,
+			     int64_t now_ms, struct push_msg *out, GError **error)
+{
+	g_autofree guint8 *payload = NULL;
+	struct push_msg m = { 0 };
+	guint8 mac[32];
+	gsize plen;
+
+	if (!open_envelope(data, len, mac, &payload, &plen, error) ||
+	    !check_mac(v, payload, plen, mac, error) || !parse_payload(payload, plen, &m, error))
+		return FALSE;
+	if (!check_replay(v, &m, now_ms, error)) {
+		push_msg_clear(&m);
+		return FALSE;
+	}
 	*out = m;
 	return TRUE;
-fail:
-	push_msg_clear(&m);
-	return FALSE;
 }

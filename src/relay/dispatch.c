@@ -48,6 +48,12 @@ struct opts {
 	double frame_ms;	/* Opus frame: 2.5, 5, 10, 20, 40, 60 */
 	int frames;		/* frames per packet: 1 or 2 */
 	int bitrate;		/* bit/s, 0: by frame size */
+	char *to;		/* --to: bursts and the text for this user only */
+	char *text;		/* --text: send this message after logon */
+	char *location;		/* --location LAT,LON[,ACC] */
+	int expect_texts;
+	int expect_locations;
+	gboolean echo;		/* answer every text with the same text to its sender */
 };
 
 struct rx_stream {
@@ -68,6 +74,8 @@ struct dispatch {
 	size_t wav_samples;
 	GHashTable *rx;			/* id -> struct rx_stream */
 	unsigned bursts_heard;
+	unsigned texts_heard;
+	unsigned locations_heard;
 	unsigned errors;
 	/* API.md: talk once the channel is online; extensions only when announced */
 	bool online;
@@ -297,7 +305,8 @@ static void on_text(struct dispatch *d, const char *buf, size_t len)
 		s->dec = opus_decoder_create(RATE, 1, &err);
 		g_hash_table_replace(d->rx, GUINT_TO_POINTER(s->id), s);
 		if (!d->o.quiet)
-			printf("stream %u from %s started%s\n", s->id, s->from,
+			printf("stream %u on %s from %s started%s\n", s->id,
+			       m.channel ? m.channel : "?", s->from,
 			       m.emergency ? " (emergency)" : "");
 		break;
 	case PROTO_CMD_ON_STREAM_STOP:
@@ -322,7 +331,25 @@ static void on_text(struct dispatch *d, const char *buf, size_t len)
 			       m.error ? m.error : "");
 		break;
 	case PROTO_CMD_ON_TEXT_MESSAGE:
-		printf("text from %s: %s\n", m.from, m.text);
+		d->texts_heard++;
+		printf("text from %s to %s: %s", m.from, m.for_user ? m.for_user : "channel",
+		       m.text);
+		if (d->o.onsets)
+			printf(" at %" G_GINT64_FORMAT " us", g_get_monotonic_time());
+		printf("\n");
+		fflush(stdout);
+		if (d->o.echo && g_strcmp0(m.from, d->o.user) != 0)
+			relay_client_send_text(d->c, proto_build_send_text_message(
+						     ++d->seq, d->o.channel, m.text, m.from), 5000);
+		break;
+	case PROTO_CMD_ON_LOCATION:
+		d->locations_heard++;
+		printf("location from %s to %s: %.7f %.7f accuracy %.1f", m.from,
+		       m.for_user ? m.for_user : "channel", m.latitude, m.longitude, m.accuracy);
+		if (d->o.onsets)
+			printf(" at %" G_GINT64_FORMAT " us", g_get_monotonic_time());
+		printf("\n");
+		fflush(stdout);
 		break;
 	default:
 		break;
@@ -438,10 +465,17 @@ static int talk_burst(struct dispatch *d, unsigned n, const int16_t *pcm, size_t
 	for (;;) {
 		d->seq++;
 		/* packet_duration is an integer: 2 x 2.5 ms says 5, 1 x 2.5 ms says 2 */
-		if (!request(d, proto_build_start_stream(d->seq, d->o.channel, &hdr,
-							 (unsigned)packet_ms,
-							 d->o.emergency && d->ext_emergency),
-			     5000)) {
+		struct proto_msg sm = PROTO_MSG_INIT;
+
+		sm.cmd = PROTO_CMD_START_STREAM;
+		sm.has_seq = true;
+		sm.seq = d->seq;
+		sm.channel = d->o.channel;
+		sm.codec_header = hdr;
+		sm.packet_duration = (unsigned)packet_ms;
+		sm.emergency = d->o.emergency && d->ext_emergency;
+		sm.for_user = d->o.to; /* a private call */
+		if (!request(d, proto_build(&sm, NULL), 5000)) {
 			g_printerr("burst %u: no answer to start_stream\n", n);
 			return -ETIMEDOUT;
 		}
@@ -538,6 +572,43 @@ static int16_t *resample(int16_t *in, size_t n, int rate, size_t *ret_n)
 	return out;
 }
 
+/* --text and --location, answered by the server: 0, or -1 when refused. */
+static int send_extras(struct dispatch *d)
+{
+	double v[3] = { 0, 0, -1 };
+
+	if (d->o.text) {
+		d->seq++;
+		if (!request(d, proto_build_send_text_message(d->seq, d->o.channel, d->o.text,
+							      d->o.to), 5000) ||
+		    !d->reply.success) {
+			g_printerr("pttgw-dispatch: text refused: %s\n",
+				   d->reply.error ? d->reply.error : "no answer");
+			return -1;
+		}
+		printf("text sent\n");
+	}
+	if (d->o.location) {
+		g_auto(GStrv) parts = g_strsplit(d->o.location, ",", 4);
+		unsigned n = g_strv_length(parts);
+
+		for (unsigned i = 0; i < n && i < 3; i++)
+			v[i] = g_ascii_strtod(parts[i], NULL);
+		d->seq++;
+		if (n < 2 || n > 3 ||
+		    !request(d, proto_build_send_location(d->seq, d->o.channel, v[0], v[1], v[2],
+							  NULL, d->o.to), 5000) ||
+		    !d->reply.success) {
+			g_printerr("pttgw-dispatch: location refused: %s\n",
+				   d->reply.error ? d->reply.error : "LAT,LON[,ACC] or no answer");
+			return -1;
+		}
+		printf("location sent\n");
+	}
+	fflush(stdout);
+	return 0;
+}
+
 /* ---- main ---- */
 
 static bool parse_url(const char *url, char **ret_host, int *ret_port, bool *ret_tls)
@@ -609,6 +680,19 @@ int main(int argc, char **argv)
 		  "Opus frame length: 2.5, 5, 10, 20 (default), 40, 60", "MS" },
 		{ "frames", 0, 0, G_OPTION_ARG_INT, &o->frames,
 		  "Opus frames per packet: 1 (default) or 2", "N" },
+		{ "to", 0, 0, G_OPTION_ARG_STRING, &o->to,
+		  "Bursts and --text for this user only (\"for\")", "USER" },
+		/* FILENAME: the bytes as given (no locale conversion); checked below */
+		{ "text", 0, 0, G_OPTION_ARG_FILENAME, &o->text, "Send this text message (UTF-8)",
+		  "TEXT" },
+		{ "location", 0, 0, G_OPTION_ARG_STRING, &o->location,
+		  "Send this location", "LAT,LON[,ACC]" },
+		{ "expect-texts", 0, 0, G_OPTION_ARG_INT, &o->expect_texts,
+		  "Wait until this many text messages were received", "N" },
+		{ "expect-locations", 0, 0, G_OPTION_ARG_INT, &o->expect_locations,
+		  "Wait until this many locations were received", "N" },
+		{ "echo", 0, 0, G_OPTION_ARG_NONE, &o->echo,
+		  "Answer every text message with the same text to its sender", NULL },
 		{ "bitrate", 0, 0, G_OPTION_ARG_INT, &o->bitrate,
 		  "Opus bit/s (default 24000; 96000 for frames under 10 ms)", "BPS" },
 		{ NULL }
@@ -653,6 +737,10 @@ int main(int argc, char **argv)
 	}
 	if (o->frames != 1 && o->frames != 2) {
 		g_printerr("pttgw-dispatch: --frames %d: 1 or 2\n", o->frames);
+		return 2;
+	}
+	if (o->text && !g_utf8_validate(o->text, -1, NULL)) {
+		g_printerr("pttgw-dispatch: --text: not valid UTF-8\n");
 		return 2;
 	}
 	if (!userpw || !strchr(userpw, ':')) {
@@ -720,7 +808,8 @@ int main(int argc, char **argv)
 	if (o->emergency && !d.ext_emergency)
 		printf("the server does not support emergency pre-emption: a normal talk\n");
 	/* API.md: talk after the channel status says online */
-	while (o->bursts > 0 && !d.online && g_get_monotonic_time() < end &&
+	while ((o->bursts > 0 || o->text || o->location) && !d.online &&
+	       g_get_monotonic_time() < end &&
 	       poll_until(&d, g_get_monotonic_time() + 50 * 1000))
 		;
 	if (o->bursts > 0 && !d.online) {
@@ -729,6 +818,10 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
+	if (send_extras(&d) < 0) {
+		rc = 1;
+		goto out;
+	}
 	for (i = 0; i < o->bursts; i++) {
 		if (i > 0 && !poll_until(&d, g_get_monotonic_time() +
 					     (int64_t)(o->gap * G_USEC_PER_SEC)))
@@ -738,10 +831,14 @@ int main(int argc, char **argv)
 			break;
 		}
 	}
-	while (rc == 0 && d.bursts_heard < (unsigned)o->expect) {
+	while (rc == 0 && (d.bursts_heard < (unsigned)o->expect ||
+			   d.texts_heard < (unsigned)o->expect_texts ||
+			   d.locations_heard < (unsigned)o->expect_locations)) {
 		if (g_get_monotonic_time() > end) {
-			g_printerr("pttgw-dispatch: timed out: heard %u of %d bursts\n",
-				   d.bursts_heard, o->expect);
+			g_printerr("pttgw-dispatch: timed out: heard %u of %d bursts, %u of %d "
+				   "texts, %u of %d locations\n", d.bursts_heard, o->expect,
+				   d.texts_heard, o->expect_texts, d.locations_heard,
+				   o->expect_locations);
 			rc = 1;
 			break;
 		}
@@ -768,5 +865,8 @@ out:
 	g_free(o->talk);
 	g_free(o->record);
 	g_free(o->token);
+	g_free(o->to);
+	g_free(o->text);
+	g_free(o->location);
 	return rc;
 }

@@ -58,15 +58,16 @@ struct relay_auth *relay_auth_new(const struct relay_auth_limits *lim)
 	return a;
 }
 
-void relay_auth_free(struct relay_auth *a)
+struct relay_auth *relay_auth_free(struct relay_auth *a)
 {
 	if (!a)
-		return;
+		return NULL;
 	g_hash_table_unref(a->by_addr);
 	g_hash_table_unref(a->by_user);
 	g_hash_table_unref(a->tokens);
 	g_free(a->last_user);
 	g_free(a);
+	return NULL;
 }
 
 bool relay_auth_equal(const char *a, const char *b)

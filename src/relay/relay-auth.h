@@ -35,7 +35,7 @@ enum relay_auth_result {
 };
 
 struct relay_auth *relay_auth_new(const struct relay_auth_limits *lim);
-void relay_auth_free(struct relay_auth *a);
+struct relay_auth *relay_auth_free(struct relay_auth *a); /* NULL-safe, returns NULL */
 
 /*
  * Checks a logon from address addr (no port). stored_password is the user's configured

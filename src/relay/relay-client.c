@@ -32,12 +32,18 @@ struct relay_client {
 	bool rx_binary;
 };
 
-void relay_client_msg_free(struct relay_client_msg *m)
+struct relay_client_msg *relay_client_msg_free(struct relay_client_msg *m)
 {
 	if (!m)
-		return;
+		return NULL;
 	g_free(m->data);
 	g_free(m);
+	return NULL;
+}
+
+static void msg_destroy(gpointer m)
+{
+	relay_client_msg_free(m);
 }
 
 static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
@@ -201,20 +207,21 @@ void relay_client_close(struct relay_client *c, uint16_t code, int timeout_ms)
 		service(c, (int)((end - g_get_monotonic_time()) / 1000));
 }
 
-void relay_client_free(struct relay_client *c)
+struct relay_client *relay_client_free(struct relay_client *c)
 {
 	if (!c)
-		return;
+		return NULL;
 	relay_client_close(c, 1000, 300);
 	if (c->ctx) {
 		lws_sul_cancel(&c->wake);
 		lws_context_destroy(c->ctx);
 	}
 	g_queue_clear_full(&c->out, g_free);
-	g_queue_clear_full(&c->in, (GDestroyNotify)relay_client_msg_free);
+	g_queue_clear_full(&c->in, msg_destroy);
 	g_byte_array_unref(c->rx);
 	g_free(c->error);
 	g_free(c);
+	return NULL;
 }
 
 int relay_client_send(struct relay_client *c, bool binary, const void *buf, size_t len,

@@ -21,7 +21,8 @@ struct relay_client_msg {
 	uint8_t *data;		/* NUL-terminated for convenience */
 };
 
-void relay_client_msg_free(struct relay_client_msg *m);
+/* NULL-safe, returns NULL */
+struct relay_client_msg *relay_client_msg_free(struct relay_client_msg *m);
 typedef struct relay_client_msg relay_client_msg;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(relay_client_msg, relay_client_msg_free)
 
@@ -32,7 +33,7 @@ struct relay_client *relay_client_new(const char *host, int port, bool tls, bool
 /* A Close frame with code, then up to timeout_ms for the server's Close. */
 void relay_client_close(struct relay_client *c, uint16_t code, int timeout_ms);
 /* Closes with 1000 (bounded, 300 ms) when still connected, then frees. */
-void relay_client_free(struct relay_client *c);
+struct relay_client *relay_client_free(struct relay_client *c); /* NULL-safe, returns NULL */
 
 /* Queue a frame and service until it is written (timeout_ms). 0 or negative errno. */
 int relay_client_send(struct relay_client *c, bool binary, const void *buf, size_t len,

@@ -86,10 +86,10 @@ static void channel_free(gpointer p)
 	g_free(ch);
 }
 
-void relay_config_free(struct relay_config *c)
+struct relay_config *relay_config_free(struct relay_config *c)
 {
 	if (!c)
-		return;
+		return NULL;
 	g_free(c->listen_host);
 	g_free(c->cert);
 	g_free(c->key);
@@ -116,6 +116,7 @@ void relay_config_free(struct relay_config *c)
 	g_free(c->fed.cert);
 	g_free(c->fed.key);
 	g_free(c);
+	return NULL;
 }
 
 static struct relay_user *user_get(struct relay_config *c, const char *name)

@@ -43,13 +43,14 @@ struct relay_limits *relay_limits_new(unsigned max_total, unsigned max_per_addre
 	return rl;
 }
 
-void relay_limits_free(struct relay_limits *rl)
+struct relay_limits *relay_limits_free(struct relay_limits *rl)
 {
 	if (!rl)
-		return;
+		return NULL;
 	g_hash_table_unref(rl->conns);
 	g_hash_table_unref(rl->addrs);
 	g_free(rl);
+	return NULL;
 }
 
 const char *relay_limits_admit(struct relay_limits *rl, const char *addr)

@@ -13,7 +13,7 @@ struct relay_limits;
 
 struct relay_limits *relay_limits_new(unsigned max_total, unsigned max_per_address,
 				      unsigned max_pending_per_address);
-void relay_limits_free(struct relay_limits *rl);
+struct relay_limits *relay_limits_free(struct relay_limits *rl); /* NULL-safe, returns NULL */
 /* NULL when a new connection from addr may be accepted, else why not (static string). */
 const char *relay_limits_admit(struct relay_limits *rl, const char *addr);
 /* Connection key (any unique pointer) from addr is open / logged on / closed. */

@@ -566,10 +566,10 @@ void relay_server_wake(struct relay_server *srv)
 	lws_cancel_service(srv->ctx);
 }
 
-void relay_server_free(struct relay_server *srv)
+struct relay_server *relay_server_free(struct relay_server *srv)
 {
 	if (!srv)
-		return;
+		return NULL;
 	lws_sul_cancel(&srv->tick);
 	relay_logic_set_wake(srv->logic, NULL, NULL);
 	srv->stopping = true;
@@ -578,4 +578,5 @@ void relay_server_free(struct relay_server *srv)
 	g_hash_table_unref(srv->fds);
 	relay_limits_free(srv->limits);
 	g_free(srv);
+	return NULL;
 }

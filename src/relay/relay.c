@@ -630,6 +630,32 @@ static void cmd_text_message(struct relay_logic *l, struct session *s, const str
 	send_text(s, proto_build_reply_ok(m->seq, false, 0, NULL));
 }
 
+/* send_location: like a text message, to the channel or to its "for" user only */
+static void cmd_location(struct relay_logic *l, struct session *s, const struct proto_msg *m)
+{
+	struct channel *ch = session_channel(s, m->channel);
+	unsigned i;
+
+	if (!ch) {
+		answer_error(s, m, PROTO_ERR_CHANNEL_NOT_READY);
+		return;
+	}
+	l->next_message_id++;
+	g_info("%s: %s: location %.7f %.7f (%.0f m)%s%s", peer(s), s->user, m->latitude,
+	       m->longitude, m->accuracy, m->for_user ? " for " : "",
+	       m->for_user ? m->for_user : "");
+	for (i = 0; i < ch->sessions->len; i++) {
+		struct session *o = g_ptr_array_index(ch->sessions, i);
+
+		if (o == s || (m->for_user && g_strcmp0(o->user, m->for_user) != 0))
+			continue;
+		send_text(o, proto_build_on_location(ch->conf->name, s->user, l->next_message_id,
+						     m->latitude, m->longitude, m->accuracy,
+						     m->formatted_address, m->for_user));
+	}
+	send_text(s, proto_build_reply_ok(m->seq, false, 0, NULL));
+}
+
 void relay_logic_text(struct relay_logic *l, struct relay_conn *c, const char *buf, size_t len,
 		      uint64_t now)
 {
@@ -683,6 +709,9 @@ void relay_logic_text(struct relay_logic *l, struct relay_conn *c, const char *b
 	case PROTO_CMD_SEND_TEXT_MESSAGE:
 		cmd_text_message(l, s, &m);
 		break;
+	case PROTO_CMD_SEND_LOCATION:
+		cmd_location(l, s, &m);
+		break;
 	case PROTO_CMD_KEEPALIVE:
 		if (m.has_seq)
 			send_text(s, proto_build_reply_ok(m.seq, false, 0, NULL));
@@ -695,6 +724,7 @@ void relay_logic_text(struct relay_logic *l, struct relay_conn *c, const char *b
 	case PROTO_CMD_ON_STREAM_STOP:
 	case PROTO_CMD_ON_ERROR:
 	case PROTO_CMD_ON_TEXT_MESSAGE:
+	case PROTO_CMD_ON_LOCATION:
 	case PROTO_CMD_INVALID:
 	case PROTO_CMD_UNKNOWN:
 		g_debug("%s: %s: server-side command %s from a client, ignored", peer(s), who(s),
@@ -973,13 +1003,13 @@ struct relay_logic *relay_logic_new(struct relay_config *cfg, GError **error)
 	return l;
 }
 
-void relay_logic_free(struct relay_logic *l)
+struct relay_logic *relay_logic_free(struct relay_logic *l)
 {
 	GHashTableIter it;
 	gpointer v;
 
 	if (!l)
-		return;
+		return NULL;
 	/* connections are closed (relay_logic_closed) before this */
 	relay_fed_free(l->fed);
 	g_hash_table_iter_init(&it, l->streams);
@@ -1004,6 +1034,7 @@ void relay_logic_free(struct relay_logic *l)
 	relay_push_free(l->push);
 #endif
 	g_free(l);
+	return NULL;
 }
 
 /* ---- reload (SIGHUP): users and channels ---- */

@@ -77,7 +77,7 @@ struct relay_config {
 
 /* Parses argv (GOption) and the config file; NULL + error on a bad option or key. */
 struct relay_config *relay_config_load(int *argc, char ***argv, GError **error);
-void relay_config_free(struct relay_config *c);
+struct relay_config *relay_config_free(struct relay_config *c); /* NULL-safe, returns NULL */
 /* The channel's members, "every user" expanded; newly allocated (g_strfreev). */
 char **relay_config_members(const struct relay_config *c, const struct relay_channel_conf *ch);
 
@@ -124,7 +124,7 @@ void relay_conn_set_session(struct relay_conn *c, void *session);
 
 struct relay_logic;
 struct relay_logic *relay_logic_new(struct relay_config *cfg, GError **error);
-void relay_logic_free(struct relay_logic *l);
+struct relay_logic *relay_logic_free(struct relay_logic *l); /* NULL-safe, returns NULL */
 void relay_logic_connected(struct relay_logic *l, struct relay_conn *c, uint64_t now);
 void relay_logic_closed(struct relay_logic *l, struct relay_conn *c, uint64_t now);
 void relay_logic_text(struct relay_logic *l, struct relay_conn *c, const char *buf, size_t len,
@@ -160,4 +160,4 @@ int relay_server_run(struct relay_server *srv, volatile int *stop, volatile int 
 /* Async-signal-safe: wakes relay_server_run() up. */
 void relay_server_wake(struct relay_server *srv);
 /* Closes every connection (relay_logic_closed for each), then frees. NULL-safe. */
-void relay_server_free(struct relay_server *srv);
+struct relay_server *relay_server_free(struct relay_server *srv); /* NULL-safe, returns NULL */

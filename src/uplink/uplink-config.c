@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "conf.h"
+#include "proto.h"
 
 #define GROUP "upstream"
 
@@ -39,6 +40,7 @@ void uplink_config_clear(struct uplink_config *cfg)
 		return;
 	g_free(cfg->url);
 	g_free(cfg->channel);
+	g_strfreev(cfg->channels);
 	g_free(cfg->username);
 	if (cfg->password)
 		explicit_bzero(cfg->password, strlen(cfg->password));
@@ -101,6 +103,44 @@ static gboolean read_secret(const struct conf *c, const char *key, char **ret, G
 	return TRUE;
 }
 
+/* [general] channels: every channel of the logon, [upstream] channel among
+ * them (first when it was not listed). */
+static gboolean load_channels(const struct conf *c, struct uplink_config *cfg, GError **error)
+{
+	g_autofree char *list = NULL;
+	g_auto(GStrv) parts = NULL;
+	g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func(g_free);
+
+	if (!conf_get_string(c, "general", "channels", NULL, &list, error))
+		return FALSE;
+	if (!list || !*list)
+		return TRUE;
+	parts = g_strsplit(list, ",", -1);
+	for (char **p = parts; *p || cfg->channel; p++) {
+		char *name = *p ? g_strstrip(*p) : cfg->channel;
+		bool dup = false;
+
+		if (!*name) {
+			conf_set_error(c, error, "general", "channels", "an empty channel name");
+			return FALSE;
+		}
+		for (unsigned i = 0; i < out->len; i++)
+			dup = dup || strcmp(g_ptr_array_index(out, i), name) == 0;
+		if (!dup)
+			g_ptr_array_add(out, g_strdup(name));
+		if (!*p)
+			break; /* [upstream] channel, added last when not listed */
+	}
+	if (out->len > PROTO_MAX_CHANNELS) {
+		conf_set_error(c, error, "general", "channels", "%u channels, at most %u "
+			       "(API.md)", out->len, PROTO_MAX_CHANNELS);
+		return FALSE;
+	}
+	g_ptr_array_add(out, NULL);
+	cfg->channels = (char **)g_ptr_array_free(g_steal_pointer(&out), FALSE);
+	return TRUE;
+}
+
 gboolean uplink_config_load(const struct conf *c, struct uplink_config *out, GError **error)
 {
 	struct uplink_config cfg = { 0 };
@@ -114,12 +154,15 @@ gboolean uplink_config_load(const struct conf *c, struct uplink_config *out, GEr
 	    !conf_get_string(c, GROUP, "username", g_get_host_name(), &cfg.username, error) ||
 	    !read_secret(c, "credentials-file", &cfg.password, error) ||
 	    !read_secret(c, "token-file", &cfg.auth_token, error) ||
-	    !conf_get_seconds(c, GROUP, "heartbeat-interval", 10.0, 0.2, 3600.0,
+	    !conf_get_seconds(c, GROUP, "heartbeat-interval",
+			      (double)UPLINK_HEARTBEAT_DEFAULT / G_USEC_PER_SEC, 0.2, 3600.0,
 			      &cfg.heartbeat_interval, error) ||
-	    !conf_get_seconds(c, GROUP, "backoff-base", 0.5, 0.01, 3600.0, &cfg.backoff_base,
-			      error) ||
-	    !conf_get_seconds(c, GROUP, "backoff-cap", 30.0, 0.01, 86400.0, &cfg.backoff_cap,
-			      error) ||
+	    !conf_get_seconds(c, GROUP, "backoff-base",
+			      (double)UPLINK_BACKOFF_BASE_DEFAULT / G_USEC_PER_SEC, 0.01, 3600.0,
+			      &cfg.backoff_base, error) ||
+	    !conf_get_seconds(c, GROUP, "backoff-cap",
+			      (double)UPLINK_BACKOFF_CAP_DEFAULT / G_USEC_PER_SEC, 0.01, 86400.0,
+			      &cfg.backoff_cap, error) ||
 	    !conf_get_string(c, GROUP, "ca-file", NULL, &cfg.ca_file, error) ||
 	    !conf_get_bool(c, GROUP, "insecure", FALSE, &insecure, error) ||
 	    !conf_get_enum(c, GROUP, "policy", policy_names, UPLINK_POLICY_PERSISTENT, &policy,
@@ -145,6 +188,8 @@ gboolean uplink_config_load(const struct conf *c, struct uplink_config *out, GEr
 			       "must not be empty");
 		goto fail;
 	}
+	if (!load_channels(c, &cfg, error))
+		goto fail;
 	if (cfg.backoff_cap < cfg.backoff_base) {
 		conf_set_error(c, error, GROUP, "backoff-cap", "is below backoff-base");
 		goto fail;

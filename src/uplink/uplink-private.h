@@ -15,10 +15,17 @@
 #define CONTROL_QUEUE_EXTRA 64    /* text frames queued beyond the audio limit */
 #define MAX_REMOTE_STREAMS 8      /* remote streams tracked at once */
 #define MAX_JOINS 4               /* join_stream requests pending at once */
+#define MAX_MSG_PENDING 16    /* text/location requests awaiting a reply */
 #define MAX_STALE 4               /* cancelled start_stream seqs remembered */
 #define RX_MAX (PROTO_MAX_TEXT > PROTO_MAX_BINARY ? PROTO_MAX_TEXT : PROTO_MAX_BINARY)
 #define PUSH_ONLY_GRACE (2 * G_USEC_PER_SEC) /* idle after logon before push-only drops */
 #define LOG_BURST 20              /* bad-input lines per connection before thinning */
+#define CLOSE_WAIT G_USEC_PER_SEC /* for the server's answer to our Close frame */
+#define CLOSE_WAIT_DEAD (50 * 1000) /* the same when the link is dead (1001 on an error) */
+#define SHUTDOWN_POLL 2000        /* usec between main loop turns in uplink_shutdown() */
+#define LWS_TIMEOUT_MIN_S 5       /* lws' own connect/handshake timeout at the least */
+#define RX_INITIAL 4096           /* the receive buffer's size */
+#define RX_KEEP 16384             /* a buffer grown past this is not kept after the frame */
 
 enum closing {
 	CLOSING_NONE,
@@ -101,6 +108,8 @@ struct uplink {
 	bool channel_online;
 	int64_t users_online;   /* -1: unknown */
 	char *channel_reason;   /* why talking is not possible now, or NULL */
+	GPtrArray *chans;       /* struct uplink_chan *: the logon's channels */
+	char **logon_names;     /* their names for the logon (the strings are chans') */
 	uint64_t last_rx;
 	uint32_t seq;
 	uint32_t logon_seq;
@@ -117,6 +126,9 @@ struct uplink {
 	bool own_cancel;
 	uint32_t stale_seq[MAX_STALE];
 	unsigned stale_next;
+
+	char *talk_for;         /* "for" of our next start_stream (uplink-messages.c) */
+	uint32_t msg_seq[MAX_MSG_PENDING]; /* our messages waiting for their reply */
 
 	struct remote_stream remote[MAX_REMOTE_STREAMS];
 	unsigned n_remote;
@@ -159,6 +171,25 @@ void uplink_channel_status(struct uplink *u, const struct proto_msg *m);
 /* "channel is not ready": not online until the next on_channel_status. */
 void uplink_channel_not_ready(struct uplink *u);
 
+/* uplink-channels.c: the logon's channels and what their last status said */
+struct uplink_chan {
+	char *name;
+	bool known;             /* an on_channel_status came on this connection */
+	bool online;
+	int64_t users_online;
+};
+void uplink_channels_init(struct uplink *u);
+void uplink_channels_free(struct uplink *u);
+/* The logon's "channels" (NULL-terminated, owned by u). */
+char **uplink_channels_logon(struct uplink *u);
+struct uplink_chan *uplink_channels_find(struct uplink *u, const char *name);
+/* Adds name when it is not there yet. */
+struct uplink_chan *uplink_channels_add(struct uplink *u, const char *name);
+/* The connection ended: nothing known any more. */
+void uplink_channels_reset(struct uplink *u);
+/* Make the selected channel's fields (channel_known, ...) those of c. */
+void uplink_channels_apply(struct uplink *u, const struct uplink_chan *c);
+
 /* Apply the link policy after a stream change (burst_ended: one just ended). */
 void uplink_policy_check(struct uplink *u, bool burst_ended);
 /* A stream starts (ours, remote or joined): no idle drop now, also not one
@@ -166,6 +197,12 @@ void uplink_policy_check(struct uplink *u, bool burst_ended);
 void uplink_policy_busy(struct uplink *u);
 void uplink_logon_reply(struct uplink *u, const struct proto_msg *m);
 void uplink_logon_refused(struct uplink *u, const char *reason);
+
+/* uplink-messages.c */
+/* on_text_message, on_location. */
+void uplink_messages_inbound(struct uplink *u, const struct proto_msg *m);
+/* A reply to one of our messages: handled (true) or not ours. */
+bool uplink_messages_reply(struct uplink *u, const struct proto_msg *m);
 
 /* uplink-streams.c */
 void uplink_streams_text(struct uplink *u, const char *buf, size_t len);

@@ -202,6 +202,8 @@ static void on_reply(struct uplink *u, const struct proto_msg *m)
 		}
 		return;
 	}
+	if (uplink_messages_reply(u, m))
+		return;
 	if (stale_take(u, m->seq)) {
 		if (m->success && m->has_stream_id)
 			uplink_send_text(u, proto_build_stop_stream(true, ++u->seq, m->stream_id,
@@ -257,6 +259,8 @@ static void on_stream_start(struct uplink *u, const struct proto_msg *m)
 		g_info("link: stream %u from %s%s%s", m->stream_id, from,
 		       m->emergency ? " (emergency)" : "", j ? " (joined)" : "");
 	}
+	if (m->for_user && u->ev.remote_for)
+		u->ev.remote_for(u->data, m->stream_id, m->from, m->for_user);
 	if (u->ev.remote_start)
 		u->ev.remote_start(u->data, m->stream_id, m->from, m->channel,
 				   m->packet_duration,
@@ -334,19 +338,17 @@ void uplink_streams_text(struct uplink *u, const char *buf, size_t len)
 	case PROTO_CMD_ON_ERROR:
 		uplink_server_error(u, m.error ? m.error : "?");
 		break;
-	case PROTO_CMD_ON_TEXT_MESSAGE: {
-		/* not used by a gateway: ignored */
-		g_autofree char *from = log_escape(m.from ? m.from : "?");
-
-		g_debug("link: text message from %s ignored", from);
+	case PROTO_CMD_ON_TEXT_MESSAGE:
+	case PROTO_CMD_ON_LOCATION:
+		uplink_messages_inbound(u, &m);
 		break;
-	}
 	case PROTO_CMD_KEEPALIVE:
 		break;
 	case PROTO_CMD_LOGON:
 	case PROTO_CMD_START_STREAM:
 	case PROTO_CMD_STOP_STREAM:
 	case PROTO_CMD_SEND_TEXT_MESSAGE:
+	case PROTO_CMD_SEND_LOCATION:
 	case PROTO_CMD_JOIN_STREAM:
 	case PROTO_CMD_INVALID:
 	case PROTO_CMD_UNKNOWN:
@@ -408,7 +410,19 @@ int uplink_start_stream(struct uplink *u, bool emergency)
 	if (u->own != OWN_NONE)
 		return -EBUSY;
 	seq = ++u->seq;
-	r = uplink_send_text(u, proto_build_start_stream(seq, u->cfg.channel, &h, 20, emergency));
+	{
+		struct proto_msg sm = PROTO_MSG_INIT;
+
+		sm.cmd = PROTO_CMD_START_STREAM;
+		sm.has_seq = true;
+		sm.seq = seq;
+		sm.channel = u->cfg.channel;
+		sm.codec_header = h;
+		sm.packet_duration = 20;
+		sm.emergency = emergency;
+		sm.for_user = u->talk_for; /* a private call (uplink_set_talk_for()) */
+		r = uplink_send_text(u, proto_build(&sm, NULL));
+	}
 	if (r < 0)
 		return r;
 	u->own = OWN_PENDING;

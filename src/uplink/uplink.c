@@ -183,8 +183,6 @@ static int on_writeable(struct uplink *u, struct lws *wsi)
 	return 0;
 }
 
-/* ---- streams ----------------------------------------------------------- */
-
 /* ---- timers ------------------------------------------------------------ */
 
 /*
@@ -268,7 +266,6 @@ static void idle_cb(lws_sorted_usec_list_t *sul)
 
 static void logon(struct uplink *u)
 {
-	const char *channels[] = { u->cfg.channel, NULL };
 	struct proto_msg m = PROTO_MSG_INIT;
 	char *json;
 
@@ -283,7 +280,7 @@ static void logon(struct uplink *u)
 	m.password = u->cfg.password;
 	m.auth_token = u->cfg.auth_token;
 	m.refresh_token = u->refresh_token;
-	m.channels = (char **)channels;
+	m.channels = uplink_channels_logon(u); /* all of them: we listen to all */
 	m.listen_only = u->cfg.listen_only;
 	m.platform_type = (char *)"linux";
 	m.platform_name = u->cfg.platform_name;
@@ -369,8 +366,10 @@ static void channel_changed(struct uplink *u)
 void uplink_channel_status(struct uplink *u, const struct proto_msg *m)
 {
 	bool online = g_strcmp0(m->status, "online") == 0;
+	struct uplink_chan *c = uplink_channels_find(u, m->channel ? m->channel
+								  : u->cfg.channel);
 
-	if (m->channel && strcmp(m->channel, u->cfg.channel) != 0) {
+	if (!c) {
 		g_autofree char *other = log_escape(m->channel);
 
 		g_debug("link: status of channel %s, not ours, ignored", other);
@@ -379,8 +378,17 @@ void uplink_channel_status(struct uplink *u, const struct proto_msg *m)
 	g_autofree char *status = log_escape(m->status ? m->status : "?");
 	g_autofree char *error = m->error ? log_escape(m->error) : NULL;
 
-	g_info("link: channel %s %s (%" G_GINT64_FORMAT " online)%s%s", u->cfg.channel, status,
+	g_info("link: channel %s %s (%" G_GINT64_FORMAT " online)%s%s", c->name, status,
 	       m->users_online, error ? ": " : "", error ? error : "");
+	c->known = true;
+	c->online = online;
+	c->users_online = m->users_online;
+	if (strcmp(c->name, u->cfg.channel) != 0) {
+		/* another channel we listen to: told, talking is not affected */
+		if (!u->freeing && u->ev.channel)
+			u->ev.channel(u->data, c->name, online, m->users_online, m->error);
+		return;
+	}
 	u->channel_known = true;
 	u->channel_online = online;
 	u->users_online = m->users_online;
@@ -455,6 +463,7 @@ static void link_gone(struct uplink *u, const char *error)
 	u->channel_online = false;
 	u->users_online = -1;
 	g_clear_pointer(&u->channel_reason, g_free);
+	uplink_channels_reset(u);
 	g_clear_pointer(&u->extensions, g_strfreev);
 	u->drop_after_flush = false;
 	u->closing = CLOSING_NONE;
@@ -641,7 +650,7 @@ void uplink_link_close(struct uplink *u, enum closing why, uint16_t code, const 
 		/* a dead link will not answer: the Close goes out, then it ends */
 		sul_arm(u, &u->sul_close, close_guard_cb,
 			code == UPLINK_CLOSE_GOING_AWAY && why == CLOSING_ERROR
-			? 50 * 1000 : G_USEC_PER_SEC);
+			? CLOSE_WAIT_DEAD : CLOSE_WAIT);
 	} else {
 		lws_set_timeout(u->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
 	}
@@ -735,10 +744,10 @@ static void on_receive(struct uplink *u, struct lws *wsi, const void *in, size_t
 	else
 		uplink_streams_text(u, (const char *)u->rx->data, u->rx->len);
 	u->rx_overflow = false;
-	if (u->rx_total > 16384) {
+	if (u->rx_total > RX_KEEP) {
 		/* do not keep a large buffer around after an occasional big frame */
 		g_byte_array_unref(u->rx);
-		u->rx = g_byte_array_sized_new(4096);
+		u->rx = g_byte_array_sized_new(RX_INITIAL);
 	} else {
 		g_byte_array_set_size(u->rx, 0);
 	}
@@ -878,6 +887,7 @@ struct uplink *uplink_new(const struct uplink_config *cfg, GMainLoop *loop,
 	u->cfg = *cfg;
 	u->cfg.url = g_strdup(cfg->url);
 	u->cfg.channel = g_strdup(cfg->channel);
+	u->cfg.channels = g_strdupv(cfg->channels);
 	u->cfg.username = g_strdup(cfg->username);
 	u->cfg.password = g_strdup(cfg->password);
 	u->cfg.auth_token = g_strdup(cfg->auth_token);
@@ -887,9 +897,9 @@ struct uplink *uplink_new(const struct uplink_config *cfg, GMainLoop *loop,
 	if (!u->cfg.send_queue_frames)
 		u->cfg.send_queue_frames = DEFAULT_QUEUE_FRAMES;
 	if (!u->cfg.heartbeat_interval)
-		u->cfg.heartbeat_interval = 10 * G_USEC_PER_SEC;
+		u->cfg.heartbeat_interval = UPLINK_HEARTBEAT_DEFAULT;
 	if (!u->cfg.backoff_base)
-		u->cfg.backoff_base = G_USEC_PER_SEC / 2;
+		u->cfg.backoff_base = UPLINK_BACKOFF_BASE_DEFAULT;
 	if (u->cfg.backoff_cap < u->cfg.backoff_base)
 		u->cfg.backoff_cap = u->cfg.backoff_base;
 	u->loop = g_main_loop_ref(loop);
@@ -898,15 +908,16 @@ struct uplink *uplink_new(const struct uplink_config *cfg, GMainLoop *loop,
 	u->state = UPLINK_DISCONNECTED;
 	u->users_online = -1;
 	u->rand = g_rand_new();
-	u->rx = g_byte_array_sized_new(4096);
+	u->rx = g_byte_array_sized_new(RX_INITIAL);
 	g_queue_init(&u->txq);
+	if (u->cfg.channel)
+		uplink_channels_init(u);
 
 	if (!u->cfg.url || !u->cfg.channel || !u->cfg.username || !parse_url(u, error)) {
 		if (error && !*error)
 			g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
 				    "[upstream]: url, channel and username are required");
-		uplink_free(u);
-		return NULL;
+		return uplink_free(u);
 	}
 
 	if (g_getenv("PTTGW_LWS_DEBUG"))
@@ -925,14 +936,13 @@ struct uplink *uplink_new(const struct uplink_config *cfg, GMainLoop *loop,
 	info.foreign_loops = foreign;
 	info.client_ssl_ca_filepath = u->cfg.ca_file;
 	info.fd_limit_per_thread = 1 + 1 + 1;
-	info.timeout_secs = (unsigned)MAX(5, (dead_after(u) + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC);
+	info.timeout_secs = (unsigned)MAX(LWS_TIMEOUT_MIN_S, (dead_after(u) + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC);
 	u->ctx = lws_create_context(&info);
 	if (!u->ctx) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
 			    "libwebsockets: cannot create a context on the GLib loop "
 			    "(is libwebsockets-evlib-glib installed?)");
-		uplink_free(u);
-		return NULL;
+		return uplink_free(u);
 	}
 	g_info("link: %s, channel %s, user %s, heartbeat %.1f s, backoff %.2f..%.1f s, policy %s",
 	       u->cfg.url, u->cfg.channel, u->cfg.username,
@@ -942,10 +952,10 @@ struct uplink *uplink_new(const struct uplink_config *cfg, GMainLoop *loop,
 	return u;
 }
 
-void uplink_free(struct uplink *u)
+struct uplink *uplink_free(struct uplink *u)
 {
 	if (!u)
-		return;
+		return NULL;
 	u->freeing = true;
 	if (u->ctx) {
 		lws_sul_cancel(&u->sul_retry);
@@ -960,10 +970,12 @@ void uplink_free(struct uplink *u)
 	g_rand_free(u->rand);
 	g_free(u->connect_error);
 	g_free(u->channel_reason);
+	uplink_channels_free(u);
 	g_strfreev(u->extensions);
 	if (u->refresh_token)
 		explicit_bzero(u->refresh_token, strlen(u->refresh_token));
 	g_free(u->refresh_token);
+	g_free(u->talk_for);
 	g_free(u->detail);
 	g_free(u->last_error);
 	g_free(u->path_buf);
@@ -972,6 +984,7 @@ void uplink_free(struct uplink *u)
 		g_main_loop_unref(u->loop);
 	uplink_config_clear(&u->cfg);
 	g_free(u);
+	return NULL;
 }
 
 int uplink_start(struct uplink *u)
@@ -1002,20 +1015,35 @@ void uplink_shutdown(struct uplink *u, unsigned timeout_ms)
 	uplink_stop(u);
 	while (u->wsi && uplink_now() < end)
 		if (!g_main_context_iteration(ctx, FALSE))
-			g_usleep(2000);
+			g_usleep(SHUTDOWN_POLL);
 }
 
 int uplink_set_channel(struct uplink *u, const char *channel)
 {
+	struct uplink_chan *c;
+
 	if (!channel || !*channel)
 		return -EINVAL;
 	if (g_strcmp0(u->cfg.channel, channel) == 0)
 		return 0;
-	if (u->own != OWN_NONE || u->n_remote)
+	if (u->own != OWN_NONE)
+		return -EBUSY;
+	c = uplink_channels_find(u, channel);
+	if (c) {
+		/* listened to already: talk there from now on, no new logon */
+		g_free(u->cfg.channel);
+		u->cfg.channel = g_strdup(channel);
+		g_message("link: talking on channel %s (no new logon)", channel);
+		if (u->wsi && u->logged_on)
+			uplink_channels_apply(u, c);
+		return 0;
+	}
+	if (u->n_remote)
 		return -EBUSY;
 	g_free(u->cfg.channel);
 	u->cfg.channel = g_strdup(channel);
-	g_message("link: channel %s", channel);
+	uplink_channels_add(u, channel);
+	g_message("link: channel %s, not in the logon: logging on again", channel);
 	if (u->wsi) {
 		/* a logon names its channels: log on again, at once */
 		u->relogon = true;

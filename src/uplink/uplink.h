@@ -50,9 +50,17 @@ enum uplink_policy {
 	_UPLINK_POLICY_INVALID = -1,
 };
 
+/* Defaults of the timers a configuration leaves at 0 (usec); uplink-config.c's
+ * defaults for [upstream] are these too. */
+#define UPLINK_HEARTBEAT_DEFAULT (10 * G_USEC_PER_SEC)
+#define UPLINK_BACKOFF_BASE_DEFAULT (G_USEC_PER_SEC / 2)
+#define UPLINK_BACKOFF_CAP_DEFAULT (30 * G_USEC_PER_SEC)
+
 struct uplink_config {
 	char *url;          /* ws://host[:port][/path] or wss://... */
-	char *channel;
+	char *channel;      /* the selected channel: we talk on it */
+	char **channels;    /* every channel of the logon (NULL-terminated, includes
+			     * channel; NULL: channel alone): we listen to all */
 	char *username;
 	char *password;     /* first line of credentials-file, or NULL */
 	char *auth_token;   /* first line of token-file, or NULL */
@@ -124,10 +132,25 @@ struct uplink_events {
 	/* Logon refused (bad credentials/token); the uplink keeps retrying
 	 * with backoff, the owner decides whether that is "unavailable". */
 	void (*auth_refused)(void *data, const char *reason);
-	/* on_channel_status: online or not, users_online (-1: not given),
-	 * the server's error (may be NULL). */
+	/* on_channel_status of any channel of the logon: online or not,
+	 * users_online (-1: not given), the server's error (may be NULL); also
+	 * for the newly selected channel when uplink_set_channel() switched. */
 	void (*channel)(void *data, const char *channel, bool online, int64_t users_online,
 			const char *error);
+	/* uplink-messages.c. A remote stream is a private call to us ("for": for_user);
+	 * comes right before its remote_start. */
+	void (*remote_for)(void *data, uint32_t stream_id, const char *from,
+			   const char *for_user);
+	/* on_text_message; channel and for_user may be NULL. */
+	void (*text)(void *data, const char *channel, const char *from, const char *for_user,
+		     const char *text, uint32_t message_id);
+	/* on_location; accuracy < 0: not given; address and for_user may be NULL. */
+	void (*location)(void *data, const char *channel, const char *from,
+			 const char *for_user, double latitude, double longitude,
+			 double accuracy, const char *address);
+	/* The server answered a send_text_message / send_location of ours
+	 * (seq as returned when sent); error NULL: delivered. */
+	void (*sent)(void *data, uint32_t seq, const char *error);
 };
 
 struct uplink;
@@ -135,7 +158,8 @@ struct uplink;
 /* loop: the daemon's main loop (lws attaches its sources to its context). */
 struct uplink *uplink_new(const struct uplink_config *cfg, GMainLoop *loop,
 			  const struct uplink_events *ev, void *data, GError **error);
-void uplink_free(struct uplink *u);
+/* NULL-safe; returns NULL (u = uplink_free(u)). */
+struct uplink *uplink_free(struct uplink *u);
 
 /* Begin connecting (all policies connect once at start). 0 or -errno. */
 int uplink_start(struct uplink *u);
@@ -168,11 +192,26 @@ int uplink_send_audio(struct uplink *u, uint32_t stream_id, const uint8_t *opus,
  * duplicate push: nothing to do); -ENOBUFS: too many joins waiting (4). */
 int uplink_join_stream(struct uplink *u, uint32_t stream_id);
 
+/* uplink-messages.c */
+/* The next start_stream goes to this user only ("for"; NULL: the channel). The
+ * recipient stays until changed. 0 or -EINVAL. */
+int uplink_set_talk_for(struct uplink *u, const char *user);
+/* send_text_message to the channel (NULL: the configured one), for_user only
+ * when set. The seq (> 0) for the sent event, -ENOTCONN (not logged on),
+ * -ENETDOWN (channel offline), -EPERM (listen-only), -ENOBUFS. */
+int uplink_send_message(struct uplink *u, const char *channel, const char *for_user,
+			const char *text);
+/* send_location (accuracy < 0: not sent); the seq, or as uplink_send_message(). */
+int uplink_send_location(struct uplink *u, double latitude, double longitude,
+			 double accuracy, const char *for_user);
+
 /* Press or push: attempt now, skipping any backoff wait. A no-op while an
  * attempt is in flight or the link is up (never two attempts at once). */
 void uplink_connect_now(struct uplink *u);
-/* Talk and listen on another channel: a link that is up logs on again at
- * once. 0, -EINVAL, -EBUSY (a stream of ours or a remote one is active). */
+/* Talk on another channel. One of the logon's channels: at once, without a
+ * new logon (its last status applies). Any other: added to the logon's
+ * channels, and a link that is up logs on again at once. 0, -EINVAL, -EBUSY
+ * (a stream of ours is active; for a new logon also a remote one). */
 int uplink_set_channel(struct uplink *u, const char *channel);
 
 enum uplink_state uplink_get_state(const struct uplink *u);

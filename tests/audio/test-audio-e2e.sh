@@ -74,6 +74,9 @@ while ! ctl status 2>/dev/null | grep -Eq '^Link: +connected'; do
 	n=$((n + 1)); [ $n -gt 100 ] && fail "pttgwd's link did not come up"; sleep 0.1
 done
 ctl status
+# the activations ("audio" events: "playing to X", "capturing from X") as the user sees them
+pwfix_bg "$PTTGWCTL" --session-bus monitor --json >"$PWFIX_DIR/monitor.out" 2>/dev/null
+sleep 0.5
 
 case $case_name in
 e2e-1khz)
@@ -96,7 +99,7 @@ e2e-1khz)
 		echo "attempt $attempt: the recording is not clean"
 	done
 	[ $ok = 1 ] || fail "recording of the dispatcher's burst"
-	grep -q "playing to $SINK" "$PWFIX_DIR/pttgwd.err" "$PWFIX_DIR/pttgwd.out" ||
+	grep -q "playing to $SINK" "$PWFIX_DIR/monitor.out" ||
 		fail "pttgwd did not say it played to $SINK"
 	[ "$(pwfix_headset_profile)" = a2dp-sink ] || fail "the burst did not play on A2DP"
 	;;
@@ -162,7 +165,7 @@ e2e-440)
 		echo "attempt $attempt: what the dispatcher heard is not clean"
 	done
 	[ $ok = 1 ] || fail "what the dispatcher heard"
-	grep -q "capturing from $MIC" "$PWFIX_DIR/pttgwd.err" "$PWFIX_DIR/pttgwd.out" ||
+	grep -q "capturing from $MIC" "$PWFIX_DIR/monitor.out" ||
 		fail "pttgwd did not say it captured from $MIC"
 	;;
 *)

@@ -140,7 +140,7 @@ switches_to() { pwfix_headset_count "$1"; }
 case $case_name in
 hs-press)
 	talk 3
-	grep -q "capturing from $IN" "$PWFIX_DIR/pttgwd.err" "$PWFIX_DIR/pttgwd.out" ||
+	grep -q "capturing from $IN" "$PWFIX_DIR/monitor.out" ||
 		fail "pttgwd did not capture from $IN"
 	"$ANALYSE" "$PWFIX_DIR/heard.raw" --expect-freq 440 --tolerance 1 \
 		--min-active-ms 2000 || fail "what the dispatcher heard"
@@ -191,7 +191,7 @@ hs-refused)
 	talk 3
 	wait_grep 'refused HFP' 10 "$PWFIX_DIR/monitor.out" || fail "refusal not in the monitor"
 	grep -q 'refused HFP' "$PWFIX_DIR/status-talk.json" || fail "refusal not in the status"
-	grep -q "capturing from desk_mic" "$PWFIX_DIR/pttgwd.err" "$PWFIX_DIR/pttgwd.out" ||
+	grep -q "capturing from desk_mic" "$PWFIX_DIR/monitor.out" ||
 		fail "no fallback to the desk microphone"
 	"$ANALYSE" "$PWFIX_DIR/heard.raw" --expect-freq 440 --tolerance 1 \
 		--min-active-ms 1500 || fail "what the dispatcher heard"
@@ -205,7 +205,7 @@ hs-deny)
 	until ctl status | grep -Eq '^Floor: +idle'; do
 		n=$((n - 1)); [ $n -gt 0 ] || fail "the press did not end"; sleep 0.1
 	done
-	grep -q "capturing from" "$PWFIX_DIR/pttgwd.err" "$PWFIX_DIR/pttgwd.out" &&
+	grep -q "capturing from" "$PWFIX_DIR/monitor.out" &&
 		fail "captured although denied"
 	;;
 hs-retake)
@@ -214,14 +214,13 @@ hs-retake)
 	hfp=$(pwfix_headset_count headset-head-unit)
 	wpctl set-profile "$(pwfix_headset_device_id)" 1 || fail "wpctl set-profile"
 	wait_grep '^switching a2dp-sink' 30 "$PWFIX_DIR/headset.log" || fail "wpctl did not switch it"
-	caps=$(cat "$PWFIX_DIR/pttgwd.err" "$PWFIX_DIR/pttgwd.out" | grep -c "capturing from $IN")
+	caps=$(grep -c "capturing from $IN" "$PWFIX_DIR/monitor.out")
 	n=50
 	until [ "$(pwfix_headset_count headset-head-unit)" -gt "$hfp" ]; do
 		n=$((n - 1)); [ $n -gt 0 ] || fail "not taken back to HFP"; sleep 0.1
 	done
 	n=50
-	until [ "$(cat "$PWFIX_DIR/pttgwd.err" "$PWFIX_DIR/pttgwd.out" |
-		grep -c "capturing from $IN")" -gt "$caps" ]; do
+	until [ "$(grep -c "capturing from $IN" "$PWFIX_DIR/monitor.out")" -gt "$caps" ]; do
 		n=$((n - 1)); [ $n -gt 0 ] || fail "the microphone did not come back"; sleep 0.1
 	done
 	ctl release >/dev/null 2>&1 || fail "release refused"
@@ -230,7 +229,7 @@ hs-no-hfp)
 	talk 2.5
 	grep -q '"reason":"headset has no HFP profile"' "$PWFIX_DIR/monitor.out" ||
 		fail "no HFP profile not reported by name"
-	grep -q "capturing from desk_mic" "$PWFIX_DIR/pttgwd.err" "$PWFIX_DIR/pttgwd.out" ||
+	grep -q "capturing from desk_mic" "$PWFIX_DIR/monitor.out" ||
 		fail "no fallback to the desk microphone"
 	grep -q '^switching' "$PWFIX_DIR/headset.log" && fail "the headset was switched"
 	;;
@@ -241,13 +240,13 @@ hs-timeout)
 	ctl status --json | grep -q 'timed out after 1.0 s' || fail "timeout not in the status"
 	ctl status | grep -Eq '^Headset: .*timed out after 1.0 s' ||
 		fail "timeout not in pttgwctl status"
-	wait_grep "capturing from desk_mic" 30 "$PWFIX_DIR/pttgwd.err" "$PWFIX_DIR/pttgwd.out" ||
+	wait_grep "capturing from desk_mic" 30 "$PWFIX_DIR/monitor.out" ||
 		fail "no fallback to the desk microphone"
 	ctl release >/dev/null 2>&1
 	;;
 hs-never)
 	talk 2.5
-	grep -q "capturing from desk_mic" "$PWFIX_DIR/pttgwd.err" "$PWFIX_DIR/pttgwd.out" ||
+	grep -q "capturing from desk_mic" "$PWFIX_DIR/monitor.out" ||
 		fail "did not capture from the desk microphone"
 	sleep 1.5 # WirePlumber's autoswitch would have acted by now
 	grep -q '^switching headset' "$PWFIX_DIR/headset.log" && fail "the headset was switched"
@@ -256,7 +255,7 @@ hs-never)
 hs-always)
 	pwfix_headset_wait headset-head-unit 50 || fail "not switched to HFP without a press"
 	talk 2
-	grep -q "capturing from $IN" "$PWFIX_DIR/pttgwd.err" "$PWFIX_DIR/pttgwd.out" ||
+	grep -q "capturing from $IN" "$PWFIX_DIR/monitor.out" ||
 		fail "pttgwd did not capture from $IN"
 	sleep 3
 	[ "$(pwfix_headset_profile)" = headset-head-unit ] || fail "left HFP"
@@ -277,7 +276,7 @@ hs-restart)
 	done
 	sleep 2 # the audio bridge reconnects on its own timer
 	talk 2.5
-	grep -q "capturing from $IN" "$PWFIX_DIR/pttgwd.err" "$PWFIX_DIR/pttgwd.out" ||
+	grep -q "capturing from $IN" "$PWFIX_DIR/monitor.out" ||
 		fail "pttgwd did not capture from $IN after the restart"
 	[ "$(pwfix_headset_profile)" = headset-head-unit ] || fail "not on HFP"
 	;;

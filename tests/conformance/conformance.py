@@ -367,7 +367,7 @@ def case_close(env):
 
 
 def case_ignored(env):
-    """Events and packets the gateway does not use are ignored quietly."""
+    """Events and packets the gateway does not use (or only shows) are no bad frames."""
     env.start_gateway()
     connected(env)
     c = env.double.conn()
@@ -434,6 +434,56 @@ def case_extensions_announced(env):
     env.ctl("release")
     ss = env.double.texts("start_stream")[-1][1]
     check(ss.get("emergency") is True, "emergency sent when announced")
+
+
+def case_messages(env):
+    """Text messages, private calls and locations as API.md has them: send_text_message
+    {seq, channel, text, for?}, start_stream with "for", send_location {seq, channel,
+    latitude, longitude, accuracy}; API.md's own on_text_message is shown, its
+    on_location is no bad frame."""
+    env.start_gateway(extra=("[location]", "source = fixed", "latitude = 46.714475",
+                             "longitude = 8.1806319", "accuracy = 10"))
+    connected(env)
+    r = env.ctl("message", "Where are you?")
+    check(r.returncode == 0, "message accepted (%s)" % r.stderr.strip())
+    r = env.ctl("message", "--to", "holmes", "221B")
+    check(r.returncode == 0, "private message accepted (%s)" % r.stderr.strip())
+    st = env.wait_status(lambda s: [m["state"] for m in s["messages"]] ==
+                         ["delivered", "delivered"], 5, "both messages delivered")
+    sent = [m for _, m in env.double.texts("send_text_message")]
+    check(len(sent) == 2, "two send_text_message")
+    check(set(sent[0]) == {"command", "seq", "channel", "text"} and sent[0]["channel"] == "test"
+          and sent[0]["text"] == "Where are you?", "send_text_message to the channel: %s" % sent[0])
+    check(sent[1].get("for") == "holmes" and sent[1]["text"] == "221B", "with for: %s" % sent[1])
+
+    loc = [m for _, m in env.double.texts("send_location")]
+    check(loc, "a send_location (source = fixed)")
+    check(set(loc[0]) == {"command", "seq", "channel", "latitude", "longitude", "accuracy"} and
+          loc[0]["channel"] == "test" and loc[0]["latitude"] == 46.714475 and
+          loc[0]["longitude"] == 8.1806319 and loc[0]["accuracy"] == 10,
+          "send_location as API.md: %s" % loc[0])
+
+    r = env.ctl("press", "--to", "holmes", "--wait")
+    check(r.returncode == 0, "private call granted (%s)" % (r.stdout + r.stderr).strip())
+    env.ctl("release")
+    starts = [m for _, m in env.double.texts("start_stream")]
+    check(starts and starts[-1].get("for") == "holmes", "start_stream with for: %s" % starts[-1:])
+
+    c = env.double.conn()
+
+    def events():
+        c.send_json({"command": "on_text_message", "channel": "test", "from": "alex",
+                     "for": False, "message_id": 16777216, "text": "Hello Zello!"})
+        c.send_json({"command": "on_location", "channel": "test", "from": "alex",
+                     "message_id": 16777217, "latitude": 30.27386375722625,
+                     "longitude": -97.76014980128478, "rgl": "1317 W 6th St, Austin"})
+    env.double.call(events)
+    st = env.wait_status(lambda s: any(m["from"] == "alex" for m in s["messages"]), 5,
+                         "alex's message in the status")
+    m = [m for m in st["messages"] if m["from"] == "alex"][0]
+    check(m["text"] == "Hello Zello!" and m["to"] == "channel" and m["direction"] == "in",
+          "on_text_message shown: %s" % m)
+    check(st["upstream"]["bad_frames"] == 0, "no bad frames (%d)" % st["upstream"]["bad_frames"])
 
 
 def case_dispatch(env):

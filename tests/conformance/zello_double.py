@@ -279,9 +279,10 @@ class Conn:
                     self.reply(seq, success=True)
             else:
                 self.error(seq, "failed to stop stream")
-        elif cmd in ("send_text_message", "send_location", "send_image"):
-            self.error(seq, "not enough params" if cmd != "send_text_message" or
-                       "text" not in m else "internal server error")
+        elif cmd in ("send_text_message", "send_location"):
+            self.on_message(m)
+        elif cmd == "send_image":
+            self.error(seq, "not enough params")
         elif cmd in srv.ext_commands and cmd in srv.extensions:
             self.reply(seq, error="no such stream")
         else:
@@ -363,6 +364,33 @@ class Conn:
         srv.next_stream += 1
         self.stream = srv.next_stream
         self.reply(seq, success=True, stream_id=self.stream)
+
+    def on_message(self, m):
+        """send_text_message {seq, channel, text, for?} and send_location {seq, channel,
+        latitude, longitude, accuracy?, formatted_address?, for?} as API.md lists them."""
+        seq = m.get("seq")
+        num = (int, float)
+        if m["command"] == "send_text_message":
+            need, types = ("seq", "channel", "text"), {"text": str}
+        else:
+            need = ("seq", "channel", "latitude", "longitude")
+            types = {"latitude": num, "longitude": num, "accuracy": num,
+                     "formatted_address": str}
+        if any(k not in m for k in need):
+            self.error(seq, "not enough params")
+            return
+        types.update({"seq": int, "channel": str, "for": str})
+        if any(k in m and (not isinstance(m[k], t) or isinstance(m[k], bool))
+               for k, t in types.items()):
+            self.error(seq, "invalid request")
+            return
+        if m["channel"] != self.channel or self.server.status != "online":
+            self.error(seq, "channel is not ready")
+            return
+        if self.listen_only:
+            self.error(seq, "listen only connection")
+            return
+        self.reply(seq, success=True)
 
     def on_binary(self, data):
         if len(data) < 9:

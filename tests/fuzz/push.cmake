@@ -7,6 +7,7 @@ if(PTTGW_FUZZ AND TARGET pttgw-push)
   add_executable(fuzz-push-msg ${CMAKE_CURRENT_LIST_DIR}/fuzz-push-msg.c
                  ${PROJECT_SOURCE_DIR}/src/push/push-msg.c
                  ${PROJECT_SOURCE_DIR}/src/common/conf.c
+                 ${PROJECT_SOURCE_DIR}/src/common/json-util.c
                  ${PROJECT_SOURCE_DIR}/src/common/secret-file.c)
   target_include_directories(fuzz-push-msg PRIVATE ${PROJECT_SOURCE_DIR}/src/push
                              ${PROJECT_SOURCE_DIR}/src/common)

@@ -717,9 +717,11 @@ static void test_malformed(struct fixture *f, gconstpointer d)
 	send_text(f->c[0], g_strdup("{\"command\":\"stop_stream\",\"stream_id\":\"7\"}"));
 	expect_error(f->c[0], -1, "invalid request");
 	send_text(f->c[0], g_strdup("{\"command\":\"send_location\",\"seq\":11}"));
+	expect_error(f->c[0], 11, "not enough params");
+	send_text(f->c[0], g_strdup("{\"command\":\"send_image\",\"seq\":11}"));
 	expect_error(f->c[0], 11, "unknown command");
 	/* without a seq: on_error, as a strict server answers */
-	send_text(f->c[0], g_strdup("{\"command\":\"send_location\"}"));
+	send_text(f->c[0], g_strdup("{\"command\":\"send_image\"}"));
 	expect_error(f->c[0], -1, "unknown command");
 	send_raw(f->c[0], true, short_frame, sizeof(short_frame));
 	expect_error(f->c[0], -1, "invalid audio packet");

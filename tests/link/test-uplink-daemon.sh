@@ -60,7 +60,10 @@ t0=$(date +%s%3N)
 link_is "(backoff|connecting)" 10 || fail "frozen relay: link still $(grep '^Link:' "$T/status.txt")"
 t1=$(date +%s%3N)
 echo "relay frozen: '$(grep '^Link:' "$T/status.txt")' after $((t1 - t0)) ms (2.5 x 1 s + status polling)"
-grep -q 'dead link' "$T/pttgwd.err" || fail "pttgwd did not log the dead link"
+ctl status --json > "$T/status.json" 2>&1
+python3 -c 'import json,sys; e=json.load(open(sys.argv[1]))["upstream"]["last_error"] or ""
+sys.exit(0 if e.startswith("dead link") else 1)' "$T/status.json" ||
+	fail "status: upstream.last_error does not name the dead link: $(cat "$T/status.json")"
 kill -CONT "$RELAY_PID"
 link_is connected 10 || fail "relay thawed: link not connected"
 

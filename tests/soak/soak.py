@@ -492,6 +492,14 @@ class Dispatchers:
             gap = rng_disp.choice([0.05, 0.1, 0.15, 0.2])
             fast = ["--fast"] if rng_disp.random() < FAST_SHARE else []
             seconds = rng_disp.choice(BURST_S)
+            if fast:
+                # --fast delivers a burst at once (the network bunched it), but its talker
+                # still spoke it in real time: the next burst starts no earlier than this
+                # one's end, as with any real talker. With the shortest gap it arrives
+                # while the previous tail is still playing (back to back). A gap shorter
+                # than the burst would send more audio than time (18 x 200 ms in 2.8 s,
+                # seed 2076999954) until the 2 s ring overflows, which no talker can do.
+                gap = round(float(seconds) + gap - 0.05, 3)
             argv = [E["PTTGW_DISPATCH"], "-U", RELAY_URL, "-u", "%s:pw-%s" % (user, user),
                     "-C", "ops", "--tone", "440", "-s", seconds] + fast + ["-n", str(n),
                     "--gap", str(gap), "-q", "--timeout", "30"]

@@ -5,6 +5,10 @@ target_compile_definitions(test-floor PRIVATE
   PTTGW_CONF_EXAMPLE="${PROJECT_SOURCE_DIR}/src/daemon/pttgw.conf.example")
 add_test(NAME floor-rules COMMAND test-floor)
 
+add_executable(test-scan test-scan.c)
+target_link_libraries(test-scan PRIVATE pttgw-core PkgConfig::GLIB)
+add_test(NAME scan-rules COMMAND test-scan)
+
 add_executable(test-status test-status.c)
 target_link_libraries(test-status PRIVATE pttgw-core PkgConfig::GLIB)
 add_test(NAME service-status COMMAND test-status)
@@ -18,5 +22,10 @@ add_test(NAME floor-model-${FLOOR_MODEL_SEQUENCES}-sequences COMMAND test-floor-
 set_tests_properties(floor-model-${FLOOR_MODEL_SEQUENCES}-sequences PROPERTIES
   ENVIRONMENT "PTTGW_SEQUENCES=${FLOOR_MODEL_SEQUENCES}" TIMEOUT 300)
 
-set_tests_properties(floor-rules service-status floor-model-${FLOOR_MODEL_SEQUENCES}-sequences
+set_tests_properties(floor-rules scan-rules service-status floor-model-${FLOOR_MODEL_SEQUENCES}-sequences
   PROPERTIES LABELS unit)
+
+add_executable(test-stream-ring test-stream-ring.c)
+target_link_libraries(test-stream-ring PRIVATE pttgw-core PkgConfig::GLIB)
+add_test(NAME unit-stream-ring COMMAND test-stream-ring)
+set_tests_properties(unit-stream-ring PROPERTIES LABELS unit)

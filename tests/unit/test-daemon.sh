@@ -40,6 +40,20 @@ out=$("$PTTGWD" --config "$tmp/unknown.conf" --check-config 2>&1); rc=$?
 [ $rc -eq 0 ] && [[ $out == *"no-such-key: unknown key"* ]] && ok "unknown key: warning, starts" ||
 	fail "unknown key: rc=$rc $out"
 
+# channels and their priority (issue #17)
+for c in 'priority = c|not among the channels' 'priority = b, b|listed twice' \
+	 'channels = a, ,b|an empty channel name'; do
+	line=${c%%|*} why=${c#*|}
+	printf '[general]\nchannels = a, b\n%s\n' "$line" > "$tmp/chan.conf"
+	out=$("$PTTGWD" --config "$tmp/chan.conf" --check-config 2>&1); rc=$?
+	[ $rc -eq 78 ] && [[ $out == *"[general] "*"$why"* ]] && ok "channels: $line: exit 78" ||
+		fail "channels: $line: rc=$rc $out"
+done
+printf '[general]\nchannels = %s\n' "$(seq -s, 1 101)" > "$tmp/chan.conf"
+out=$("$PTTGWD" --config "$tmp/chan.conf" --check-config 2>&1); rc=$?
+[ $rc -eq 78 ] && [[ $out == *"at most 100"* ]] && ok "channels: 101: exit 78" ||
+	fail "channels: 101: rc=$rc $out"
+
 out=$("$PTTGWD" --config "$SRC/src/daemon/pttgw.conf.example" --check-config 2>&1); rc=$?
 [ $rc -eq 0 ] && [[ $out != *"unknown key"* ]] && ok "the example config is valid" || fail "example: rc=$rc $out"
 

@@ -15,6 +15,14 @@
  *  - a grant from the server is used or handed back at once; at most one
  *    request is in flight per link session (no second stream), release(0)
  *    only abandons one that is; a push for a burst that just ended is no news;
+ *  - channels (scan.h in front of the floor, three channels ranked 1 > 0 > 2,
+ *    sometimes with the selected channel first): remote bursts start on a
+ *    random channel; for every channel, a burst the scan pre-empted never
+ *    plays and is counted once, on its channel; a burst on a higher-ranked
+ *    channel takes the speaker from the one playing (which is counted), a
+ *    lower one leaves it alone, and during our own talk another channel's
+ *    burst changes nothing; whatever plays is a live burst the scan let
+ *    through;
  *  - no stuck state: every non-idle state has a deadline, a tick fires all
  *    that is due, and after the last input, ticking from deadline to deadline
  *    reaches idle (no talker, no audio, no pending press) within
@@ -32,10 +40,13 @@
 #include <string.h>
 
 #include "floor.h"
+#include "scan.h"
 
 #define MS(ms) ((floor_usec_t)(ms) * 1000)
 #define MAX_STEPS 200
 #define MIN_STEPS 50
+#define N_CHANNELS 3
+#define MAX_LIVE 12
 
 /* what the sequences covered, across all of them */
 struct stats {
@@ -69,7 +80,17 @@ struct model {
 	uint8_t outcomes[MAX_STEPS + 2];
 	uint32_t decided;       /* outcomes so far */
 	uint32_t next_grant;
+
+	/* channels */
+	struct scan *scan;
+	uint32_t next_remote;   /* remote stream ids are fresh, as a server's */
+	uint32_t live[MAX_LIVE];/* remote bursts started and not stopped */
+	unsigned live_ch[MAX_LIVE];
+	unsigned n_live;
+	uint64_t preempted[N_CHANNELS]; /* counted by the model */
 };
+
+static const unsigned channel_rank[N_CHANNELS] = { 1, 0, 2 };
 
 static bool fail(struct model *m, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 static bool fail(struct model *m, const char *fmt, ...)
@@ -313,6 +334,14 @@ static bool check(struct model *m)
 	if (floor_get_playing(m->f) != m->playing)
 		return fail(m, "playing %u, playback effects say %u", floor_get_playing(m->f),
 			    m->playing);
+	if (m->playing && scan_channel_of(m->scan, m->playing) < 0)
+		return fail(m, "playing %u, which the scan does not know", m->playing);
+	if (m->playing && scan_is_preempted(m->scan, m->playing))
+		return fail(m, "playing %u, which was pre-empted", m->playing);
+	for (unsigned c = 0; c < N_CHANNELS; c++)
+		if (scan_get_preempted(m->scan, c) != m->preempted[c])
+			return fail(m, "channel %u: %" PRIu64 " pre-empted, the model counts %"
+				    PRIu64, c, scan_get_preempted(m->scan, c), m->preempted[c]);
 	return true;
 }
 
@@ -364,6 +393,104 @@ static void advance(struct model *m)
 		m->now += rnd_below(m, 10000000);
 	if (rnd_below(m, 10))
 		do_tick(m);
+}
+
+static bool busy_state(enum floor_state s)
+{
+	return s == FLOOR_REQUESTING || s == FLOOR_TRANSMITTING || s == FLOOR_RELEASING ||
+	       s == FLOOR_QUEUED;
+}
+
+/* on_stream_start on a random channel, through the scan as the gateway does */
+static void remote_start(struct model *m, const char *talker, bool overdue)
+{
+	unsigned ch = rnd_below(m, N_CHANNELS), i;
+	enum floor_state before = floor_get_state(m->f);
+	uint32_t playing = floor_get_playing(m->f), id, lost = 0;
+	int pch = playing ? scan_channel_of(m->scan, playing) : -1;
+	bool busy = busy_state(before), dup = m->n_live && rnd_below(m, 8) == 0;
+	uint64_t was[N_CHANNELS];
+	enum scan_verdict v;
+
+	if (rnd_below(m, 6) == 0) {
+		unsigned sel = rnd_below(m, N_CHANNELS);
+
+		trace(m, "  @%" PRIu64 " select %u\n", m->now, sel);
+		scan_select(m->scan, sel);
+		return;
+	}
+	id = dup ? m->live[rnd_below(m, m->n_live)] : ++m->next_remote;
+	for (i = 0; i < N_CHANNELS; i++)
+		was[i] = scan_get_preempted(m->scan, i);
+	v = scan_start(m->scan, ch, id, playing, busy, &lost);
+	trace(m, "  @%" PRIu64 " taken %u %s on channel %u: %s\n", m->now, id, talker, ch,
+	      scan_verdict_to_string(v));
+	if (dup) {
+		if (v != SCAN_IGNORED)
+			fail(m, "stream %u announced twice: %s", id, scan_verdict_to_string(v));
+		return;
+	}
+	if (v == SCAN_IGNORED) {
+		fail(m, "fresh stream %u ignored", id);
+		return;
+	}
+	if (m->n_live < MAX_LIVE) {
+		m->live[m->n_live] = id;
+		m->live_ch[m->n_live++] = ch;
+	}
+	if (v == SCAN_PREEMPTED)
+		m->preempted[ch]++;
+	if (lost) {
+		if (lost != playing)
+			fail(m, "stream %u lost the speaker, but %u played", lost, playing);
+		m->preempted[pch >= 0 ? pch : 0]++;
+	}
+	if (v == SCAN_PLAY)
+		floor_taken(m->f, m->now, id, talker);
+	/* for every channel: priority decides, our own talk keeps the speaker */
+	if (busy && ch != scan_get_selected(m->scan) && v != SCAN_PREEMPTED)
+		fail(m, "channel %u burst during our talk on channel %u not kept off", ch,
+		     scan_get_selected(m->scan));
+	if (playing && pch >= 0 && !busy && (unsigned)pch != ch) {
+		bool higher = scan_rank(m->scan, ch) < scan_rank(m->scan, pch);
+
+		if (higher && (v != SCAN_PLAY || lost != playing))
+			fail(m, "channel %u ranks above %d, but %s", ch, pch,
+			     scan_verdict_to_string(v));
+		if (higher && m->link && !overdue && floor_get_playing(m->f) != id)
+			fail(m, "channel %u took the speaker, but %u plays", ch,
+			     floor_get_playing(m->f));
+		if (!higher && v != SCAN_PREEMPTED)
+			fail(m, "channel %u ranks below %d, but %s", ch, pch,
+			     scan_verdict_to_string(v));
+		if (!higher && !overdue && (m->effects || floor_get_playing(m->f) != playing))
+			fail(m, "a lower channel's burst changed the floor");
+	}
+	for (i = 0; i < N_CHANNELS; i++)
+		if (scan_get_preempted(m->scan, i) < was[i] ||
+		    scan_get_preempted(m->scan, i) > was[i] + 1)
+			fail(m, "channel %u: pre-empted went %" PRIu64 " -> %" PRIu64, i, was[i],
+			     scan_get_preempted(m->scan, i));
+}
+
+static void remote_stop(struct model *m, uint32_t id)
+{
+	bool known = scan_channel_of(m->scan, id) >= 0, pre = scan_is_preempted(m->scan, id);
+	bool through = scan_stop(m->scan, id);
+	unsigned i;
+
+	trace(m, "  @%" PRIu64 " idle %u%s\n", m->now, id, pre ? " (pre-empted)" : "");
+	for (i = 0; i < m->n_live; i++)
+		if (m->live[i] == id) {
+			m->live[i] = m->live[--m->n_live];
+			m->live_ch[i] = m->live_ch[m->n_live];
+			break;
+		}
+	if (known && pre && through == false && id == m->playing)
+		fail(m, "pre-empted stream %u was playing", id);
+	/* the floor hears of every burst it was told of, and of unknown ones */
+	if (through || !known)
+		floor_remote_idle(m->f, m->now, id);
 }
 
 static void input(struct model *m)
@@ -469,15 +596,13 @@ static void input(struct model *m)
 		trace(m, "  @%" PRIu64 " queued %u\n", m->now, id);
 		floor_queued(m->f, m->now, id);
 	} else if (r < 58) {
-		id = remote_id(m);
-		trace(m, "  @%" PRIu64 " taken %u %s\n", m->now, id, talker);
-		floor_taken(m->f, m->now, id, talker);
+		remote_start(m, talker, overdue);
 	} else if (r < 68) {
 		uint32_t cur = floor_get_stream_id(m->f);
 
-		id = cur && rnd_below(m, 2) ? cur : remote_id(m);
-		trace(m, "  @%" PRIu64 " idle %u\n", m->now, id);
-		floor_remote_idle(m->f, m->now, id);
+		id = m->n_live && rnd_below(m, 2) ? m->live[rnd_below(m, m->n_live)] :
+		     cur && rnd_below(m, 2) ? cur : remote_id(m);
+		remote_stop(m, id);
 	} else if (r < 71) {
 		trace(m, "  @%" PRIu64 " revoked\n", m->now);
 		if (m->link && (before == FLOOR_REQUESTING || before == FLOOR_QUEUED))
@@ -487,9 +612,15 @@ static void input(struct model *m)
 		m->link = !m->link;
 		m->in_flight = false;
 		trace(m, "  @%" PRIu64 " link %s\n", m->now, m->link ? "up" : "down");
+		if (!m->link) {
+			/* the server's bursts end with the link */
+			scan_reset(m->scan);
+			m->n_live = 0;
+		}
 		floor_link(m->f, m->now, m->link);
 	} else if (r < 86) {
-		id = remote_id(m);
+		/* sometimes the burst that starts next (a push, then its join) */
+		id = rnd_below(m, 2) ? remote_id(m) : m->next_remote + 1;
 		trace(m, "  @%" PRIu64 " push %u %s\n", m->now, id, talker);
 		if (rnd_below(m, 4) == 0 && m->last_ended)
 			id = m->last_ended;
@@ -542,6 +673,10 @@ static bool run_sequence(struct model *m, struct stats *st, uint64_t seed, bool 
 	random_config(m);
 	m->f = floor_new(&m->cfg, &model_ops, m);
 	g_assert_nonnull(m->f);
+	m->next_remote = 100;
+	m->scan = scan_new(N_CHANNELS, channel_rank, rnd_below(m, 3) == 0);
+	g_assert_nonnull(m->scan);
+	scan_select(m->scan, rnd_below(m, N_CHANNELS));
 	if (rnd_below(m, 4)) {
 		m->link = true;
 		floor_link(m->f, m->now, true);
@@ -584,6 +719,7 @@ static bool run_sequence(struct model *m, struct stats *st, uint64_t seed, bool 
 			fail(m, "press %u: %u outcomes", id, m->outcomes[id]);
 out:
 	m->f = floor_free(m->f);
+	m->scan = scan_free(m->scan);
 	return !m->failed;
 }
 

@@ -334,11 +334,11 @@ static void test_tolerances(void)
 	g_assert_cmpuint(m.packet_duration, ==, 20);
 
 	/* unknown command: ignored, not an error; the name is kept for the debug log */
-	s = "{\"command\":\"send_location\",\"seq\":3,\"latitude\":46.7}";
+	s = "{\"command\":\"send_image\",\"seq\":3,\"width\":46}";
 	g_assert_cmpint(proto_parse_text(s, strlen(s), &m, &error), ==, PROTO_PARSE_IGNORED);
 	g_assert_no_error(error);
 	g_assert_cmpint(m.cmd, ==, PROTO_CMD_UNKNOWN);
-	g_assert_cmpstr(m.command, ==, "send_location");
+	g_assert_cmpstr(m.command, ==, "send_image");
 	g_assert_true(m.has_seq);
 
 	/* unknown fields are ignored */
@@ -450,6 +450,33 @@ static const struct bad_text bad_texts[] = {
 	  "{\"command\":\"logon\",\"seq\":1,\"username\":\"u\",\"password\":\"p\","
 	  "\"channels\":[\"\\375\"]}", -EINVAL, PROTO_ERROR_BAD_VALUE,
 	  "field \"channels[]\" is not valid UTF-8", PROTO_CMD_LOGON, 1 },
+	{ "/proto/bad/location-no-latitude",
+	  "{\"command\":\"send_location\",\"seq\":5,\"longitude\":8.1}", -EINVAL,
+	  PROTO_ERROR_MISSING_FIELD, "send_location: missing field \"latitude\"",
+	  PROTO_CMD_SEND_LOCATION, 5 },
+	{ "/proto/bad/location-latitude-range",
+	  "{\"command\":\"send_location\",\"seq\":5,\"latitude\":90.5,\"longitude\":8.1}",
+	  -EINVAL, PROTO_ERROR_BAD_VALUE, "field \"latitude\" = 90.5 out of range",
+	  PROTO_CMD_SEND_LOCATION, 5 },
+	{ "/proto/bad/location-longitude-type",
+	  "{\"command\":\"on_location\",\"from\":\"a\",\"latitude\":1,\"longitude\":\"8\"}",
+	  -EINVAL, PROTO_ERROR_WRONG_TYPE, "field \"longitude\" is string, expected number",
+	  PROTO_CMD_ON_LOCATION, -1 },
+	{ "/proto/bad/location-accuracy-negative",
+	  "{\"command\":\"on_location\",\"from\":\"a\",\"latitude\":1,\"longitude\":2,"
+	  "\"accuracy\":-3}", -EINVAL, PROTO_ERROR_BAD_VALUE, "field \"accuracy\" = -3 out of range",
+	  PROTO_CMD_ON_LOCATION, -1 },
+	{ "/proto/bad/on-location-no-from",
+	  "{\"command\":\"on_location\",\"latitude\":1,\"longitude\":2}", -EINVAL,
+	  PROTO_ERROR_MISSING_FIELD, "on_location: missing field \"from\"", PROTO_CMD_ON_LOCATION,
+	  -1 },
+	{ "/proto/bad/text-not-utf8",
+	  "{\"command\":\"on_text_message\",\"from\":\"a\",\"text\":\"x\\375\"}", -EINVAL,
+	  PROTO_ERROR_BAD_VALUE, "field \"text\" is not valid UTF-8", PROTO_CMD_ON_TEXT_MESSAGE,
+	  -1 },
+	{ "/proto/bad/text-missing",
+	  "{\"command\":\"send_text_message\",\"seq\":9}", -EINVAL, PROTO_ERROR_MISSING_FIELD,
+	  "send_text_message: missing field \"text\"", PROTO_CMD_SEND_TEXT_MESSAGE, 9 },
 	{ "/proto/bad/emergency-type",
 	  "{\"command\":\"start_stream\",\"seq\":2,\"codec_header\":\"gD4BPA==\","
 	  "\"emergency\":1}", -EINVAL, PROTO_ERROR_WRONG_TYPE,
@@ -640,6 +667,58 @@ static void test_extensions(void)
 	}
 }
 
+/* API.md's send_location and on_location examples: fields, and a round trip that
+ * keeps every value (json-glib writes doubles with 17 digits, so not byte-exact). */
+static void test_location(void)
+{
+	static const char send[] =
+		"{\n  \"command\": \"send_location\",\n  \"seq\": 3,\n"
+		"  \"channel\": \"Reichenbach Falls\",\n  \"latitude\": 46.714475,\n"
+		"  \"longitude\": 8.1806319,\n  \"accuracy\": 10,\n"
+		"  \"formatted_address\": \"Hausenstrasse 34, 3860 Meiringen, Switzerland\",\n"
+		"  \"for\": \"watson\"\n}";
+	static const char on[] =
+		"{\n  \"command\": \"on_location\",\n  \"channel\": \"test\",\n"
+		"  \"from\": \"alex\",\n  \"message_id\": 16777217,\n"
+		"  \"latitude\": 30.27386375722625,\n  \"longitude\": -97.76014980128478,\n"
+		"  \"rgl\": \"1317 W 6th St, Austin\"\n}";
+	struct proto_msg m = PROTO_MSG_INIT, again = PROTO_MSG_INIT;
+	g_autoptr(GError) error = NULL;
+	g_autofree char *built = NULL, *b2 = NULL;
+
+	g_assert_cmpint(proto_parse_text(send, strlen(send), &m, &error), ==, 0);
+	g_assert_cmpint(m.cmd, ==, PROTO_CMD_SEND_LOCATION);
+	g_assert_cmpuint(m.seq, ==, 3);
+	g_assert_cmpstr(m.channel, ==, "Reichenbach Falls");
+	g_assert_cmpfloat(m.latitude, ==, 46.714475);
+	g_assert_cmpfloat(m.longitude, ==, 8.1806319);
+	g_assert_cmpfloat(m.accuracy, ==, 10);
+	g_assert_cmpstr(m.formatted_address, ==, "Hausenstrasse 34, 3860 Meiringen, Switzerland");
+	g_assert_cmpstr(m.for_user, ==, "watson");
+	built = proto_build(&m, NULL);
+	g_assert_cmpint(proto_parse_text(built, strlen(built), &again, &error), ==, 0);
+	g_assert_cmpfloat(again.latitude, ==, 46.714475);
+	g_assert_cmpfloat(again.longitude, ==, 8.1806319);
+	g_assert_cmpstr(again.for_user, ==, "watson");
+	proto_msg_clear(&m);
+	proto_msg_clear(&again);
+
+	g_assert_cmpint(proto_parse_text(on, strlen(on), &m, &error), ==, 0);
+	g_assert_cmpint(m.cmd, ==, PROTO_CMD_ON_LOCATION);
+	g_assert_cmpstr(m.from, ==, "alex");
+	g_assert_cmpuint(m.message_id, ==, 16777217);
+	g_assert_cmpfloat(m.latitude, ==, 30.27386375722625);
+	g_assert_cmpfloat(m.longitude, ==, -97.76014980128478);
+	g_assert_cmpfloat(m.accuracy, <, 0); /* not given */
+	g_assert_cmpstr(m.formatted_address, ==, "1317 W 6th St, Austin");
+	g_assert_null(m.for_user);
+	proto_msg_clear(&m);
+
+	b2 = proto_build_on_location("c", "u", 5, -33.5, 151.25, -1, NULL, "me");
+	g_assert_cmpstr(b2, ==, "{\"command\":\"on_location\",\"channel\":\"c\",\"from\":\"u\","
+			"\"for\":\"me\",\"message_id\":5,\"latitude\":-33.5,\"longitude\":151.25}");
+}
+
 static void test_cmd_names(void)
 {
 	int c;
@@ -671,6 +750,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/proto/audio/bad", test_audio_bad);
 	g_test_add_func("/proto/build/shortcuts", test_builders);
 	g_test_add_func("/proto/cmd/to-string", test_cmd_names);
+	g_test_add_func("/proto/apimd/location", test_location);
 	g_test_add_func("/proto/extensions/logon", test_extensions);
 	return g_test_run();
 }
