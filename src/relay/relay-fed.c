@@ -578,7 +578,7 @@ static struct relay_fed *fed_create(const struct relay_fed_config *fc, struct re
 	if (!f->mosq) {
 		g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno),
 			    "federation: mosquitto_new: %s", g_strerror(errno));
-		relay_fed_free(f);
+		f = relay_fed_free(f);
 		return NULL;
 	}
 	mosquitto_int_option(f->mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
@@ -594,7 +594,7 @@ static struct relay_fed *fed_create(const struct relay_fed_config *fc, struct re
 			       true) != MOSQ_ERR_SUCCESS || !set_auth(f, fc, error)) {
 		if (error && !*error)
 			g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "federation: will");
-		relay_fed_free(f);
+		f = relay_fed_free(f);
 		return NULL;
 	}
 	return f;
@@ -641,7 +641,7 @@ struct relay_fed *relay_fed_new(const struct relay_fed_config *fc, struct relay_
 	if (rc != MOSQ_ERR_SUCCESS) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
 			    "federation: mosquitto_loop_start: %s", mosquitto_strerror(rc));
-		relay_fed_free(f);
+		f = relay_fed_free(f);
 		return NULL;
 	}
 	g_message("federation: relay %s of %u, broker %s:%d, topics %s/...", f->self,
@@ -649,10 +649,10 @@ struct relay_fed *relay_fed_new(const struct relay_fed_config *fc, struct relay_
 	return f;
 }
 
-void relay_fed_free(struct relay_fed *f)
+struct relay_fed *relay_fed_free(struct relay_fed *f)
 {
 	if (!f)
-		return;
+		return NULL;
 	if (f->mosq && f->detached) {
 		mosquitto_destroy(f->mosq);
 	} else if (f->mosq) {
@@ -682,4 +682,5 @@ void relay_fed_free(struct relay_fed *f)
 	g_free(f->self);
 	g_free(f->host);
 	g_free(f);
+	return NULL;
 }

@@ -85,8 +85,8 @@ struct relay_fed *relay_fed_new_detached(const struct relay_fed_config *fc,
 					 struct relay_logic *l, GError **error);
 void relay_fed_inject(struct relay_fed *f, const char *topic, const void *payload, size_t len,
 		      bool retain);
-/* Publishes "offline", disconnects; NULL-safe. */
-void relay_fed_free(struct relay_fed *f);
+/* Publishes "offline", disconnects; NULL-safe, returns NULL. */
+struct relay_fed *relay_fed_free(struct relay_fed *f);
 /* wake(data) is called from libmosquitto's thread when messages wait (async-signal-safe
  * not needed; thread-safe needed). */
 void relay_fed_set_wake(struct relay_fed *f, void (*wake)(void *data), void *data);

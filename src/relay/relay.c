@@ -1011,7 +1011,7 @@ struct relay_logic *relay_logic_free(struct relay_logic *l)
 	if (!l)
 		return NULL;
 	/* connections are closed (relay_logic_closed) before this */
-	relay_fed_free(l->fed);
+	l->fed = relay_fed_free(l->fed);
 	g_hash_table_iter_init(&it, l->streams);
 	while (g_hash_table_iter_next(&it, NULL, &v)) {
 		struct burst *b = v;
