@@ -215,9 +215,10 @@ void relay_conn_send(struct relay_conn *c, struct relay_frame *f)
 
 	if (c->dead || c->srv->stopping)
 		return;
-	/* nothing before it and room in the socket: now (lws keeps what the kernel did
-	 * not take and reports the pipe choked until it is out) */
-	if (!c->out_len && !c->close_after_flush && !lws_send_pipe_choked(c->wsi)) {
+	/* nothing queued before it and nothing of an earlier frame left over: now. What
+	 * the kernel does not take lws keeps (lws_partial_buffered() then says so, without
+	 * the poll() lws_send_pipe_choked() makes) and the frames after it queue here. */
+	if (!c->out_len && !c->close_after_flush && !lws_partial_buffered(c->wsi)) {
 		if (!write_frame(c, f)) {
 			g_warning("%s: write failed, closing", c->peer);
 			relay_conn_close(c, true, "write failed");
