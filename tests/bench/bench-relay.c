@@ -10,7 +10,11 @@
  * nothing from src/. One process, epoll, every connection non-blocking.
  *
  *   bench-relay --relay PATH [--gateways 100,300,1000,3000] [--seconds 15] [--runs 1]
- *               [--channel-size 10] [--rate 50] [--relay-arg ARG]...
+ *               [--channel-size 10] [--nice N] [--relay-arg ARG]...
+ *
+ * --nice N runs both the relay and this generator at that niceness (negative needs
+ * CAP_SYS_NICE): on a machine shared with other work, to see the relay's own latency
+ * rather than the scheduler's.
  *
  * A program, not a test: speed is measured here, not asserted.
  */
@@ -756,11 +760,15 @@ int main(int argc, char **argv)
 			runs = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--channel-size") && i + 1 < argc)
 			size = atoi(argv[++i]);
-		else if (!strcmp(argv[i], "--relay-arg") && i + 1 < argc && n_extra < 32)
+		else if (!strcmp(argv[i], "--nice") && i + 1 < argc) {
+			if (setpriority(PRIO_PROCESS, 0, atoi(argv[++i])) < 0)
+				die("setpriority");
+		} else if (!strcmp(argv[i], "--relay-arg") && i + 1 < argc && n_extra < 32)
 			extra[n_extra++] = argv[++i];
 		else {
 			fprintf(stderr, "usage: bench-relay --relay PATH [--gateways N,N...] "
-				"[--seconds S] [--runs R] [--channel-size K] [--relay-arg ARG]...\n");
+				"[--seconds S] [--runs R] [--channel-size K] [--nice N] "
+				"[--relay-arg ARG]...\n");
 			return 2;
 		}
 	}
@@ -780,7 +788,8 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	atexit(kill_relay);
 	printf("bench-relay: channels of %d, one talker each at 50 packets/s (%d bytes), %.0f s "
-	       "measured after 1 s of warm-up\n", size, PAYLOAD, seconds);
+	       "measured after 1 s of warm-up, niceness %d\n", size, PAYLOAD, seconds,
+	       getpriority(PRIO_PROCESS, 0));
 	for (const char *p = list; *p;) {
 		int n = atoi(p);
 
