@@ -46,6 +46,7 @@
 #define RXBUF 65536
 #define TXBUF 65536
 #define MAX_HANDSHAKES 64	/* connections in their upgrade/logon at once */
+#define LATE_US 100000		/* a packet this late is counted per connection */
 
 enum state { ST_CONNECTING, ST_UPGRADE, ST_LOGON, ST_READY, ST_CLOSED };
 
@@ -60,6 +61,7 @@ struct conn {
 	uint64_t next_send;		/* talker: ns */
 	uint32_t sent;
 	uint64_t received;
+	uint64_t late;			/* measured packets later than LATE_US */
 	uint8_t *rx;
 	size_t rx_len;
 	uint8_t *tx;			/* unsent bytes (the socket was full) */
@@ -276,6 +278,8 @@ static void on_binary(struct run *r, struct conn *c, const uint8_t *p, size_t le
 			die("realloc");
 	}
 	r->lat[r->n_lat++] = (uint32_t)((now_ns() - t) / 1000);
+	if (r->lat[r->n_lat - 1] > LATE_US)
+		c->late++;
 }
 
 static void conn_closed(struct run *r, struct conn *c)
@@ -599,7 +603,8 @@ static void one_run(const char *relay, int n, int size, double seconds, char **e
 	uint64_t t0, t_end, expected = 0, got = 0, sent = 0;
 	double g0, g1;
 	long rss, hwm;
-	int i, dropped = 0;
+	int i, dropped = 0, late_conns = 0;
+	uint64_t late = 0;
 	long hz = sysconf(_SC_CLK_TCK);
 
 	if (!mkdtemp(dir))
@@ -701,19 +706,22 @@ static void one_run(const char *relay, int n, int size, double seconds, char **e
 		}
 		if (c->closed_by_relay)
 			dropped++;
+		late += c->late;
+		late_conns += c->late > 0;
 	}
 	qsort(r.lat, r.n_lat, sizeof(*r.lat), cmp_u32);
 	double wall = (c1.t - c0.t) / 1e9;
 	printf("N=%-5d channels=%-4d talkers_sent=%-7" PRIu64 " deliveries=%-8" PRIu64
 	       " p50=%.2f ms p99=%.2f ms max=%.1f ms relay_cpu=%.1f%% rss=%.1f MB (peak %.1f MB)"
-	       " lost=%" PRIu64 " dropped_conns=%d generator_cpu=%.1f%%\n",
+	       " lost=%" PRIu64 " dropped_conns=%d generator_cpu=%.1f%% late=%" PRIu64
+	       "/%d conns\n",
 	       n, (n + size - 1) / size, sent, got,
 	       r.n_lat ? r.lat[r.n_lat / 2] / 1000.0 : 0,
 	       r.n_lat ? r.lat[r.n_lat * 99 / 100] / 1000.0 : 0,
 	       r.n_lat ? r.lat[r.n_lat - 1] / 1000.0 : 0,
 	       100.0 * (double)(c1.ticks - c0.ticks) / (double)hz / wall,
 	       rss / 1024.0, hwm / 1024.0, expected > got ? expected - got : 0, dropped,
-	       100.0 * (g1 - g0) / wall);
+	       100.0 * (g1 - g0) / wall, late, late_conns);
 	fflush(stdout);
 
 	kill_relay();
