@@ -78,11 +78,11 @@ struct pss {
 
 struct relay_frame *relay_frame_new(enum relay_frame_kind kind, size_t len)
 {
-	struct relay_frame *f = g_malloc0(sizeof(*f) + LWS_PRE + len);
+	/* one allocation per frame, shared by every listener; the bytes are written by
+	 * the caller, so only the header is cleared */
+	struct relay_frame *f = g_malloc(sizeof(*f) + LWS_PRE + len);
 
-	f->ref = 1;
-	f->kind = kind;
-	f->len = len;
+	*f = (struct relay_frame){ .ref = 1, .kind = kind, .len = len };
 	f->data = (uint8_t *)(f + 1) + LWS_PRE;
 	return f;
 }

@@ -504,7 +504,8 @@ static void cmd_start_stream(struct relay_logic *l, struct session *s, const str
 	b->hdr = m->codec_header;
 	b->packet_duration = m->packet_duration;
 	b->emergency = m->emergency;
-	b->packets = g_ptr_array_new_with_free_func(frame_unref);
+	/* 5 s of 20 ms packets before the array grows */
+	b->packets = g_ptr_array_new_full(256, frame_unref);
 	b->started = b->last_audio = now;
 	g_hash_table_insert(l->streams, GUINT_TO_POINTER(b->id), b);
 	ch->live = b;
