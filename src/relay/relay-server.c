@@ -598,7 +598,10 @@ struct relay_server *relay_server_new(struct relay_config *cfg, struct relay_log
 		info.ssl_private_key_filepath = cfg->key;
 	}
 	/* libev on epoll as lws' foreign loop; lws' poll() loop when its evlib_ev plugin
-	 * (Debian: libwebsockets-evlib-ev) is missing or PTTGW_RELAY_LOOP=poll */
+	 * (Debian: libwebsockets-evlib-ev) is missing or PTTGW_RELAY_LOOP=poll. The context
+	 * first, the listening vhost after it: a failure to listen is not taken for a
+	 * missing plugin. */
+	info.options |= LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
 	if (g_strcmp0(g_getenv("PTTGW_RELAY_LOOP"), "poll") != 0)
 		srv->loop = ev_loop_new(EVBACKEND_EPOLL | EVFLAG_NOSIGMASK);
 	if (srv->loop) {
@@ -619,10 +622,20 @@ struct relay_server *relay_server_new(struct relay_config *cfg, struct relay_log
 	}
 	if (!srv->ctx)
 		srv->ctx = lws_create_context(&info);
-	if (!srv->ctx) {
-		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
-			    "cannot listen on %s:%u (address in use or TLS files unreadable?)",
-			    cfg->listen_host, cfg->listen_port);
+	vh = srv->ctx ? lws_create_vhost(srv->ctx, &info) : NULL;
+	if (!vh) {
+		if (srv->ctx)
+			g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+				    "cannot listen on %s:%u (address in use or TLS files "
+				    "unreadable?)", cfg->listen_host, cfg->listen_port);
+		else
+			g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+				    "libwebsockets did not start");
+		srv->stopping = true;
+		if (srv->ctx)
+			lws_context_destroy(srv->ctx);
+		if (srv->loop)
+			ev_loop_destroy(srv->loop);
 		g_ptr_array_unref(srv->conns);
 		g_hash_table_unref(srv->fds);
 		relay_limits_free(srv->limits);
@@ -630,9 +643,8 @@ struct relay_server *relay_server_new(struct relay_config *cfg, struct relay_log
 		return NULL;
 	}
 	g_message("event loop: %s", srv->loop ? "libev (epoll)" : "libwebsockets' poll()");
-	vh = lws_get_vhost_by_name(srv->ctx, "default");
 	printf("pttgw-relay: listening on %s://%s:%d\n", cfg->cert ? "wss" : "ws",
-	       cfg->listen_host, vh ? lws_get_vhost_listen_port(vh) : cfg->listen_port);
+	       cfg->listen_host, lws_get_vhost_listen_port(vh));
 	fflush(stdout);
 	lws_sul_schedule(srv->ctx, 0, &srv->tick, on_tick, TICK_USEC);
 	return srv;
