@@ -2,11 +2,19 @@
 /*
  * relay-server.c - the relay's libwebsockets server: connections, frame reassembly with a
  * size limit, bounded send queues (a slow consumer is dropped), a tick for timeouts.
+ *
+ * The loop is libev's (epoll: the cost of a wake-up follows the sockets that are ready,
+ * not all of them), run here as lws' foreign loop through its evlib_ev plugin; lws' own
+ * poll() loop when the plugin cannot be loaded. A frame goes to the socket at once when
+ * nothing is queued before it and the socket takes it; only the rest is queued and written
+ * on WRITEABLE, so the fan-out of a packet costs one send() per listener and no change of
+ * the poll set. The queue is a ring of frame pointers: no allocation per frame.
  */
 #include "relay.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <ev.h>
 #include <libwebsockets.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -30,6 +38,8 @@ struct relay_server {
 	struct relay_config *cfg;
 	struct relay_logic *logic;
 	struct lws_context *ctx;
+	struct ev_loop *loop;		/* NULL: lws' poll() loop */
+	volatile int *stop;
 	lws_retry_bo_t retry;
 	lws_sorted_usec_list_t tick;
 	GPtrArray *conns;
@@ -46,7 +56,10 @@ struct relay_conn {
 	char peer[INET6_ADDRSTRLEN + 8];
 	char addr[INET6_ADDRSTRLEN + 4];	/* the limits' key: see addr_key() */
 	void *session;
-	GQueue out;			/* struct relay_frame * */
+	struct relay_frame **out;	/* a ring: out_len frames from out[out_head] */
+	unsigned out_cap;		/* a power of two */
+	unsigned out_head;
+	unsigned out_len;
 	size_t out_bytes;
 	GByteArray *rx;			/* the message being reassembled */
 	bool rx_in_msg;
@@ -65,11 +78,11 @@ struct pss {
 
 struct relay_frame *relay_frame_new(enum relay_frame_kind kind, size_t len)
 {
-	struct relay_frame *f = g_malloc0(sizeof(*f) + LWS_PRE + len);
+	/* one allocation per frame, shared by every listener; the bytes are written by
+	 * the caller, so only the header is cleared */
+	struct relay_frame *f = g_malloc(sizeof(*f) + LWS_PRE + len);
 
-	f->ref = 1;
-	f->kind = kind;
-	f->len = len;
+	*f = (struct relay_frame){ .ref = 1, .kind = kind, .len = len };
 	f->data = (uint8_t *)(f + 1) + LWS_PRE;
 	return f;
 }
@@ -123,13 +136,62 @@ void relay_conn_set_session(struct relay_conn *c, void *session)
 	c->session = session;
 }
 
+/* ---- the send queue: a ring that doubles when full (up to max_queue_frames) ---- */
+
+static struct relay_frame *queue_peek(const struct relay_conn *c)
+{
+	return c->out_len ? c->out[c->out_head] : NULL;
+}
+
+static struct relay_frame *queue_pop(struct relay_conn *c)
+{
+	struct relay_frame *f = queue_peek(c);
+
+	if (f) {
+		c->out_head = (c->out_head + 1) & (c->out_cap - 1);
+		c->out_len--;
+		c->out_bytes -= f->len;
+	}
+	return f;
+}
+
+static void queue_push(struct relay_conn *c, struct relay_frame *f)
+{
+	if (c->out_len == c->out_cap) {
+		unsigned cap = c->out_cap ? c->out_cap * 2 : 16, i;
+		struct relay_frame **v = g_new(struct relay_frame *, cap);
+
+		for (i = 0; i < c->out_len; i++)
+			v[i] = c->out[(c->out_head + i) & (c->out_cap - 1)];
+		g_free(c->out);
+		c->out = v;
+		c->out_cap = cap;
+		c->out_head = 0;
+	}
+	c->out[(c->out_head + c->out_len) & (c->out_cap - 1)] = f;
+	c->out_len++;
+	c->out_bytes += f->len;
+}
+
 static void queue_clear(struct relay_conn *c)
 {
 	struct relay_frame *f;
 
-	while ((f = g_queue_pop_head(&c->out)))
+	while ((f = queue_pop(c)))
 		relay_frame_unref(f);
 	c->out_bytes = 0;
+}
+
+/* f to the socket; false when it failed. */
+static bool write_frame(struct relay_conn *c, struct relay_frame *f)
+{
+	enum lws_write_protocol proto =
+		f->kind == RELAY_FRAME_AUDIO ? LWS_WRITE_BINARY : LWS_WRITE_TEXT;
+
+	if (lws_write(c->wsi, f->data, f->len, proto) < (int)f->len)
+		return false;
+	relay_logic_written(c->srv->logic, c, f);
+	return true;
 }
 
 void relay_conn_close(struct relay_conn *c, bool now, const char *why)
@@ -153,16 +215,26 @@ void relay_conn_send(struct relay_conn *c, struct relay_frame *f)
 
 	if (c->dead || c->srv->stopping)
 		return;
+	/* nothing queued before it and nothing of an earlier frame left over: now. What
+	 * the kernel does not take lws keeps (lws_partial_buffered() then says so, without
+	 * the poll() lws_send_pipe_choked() makes) and the frames after it queue here. */
+	if (!c->out_len && !c->close_after_flush && !lws_partial_buffered(c->wsi)) {
+		if (!write_frame(c, f)) {
+			g_warning("%s: write failed, closing", c->peer);
+			relay_conn_close(c, true, "write failed");
+		}
+		return;
+	}
 	if (c->out_bytes + f->len > cfg->max_queue_bytes ||
-	    c->out.length >= cfg->max_queue_frames) {
+	    c->out_len >= cfg->max_queue_frames) {
 		g_warning("%s: slow consumer: %u frames / %zu bytes queued (limit %zu bytes), "
-			  "dropped", c->peer, c->out.length, c->out_bytes, cfg->max_queue_bytes);
+			  "dropped", c->peer, c->out_len, c->out_bytes, cfg->max_queue_bytes);
 		relay_conn_close(c, true, "slow consumer");
 		return;
 	}
-	g_queue_push_tail(&c->out, relay_frame_ref(f));
-	c->out_bytes += f->len;
-	lws_callback_on_writable(c->wsi);
+	queue_push(c, relay_frame_ref(f));
+	if (c->out_len == 1)
+		lws_callback_on_writable(c->wsi);
 }
 
 void relay_conn_send_text(struct relay_conn *c, char *json)
@@ -251,23 +323,19 @@ static int on_writeable(struct relay_conn *c)
 
 	if (c->dead)
 		return -1;
-	while ((f = g_queue_peek_head(&c->out))) {
-		enum lws_write_protocol proto =
-			f->kind == RELAY_FRAME_AUDIO ? LWS_WRITE_BINARY : LWS_WRITE_TEXT;
-
+	while ((f = queue_peek(c))) {
 		if (n > 0 && (n >= WRITE_BURST || lws_send_pipe_choked(c->wsi)))
 			break;
-		if (lws_write(c->wsi, f->data, f->len, proto) < (int)f->len) {
+		queue_pop(c);
+		if (!write_frame(c, f)) {
 			g_warning("%s: write failed, closing", c->peer);
+			relay_frame_unref(f);
 			return -1;
 		}
-		g_queue_pop_head(&c->out);
-		c->out_bytes -= f->len;
-		relay_logic_written(c->srv->logic, c, f);
 		relay_frame_unref(f);
 		n++;
 	}
-	if (!g_queue_is_empty(&c->out)) {
+	if (c->out_len) {
 		lws_callback_on_writable(c->wsi);
 		return 0;
 	}
@@ -319,6 +387,7 @@ static void on_receive(struct relay_conn *c, const void *in, size_t len)
 static void conn_free(struct relay_conn *c)
 {
 	queue_clear(c);
+	g_free(c->out);
 	g_byte_array_unref(c->rx);
 	g_free(c);
 }
@@ -360,7 +429,11 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 
 		fd_addr_key(lws_get_socket_fd(wsi), key);
 		relay_limits_add(srv->limits, wsi, key);
-		relay_wsmask_watch(lws_get_socket_fd(wsi));
+		if (!relay_wsmask_watch(lws_get_socket_fd(wsi))) {
+			g_warning("fd %d over the table of followed sockets, closing",
+				  lws_get_socket_fd(wsi));
+			return -1;
+		}
 		g_hash_table_insert(srv->fds, wsi, GINT_TO_POINTER(lws_get_socket_fd(wsi)));
 		/* a socket that never completes a handshake is closed (ESTABLISHED clears it) */
 		lws_set_timeout(wsi, PENDING_TIMEOUT_AWAITING_CLIENT_HS_SEND, HANDSHAKE_TIMEOUT_S);
@@ -383,6 +456,11 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 			return 1;
 		}
 		return 0;
+	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+		/* relay_server_wake(): back to relay_server_run() to look at *stop */
+		if (srv && srv->loop)
+			ev_break(srv->loop, EVBREAK_ALL);
+		return 0;
 	case LWS_CALLBACK_HTTP:
 		/* plain HTTP: nothing to serve, answer at once instead of idling */
 		if (lws_return_http_status(wsi, 426, "WebSocket only") ||
@@ -395,7 +473,6 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 		c->srv = srv;
 		c->wsi = wsi;
 		c->rx = g_byte_array_new();
-		g_queue_init(&c->out);
 		set_peer(c);
 		pss->conn = c;
 		g_ptr_array_add(srv->conns, c);
@@ -531,20 +608,54 @@ struct relay_server *relay_server_new(struct relay_config *cfg, struct relay_log
 		info.ssl_cert_filepath = cfg->cert;
 		info.ssl_private_key_filepath = cfg->key;
 	}
-	srv->ctx = lws_create_context(&info);
-	if (!srv->ctx) {
-		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
-			    "cannot listen on %s:%u (address in use or TLS files unreadable?)",
-			    cfg->listen_host, cfg->listen_port);
+	/* libev on epoll as lws' foreign loop; lws' poll() loop when its evlib_ev plugin
+	 * (Debian: libwebsockets-evlib-ev) is missing or PTTGW_RELAY_LOOP=poll. The context
+	 * first, the listening vhost after it: a failure to listen is not taken for a
+	 * missing plugin. */
+	info.options |= LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
+	if (g_strcmp0(g_getenv("PTTGW_RELAY_LOOP"), "poll") != 0)
+		srv->loop = ev_loop_new(EVBACKEND_EPOLL | EVFLAG_NOSIGMASK);
+	if (srv->loop) {
+		void *foreign[] = { srv->loop };
+
+		info.options |= LWS_SERVER_OPTION_LIBEV;
+		info.foreign_loops = foreign;
+		srv->ctx = lws_create_context(&info);
+		info.options &= ~(uint64_t)LWS_SERVER_OPTION_LIBEV;
+		info.foreign_loops = NULL;
+		if (!srv->ctx) {
+			g_warning("libwebsockets' libev event library (evlib_ev plugin) not "
+				  "usable: lws' poll() loop instead, which costs more per "
+				  "connection");
+			ev_loop_destroy(srv->loop);
+			srv->loop = NULL;
+		}
+	}
+	if (!srv->ctx)
+		srv->ctx = lws_create_context(&info);
+	vh = srv->ctx ? lws_create_vhost(srv->ctx, &info) : NULL;
+	if (!vh) {
+		if (srv->ctx)
+			g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+				    "cannot listen on %s:%u (address in use or TLS files "
+				    "unreadable?)", cfg->listen_host, cfg->listen_port);
+		else
+			g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+				    "libwebsockets did not start");
+		srv->stopping = true;
+		if (srv->ctx)
+			lws_context_destroy(srv->ctx);
+		if (srv->loop)
+			ev_loop_destroy(srv->loop);
 		g_ptr_array_unref(srv->conns);
 		g_hash_table_unref(srv->fds);
 		relay_limits_free(srv->limits);
 		g_free(srv);
 		return NULL;
 	}
-	vh = lws_get_vhost_by_name(srv->ctx, "default");
+	g_message("event loop: %s", srv->loop ? "libev (epoll)" : "libwebsockets' poll()");
 	printf("pttgw-relay: listening on %s://%s:%d\n", cfg->cert ? "wss" : "ws",
-	       cfg->listen_host, vh ? lws_get_vhost_listen_port(vh) : cfg->listen_port);
+	       cfg->listen_host, lws_get_vhost_listen_port(vh));
 	fflush(stdout);
 	lws_sul_schedule(srv->ctx, 0, &srv->tick, on_tick, TICK_USEC);
 	relay_logic_set_wake(l, wake_cb, srv);
@@ -554,8 +665,11 @@ struct relay_server *relay_server_new(struct relay_config *cfg, struct relay_log
 int relay_server_run(struct relay_server *srv, volatile int *stop, volatile int *dump)
 {
 	srv->dump = dump;
+	srv->stop = stop;
 	while (!*stop) {
-		if (lws_service(srv->ctx, 0) < 0)
+		if (srv->loop)
+			ev_run(srv->loop, 0);	/* until relay_server_wake() */
+		else if (lws_service(srv->ctx, 0) < 0)
 			return -EIO;
 	}
 	return 0;
@@ -574,6 +688,8 @@ struct relay_server *relay_server_free(struct relay_server *srv)
 	relay_logic_set_wake(srv->logic, NULL, NULL);
 	srv->stopping = true;
 	lws_context_destroy(srv->ctx);	/* CLOSED for every connection */
+	if (srv->loop)
+		ev_loop_destroy(srv->loop);
 	g_ptr_array_unref(srv->conns);
 	g_hash_table_unref(srv->fds);
 	relay_limits_free(srv->limits);

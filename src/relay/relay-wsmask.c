@@ -4,14 +4,20 @@
  *
  * recv() and SSL_read() are defined here and call the C library's and OpenSSL's own
  * (dlsym RTLD_NEXT): libwebsockets binds to these, so every byte it reads passes here.
- * Sockets not watched (MQTT, lws' own) pass through untouched. The table is locked: the
- * push publisher's MQTT thread reads through recv() too.
+ * Sockets not watched (MQTT, lws' own) pass through untouched.
+ *
+ * The table is an array indexed by fd, sized once to RLIMIT_NOFILE (an fd is below it),
+ * so a read costs an index and no lock: only the relay's thread watches and unwatches,
+ * and the push publisher's MQTT thread, which reads through recv() too, finds its own
+ * socket unwatched (an fd is unwatched before it is closed, so before its number can be
+ * reused). Entries are read and written atomically.
  */
 #include "relay-wsmask.h"
 
 #include <dlfcn.h>
 #include <glib.h>
 #include <openssl/ssl.h>
+#include <sys/resource.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -34,37 +40,51 @@ struct watch {
 	bool unmasked;
 };
 
-static GMutex lock;
-static GHashTable *watches;	/* fd -> struct watch */
+/* the most sockets followed (8 bytes of address space each, touched when used) */
+#define MAX_WATCHES (1 << 20)
 
-void relay_wsmask_watch(int fd)
+static struct watch **watches;	/* [n_watches], by fd; set once, never moved */
+static int n_watches;
+
+static struct watch *watch_get(int fd)
 {
-	g_mutex_lock(&lock);
-	if (!watches)
-		watches = g_hash_table_new_full(NULL, NULL, NULL, g_free);
-	g_hash_table_insert(watches, GINT_TO_POINTER(fd), g_new0(struct watch, 1));
-	g_mutex_unlock(&lock);
+	if (fd < 0 || fd >= n_watches)
+		return NULL;
+	return g_atomic_pointer_get(&watches[fd]);
+}
+
+bool relay_wsmask_watch(int fd)
+{
+	struct watch *old;
+
+	if (!watches) {
+		struct rlimit rl;
+		rlim_t n = MAX_WATCHES;
+
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+		    rl.rlim_cur < n)
+			n = rl.rlim_cur;
+		watches = g_new0(struct watch *, n);
+		n_watches = (int)n;
+	}
+	if (fd < 0 || fd >= n_watches)
+		return false;
+	old = g_atomic_pointer_exchange(&watches[fd], g_new0(struct watch, 1));
+	g_free(old);
+	return true;
 }
 
 void relay_wsmask_unwatch(int fd)
 {
-	g_mutex_lock(&lock);
-	if (watches)
-		g_hash_table_remove(watches, GINT_TO_POINTER(fd));
-	g_mutex_unlock(&lock);
+	if (fd >= 0 && fd < n_watches)
+		g_free(g_atomic_pointer_exchange(&watches[fd], NULL));
 }
 
 bool relay_wsmask_unmasked(int fd)
 {
-	struct watch *w;
-	bool r = false;
+	struct watch *w = watch_get(fd);
 
-	g_mutex_lock(&lock);
-	w = watches ? g_hash_table_lookup(watches, GINT_TO_POINTER(fd)) : NULL;
-	if (w)
-		r = w->unmasked;
-	g_mutex_unlock(&lock);
-	return r;
+	return w && w->unmasked;
 }
 
 /* Length of the header whose first bytes are in w->hdr (0: not known yet). */
@@ -158,11 +178,9 @@ static void seen(int fd, const void *buf, ssize_t n)
 
 	if (n <= 0)
 		return;
-	g_mutex_lock(&lock);
-	w = watches ? g_hash_table_lookup(watches, GINT_TO_POINTER(fd)) : NULL;
+	w = watch_get(fd);
 	if (w)
 		feed(w, buf, (size_t)n);
-	g_mutex_unlock(&lock);
 }
 
 ssize_t recv(int fd, void *buf, size_t len, int flags)

@@ -13,8 +13,10 @@
 
 #include <stdbool.h>
 
-/* Watch socket fd from its first byte (an accepted connection; HTTP request first). */
-void relay_wsmask_watch(int fd);
+/* Watch socket fd from its first byte (an accepted connection; HTTP request first). Only
+ * the relay's thread watches and unwatches. False: fd cannot be followed (the caller
+ * closes it). */
+bool relay_wsmask_watch(int fd);
 /* Stop watching fd (before it is closed). */
 void relay_wsmask_unwatch(int fd);
 /* True when a client frame without a mask arrived on fd (or the stream made no sense). */

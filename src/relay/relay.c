@@ -58,7 +58,7 @@ struct burst {
 
 struct channel {
 	const struct relay_channel_conf *conf;
-	char **members;
+	GHashTable *members;		/* set of conf->members' names; NULL: every user */
 	GPtrArray *sessions;		/* struct session *, logged on to this channel */
 	struct burst *live;
 	struct burst *last;		/* the last ended burst, joinable for keep_usec */
@@ -69,6 +69,7 @@ struct relay_logic {
 	GHashTable *channels;		/* name -> struct channel */
 	GHashTable *streams;		/* id -> struct burst (live and kept) */
 	GPtrArray *sessions;
+	GHashTable *by_user;		/* user name -> GPtrArray of its logged-on sessions */
 	uint32_t next_stream_id;
 	uint32_t next_message_id;
 	GPtrArray *retired;		/* struct channel *, removed by a reload (relay_logic_reload) */
@@ -164,9 +165,24 @@ static struct channel *session_channel(struct session *s, const char *name)
 	return NULL;
 }
 
-static bool is_member(const struct channel *ch, const char *user)
+/* The channel's explicit members as a set (the strings stay conf's); NULL for a channel
+ * of every configured user, which then costs no copy of the user list. */
+static GHashTable *members_new(const struct relay_channel_conf *conf)
 {
-	return ch->members && g_strv_contains((const char *const *)ch->members, user);
+	GHashTable *set;
+	unsigned i;
+
+	if (!conf->members)
+		return NULL;
+	set = g_hash_table_new(g_str_hash, g_str_equal);
+	for (i = 0; conf->members[i]; i++)
+		g_hash_table_add(set, conf->members[i]);
+	return set;
+}
+
+static bool is_member(const struct relay_logic *l, const struct channel *ch, const char *user)
+{
+	return g_hash_table_contains(ch->members ? ch->members : l->cfg->users, user);
 }
 
 static void channel_status(struct channel *ch)
@@ -241,12 +257,14 @@ static void end_burst(struct relay_logic *l, struct burst *b, const char *reason
 static void publish_push(struct relay_logic *l, struct burst *b)
 {
 #ifdef PTTGW_RELAY_PUSH
-	unsigned i;
+	GHashTableIter it;
+	gpointer k;
 
 	if (!l->push)
 		return;
-	for (i = 0; b->ch->members && b->ch->members[i]; i++) {
-		const char *m = b->ch->members[i];
+	g_hash_table_iter_init(&it, b->ch->members ? b->ch->members : l->cfg->users);
+	while (g_hash_table_iter_next(&it, &k, NULL)) {
+		const char *m = k;
 
 		if (strcmp(m, b->from) != 0 && (!b->for_user || strcmp(m, b->for_user) == 0))
 			relay_push_publish(l->push, m, b->ch->conf->name, b->id, b->from);
@@ -342,12 +360,13 @@ static const char *const relay_extensions[] = {
 /* user logs on on s while logged on elsewhere: the policy (false: refuse s). */
 static bool duplicate_logon(struct relay_logic *l, struct session *s, const char *user)
 {
+	GPtrArray *same = g_hash_table_lookup(l->by_user, user);
 	unsigned i;
 
-	for (i = 0; i < l->sessions->len; i++) {
-		struct session *o = g_ptr_array_index(l->sessions, i);
+	for (i = 0; same && i < same->len; i++) {
+		struct session *o = g_ptr_array_index(same, i);
 
-		if (o == s || o->closing || !o->user || strcmp(o->user, user) != 0)
+		if (o == s || o->closing)
 			continue;
 		switch (l->cfg->duplicate) {
 		case RELAY_DUPLICATE_REFUSE:
@@ -413,6 +432,15 @@ static void cmd_logon(struct relay_logic *l, struct session *s, const struct pro
 	relay_auth_succeeded(l->auth, relay_conn_addr(s->conn), u->name);
 	refresh = relay_auth_issue_token(l->auth, u->name, now);
 	s->user = g_strdup(u->name);
+	{
+		GPtrArray *same = g_hash_table_lookup(l->by_user, s->user);
+
+		if (!same) {
+			same = g_ptr_array_new();
+			g_hash_table_insert(l->by_user, g_strdup(s->user), same);
+		}
+		g_ptr_array_add(same, s);
+	}
 	s->listen_only = m->listen_only;
 	relay_conn_logged_on(s->conn);
 	/* our extensions, announced: a plain Zello client ignores the member */
@@ -428,7 +456,7 @@ static void cmd_logon(struct relay_logic *l, struct session *s, const struct pro
 		st.cmd = PROTO_CMD_ON_CHANNEL_STATUS;
 		st.channel = m->channels[i];
 		st.status = (char *)"offline";
-		if (!ch || !is_member(ch, s->user)) {
+		if (!ch || !is_member(l, ch, s->user)) {
 			g_autofree char *name = log_escape(m->channels[i]);
 
 			st.error = (char *)(ch ? PROTO_ERR_NOT_AUTHORIZED : "no such channel");
@@ -463,7 +491,8 @@ static void start_burst(struct relay_logic *l, struct session *s, struct channel
 	b->hdr = st->hdr;
 	b->packet_duration = st->packet_duration;
 	b->emergency = st->emergency;
-	b->packets = g_ptr_array_new_with_free_func(frame_unref);
+	/* 5 s of 20 ms packets before the array grows */
+	b->packets = g_ptr_array_new_full(256, frame_unref);
 	b->started = b->last_audio = g_get_monotonic_time();
 	g_hash_table_insert(l->streams, GUINT_TO_POINTER(b->id), b);
 	ch->live = b;
@@ -867,7 +896,13 @@ void relay_logic_closed(struct relay_logic *l, struct relay_conn *c, uint64_t no
 			  GPOINTER_TO_UINT(k), who(s), peer(s), GPOINTER_TO_UINT(v));
 	g_info("%s: %s disconnected", peer(s), who(s));
 	relay_conn_set_session(c, NULL);
-	g_ptr_array_remove(l->sessions, s);
+	if (s->user) {
+		GPtrArray *same = g_hash_table_lookup(l->by_user, s->user);
+
+		if (same && g_ptr_array_remove_fast(same, s) && !same->len)
+			g_hash_table_remove(l->by_user, s->user);
+	}
+	g_ptr_array_remove_fast(l->sessions, s);
 	g_ptr_array_unref(s->channels);
 	g_hash_table_unref(s->receiving);
 	g_free(s->user);
@@ -935,7 +970,8 @@ static void channel_free(gpointer p)
 {
 	struct channel *ch = p;
 
-	g_strfreev(ch->members);
+	if (ch->members)
+		g_hash_table_unref(ch->members);
 	g_ptr_array_unref(ch->sessions);
 	g_free(ch);
 }
@@ -949,6 +985,8 @@ struct relay_logic *relay_logic_new(struct relay_config *cfg, GError **error)
 	l->channels = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, channel_free);
 	l->streams = g_hash_table_new(NULL, NULL);
 	l->sessions = g_ptr_array_new();
+	l->by_user = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+					   (GDestroyNotify)g_ptr_array_unref);
 	l->auth = relay_auth_new(&cfg->auth_limits);
 	l->warn_rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(G_USEC_PER_SEC, 20);
 	/* ids differ across restarts, so a gateway never mistakes a new burst for an old one */
@@ -957,7 +995,7 @@ struct relay_logic *relay_logic_new(struct relay_config *cfg, GError **error)
 		struct channel *ch = g_new0(struct channel, 1);
 
 		ch->conf = g_ptr_array_index(cfg->channels, i);
-		ch->members = relay_config_members(cfg, ch->conf);
+		ch->members = members_new(ch->conf);
 		ch->sessions = g_ptr_array_new();
 		g_hash_table_insert(l->channels, ch->conf->name, ch);
 	}
@@ -1029,6 +1067,7 @@ struct relay_logic *relay_logic_free(struct relay_logic *l)
 	if (l->old_confs)
 		g_ptr_array_unref(l->old_confs);
 	g_ptr_array_unref(l->sessions);
+	g_hash_table_unref(l->by_user);
 	relay_auth_free(l->auth);
 #ifdef PTTGW_RELAY_PUSH
 	relay_push_free(l->push);
@@ -1093,8 +1132,9 @@ void relay_logic_reload(struct relay_logic *l, struct relay_config *next)
 			continue;
 		}
 		ch->conf = conf;
-		g_strfreev(ch->members);
-		ch->members = relay_config_members(cfg, conf);
+		if (ch->members)
+			g_hash_table_unref(ch->members);
+		ch->members = members_new(conf);
 		g_ptr_array_add(kept, ch);
 	}
 	for (i = 0; i < kept->len; i++) {
@@ -1104,7 +1144,7 @@ void relay_logic_reload(struct relay_logic *l, struct relay_config *next)
 		for (unsigned j = 0; j < ch->sessions->len; j++) {
 			struct session *s = g_ptr_array_index(ch->sessions, j);
 
-			if (s->user && !is_member(ch, s->user))
+			if (s->user && !is_member(l, ch, s->user))
 				close_session(s, "no longer a member of a channel");
 		}
 	}
@@ -1117,7 +1157,7 @@ void relay_logic_reload(struct relay_logic *l, struct relay_config *next)
 			continue;
 		ch = g_new0(struct channel, 1);
 		ch->conf = conf;
-		ch->members = relay_config_members(cfg, conf);
+		ch->members = members_new(conf);
 		ch->sessions = g_ptr_array_new();
 		g_hash_table_insert(l->channels, conf->name, ch);
 		added++;
