@@ -120,6 +120,8 @@ static void on_capture(void *data, enum audio_activation st, const char *reason)
 	else if (st == AUDIO_ACTIVE)
 		set_error(gw, NULL);
 	set_active(gw);
+	if (st == AUDIO_FAILED && ga->headset)
+		gateway_headset_capture_failed(ga->headset, reason);
 }
 
 static void on_frame(void *data, const uint8_t *opus, size_t len, uint64_t captured)

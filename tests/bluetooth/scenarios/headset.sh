@@ -13,8 +13,9 @@
 #    headset's SBC frames decode (sbcdec) to 1 kHz within 1 %.
 # 3. A press switches the device to headset-head-unit (the gateway's "headset hfp" event).
 #    btvirt has no SCO buffers: the kernel refuses the SCO link, so the HFP microphone
-#    never delivers; the talk permit is not given, the failure is named in the status and
-#    the events, and with hfp-switch-fail = fallback the press talks from another source.
+#    never delivers; no talk permit cue, the failure is named in the status and the
+#    events (capture failed; headset failed "HFP audio (SCO) did not start"); with
+#    hfp-switch-fail = fallback the talk goes on (there is no other microphone here).
 #    After the release (+ hfp-hangover) the device is back on a2dp-sink.
 # 4. An AVRCP play from the headset reaches pttgwd as a press through BlueZ's uinput
 #    device (udev tags it by name; [evdev] avrcp).
@@ -270,12 +271,18 @@ vm_log "SCO: $(grep -m1 'sco_do_connect' "$R/wireplumber.log")"
 vm_wait 15 grep -q '"direction":"capture","state":"failed","reason":"[^"]*bluez_input' "$MON" ||
 	vm_fail "pttgwd did not report the HFP capture as failed"
 vm_log "pttgwd: $(grep -o '"direction":"capture","state":"failed","reason":"[^"]*"' "$MON" | head -n1)"
+# ... and as a failed switch of the headset (hfp-switch-fail = fallback: the talk goes on)
+vm_wait 10 grep -q '"type":"headset","state":"failed".*"reason":"headset HFP audio (SCO) did not start' "$MON" ||
+	vm_fail "pttgwd did not name the SCO failure as the headset's"
+vm_log "pttgwd: headset $(grep '"type":"headset","state":"failed"' "$MON" | grep -o '"reason":"[^"]*"' | head -n1)"
 "$CTL" status --json >"$R/status-talk.json"
 python3 - "$R/status-talk.json" <<'PY' || vm_fail "the status during the talk does not name the failure"
 import json, sys
 a = json.load(open(sys.argv[1]))["audio"]
 print("status: audio.capture=%s audio.error=%r headset=%s" % (a["capture"], a["error"], a.get("headset")))
-assert a["capture"] == "failed" and "bluez_input" in (a["error"] or ""), a
+# failed, or starting again: hfp-switch-fail = fallback tries the capture once more
+assert a["capture"] in ("failed", "starting") and "bluez_input" in (a["error"] or ""), a
+assert "SCO" in a["headset"]["error"], a["headset"]
 PY
 grep -q '"type":"cue_played"' "$MON" && vm_fail "a permit cue played though the microphone never delivered"
 "$CTL" release || vm_fail "release refused"
