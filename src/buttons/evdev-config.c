@@ -98,6 +98,7 @@ static bool keys_overlap(const struct evdev_keys *a, const struct evdev_keys *b)
 gboolean evdev_config_load(const struct conf *c, struct evdev_config *out, GError **error)
 {
 	struct evdev_config cfg = { 0 };
+	int avrcp;
 	const struct {
 		const char *key;
 		struct evdev_keys *keys;
@@ -116,8 +117,11 @@ gboolean evdev_config_load(const struct conf *c, struct evdev_config *out, GErro
 	    !conf_get_seconds(c, GROUP, "long-press-emergency", 0, 0, 60, &cfg.long_press, error) ||
 	    !conf_get_seconds(c, GROUP, "double-press-channel", 0, 0, 5, &cfg.double_press,
 			      error) ||
-	    !conf_get_bool(c, GROUP, "grab", FALSE, &cfg.grab, error))
+	    !conf_get_bool(c, GROUP, "grab", FALSE, &cfg.grab, error) ||
+	    !conf_get_enum(c, GROUP, "avrcp", evdev_avrcp_mode_names, EVDEV_AVRCP_TOGGLE, &avrcp,
+			   error))
 		return FALSE;
+	cfg.avrcp = (enum evdev_avrcp_mode)avrcp;
 	/* A key has one meaning. */
 	for (size_t i = 0; i < G_N_ELEMENTS(lists); i++)
 		for (size_t j = i + 1; j < G_N_ELEMENTS(lists); j++)

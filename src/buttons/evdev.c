@@ -22,6 +22,7 @@
 #include "gesture-glib.h"
 
 #define TAG_PROPERTY "PTTGW_PTT"
+#define AVRCP_PROPERTY "PTTGW_AVRCP" /* BlueZ's input device for a headset's AVRCP */
 
 struct evdev_device {
 	struct evdev *e;
@@ -35,6 +36,8 @@ struct evdev_device {
 	guint watch;
 	bool grabbed;
 	bool mono_ts; /* event time stamps are CLOCK_MONOTONIC */
+	bool avrcp;   /* its play/pause keys talk as [evdev] avrcp says */
+	struct evdev_avrcp av;
 	struct gesture_driver gd;
 };
 
@@ -105,6 +108,19 @@ static void keys_changed(struct evdev_device *d, uint64_t now, unsigned channel_
 	struct evdev *e = d->e;
 	bool talk = any_held(d, &e->cfg.ptt);
 	bool emergency = any_held(d, &e->cfg.emergency);
+
+	if (d->avrcp) {
+		bool was = d->av.on;
+		bool held = libevdev_get_event_value(d->dev, EV_KEY, KEY_PLAYCD) ||
+			    libevdev_get_event_value(d->dev, EV_KEY, KEY_PAUSECD) ||
+			    libevdev_get_event_value(d->dev, EV_KEY, KEY_PLAYPAUSE);
+
+		if (evdev_avrcp_talk(&d->av, e->cfg.avrcp, held))
+			talk = true;
+		if (d->av.on != was)
+			g_info("%s: headset play/pause (%s): talk %s", d->source,
+			       evdev_avrcp_mode_to_string(e->cfg.avrcp), d->av.on ? "on" : "off");
+	}
 
 	for (unsigned i = 0; i < channel_delta_next; i++) {
 		g_info("%s: next channel", d->source);
@@ -247,6 +263,7 @@ static void device_open(struct evdev *e, GUdevDevice *u)
 	if (!d->mono_ts)
 		g_message("%s: no monotonic event time stamps: timing on arrival", d->source);
 	d->name = g_strdup(libevdev_get_name(d->dev));
+	d->avrcp = g_strcmp0(g_udev_device_get_property(u, AVRCP_PROPERTY), "1") == 0;
 	if (e->cfg.grab) {
 		rc = libevdev_grab(d->dev, LIBEVDEV_GRAB);
 		if (rc < 0)
@@ -256,8 +273,8 @@ static void device_open(struct evdev *e, GUdevDevice *u)
 	d->channel = g_io_channel_unix_new(fd);
 	d->watch = g_io_add_watch(d->channel, G_IO_IN | G_IO_HUP | G_IO_ERR, on_readable, d);
 	g_ptr_array_add(e->devices, d);
-	g_info("%s: \"%s\" followed%s", d->source, d->name ? d->name : "",
-	       d->grabbed ? ", grabbed" : "");
+	g_info("%s: \"%s\" followed%s%s", d->source, d->name ? d->name : "",
+	       d->grabbed ? ", grabbed" : "", d->avrcp ? ", a headset's AVRCP keys" : "");
 	/* a talk key already held when we come */
 	keys_changed(d, (uint64_t)g_get_monotonic_time(), 0, 0);
 }

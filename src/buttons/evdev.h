@@ -15,6 +15,7 @@
 
 #include "button-events.h"
 #include "conf.h"
+#include "evdev-avrcp.h"
 
 #define EVDEV_MAX_KEYS 16    /* per list */
 #define EVDEV_MAX_DEVICES 16 /* followed at once */
@@ -33,6 +34,7 @@ struct evdev_config {
 	uint64_t long_press;            /* usec; talk held this long -> emergency; 0 off */
 	uint64_t double_press;          /* usec; talk double press -> channel(+1); 0 off */
 	gboolean grab;                  /* EVIOCGRAB: keep the keys from everyone else */
+	enum evdev_avrcp_mode avrcp;    /* a headset's play/pause (PTTGW_AVRCP=1 devices) */
 };
 
 /* Reads [evdev]; defaults when keys are absent. Nothing to free. */

@@ -129,6 +129,8 @@ static void on_capture(void *data, enum audio_activation st, const char *reason)
 		}
 	}
 	activation_result(gw, st, reason);
+	if (st == AUDIO_FAILED && ga->headset)
+		gateway_headset_capture_failed(ga->headset, reason);
 }
 
 static void on_frame(void *data, const uint8_t *opus, size_t len, uint64_t captured)

@@ -48,6 +48,7 @@ struct gateway_headset {
 	bool ours;            /* HFP because we asked for it (only then do we switch back) */
 	bool back_pending;    /* we asked for A2DP: its nodes are not there yet */
 	bool retaken;         /* this talk already took the headset back to HFP once */
+	bool audio_failed;    /* this talk's HFP capture failed (no SCO link) */
 	uint64_t back_started;
 	guint switch_id;      /* hfp-switch-timeout */
 	guint hangover_id;
@@ -334,6 +335,7 @@ bool gateway_headset_capture(struct gateway_headset *hs, bool on)
 	g_clear_handle_id(&hs->hangover_id, g_source_remove);
 	hs->back_pending = false;
 	hs->retaken = false;
+	hs->audio_failed = false;
 	mode = audio_profile_get_mode(hs->prof);
 	if (hs->policy == AUDIO_HFP_NEVER || mode == AUDIO_PROFILE_ABSENT)
 		return true; /* no headset to switch: the route decides */
@@ -359,6 +361,20 @@ bool gateway_headset_capture(struct gateway_headset *hs, bool on)
 	hs->pending = true;
 	hs->switch_id = g_timeout_add((guint)(hs->switch_timeout / 1000), switch_timeout, hs);
 	return false;
+}
+
+void gateway_headset_capture_failed(struct gateway_headset *hs, const char *reason)
+{
+	g_autofree char *why = NULL;
+
+	if (!hs->capturing || !hs->ours || hs->pending || hs->audio_failed ||
+	    audio_profile_get_mode(hs->prof) != AUDIO_PROFILE_HFP)
+		return;
+	/* the HFP nodes are there but the microphone never ran: PipeWire could not
+	 * set up the SCO link (refused, no SCO support, out of range) */
+	hs->audio_failed = true;
+	why = g_strdup_printf("headset HFP audio (SCO) did not start: %s", reason ? reason : "?");
+	go(hs, why);
 }
 
 void gateway_headset_playback(struct gateway_headset *hs, bool on)

@@ -3,10 +3,13 @@
  * audio-analyse - frequency and gaps of a recorded tone (raw S16LE mono).
  *
  *   audio-analyse FILE [--rate 16000] [--expect-freq HZ] [--tolerance PCT]
- *                      [--max-gap-ms MS] [--min-active-ms MS]
+ *                      [--max-gap-ms MS] [--min-active-ms MS] [--periods]
  *
  * The active region runs from the first to the last sample above -30 dBFS-ish.
- * Frequency: interpolated rising zero crossings, the median over 100 ms blocks.
+ * Frequency: interpolated rising zero crossings, the median over 100 ms blocks;
+ * --periods: the rate over the median period between two rising crossings (the
+ * pitch, even when frames were dropped or spliced often: a splice spoils one period,
+ * but every 100 ms block).
  * Gaps: 2.5 ms windows whose RMS is 20 dB or more under the region's median
  * window RMS (a dropout, not the dip of a concealed frame); the longest run of
  * them is the longest gap.
@@ -34,7 +37,7 @@ int main(int argc, char **argv)
 	size_t n = 0, cap = 0, first, last, win, nw, run = 0, longest = 0, longest_at = 0;
 	double *rms, median, thr, freq = 0, t0 = -1, t1 = -1;
 	long crossings = -1;
-	int rc = 0;
+	int rc = 0, periods = 0;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--rate") == 0 && i + 1 < argc)
@@ -47,6 +50,8 @@ int main(int argc, char **argv)
 			max_gap = atof(argv[++i]);
 		else if (strcmp(argv[i], "--min-active-ms") == 0 && i + 1 < argc)
 			min_active = atof(argv[++i]);
+		else if (strcmp(argv[i], "--periods") == 0)
+			periods = 1;
 		else
 			path = argv[i];
 	}
@@ -101,6 +106,30 @@ int main(int argc, char **argv)
 		qsort(fb, k, sizeof(double), cmp_double);
 		freq = k ? fb[k / 2] : 0;
 		free(fb);
+	}
+	if (periods) {
+		double *pd = malloc((last - first) * sizeof(double)), prev = -1;
+		size_t k = 0;
+		int armed = 0;
+
+		/* with hysteresis: a crossing counts after the signal went under -1000 (low
+		 * noise between bursts and codec noise around zero make no periods) */
+		for (size_t i = first + 1; i < last; i++) {
+			if (s[i] < -1000)
+				armed = 1;
+			if (armed && s[i - 1] < 0 && s[i] >= 0) {
+				armed = 0;
+				double t = (double)(i - 1) + (double)-s[i - 1] / (double)(s[i] - s[i - 1]);
+
+				if (prev >= 0)
+					pd[k++] = t - prev;
+				prev = t;
+			}
+		}
+		qsort(pd, k, sizeof(double), cmp_double);
+		freq = k && pd[k / 2] > 0 ? rate / pd[k / 2] : 0;
+		printf("periods=%zu ", k);
+		free(pd);
 	}
 	/* gaps */
 	win = (size_t)(rate * 0.0025);

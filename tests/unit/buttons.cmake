@@ -18,3 +18,11 @@ if(TARGET pttgw-buttons-pure)
   add_test(NAME unit-gesture COMMAND test-gesture)
   set_tests_properties(unit-gesture PROPERTIES LABELS unit)
 endif()
+
+# A headset's AVRCP play/pause as a talk key (hold / toggle), /evdev-avrcp/...
+if(TARGET pttgw-buttons-pure)
+  add_executable(test-evdev-avrcp ${CMAKE_CURRENT_LIST_DIR}/test-evdev-avrcp.c)
+  target_link_libraries(test-evdev-avrcp PRIVATE pttgw-buttons-pure PkgConfig::GLIB)
+  add_test(NAME unit-evdev-avrcp COMMAND test-evdev-avrcp)
+  set_tests_properties(unit-evdev-avrcp PROPERTIES LABELS unit)
+endif()

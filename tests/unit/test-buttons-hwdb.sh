@@ -27,6 +27,13 @@ expect 'pttgw:name:pttgw test ptt key:' 1
 expect 'pttgw:name:HOG Ptt:' 1
 expect 'pttgw:name:AT Translated Set 2 keyboard:' -
 expect 'pttgw:name:Logitech USB Receiver:' -
+# a headset's play/pause through BlueZ's AVRCP input device
+expect 'pttgw:name:pttgw-headset (AVRCP):' 1
+expect 'pttgw:name:pttgw-headset _AVRCP_:' 1   # as udev looks it up
+expect 'pttgw:name:Jabra Evolve2 65 (AVRCP):' 1
+expect 'pttgw:name:AVRCP:' -
+avrcp=$(systemd-hwdb --root="$tmp" query 'pttgw:name:Headset _AVRCP_:' | sed -n 's/^PTTGW_AVRCP=//p')
+[ "$avrcp" = 1 ] && echo "ok: AVRCP device -> PTTGW_AVRCP=1" || { echo "FAIL: no PTTGW_AVRCP=1 for an AVRCP device"; fail=1; }
 expect 'pttgw:input:b0006v1209p7077e0001-e0,1,k2C0,ramlsfw' 1
 expect 'pttgw:input:b0003v046DpC52Be0111-e0,1,2,4,k110,ramlsfw' -
 

@@ -8,7 +8,8 @@ subscriptions live as long as the process):
 
 Steps (a word that names a step starts the next one):
   power on|off                        the adapter's Powered (scan powers on by itself)
-  scan [--uuid U] [--name N] [--address A] [--timeout S]   find an advertiser, make it current
+  scan [--uuid U] [--name N] [--address A] [--timeout S] [--transport le|bredr]
+                                      find an advertiser (bredr: an inquiry), make it current
   connect [ADDRESS] [--timeout S]     connect and wait for ServicesResolved
   pair [--timeout S]                  bond, Just Works (agent NoInputNoOutput)
   trust                               set Trusted
@@ -147,7 +148,7 @@ class Central:
             return False
         return True
 
-    def scan(self, uuid=None, name=None, address=None, timeout=20, restart=0.5):
+    def scan(self, uuid=None, name=None, address=None, timeout=20, restart=0.5, transport="le"):
         """Discover (LE) until an advertiser matching all given criteria is seen; returns its
         address and makes it the current device."""
         if not vb.get_prop(self.bus, self.adapter, vb.ADAPTER, "Powered"):
@@ -162,7 +163,9 @@ class Central:
             if dev and str(path).startswith(self.adapter + "/") and not dev["Connected"] \
                     and not dev["Paired"]:
                 vb.call(adapter, vb.ADAPTER, "RemoveDevice", path)
-        filt = {"Transport": "le", "DuplicateData": dbus.Boolean(True)}
+        if transport == "bredr":
+            restart = max(restart, 6)  # an inquiry is no advertisement: give it its time
+        filt = {"Transport": transport, "DuplicateData": dbus.Boolean(True)}
         vb.call(adapter, vb.ADAPTER, "SetDiscoveryFilter", dbus.Dictionary(filt, signature="sv"))
         def match():
             for p in list(self._seen):
@@ -347,6 +350,7 @@ def _parsers():
     a.add_argument("--name")
     a.add_argument("--address")
     a.add_argument("--timeout", type=float, default=20)
+    a.add_argument("--transport", choices=["le", "bredr"], default="le")
     a = new("connect")
     a.add_argument("address", nargs="?")
     a.add_argument("--timeout", type=float, default=30)
@@ -382,7 +386,7 @@ def _run_step(c, name, a):
         c.power(a.state == "on")
         log("powered", a.state)
     elif name == "scan":
-        c.scan(a.uuid, a.name, a.address, a.timeout)
+        c.scan(a.uuid, a.name, a.address, a.timeout, transport=a.transport)
     elif name == "connect":
         c.connect(a.address, a.timeout)
     elif name == "pair":
