@@ -417,9 +417,12 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 		return 1;
 	}
 	if (reason == LWS_CALLBACK_EVENT_WAIT_CANCELLED) {
-		/* lws_cancel_service(): signals, or messages from the federation */
+		/* lws_cancel_service(): messages from the federation, or a signal
+		 * (relay_server_wake()): back to relay_server_run() to look at *stop */
 		if (srv && srv->logic)
 			relay_logic_poll(srv->logic, g_get_monotonic_time());
+		if (srv && srv->loop)
+			ev_break(srv->loop, EVBREAK_ALL);
 		return 0;
 	}
 	c = pss ? pss->conn : NULL;
@@ -455,11 +458,6 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 				  srv->conns->len);
 			return 1;
 		}
-		return 0;
-	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
-		/* relay_server_wake(): back to relay_server_run() to look at *stop */
-		if (srv && srv->loop)
-			ev_break(srv->loop, EVBREAK_ALL);
 		return 0;
 	case LWS_CALLBACK_HTTP:
 		/* plain HTTP: nothing to serve, answer at once instead of idling */
