@@ -40,6 +40,7 @@ struct audio_jitter {
 	uint64_t first_arrival;
 	uint32_t held_id;   /* the packet returned by the last get() (PLAY) */
 	bool held;
+	bool stretch_owed;  /* the last get() stretched, waiting for the head, next */
 	unsigned nslots;    /* this burst's window */
 	size_t cap;         /* bytes per slot this burst */
 	struct audio_play_stats st;
@@ -129,6 +130,7 @@ void audio_jitter_begin(struct audio_jitter *j, uint32_t stream_id, uint64_t pac
 	j->count = 0;
 	j->buffered_usec = 0;
 	j->held = false;
+	j->stretch_owed = false;
 	j->grow = 0;
 	j->grown = 0;
 }
@@ -276,6 +278,7 @@ enum audio_jitter_action audio_jitter_get(struct audio_jitter *j, uint64_t now, 
 {
 	struct slot *s;
 	uint64_t missing;
+	bool owed;
 
 	j->held = false;
 	*ret_usec = 0;
@@ -303,6 +306,7 @@ enum audio_jitter_action audio_jitter_get(struct audio_jitter *j, uint64_t now, 
 
 	s = slot_of(j, j->next);
 	if (buffered(j, j->next)) {
+		j->stretch_owed = false;
 		s->state = SLOT_PLAYED;
 		take(j, s);
 		*ret_data = slot_data(j, s);
@@ -322,6 +326,7 @@ enum audio_jitter_action audio_jitter_get(struct audio_jitter *j, uint64_t now, 
 		if (!dry)
 			return AUDIO_JITTER_NONE;
 		j->st.stretched++;
+		j->stretch_owed = true;
 		*ret_usec = AUDIO_JITTER_STRETCH_USEC;
 		return AUDIO_JITTER_STRETCH;
 	}
@@ -335,8 +340,22 @@ enum audio_jitter_action audio_jitter_get(struct audio_jitter *j, uint64_t now, 
 		j->grow -= j->grow < AUDIO_JITTER_STRETCH_USEC ? j->grow : AUDIO_JITTER_STRETCH_USEC;
 		j->grown += AUDIO_JITTER_STRETCH_USEC;
 		j->st.stretched++;
+		j->stretch_owed = false; /* this delay is meant to stay */
 		*ret_usec = AUDIO_JITTER_STRETCH_USEC;
 		return AUDIO_JITTER_STRETCH;
+	}
+	owed = j->stretch_owed;
+	j->stretch_owed = false;
+	if (owed && j->packet_usec <= AUDIO_JITTER_STRETCH_USEC && j->state != J_DRAINING) {
+		/* we stretched waiting for this head, and what came is after it: it was
+		 * lost, not late, and the stretch already stood in for it. Concealing it
+		 * once more would put two concealments in a row (a dropout); the stall
+		 * was the loss, not jitter, so the stretch's delay is not kept either. */
+		s->id = j->next;
+		s->state = SLOT_CONCEALED;
+		j->st.last_id = j->next++;
+		j->st.concealed++;
+		return audio_jitter_get(j, now, dry, ret_data, ret_len, ret_usec);
 	}
 	s->id = j->next;
 	s->state = SLOT_CONCEALED;

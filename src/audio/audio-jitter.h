@@ -37,7 +37,9 @@
  *    there, else PLC, for the missing packet's duration; the slot is consumed;
  *  - buffer empty while playing and dry: a PLC "stretch" (AUDIO_JITTER_STRETCH_USEC)
  *    that does not consume the slot (a stall is not a loss: late-but-not-too-late
- *    packets still play);
+ *    packets still play). If what comes next is after the head, the head was lost
+ *    and that stretch stood in for it (packets up to the stretch's length): its slot
+ *    is consumed as concealed without a second concealment in a row, a dropout;
  *  - after audio_jitter_end(): what is buffered plays at once (the consumer may
  *    take it all), holes concealed, then END.
  */

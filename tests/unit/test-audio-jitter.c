@@ -50,6 +50,15 @@ static const struct jcase cases[] = {
 	  5, 1, 0, 1, 0, 0, 0, 1 },
 	{ "/audio/jitter/stall-is-not-loss", 40, 0, 0, 0, "+1 +2 +3 y y y s s +4 y E x",
 	  4, 0, 0, 0, 0, 0, 0, 2 },
+	/* a stall, then what comes is after the head: the head was lost, and the stretch
+	 * already stood in for it; no second concealment in a row (a dropout) */
+	{ "/audio/jitter/stretch-stands-in-for-lost", 0, 0, 0, 0,
+	  "+1 +2 y y s +4 y E x", 3, 0, 1, 0, 0, 0, 0, 1 },
+	{ "/audio/jitter/stretch-then-fec", 0, 0, 0, 0, "+1 y s +4 +5 f y y E x",
+	  3, 1, 1, 0, 0, 0, 0, 1 },
+	/* not after a 60 ms packet's loss: a 20 ms stretch does not cover 60 ms */
+	{ "/audio/jitter/60ms/stretch-then-plc", 0, 0, 60, 0, "+1 y s +4 c f y E x",
+	  2, 1, 1, 0, 0, 0, 0, 1 },
 	{ "/audio/jitter/drain-conceals-holes", 40, 0, 0, 0, "+1 +2 +5 y y E c f y x",
 	  3, 1, 1, 0, 0, 0, 0, 0 },
 	/* after the end everything comes out without being dry (a back-to-back burst
