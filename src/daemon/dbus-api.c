@@ -250,7 +250,7 @@ struct dbus_api *dbus_api_new(GDBusConnection *bus, struct gateway *gw, GCallbac
 							   NULL, error);
 	if (!api->object_id)
 		return dbus_api_free(api);
-	api->listener_id = gateway_add_listener(gw, &gateway_events, api);
+	api->listener_id = gateway_add_listener(gw, &gateway_events, api, NULL);
 	api->name_id = g_bus_own_name_on_connection(bus, PTTGW_BUS_NAME,
 						    G_BUS_NAME_OWNER_FLAGS_DO_NOT_QUEUE,
 						    name_acquired, name_lost, api, NULL);

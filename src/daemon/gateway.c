@@ -18,9 +18,10 @@
 
 /* ---- listeners and events ---- */
 
-guint gateway_add_listener(struct gateway *gw, const struct gateway_events *ev, void *data)
+guint gateway_add_listener(struct gateway *gw, const struct gateway_events *ev, void *data,
+			   void (*destroy)(void *data))
 {
-	return watchlist_add(gw->listeners, ev, data, NULL);
+	return watchlist_add(gw->listeners, ev, data, destroy);
 }
 
 void gateway_remove_listener(struct gateway *gw, guint id)

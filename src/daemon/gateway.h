@@ -47,8 +47,10 @@ struct gateway *gateway_free(struct gateway *gw);
 gboolean gateway_start(struct gateway *gw, GError **error);
 
 /* A watchlist (src/common/watchlist.h): ids are never 0; a listener may be added
- * or removed from inside a notification (an added one hears from the next on). */
-guint gateway_add_listener(struct gateway *gw, const struct gateway_events *ev, void *data);
+ * or removed from inside a notification (an added one hears from the next on).
+ * destroy (may be NULL) runs once with data: on removal or when the gateway is freed. */
+guint gateway_add_listener(struct gateway *gw, const struct gateway_events *ev, void *data,
+			   void (*destroy)(void *data));
 void gateway_remove_listener(struct gateway *gw, guint id);
 
 /* User actions; negative errno on refusal, with a reason in *ret_reason. */

@@ -40,7 +40,7 @@ struct notify *notify_new(struct gateway *gw)
 	uint64_t usec = 0;
 
 	n->gw = gw;
-	n->listener_id = gateway_add_listener(gw, &events, n);
+	n->listener_id = gateway_add_listener(gw, &events, n, NULL);
 	/* the main loop pings: a stuck loop is what the watchdog must catch */
 	if (sd_watchdog_enabled(0, &usec) > 0 && usec > 0)
 		n->watchdog_id = g_timeout_add((guint)(usec / 2000), watchdog_ping, n);

@@ -185,7 +185,7 @@ void gateway_reload_init(struct gateway *gw, const char *path, bool explicit_pat
 	r->path = g_strdup(path);
 	r->explicit_path = explicit_path;
 	gw->reload = r;
-	r->listener = gateway_add_listener(gw, &reload_events, gw);
+	r->listener = gateway_add_listener(gw, &reload_events, gw, NULL);
 }
 
 void gateway_reload_fini(struct gateway *gw)

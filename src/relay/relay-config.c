@@ -431,79 +431,106 @@ bad:
 	return FALSE;
 }
 
-static gboolean load(struct relay_config *c, int *argc, char ***argv, GError **error)
+/* What the command line says; it wins over the config file. */
+struct relay_opts {
+	char *config, *listen, *cert, *key, *mqtt, *prefix, *users_file, *dup;
+	char *fed_broker, *fed_id, *fed_relays;
+	char **users, **channels, **tokens, **push_keys;
+	int max_conn, max_queue, max_addr, max_pending, free_failures;
+	double max_burst, keep, stream_to, logon_to;
+	gboolean verbose;
+};
+
+static void relay_opts_clear(struct relay_opts *o)
 {
-	g_autofree char *config = NULL, *listen = NULL, *cert = NULL, *key = NULL;
-	g_autofree char *mqtt = NULL, *prefix = NULL, *users_file = NULL, *dup = NULL;
-	g_autofree char *fed_broker = NULL, *fed_id = NULL, *fed_relays = NULL;
-	g_auto(GStrv) users = NULL, channels = NULL, tokens = NULL, push_keys = NULL;
-	int max_conn = 0, max_queue = 0, max_addr = 0, max_pending = 0, free_failures = -1;
-	double max_burst = 0, keep = -1, stream_to = 0, logon_to = 0;
-	gboolean verbose = FALSE;
+	g_free(o->config);
+	g_free(o->listen);
+	g_free(o->cert);
+	g_free(o->key);
+	g_free(o->mqtt);
+	g_free(o->prefix);
+	g_free(o->users_file);
+	g_free(o->dup);
+	g_free(o->fed_broker);
+	g_free(o->fed_id);
+	g_free(o->fed_relays);
+	g_strfreev(o->users);
+	g_strfreev(o->channels);
+	g_strfreev(o->tokens);
+	g_strfreev(o->push_keys);
+}
+typedef struct relay_opts relay_opts;
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(relay_opts, relay_opts_clear)
+
+static gboolean parse_options(struct relay_opts *o, int *argc, char ***argv, GError **error)
+{
 	const GOptionEntry entries[] = {
-		{ "listen", 'l', 0, G_OPTION_ARG_STRING, &listen,
+		{ "listen", 'l', 0, G_OPTION_ARG_STRING, &o->listen,
 		  "Address to listen on (PORT 0: any free port; printed)", "HOST:PORT" },
-		{ "config", 'c', 0, G_OPTION_ARG_FILENAME, &config,
+		{ "config", 'c', 0, G_OPTION_ARG_FILENAME, &o->config,
 		  "Config file (keys below)", "FILE" },
-		{ "user", 'u', 0, G_OPTION_ARG_STRING_ARRAY, &users,
+		{ "user", 'u', 0, G_OPTION_ARG_STRING_ARRAY, &o->users,
 		  "A user and its password (repeatable)", "NAME:PASSWORD" },
-		{ "token", 't', 0, G_OPTION_ARG_STRING_ARRAY, &tokens,
+		{ "token", 't', 0, G_OPTION_ARG_STRING_ARRAY, &o->tokens,
 		  "An auth_token accepted for user NAME (repeatable)", "NAME:TOKEN" },
-		{ "channel", 'C', 0, G_OPTION_ARG_STRING_ARRAY, &channels,
+		{ "channel", 'C', 0, G_OPTION_ARG_STRING_ARRAY, &o->channels,
 		  "A channel, optionally with its members (default: every user; repeatable)",
 		  "NAME[=USER,USER]" },
-		{ "cert", 0, 0, G_OPTION_ARG_FILENAME, &cert, "TLS certificate (PEM): wss://",
+		{ "cert", 0, 0, G_OPTION_ARG_FILENAME, &o->cert, "TLS certificate (PEM): wss://",
 		  "FILE" },
-		{ "key", 0, 0, G_OPTION_ARG_FILENAME, &key, "TLS private key (PEM)", "FILE" },
-		{ "mqtt", 0, 0, G_OPTION_ARG_STRING, &mqtt,
+		{ "key", 0, 0, G_OPTION_ARG_FILENAME, &o->key, "TLS private key (PEM)", "FILE" },
+		{ "mqtt", 0, 0, G_OPTION_ARG_STRING, &o->mqtt,
 		  "MQTT broker: push every burst to every member", "HOST:PORT" },
-		{ "push-key", 0, 0, G_OPTION_ARG_STRING_ARRAY, &push_keys,
+		{ "push-key", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o->push_keys,
 		  "Push key file of user NAME (repeatable)", "NAME:KEYFILE" },
-		{ "push-prefix", 0, 0, G_OPTION_ARG_STRING, &prefix,
+		{ "push-prefix", 0, 0, G_OPTION_ARG_STRING, &o->prefix,
 		  "Push topic prefix (default pttgw): <prefix>/<username>", "P" },
-		{ "max-connections", 0, 0, G_OPTION_ARG_INT, &max_conn,
+		{ "max-connections", 0, 0, G_OPTION_ARG_INT, &o->max_conn,
 		  "Most connections (default 256)", "N" },
-		{ "max-per-address", 0, 0, G_OPTION_ARG_INT, &max_addr,
+		{ "max-per-address", 0, 0, G_OPTION_ARG_INT, &o->max_addr,
 		  "Most TCP connections from one address (default 16)", "N" },
-		{ "max-pending-per-address", 0, 0, G_OPTION_ARG_INT, &max_pending,
+		{ "max-pending-per-address", 0, 0, G_OPTION_ARG_INT, &o->max_pending,
 		  "Most connections from one address not logged on yet (default 4)", "N" },
-		{ "duplicate-logon", 0, 0, G_OPTION_ARG_STRING, &dup,
+		{ "duplicate-logon", 0, 0, G_OPTION_ARG_STRING, &o->dup,
 		  "A user logged on twice: replace (default), refuse or allow", "POLICY" },
-		{ "free-logon-failures", 0, 0, G_OPTION_ARG_INT, &free_failures,
+		{ "free-logon-failures", 0, 0, G_OPTION_ARG_INT, &o->free_failures,
 		  "Failed logons per user and address before delays (default 3)", "N" },
-		{ "users-file", 0, 0, G_OPTION_ARG_FILENAME, &users_file,
+		{ "users-file", 0, 0, G_OPTION_ARG_FILENAME, &o->users_file,
 		  "Users and password hashes, NAME:HASH lines (not readable by others)", "FILE" },
-		{ "max-queue", 0, 0, G_OPTION_ARG_INT, &max_queue,
+		{ "max-queue", 0, 0, G_OPTION_ARG_INT, &o->max_queue,
 		  "Bytes queued per connection before it is dropped (default 4 MiB)", "BYTES" },
-		{ "max-burst", 0, 0, G_OPTION_ARG_DOUBLE, &max_burst,
+		{ "max-burst", 0, 0, G_OPTION_ARG_DOUBLE, &o->max_burst,
 		  "Longest burst in seconds (default 60)", "S" },
-		{ "keep-ended", 0, 0, G_OPTION_ARG_DOUBLE, &keep,
+		{ "keep-ended", 0, 0, G_OPTION_ARG_DOUBLE, &o->keep,
 		  "Seconds an ended burst stays joinable (default 30)", "S" },
-		{ "stream-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &stream_to,
+		{ "stream-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &o->stream_to,
 		  "Seconds without audio before a burst ends (default 10)", "S" },
-		{ "logon-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &logon_to,
+		{ "logon-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &o->logon_to,
 		  "Seconds a connection has to log on (default 10)", "S" },
-		{ "federation", 0, 0, G_OPTION_ARG_STRING, &fed_broker,
+		{ "federation", 0, 0, G_OPTION_ARG_STRING, &o->fed_broker,
 		  "Federate with other relays through this MQTT broker", "HOST:PORT" },
-		{ "relay-id", 0, 0, G_OPTION_ARG_STRING, &fed_id,
+		{ "relay-id", 0, 0, G_OPTION_ARG_STRING, &o->fed_id,
 		  "This relay's name in the federation", "NAME" },
-		{ "relays", 0, 0, G_OPTION_ARG_STRING, &fed_relays,
+		{ "relays", 0, 0, G_OPTION_ARG_STRING, &o->fed_relays,
 		  "The federation's relays (the same list on each)", "A,B,C" },
-		{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Debug logs", NULL },
+		{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &o->verbose, "Debug logs", NULL },
 		{ NULL }
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- pttgw reference relay");
-	unsigned i;
 
+	o->free_failures = -1;
+	o->keep = -1;
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	g_option_context_set_summary(ctx,
 		"Serves the Zello Channel API subset of pttgw over WebSocket: logon, channels,\n"
 		"one talker per channel (emergency pre-empts), audio relayed with packet ids,\n"
 		"late join of a burst (join_stream) and a push per burst over MQTT.");
 	g_option_context_set_description(ctx, config_help);
-	if (!g_option_context_parse(ctx, argc, argv, error))
-		return FALSE;
+	return g_option_context_parse(ctx, argc, argv, error);
+}
 
+static void set_defaults(struct relay_config *c)
+{
 	c->users = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, user_free);
 	c->channels = g_ptr_array_new_with_free_func(channel_free);
 	c->push_keys = g_ptr_array_new_with_free_func(g_free);
@@ -520,134 +547,163 @@ static gboolean load(struct relay_config *c, int *argc, char ***argv, GError **e
 	c->stream_timeout_usec = 10 * G_USEC_PER_SEC;
 	c->logon_timeout_usec = 10 * G_USEC_PER_SEC;
 	c->ping_usec = 30 * G_USEC_PER_SEC;
-	c->verbose = verbose;
+}
 
-	if (config && !load_file(c, config, error))
-		return FALSE;
+/* A string option replaces the file's value. */
+static void take_string(char **dst, char **opt)
+{
+	if (*opt) {
+		g_free(*dst);
+		*dst = g_steal_pointer(opt);
+	}
+}
 
-	if (listen && !parse_hostport("listen", listen, &c->listen_host, &c->listen_port, error))
+/* Where to listen, TLS, the push broker and the federation. */
+static gboolean apply_addresses(struct relay_config *c, struct relay_opts *o, GError **error)
+{
+	if (o->listen &&
+	    !parse_hostport("listen", o->listen, &c->listen_host, &c->listen_port, error))
 		return FALSE;
 	if (!c->listen_host) {
 		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
 			    "no --listen HOST:PORT (or [relay] listen)");
 		return FALSE;
 	}
-	if (mqtt && !parse_hostport("mqtt", mqtt, &c->mqtt_host, &c->mqtt_port, error))
+	if (o->mqtt && !parse_hostport("mqtt", o->mqtt, &c->mqtt_host, &c->mqtt_port, error))
 		return FALSE;
-	if (fed_broker && !parse_hostport("federation", fed_broker, &c->fed.broker_host,
-					  &c->fed.broker_port, error))
+	if (o->fed_broker && !parse_hostport("federation", o->fed_broker, &c->fed.broker_host,
+					     &c->fed.broker_port, error))
 		return FALSE;
-	if (fed_id) {
-		g_free(c->fed.relay_id);
-		c->fed.relay_id = g_steal_pointer(&fed_id);
-	}
-	if (fed_relays) {
+	take_string(&c->fed.relay_id, &o->fed_id);
+	if (o->fed_relays) {
 		g_strfreev(c->fed.relays);
-		c->fed.relays = split_members(fed_relays);
+		c->fed.relays = split_members(o->fed_relays);
 	}
 	if ((c->fed.relay_id || c->fed.relays) && !c->fed.broker_host) {
 		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
 			    "relay-id and relays need a federation broker");
 		return FALSE;
 	}
-	if (cert) {
-		g_free(c->cert);
-		c->cert = g_steal_pointer(&cert);
-	}
-	if (key) {
-		g_free(c->key);
-		c->key = g_steal_pointer(&key);
-	}
+	take_string(&c->cert, &o->cert);
+	take_string(&c->key, &o->key);
 	if (!c->cert != !c->key) {
 		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
 			    "TLS needs both --cert and --key");
 		return FALSE;
 	}
-	if (prefix) {
-		g_free(c->push_prefix);
-		c->push_prefix = g_steal_pointer(&prefix);
-	}
-	if (users_file && !load_users_file(c, users_file, error))
-		return FALSE;
-	if (max_addr < 0 || max_pending < 0 || max_conn < 0 || max_queue < 0 || max_burst < 0 || stream_to < 0 || logon_to < 0) {
+	take_string(&c->push_prefix, &o->prefix);
+	return TRUE;
+}
+
+/* Connection, queue and burst limits, and the duplicate logon policy. */
+static gboolean apply_limits(struct relay_config *c, const struct relay_opts *o, GError **error)
+{
+	if (o->max_addr < 0 || o->max_pending < 0 || o->max_conn < 0 || o->max_queue < 0 ||
+	    o->max_burst < 0 || o->stream_to < 0 || o->logon_to < 0) {
 		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
 			    "negative limits make no sense");
 		return FALSE;
 	}
-	if (max_conn)
-		c->max_connections = max_conn;
-	if (max_addr)
-		c->max_per_address = max_addr;
-	if (dup) {
-		if (strcmp(dup, "replace") == 0) {
+	if (o->max_conn)
+		c->max_connections = o->max_conn;
+	if (o->max_addr)
+		c->max_per_address = o->max_addr;
+	if (o->dup) {
+		if (strcmp(o->dup, "replace") == 0) {
 			c->duplicate = RELAY_DUPLICATE_REPLACE;
-		} else if (strcmp(dup, "refuse") == 0) {
+		} else if (strcmp(o->dup, "refuse") == 0) {
 			c->duplicate = RELAY_DUPLICATE_REFUSE;
-		} else if (strcmp(dup, "allow") == 0) {
+		} else if (strcmp(o->dup, "allow") == 0) {
 			c->duplicate = RELAY_DUPLICATE_ALLOW;
 		} else {
 			g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-				    "--duplicate-logon %s: replace, refuse or allow", dup);
+				    "--duplicate-logon %s: replace, refuse or allow", o->dup);
 			return FALSE;
 		}
 	}
-	if (free_failures >= 0)
-		c->auth_limits.free_failures = free_failures;
-	if (max_pending)
-		c->max_pending_per_address = max_pending;
-	if (max_queue)
-		c->max_queue_bytes = MAX(max_queue, 16 * 1024);
-	if (max_burst > 0)
-		c->max_burst_usec = max_burst * G_USEC_PER_SEC;
-	if (keep >= 0)
-		c->keep_usec = keep * G_USEC_PER_SEC;
-	if (stream_to > 0)
-		c->stream_timeout_usec = stream_to * G_USEC_PER_SEC;
-	if (logon_to > 0)
-		c->logon_timeout_usec = logon_to * G_USEC_PER_SEC;
+	if (o->free_failures >= 0)
+		c->auth_limits.free_failures = o->free_failures;
+	if (o->max_pending)
+		c->max_pending_per_address = o->max_pending;
+	if (o->max_queue)
+		c->max_queue_bytes = MAX(o->max_queue, 16 * 1024);
+	if (o->max_burst > 0)
+		c->max_burst_usec = o->max_burst * G_USEC_PER_SEC;
+	if (o->keep >= 0)
+		c->keep_usec = o->keep * G_USEC_PER_SEC;
+	if (o->stream_to > 0)
+		c->stream_timeout_usec = o->stream_to * G_USEC_PER_SEC;
+	if (o->logon_to > 0)
+		c->logon_timeout_usec = o->logon_to * G_USEC_PER_SEC;
 	/* a late joiner's replay must fit in its queue */
 	c->max_burst_bytes = MIN(c->max_burst_bytes, c->max_queue_bytes / 2);
+	return TRUE;
+}
 
-	for (i = 0; users && users[i]; i++) {
+/* Users, their tokens, channels and push keys from the command line. */
+static gboolean apply_accounts(struct relay_config *c, const struct relay_opts *o,
+			       GError **error)
+{
+	unsigned i;
+
+	for (i = 0; o->users && o->users[i]; i++) {
 		g_autofree char *name = NULL, *pw = NULL;
 		struct relay_user *u;
 
-		if (!split_pair("--user", users[i], ':', &name, &pw, error))
+		if (!split_pair("--user", o->users[i], ':', &name, &pw, error))
 			return FALSE;
 		u = user_get(c, name);
 		g_free(u->password);
 		u->password = g_steal_pointer(&pw);
 	}
-	for (i = 0; tokens && tokens[i]; i++) {
+	for (i = 0; o->tokens && o->tokens[i]; i++) {
 		g_autofree char *name = NULL, *tok = NULL;
 		struct relay_user *u;
 
-		if (!split_pair("--token", tokens[i], ':', &name, &tok, error))
+		if (!split_pair("--token", o->tokens[i], ':', &name, &tok, error))
 			return FALSE;
 		u = user_get(c, name);
 		g_free(u->token);
 		u->token = g_steal_pointer(&tok);
 	}
-	for (i = 0; channels && channels[i]; i++) {
-		const char *eq = strchr(channels[i], '=');
-		g_autofree char *name = eq ? g_strndup(channels[i], eq - channels[i])
-					   : g_strdup(channels[i]);
+	for (i = 0; o->channels && o->channels[i]; i++) {
+		const char *eq = strchr(o->channels[i], '=');
+		g_autofree char *name = eq ? g_strndup(o->channels[i], eq - o->channels[i])
+					   : g_strdup(o->channels[i]);
 		struct relay_channel_conf *ch;
 
 		if (!name[0]) {
 			g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-				    "--channel %s: empty name", channels[i]);
+				    "--channel %s: empty name", o->channels[i]);
 			return FALSE;
 		}
 		ch = channel_get(c, name);
 		g_strfreev(ch->members);
 		ch->members = eq ? split_members(eq + 1) : NULL;
 	}
-	for (i = 0; push_keys && push_keys[i]; i++)
-		g_ptr_array_add(c->push_keys, g_strdup(push_keys[i]));
+	for (i = 0; o->push_keys && o->push_keys[i]; i++)
+		g_ptr_array_add(c->push_keys, g_strdup(o->push_keys[i]));
 	if (c->channels->len == 0)
 		channel_get(c, "default");
 	return TRUE;
+}
+
+/* Defaults, then the config file, then the command line over it. */
+static gboolean load(struct relay_config *c, int *argc, char ***argv, GError **error)
+{
+	g_auto(relay_opts) o = { 0 };
+
+	if (!parse_options(&o, argc, argv, error))
+		return FALSE;
+	set_defaults(c);
+	c->verbose = o.verbose;
+	if (o.config && !load_file(c, o.config, error))
+		return FALSE;
+	if (!apply_addresses(c, &o, error))
+		return FALSE;
+	if (o.users_file && !load_users_file(c, o.users_file, error))
+		return FALSE;
+	return apply_limits(c, &o, error) && apply_accounts(c, &o, error);
 }
 
 struct relay_config *relay_config_load(int *argc, char ***argv, GError **error)
@@ -659,20 +715,4 @@ struct relay_config *relay_config_load(int *argc, char ***argv, GError **error)
 		return NULL;
 	}
 	return c;
-}
-
-char **relay_config_members(const struct relay_config *c, const struct relay_channel_conf *ch)
-{
-	GHashTableIter it;
-	gpointer k;
-	GPtrArray *all;
-
-	if (ch->members)
-		return g_strdupv(ch->members);
-	all = g_ptr_array_new();
-	g_hash_table_iter_init(&it, c->users);
-	while (g_hash_table_iter_next(&it, &k, NULL))
-		g_ptr_array_add(all, g_strdup(k));
-	g_ptr_array_add(all, NULL);
-	return (char **)g_ptr_array_free(all, FALSE);
 }

@@ -78,8 +78,6 @@ struct relay_config {
 /* Parses argv (GOption) and the config file; NULL + error on a bad option or key. */
 struct relay_config *relay_config_load(int *argc, char ***argv, GError **error);
 struct relay_config *relay_config_free(struct relay_config *c); /* NULL-safe, returns NULL */
-/* The channel's members, "every user" expanded; newly allocated (g_strfreev). */
-char **relay_config_members(const struct relay_config *c, const struct relay_channel_conf *ch);
 
 /* ---- frames shared between connections (refcounted, lws headroom in front) ---- */
 
