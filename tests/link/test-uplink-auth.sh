@@ -6,7 +6,7 @@
 port=$(free_port)
 "$UPLINK_BADSERVER" "$port" refuse > "$T/server.out" 2> "$T/server.err" &
 PIDS="$PIDS $!"
-sleep 0.3
+wait_for "$T/server.err" '^badserver: listening' 10 || fail "the server did not start"
 gateway_conf "$T/gw1.conf" "$port" gw1
 start_gateway gw1 "$T/gw1.conf"
 wait_for "$T/gw1.out" 'auth_refused not authorized' 10 || fail "no auth_refused event"

@@ -7,7 +7,8 @@
 port=$(free_port)
 "$UPLINK_BADSERVER" "$port" > "$T/badserver.out" 2> "$T/badserver.err" &
 PIDS="$PIDS $!"
-sleep 0.3
+# the first connect must find it listening (a retry would spoil "attempts=1")
+wait_for "$T/badserver.err" '^badserver: listening' 10 || fail "the bad server did not start"
 gateway_conf "$T/gw1.conf" "$port" gw1
 start_gateway gw1 "$T/gw1.conf"
 

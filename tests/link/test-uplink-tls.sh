@@ -12,7 +12,8 @@ start_server() {
 	"$UPLINK_BADSERVER" "$port" good "$T/cert.pem" "$T/key.pem" >> "$T/server.out" 2>> "$T/server.err" &
 	SERVER_PID=$!
 	PIDS="$PIDS $SERVER_PID"
-	sleep 0.3
+	SERVER_RUNS=$((${SERVER_RUNS:-0} + 1))
+	wait_count "$T/server.err" '^badserver: listening' "$SERVER_RUNS" 10 || fail "the server did not start"
 }
 start_server
 
