@@ -11,14 +11,7 @@
 # (what the speaker plays) is audio/channels.
 . "$(dirname "$0")/test-uplink-lib.sh"
 
-dbus-daemon --session --nofork --print-address=3 3> "$T/bus.addr" 2> "$T/dbus.err" &
-PIDS="$PIDS $!"
-i=0
-while [ ! -s "$T/bus.addr" ]; do
-	i=$((i + 1)); [ $i -gt 100 ] && fail "no session bus"; sleep 0.05
-done
-DBUS_SESSION_BUS_ADDRESS=$(head -n1 "$T/bus.addr")
-export DBUS_SESSION_BUS_ADDRESS
+session_bus
 ctl() { timeout 20 "$PTTGWCTL" --session-bus "$@"; }
 json() { # json PYTHON-EXPRESSION-ON-s: prints it
 	ctl --json status > "$T/status.json" || fail "status"

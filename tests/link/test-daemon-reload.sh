@@ -11,26 +11,10 @@
 #   - SIGHUP with a good file: applied (the reload count goes up).
 . "$(dirname "$0")/test-uplink-lib.sh"
 
-dbus-daemon --session --nofork --print-address=3 3> "$T/bus.addr" 2> "$T/dbus.err" &
-PIDS="$PIDS $!"
-i=0
-while [ ! -s "$T/bus.addr" ]; do
-	i=$((i + 1)); [ $i -gt 100 ] && fail "no session bus"; sleep 0.05
-done
-DBUS_SESSION_BUS_ADDRESS=$(head -n1 "$T/bus.addr")
-export DBUS_SESSION_BUS_ADDRESS
-ctl() { "$PTTGWCTL" --session-bus "$@"; }
+session_bus
 status_json() { ctl status --json > "$T/status.json" 2>&1; }
 jget() { # jget PYTHON-EXPR: a value of the last status --json
 	python3 -c "import json,sys; s=json.load(open(sys.argv[1])); print($1)" "$T/status.json"
-}
-link_is() { # link_is REGEX SECONDS
-	_end=$(( $(date +%s) + $2 ))
-	while ! ctl status > "$T/status.txt" 2>&1 || ! grep -Eq "^Link: +$1" "$T/status.txt"; do
-		[ "$(date +%s)" -ge "$_end" ] && return 1
-		sleep 0.1
-	done
-	return 0
 }
 logons() { count "$T/relay.err" 'gw1 logged on'; }
 

@@ -14,23 +14,7 @@
 command -v gpsfake > /dev/null || fail "gpsfake missing (Debian gpsd-clients, .ci/packages)"
 NMEA_TRACK="$(dirname "$0")/nmea-track.py"
 
-dbus-daemon --session --nofork --print-address=3 3> "$T/bus.addr" 2> "$T/dbus.err" &
-PIDS="$PIDS $!"
-i=0
-while [ ! -s "$T/bus.addr" ]; do
-	i=$((i + 1)); [ $i -gt 100 ] && fail "no session bus"; sleep 0.05
-done
-DBUS_SESSION_BUS_ADDRESS=$(head -n1 "$T/bus.addr")
-export DBUS_SESSION_BUS_ADDRESS
-ctl() { "$PTTGWCTL" --session-bus "$@"; }
-status_has() { # status_has REGEX SECONDS
-	_end=$(( $(date +%s) + $2 ))
-	while ! ctl status > "$T/status.txt" 2>&1 || ! grep -Eq "$1" "$T/status.txt"; do
-		[ "$(date +%s)" -ge "$_end" ] && return 1
-		sleep 0.1
-	done
-	return 0
-}
+session_bus
 start_gwd() {
 	"$PTTGWD" --session-bus --config "$1" >> "$T/pttgwd.out" 2>> "$T/pttgwd.err" &
 	GWD=$!

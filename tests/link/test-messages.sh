@@ -12,23 +12,7 @@
 # - listen-only = true: messages are refused ("listen-only").
 . "$(dirname "$0")/test-uplink-lib.sh"
 
-dbus-daemon --session --nofork --print-address=3 3> "$T/bus.addr" 2> "$T/dbus.err" &
-PIDS="$PIDS $!"
-i=0
-while [ ! -s "$T/bus.addr" ]; do
-	i=$((i + 1)); [ $i -gt 100 ] && fail "no session bus"; sleep 0.05
-done
-DBUS_SESSION_BUS_ADDRESS=$(head -n1 "$T/bus.addr")
-export DBUS_SESSION_BUS_ADDRESS
-ctl() { "$PTTGWCTL" --session-bus "$@"; }
-status_has() { # status_has REGEX SECONDS
-	_end=$(( $(date +%s) + $2 ))
-	while ! ctl status > "$T/status.txt" 2>&1 || ! grep -Eq "$1" "$T/status.txt"; do
-		[ "$(date +%s)" -ge "$_end" ] && return 1
-		sleep 0.1
-	done
-	return 0
-}
+session_bus
 disp() { # disp NAME USER [args...]: a dispatcher in the background, output in NAME.out
 	_n=$1; _u=$2; shift 2
 	"$PTTGW_DISPATCH" -U "ws://127.0.0.1:$port" -u "$_u:pw-$_u" -C test "$@" \

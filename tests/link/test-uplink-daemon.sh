@@ -5,23 +5,7 @@
 # "dead link" within 2.5 x heartbeat; a dispatcher's burst -> the talker shows.
 . "$(dirname "$0")/test-uplink-lib.sh"
 
-dbus-daemon --session --nofork --print-address=3 3> "$T/bus.addr" 2> "$T/dbus.err" &
-PIDS="$PIDS $!"
-i=0
-while [ ! -s "$T/bus.addr" ]; do
-	i=$((i + 1)); [ $i -gt 100 ] && fail "no session bus"; sleep 0.05
-done
-DBUS_SESSION_BUS_ADDRESS=$(head -n1 "$T/bus.addr")
-export DBUS_SESSION_BUS_ADDRESS
-ctl() { "$PTTGWCTL" --session-bus "$@"; }
-link_is() { # link_is REGEX SECONDS
-	_end=$(( $(date +%s) + $2 ))
-	while ! ctl status > "$T/status.txt" 2>&1 || ! grep -Eq "^Link: +$1" "$T/status.txt"; do
-		[ "$(date +%s)" -ge "$_end" ] && return 1
-		sleep 0.1
-	done
-	return 0
-}
+session_bus
 
 port=$(free_port)
 start_relay "$port"

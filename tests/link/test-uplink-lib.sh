@@ -130,3 +130,31 @@ wait_count() {
 	done
 	return 0
 }
+
+# session_bus: a private dbus-daemon --session for pttgwd and pttgwctl (killed at
+# exit), exported as DBUS_SESSION_BUS_ADDRESS
+session_bus() {
+	dbus-daemon --session --nofork --print-address=3 3> "$T/bus.addr" 2> "$T/dbus.err" &
+	PIDS="$PIDS $!"
+	_i=0
+	while [ ! -s "$T/bus.addr" ]; do
+		_i=$((_i + 1)); [ $_i -gt 100 ] && fail "no session bus"; sleep 0.05
+	done
+	DBUS_SESSION_BUS_ADDRESS=$(head -n1 "$T/bus.addr")
+	export DBUS_SESSION_BUS_ADDRESS
+}
+
+ctl() { "$PTTGWCTL" --session-bus "$@"; }
+
+# status_has REGEX SECONDS: wait until a line of `pttgwctl status` matches
+status_has() {
+	_end=$(( $(date +%s) + $2 ))
+	while ! ctl status > "$T/status.txt" 2>&1 || ! grep -Eq "$1" "$T/status.txt"; do
+		[ "$(date +%s)" -ge "$_end" ] && return 1
+		sleep 0.1
+	done
+	return 0
+}
+
+# link_is REGEX SECONDS: wait until the status's Link line matches
+link_is() { status_has "^Link: +$1" "$2"; }
