@@ -321,3 +321,23 @@ pwfix_headset_device_id() {
 		/^[[:space:]]*id [0-9]+,/ { id = $2; sub(",", "", id) }
 		index($0, n) { print id; exit }'
 }
+
+# pwfix_fail MESSAGE...: print it and the tail of every *.out / *.err in PWFIX_DIR, exit 1
+pwfix_fail() {
+	echo "FAIL: $*"
+	for f in "$PWFIX_DIR"/*.out "$PWFIX_DIR"/*.err; do
+		[ -f "$f" ] || continue
+		echo "---- $f (last 25 lines)"
+		grep -v acquire_rt "$f" | tail -n 25
+	done
+	exit 1
+}
+
+# pwfix_free_port: a free TCP port on 127.0.0.1
+pwfix_free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])'
+}
+
+# pwfix_stop_rec: end the recording pwfix_record_sink started (after 0.3 s more)
+pwfix_stop_rec() { sleep 0.3; kill "$PWFIX_REC" 2>/dev/null; wait "$PWFIX_REC" 2>/dev/null; }

@@ -23,21 +23,8 @@ BT=00:11:22:33:44:55
 SINK=bluez_output.00_11_22_33_44_55.1
 ATTEMPTS=3
 
-fail() {
-	echo "FAIL: $*"
-	for f in "$PWFIX_DIR"/*.out "$PWFIX_DIR"/*.err; do
-		[ -f "$f" ] || continue
-		echo "---- $f (last 25 lines)"
-		grep -v acquire_rt "$f" | tail -n 25
-	done
-	exit 1
-}
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])'
-}
+fail() { pwfix_fail "$@"; }
 ctl() { timeout 20 "$PTTGWCTL" --session-bus "$@"; }
-stop_rec() { sleep 0.3; kill "$PWFIX_REC" 2>/dev/null; wait "$PWFIX_REC" 2>/dev/null; }
 json() { # json EXPR: evaluated on the status (s) and its channels by name (ch)
 	ctl --json status >"$PWFIX_DIR/status.json" || fail "status"
 	python3 -c "import json; s = json.load(open('$PWFIX_DIR/status.json'))
@@ -60,7 +47,7 @@ pwfix_headset "$HEADSET" $BT || fail "headset"
 pwfix_headset_wait a2dp-sink || fail "headset not in A2DP"
 pwfix_session_bus || fail "no session bus"
 
-port=$(free_port)
+port=$(pwfix_free_port)
 pwfix_relay "$RELAY" "$port" --channel chat --channel ops --channel fire --user gw1:pw-gw1 \
 	--user low:pw-low --user high:pw-high || fail "relay does not listen"
 
@@ -102,7 +89,7 @@ for attempt in $(seq $ATTEMPTS); do
 	wait "$D1" || fail "fire's dispatcher failed"
 	wait "$D2" || fail "chat's dispatcher failed"
 	sleep 1
-	stop_rec
+	pwfix_stop_rec
 	sent=$(sed -n 's/^sent burst 1: stream [0-9]*, \([0-9]*\) packets$/\1/p' "$PWFIX_DIR/fire.out")
 	[ "$(json "ch['chat']['preempted'] - $pre")" = 1 ] || fail "chat not counted pre-empted"
 	echo "case 1: fire sent $sent packets; $(json "s['audio']['last_burst']")"
@@ -135,7 +122,7 @@ for attempt in $(seq $ATTEMPTS); do
 	wait "$D1" || fail "chat's dispatcher failed"
 	wait "$D2" || fail "fire's dispatcher failed"
 	sleep 1
-	stop_rec
+	pwfix_stop_rec
 	[ "$(json "ch['chat']['preempted'] - $pre")" = 1 ] || fail "chat not counted pre-empted"
 	grep -q "channel chat: stream [0-9]* of low pre-empted by channel fire" \
 		"$PWFIX_DIR/pttgwd.err" || fail "pttgwd did not log the pre-emption"

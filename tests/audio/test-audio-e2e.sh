@@ -26,21 +26,8 @@ SINK=bluez_output.00_11_22_33_44_55.1
 MIC=bluez_input.00_11_22_33_44_55.0
 ATTEMPTS=3
 
-fail() {
-	echo "FAIL: $*"
-	for f in "$PWFIX_DIR"/*.out "$PWFIX_DIR"/*.err; do
-		[ -f "$f" ] || continue
-		echo "---- $f (last 25 lines)"
-		grep -v acquire_rt "$f" | tail -n 25
-	done
-	exit 1
-}
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])'
-}
+fail() { pwfix_fail "$@"; }
 ctl() { timeout 20 "$PTTGWCTL" --session-bus "$@"; }
-stop_rec() { sleep 0.3; kill "$PWFIX_REC" 2>/dev/null; wait "$PWFIX_REC" 2>/dev/null; }
 
 pwfix_start || fail "fixture did not start"
 pwfix_headset "$HEADSET" $BT || fail "headset"
@@ -48,7 +35,7 @@ pwfix_headset_wait a2dp-sink || fail "headset not in A2DP"
 
 pwfix_session_bus || fail "no session bus"
 
-port=$(free_port)
+port=$(pwfix_free_port)
 pwfix_relay "$RELAY" "$port" --channel test --user gw1:pw-gw1 --user disp:pw-disp ||
 	fail "relay does not listen"
 
@@ -88,7 +75,7 @@ e2e-1khz)
 			--tone 1000 -s 3 -n 1 --timeout 20 >"$PWFIX_DIR/disp.out" \
 			2>"$PWFIX_DIR/disp.err" || fail "pttgw-dispatch failed"
 		sleep 1
-		stop_rec
+		pwfix_stop_rec
 		cat "$PWFIX_DIR/disp.out"
 		ctl status | grep -i audio
 		if "$ANALYSE" "$PWFIX_DIR/rec.raw" --expect-freq 1000 --tolerance 1 \
@@ -117,7 +104,7 @@ e2e-formats)
 				--frames $3 >"$PWFIX_DIR/disp.out" 2>"$PWFIX_DIR/disp.err" ||
 				fail "pttgw-dispatch failed ($fmt)"
 			sleep 1
-			stop_rec
+			pwfix_stop_rec
 			sent=$(sed -n 's/^sent burst 1: stream [0-9]*, \([0-9]*\) packets$/\1/p' \
 				"$PWFIX_DIR/disp.out")
 			ctl --json status >"$PWFIX_DIR/status.json" || fail "status"

@@ -16,21 +16,8 @@ here=$(dirname "$0")
 BT=00:11:22:33:44:55
 ATTEMPTS=3
 
-fail() {
-	echo "FAIL: $*"
-	for f in "$PWFIX_DIR"/*.out "$PWFIX_DIR"/*.err; do
-		[ -f "$f" ] || continue
-		echo "---- $f (last 25 lines)"
-		grep -v acquire_rt "$f" | tail -n 25
-	done
-	exit 1
-}
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])'
-}
+fail() { pwfix_fail "$@"; }
 ctl() { timeout 20 "$PTTGWCTL" --session-bus "$@"; }
-stop_rec() { sleep 0.3; kill "$PWFIX_REC" 2>/dev/null; wait "$PWFIX_REC" 2>/dev/null; }
 
 pwfix_start || fail "fixture did not start"
 pwfix_sink bt_a2dp a2dp-sink $BT && pwfix_sink bt_hfp headset-head-unit $BT &&
@@ -38,7 +25,7 @@ pwfix_sink bt_a2dp a2dp-sink $BT && pwfix_sink bt_hfp headset-head-unit $BT &&
 
 pwfix_session_bus || fail "no session bus"
 
-port=$(free_port)
+port=$(pwfix_free_port)
 pwfix_relay "$RELAY" "$port" --channel test --user gw1:pw-gw1 --user disp:pw-disp ||
 	fail "relay does not listen"
 
@@ -89,7 +76,7 @@ burst() { # burst RECORDING: one BURST_S s dispatcher burst of 1 kHz, recorded a
 burst_end() {
 	wait "$disp" || fail "pttgw-dispatch failed"
 	sleep 1
-	stop_rec
+	pwfix_stop_rec
 }
 clean() { # clean RECORDING ANALYSIS
 	"$ANALYSE" "$1" --expect-freq 1000 --tolerance 1 --max-gap-ms 20 --min-active-ms $((BURST_S * 1000 - 200)) \

@@ -24,7 +24,6 @@ expect_order() {
 	[ -n "$a" ] && [ -n "$b" ] && [ "$a" -lt "$b" ] || fail "expected '$1' before '$2'"
 }
 drive() { timeout 60 "$DRIVE" "$@" >"$OUT" 2>"$OUT.log"; }
-stop_rec() { sleep 0.3; kill "$PWFIX_REC" 2>/dev/null; wait "$PWFIX_REC" 2>/dev/null; }
 
 # Every packet accounted: received = played + late + duplicate + invalid + flushed,
 # every slot first..last played, recovered, concealed or skipped.
@@ -55,7 +54,7 @@ play_recorded() {
 	pwfix_record_sink bt_a2dp "$rec"
 	sleep 0.3
 	drive --headset $BT --no-cues --tone 1000 "$@" play || fail "driver exit $?"
-	stop_rec
+	pwfix_stop_rec
 	cat "$OUT"
 	expect "playback id=1 state=off reason=drained"
 	check_accounting
@@ -156,7 +155,7 @@ route-hfp)
 	pwfix_record_sink bt_hfp "$PWFIX_DIR/hfp.raw"
 	sleep 0.3
 	drive --headset $BT --seconds 1 route || fail "driver exit $?"
-	stop_rec
+	pwfix_stop_rec
 	cat "$OUT"
 	expect "route talking=0 sink=bt_a2dp sink-kind=headset-a2dp"
 	expect "playback id=1 state=active reason=playing to bt_a2dp"
@@ -239,7 +238,7 @@ node-removed)
 	rm_pid=$!
 	drive --headset $BT --output speaker --no-cues --seconds 3 play || fail "driver exit $?"
 	wait $rm_pid
-	stop_rec
+	pwfix_stop_rec
 	cat "$OUT"
 	expect "playback id=1 state=active reason=playing to bt_a2dp"
 	expect "playback id=1 state=starting reason=moving to speaker: output node bt_a2dp gone"
@@ -292,7 +291,7 @@ back-to-back)
 		# buffer when the second begins
 		drive --headset $BT --no-cues --tone 1000 --seconds 1 --prebuffer 0.2 back-to-back ||
 			fail "driver exit $?"
-		stop_rec
+		pwfix_stop_rec
 		cat "$OUT"
 		expect "playback id=1 state=off reason=drained"
 		expect "playback id=2 state=off reason=drained"

@@ -43,10 +43,6 @@ fail() {
 	done
 	exit 1
 }
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])'
-}
 ctl() { timeout 20 "$PTTGWCTL" --session-bus "$@"; }
 # wait_grep REGEX TENTHS FILE...: until one of the files matches the extended regex
 wait_grep() {
@@ -89,7 +85,7 @@ pwfix_headset_wait a2dp-sink || fail "headset not in a2dp-sink"
 
 pwfix_session_bus || fail "no session bus"
 
-port=$(free_port)
+port=$(pwfix_free_port)
 pwfix_relay "$RELAY" "$port" --channel test --user gw1:pw-gw1 --user disp:pw-disp ||
 	fail "relay does not listen"
 printf 'pw-gw1\n' >"$PWFIX_DIR/gw1.cred"
