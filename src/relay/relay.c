@@ -1,98 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * relay.c - the relay's logic: logon, channels, floor arbitration, bursts, late join, push.
+ * Bursts of other relays and the answers of channels' homes: relay-remote.c.
  *
  * Knows nothing of libwebsockets: frames go out through relay_conn_send(), which queues
  * them (bounded) on the connection.
  */
-#include "relay.h"
+#include "relay-private.h"
 
 #include <errno.h>
 #include <string.h>
 
-#include "log-escape.h"
 #include "relay-auth.h"
-#include "relay-fed.h"
 
 #ifdef PTTGW_RELAY_PUSH
 #include "relay-push.h"
 #endif
-
-/* Most packets kept per burst (60 s of 2.5 ms packets would be 24000; 8192 is 160 s at 20 ms). */
-#define MAX_BURST_PACKETS 8192
-
-struct channel;
-
-struct session {
-	struct relay_conn *conn;
-	char *user;			/* NULL until logged on */
-	GPtrArray *channels;		/* struct channel *, joined */
-	bool listen_only;
-	uint64_t connected_at;
-	GHashTable *receiving;		/* stream id -> packets written (GUINT_TO_POINTER) */
-	uint32_t bad_stream;		/* the last foreign stream id we logged */
-	bool closing;
-};
-
-struct burst {
-	uint32_t id;
-	struct channel *ch;
-	struct session *talker;		/* NULL once ended */
-	char *from;
-	char *for_user;			/* "for": only this user hears it; NULL: everyone */
-	struct proto_codec_header hdr;
-	unsigned packet_duration;
-	bool emergency;
-	GPtrArray *packets;		/* struct relay_frame *, packet_id == index */
-	size_t bytes;
-	uint64_t started;
-	uint64_t last_audio;
-	uint64_t ended_at;
-	bool ended;
-	/* a burst of another relay (relay-fed.h): no talker here */
-	bool remote;
-	uint32_t next_packet;		/* remote: the next packet id expected (dups dropped) */
-	unsigned stop_packets;		/* remote: stopped after this many, some still missing */
-	uint64_t stop_deadline;		/* ... waited for until then; 0: not stopped */
-};
-
-struct channel {
-	const struct relay_channel_conf *conf;
-	GHashTable *members;		/* set of conf->members' names; NULL: every user */
-	GPtrArray *sessions;		/* struct session *, logged on to this channel */
-	struct burst *live;
-	struct burst *last;		/* the last ended burst, joinable for keep_usec */
-};
-
-struct relay_logic {
-	struct relay_config *cfg;
-	GHashTable *channels;		/* name -> struct channel */
-	GHashTable *streams;		/* id -> struct burst (live and kept) */
-	GPtrArray *sessions;
-	GHashTable *by_user;		/* user name -> GPtrArray of its logged-on sessions */
-	uint32_t next_stream_id;
-	uint32_t next_message_id;
-	GPtrArray *retired;		/* struct channel *, removed by a reload (relay_logic_reload) */
-	GPtrArray *old_confs;		/* earlier cfg->channels: the retired channels' conf */
-	struct relay_auth *auth;
-	struct log_ratelimit warn_rl;	/* warnings a peer can trigger */
-#ifdef PTTGW_RELAY_PUSH
-	struct relay_push *push;
-#endif
-	struct relay_fed *fed;		/* NULL: not federated */
-	bool fed_remote_end;		/* ending a burst because another relay said so */
-	struct {
-		uint64_t streams;
-		uint64_t packets_in;
-		uint64_t packets_out;
-		uint64_t bad_frames;
-		uint64_t logons_failed;
-		uint64_t logons_throttled;
-		uint64_t busy;
-		uint64_t preempted;
-		uint64_t joins;
-	} stats;
-};
 
 /* ---- helpers ---- */
 
@@ -150,7 +73,7 @@ static const char *error_code_string(int code)
 	return PROTO_ERR_INVALID_REQUEST;
 }
 
-static struct channel *session_channel(struct session *s, const char *name)
+struct channel *relay_session_channel(struct session *s, const char *name)
 {
 	unsigned i;
 
@@ -213,8 +136,8 @@ static void frame_unref(gpointer p)
 	relay_frame_unref(p);
 }
 
-static void end_burst(struct relay_logic *l, struct burst *b, const char *reason,
-		      bool tell_talker, uint64_t now)
+void relay_burst_end(struct relay_logic *l, struct burst *b, const char *reason,
+		     bool tell_talker, uint64_t now)
 {
 	struct channel *ch = b->ch;
 	struct relay_frame *f = relay_frame_take_text(proto_build_on_stream_stop(b->id));
@@ -254,6 +177,29 @@ static void end_burst(struct relay_logic *l, struct burst *b, const char *reason
 		burst_free(l, b);
 }
 
+/* A burst on ch, live and known by its id; its talker (if any) is the caller's to set.
+ * prealloc: packets room before the array grows. */
+struct burst *relay_burst_new(struct relay_logic *l, struct channel *ch, uint32_t id,
+			      const char *from, const struct relay_fed_stream *st,
+			      unsigned prealloc, uint64_t now)
+{
+	struct burst *b = g_new0(struct burst, 1);
+
+	b->id = id;
+	b->ch = ch;
+	b->from = g_strdup(from);
+	b->for_user = g_strdup(st->for_user);
+	b->hdr = st->hdr;
+	b->packet_duration = st->packet_duration;
+	b->emergency = st->emergency;
+	b->packets = g_ptr_array_new_full(prealloc, frame_unref);
+	b->started = b->last_audio = now;
+	g_hash_table_insert(l->streams, GUINT_TO_POINTER(b->id), b);
+	ch->live = b;
+	l->stats.streams++;
+	return b;
+}
+
 static void publish_push(struct relay_logic *l, struct burst *b)
 {
 #ifdef PTTGW_RELAY_PUSH
@@ -276,7 +222,7 @@ static void publish_push(struct relay_logic *l, struct burst *b)
 }
 
 /* on_stream_start to s, and s starts receiving b. */
-static void start_receiving(struct session *s, struct burst *b)
+void relay_session_start_receiving(struct session *s, struct burst *b)
 {
 	struct proto_msg m = PROTO_MSG_INIT;
 
@@ -306,9 +252,29 @@ static uint32_t new_stream_id(struct relay_logic *l)
 
 /* ---- commands ---- */
 
+/* The user whose [tokens] auth_token this is, or NULL; every user is compared (in
+ * constant time), so the time taken tells no user apart. */
+static struct relay_user *user_by_token(struct relay_logic *l, const char *token)
+{
+	struct relay_user *found = NULL;
+	GHashTableIter it;
+	gpointer v;
+
+	g_hash_table_iter_init(&it, l->cfg->users);
+	while (g_hash_table_iter_next(&it, NULL, &v)) {
+		struct relay_user *u = v;
+
+		if (u->token && relay_auth_equal(token, u->token) && !found)
+			found = u;
+	}
+	return found;
+}
+
 /*
- * The user m's credentials prove, or NULL (*ret_result says why). A wrong password is not
- * rescued by a token; a refresh token is spent when used; failures are throttled.
+ * The user m's credentials prove, or NULL (*ret_result says why). A username comes with
+ * its password (cmd_logon checked; API.md); a wrong password is not rescued by a token.
+ * An anonymous logon proves a user with a refresh token, which is spent, or with the
+ * auth_token configured for that user ([tokens]). Failures are throttled.
  */
 static struct relay_user *authenticate(struct relay_logic *l, struct session *s,
 				       const struct proto_msg *m, uint64_t now,
@@ -321,30 +287,28 @@ static struct relay_user *authenticate(struct relay_logic *l, struct session *s,
 	*ret_retry = 0;
 	if (m->username) {
 		u = g_hash_table_lookup(l->cfg->users, m->username);
-		/* unknown names get no throttling record of their own (they would
-		 * push real users' records out of the bounded table) */
-		const char *key = u ? m->username : NULL;
-
-		if (m->password || (m->auth_token && !m->refresh_token)) {
-			*ret_result = relay_auth_password(l->auth, addr, key,
-				u ? (m->password ? u->password : u->token) : NULL,
-				m->password ? m->password : m->auth_token, now, ret_retry);
-			return *ret_result == RELAY_AUTH_OK ? u : NULL;
-		}
-		if (u && m->auth_token && u->token && relay_auth_equal(m->auth_token, u->token)) {
-			/* an auth_token with a refresh token: the token is not needed */
-			*ret_result = relay_auth_password(l->auth, addr, key, u->token,
-							  m->auth_token, now, ret_retry);
-			return *ret_result == RELAY_AUTH_OK ? u : NULL;
-		}
+		*ret_result = relay_auth_password(l->auth, addr,
+						  /* unknown names get no throttling record of
+						   * their own (they would push real users'
+						   * records out of the bounded table) */
+						  u ? m->username : NULL, u ? u->password : NULL,
+						  m->password, now, ret_retry);
+		return *ret_result == RELAY_AUTH_OK ? u : NULL;
+	}
+	if (m->auth_token && !m->refresh_token) {
+		u = user_by_token(l, m->auth_token);
+		*ret_result = relay_auth_password(l->auth, addr, u ? u->name : NULL,
+						  u ? u->token : NULL, m->auth_token, now,
+						  ret_retry);
+		return *ret_result == RELAY_AUTH_OK ? u : NULL;
 	}
 	if (!m->refresh_token) {
-		relay_auth_failed(l->auth, addr, u ? m->username : NULL, now);
+		relay_auth_failed(l->auth, addr, NULL, now);
 		*ret_result = RELAY_AUTH_BAD;
 		return NULL;
 	}
-	*ret_result = relay_auth_refresh(l->auth, addr, m->username, m->refresh_token, now,
-					 &owner, ret_retry);
+	*ret_result = relay_auth_refresh(l->auth, addr, NULL, m->refresh_token, now, &owner,
+					 ret_retry);
 	if (*ret_result != RELAY_AUTH_OK)
 		return NULL;
 	u = g_hash_table_lookup(l->cfg->users, owner);
@@ -403,10 +367,17 @@ static void cmd_logon(struct relay_logic *l, struct session *s, const struct pro
 		answer_error(s, m, PROTO_ERR_INVALID_REQUEST);
 		return;
 	}
+	if (m->username && !m->password) {
+		/* API.md: the password is "Required if username is provided" */
+		peer_warning(l, now, "%s: logon with a username and no password, refused", peer(s));
+		answer_error(s, m, PROTO_ERR_NOT_ENOUGH_PARAMS);
+		return;
+	}
 	u = authenticate(l, s, m, now, &res, &retry);
 	if (!u) {
-		g_autofree char *name = log_escape(m->username ? m->username
-							       : "(refresh token)");
+		g_autofree char *name = log_escape(m->username ? m->username :
+						   m->refresh_token ? "(refresh token)" :
+						   "(auth_token)");
 
 		if (res == RELAY_AUTH_THROTTLED) {
 			l->stats.logons_throttled++;
@@ -465,7 +436,7 @@ static void cmd_logon(struct relay_logic *l, struct session *s, const struct pro
 			send_text(s, proto_build(&st, NULL));
 			continue;
 		}
-		if (session_channel(s, ch->conf->name))
+		if (relay_session_channel(s, ch->conf->name))
 			continue;	/* listed twice */
 		g_ptr_array_add(s->channels, ch);
 		g_ptr_array_add(ch->sessions, s);
@@ -474,36 +445,24 @@ static void cmd_logon(struct relay_logic *l, struct session *s, const struct pro
 }
 
 /* The floor is s's: the burst starts (reply to the talker, on_stream_start to the others). */
-static void start_burst(struct relay_logic *l, struct session *s, struct channel *ch, uint32_t id,
-			int64_t seq, const struct relay_fed_stream *st)
+void relay_burst_start(struct relay_logic *l, struct session *s, struct channel *ch, uint32_t id,
+		       int64_t seq, const struct relay_fed_stream *st)
 {
 	struct burst *b;
 	unsigned i;
 
 	if (ch->live)	/* the home granted: what this relay still holds is stale */
-		end_burst(l, ch->live, "superseded", true, g_get_monotonic_time());
-	b = g_new0(struct burst, 1);
-	b->id = id;
-	b->ch = ch;
-	b->talker = s;
-	b->from = g_strdup(s->user);
-	b->for_user = g_strdup(st->for_user);
-	b->hdr = st->hdr;
-	b->packet_duration = st->packet_duration;
-	b->emergency = st->emergency;
+		relay_burst_end(l, ch->live, "superseded", true, g_get_monotonic_time());
 	/* 5 s of 20 ms packets before the array grows */
-	b->packets = g_ptr_array_new_full(256, frame_unref);
-	b->started = b->last_audio = g_get_monotonic_time();
-	g_hash_table_insert(l->streams, GUINT_TO_POINTER(b->id), b);
-	ch->live = b;
-	l->stats.streams++;
+	b = relay_burst_new(l, ch, id, s->user, st, 256, g_get_monotonic_time());
+	b->talker = s;
 
 	send_text(s, proto_build_reply_ok(seq < 0 ? 0 : (uint32_t)seq, true, b->id, NULL));
 	for (i = 0; i < ch->sessions->len; i++) {
 		struct session *o = g_ptr_array_index(ch->sessions, i);
 
 		if (o != s && (!b->for_user || g_strcmp0(o->user, b->for_user) == 0))
-			start_receiving(o, b);
+			relay_session_start_receiving(o, b);
 	}
 	g_message("stream %u on %s from %s started%s", b->id, ch->conf->name, b->from,
 		  b->emergency ? " (emergency)" : "");
@@ -515,7 +474,7 @@ static void start_burst(struct relay_logic *l, struct session *s, struct channel
 static void cmd_start_stream(struct relay_logic *l, struct session *s, const struct proto_msg *m,
 			     uint64_t now)
 {
-	struct channel *ch = session_channel(s, m->channel);
+	struct channel *ch = relay_session_channel(s, m->channel);
 	struct relay_fed_stream st;
 	uint32_t replaces = 0;
 
@@ -538,13 +497,13 @@ static void cmd_start_stream(struct relay_logic *l, struct session *s, const str
 	} else if (ch->live) {
 		if (ch->live->talker == s) {
 			replaces = ch->live->id;
-			end_burst(l, ch->live, "restarted by its talker", false, now);
+			relay_burst_end(l, ch->live, "restarted by its talker", false, now);
 		} else if (m->emergency && !ch->live->emergency && (!l->fed || !ch->live->remote)) {
 			l->stats.preempted++;
 			g_message("channel %s: emergency from %s pre-empts stream %u of %s",
 				  ch->conf->name, s->user, ch->live->id, ch->live->from);
 			replaces = ch->live->id;
-			end_burst(l, ch->live, "pre-empted by an emergency", true, now);
+			relay_burst_end(l, ch->live, "pre-empted by an emergency", true, now);
 		} else if (!m->emergency || ch->live->emergency) {
 			l->stats.busy++;
 			g_info("channel %s: %s denied, %s talks (stream %u)", ch->conf->name,
@@ -573,7 +532,7 @@ static void cmd_start_stream(struct relay_logic *l, struct session *s, const str
 			return;	/* relay_logic_fed_answer() */
 		}
 	}
-	start_burst(l, s, ch, st.id, m->has_seq ? (int64_t)m->seq : -1, &st);
+	relay_burst_start(l, s, ch, st.id, m->has_seq ? (int64_t)m->seq : -1, &st);
 }
 
 static void cmd_stop_stream(struct relay_logic *l, struct session *s, const struct proto_msg *m,
@@ -589,7 +548,7 @@ static void cmd_stop_stream(struct relay_logic *l, struct session *s, const stru
 			send_text(s, proto_build_reply_error(m->seq, PROTO_ERR_FAILED_STOP));
 		return;
 	}
-	end_burst(l, b, "stopped", false, now);
+	relay_burst_end(l, b, "stopped", false, now);
 	if (m->has_seq)
 		send_text(s, proto_build_reply_ok(m->seq, false, 0, NULL));
 }
@@ -605,7 +564,7 @@ static void cmd_join_stream(struct relay_logic *l, struct session *s, const stru
 		answer_error(s, m, PROTO_ERR_NO_SUCH_STREAM);
 		return;
 	}
-	if (!session_channel(s, b->ch->conf->name)) {
+	if (!relay_session_channel(s, b->ch->conf->name)) {
 		g_warning("%s: %s: join_stream %u on %s, a channel not joined", peer(s), who(s),
 			  b->id, b->ch->conf->name);
 		answer_error(s, m, PROTO_ERR_NOT_AUTHORIZED);
@@ -624,7 +583,7 @@ static void cmd_join_stream(struct relay_logic *l, struct session *s, const stru
 	}
 	l->stats.joins++;
 	send_text(s, proto_build_reply_ok(m->seq, true, b->id, NULL));
-	start_receiving(s, b);
+	relay_session_start_receiving(s, b);
 	for (i = 0; i < b->packets->len; i++)
 		relay_conn_send(s->conn, g_ptr_array_index(b->packets, i));
 	g_message("%s: %s joins stream %u late: %u packets replayed%s", peer(s), s->user, b->id,
@@ -640,7 +599,7 @@ static void cmd_join_stream(struct relay_logic *l, struct session *s, const stru
 
 static void cmd_text_message(struct relay_logic *l, struct session *s, const struct proto_msg *m)
 {
-	struct channel *ch = session_channel(s, m->channel);
+	struct channel *ch = relay_session_channel(s, m->channel);
 	unsigned i;
 
 	if (!ch) {
@@ -662,7 +621,7 @@ static void cmd_text_message(struct relay_logic *l, struct session *s, const str
 /* send_location: like a text message, to the channel or to its "for" user only */
 static void cmd_location(struct relay_logic *l, struct session *s, const struct proto_msg *m)
 {
-	struct channel *ch = session_channel(s, m->channel);
+	struct channel *ch = relay_session_channel(s, m->channel);
 	unsigned i;
 
 	if (!ch) {
@@ -706,16 +665,17 @@ void relay_logic_text(struct relay_logic *l, struct relay_conn *c, const char *b
 		proto_msg_clear(&m);
 		return;
 	}
-	if (r == PROTO_PARSE_IGNORED) {
+	if (r == PROTO_PARSE_IGNORED || m.cmd == PROTO_CMD_KEEPALIVE) {
 		g_autofree char *name = log_escape(m.command);
 
-		/* as a strict server: {seq, error}, or on_error without a seq */
+		/* as a strict server: {seq, error}, or on_error without a seq; API.md has
+		 * no keepalive either (liveness is the WebSocket Ping's) */
 		g_debug("%s: %s: unknown command \"%s\", refused", peer(s), who(s), name);
 		answer_error(s, &m, PROTO_ERR_UNKNOWN_COMMAND);
 		proto_msg_clear(&m);
 		return;
 	}
-	if (!s->user && m.cmd != PROTO_CMD_LOGON && m.cmd != PROTO_CMD_KEEPALIVE) {
+	if (!s->user && m.cmd != PROTO_CMD_LOGON) {
 		peer_warning(l, now, "%s: %s before logon, refused", peer(s),
 			     proto_cmd_to_string(m.cmd));
 		answer_error(s, &m, PROTO_ERR_NOT_LOGGED_IN);
@@ -741,9 +701,7 @@ void relay_logic_text(struct relay_logic *l, struct relay_conn *c, const char *b
 	case PROTO_CMD_SEND_LOCATION:
 		cmd_location(l, s, &m);
 		break;
-	case PROTO_CMD_KEEPALIVE:
-		if (m.has_seq)
-			send_text(s, proto_build_reply_ok(m.seq, false, 0, NULL));
+	case PROTO_CMD_KEEPALIVE:	/* refused above */
 		break;
 	case PROTO_CMD_REPLY:
 		g_debug("%s: %s: reply to seq %u, ignored", peer(s), who(s), m.seq);
@@ -803,7 +761,7 @@ void relay_logic_binary(struct relay_logic *l, struct relay_conn *c, const uint8
 	}
 	if (b->packets->len >= MAX_BURST_PACKETS ||
 	    b->bytes + len > l->cfg->max_burst_bytes) {
-		end_burst(l, b, "too much audio", true, now);
+		relay_burst_end(l, b, "too much audio", true, now);
 		return;
 	}
 	f = relay_frame_new(RELAY_FRAME_AUDIO, len);
@@ -885,7 +843,7 @@ void relay_logic_closed(struct relay_logic *l, struct relay_conn *c, uint64_t no
 		struct channel *ch = g_ptr_array_index(s->channels, i);
 
 		if (ch->live && ch->live->talker == s)
-			end_burst(l, ch->live, "talker disconnected", false, now);
+			relay_burst_end(l, ch->live, "talker disconnected", false, now);
 		g_ptr_array_remove(ch->sessions, s);
 		channel_status(ch);
 	}
@@ -922,13 +880,14 @@ void relay_logic_tick(struct relay_logic *l, uint64_t now)
 
 		if (ch->live && ch->live->stop_deadline && now >= ch->live->stop_deadline) {
 			l->fed_remote_end = true;
-			end_burst(l, ch->live, "stopped by its relay, packets missing", true, now);
+			relay_burst_end(l, ch->live, "stopped by its relay, packets missing", true,
+					now);
 			l->fed_remote_end = false;
 		}
 		if (ch->live && now - ch->live->last_audio > cfg->stream_timeout_usec)
-			end_burst(l, ch->live, "no audio, timed out", true, now);
+			relay_burst_end(l, ch->live, "no audio, timed out", true, now);
 		if (ch->live && now - ch->live->started > cfg->max_burst_usec)
-			end_burst(l, ch->live, "longest burst reached", true, now);
+			relay_burst_end(l, ch->live, "longest burst reached", true, now);
 		if (ch->last && now - ch->last->ended_at > cfg->keep_usec) {
 			burst_free(l, ch->last);
 			ch->last = NULL;
@@ -1172,147 +1131,4 @@ void relay_logic_reload(struct relay_logic *l, struct relay_config *next)
 	g_message("reloaded: %u users, %u channels (%u new, %u removed)",
 		  g_hash_table_size(cfg->users), cfg->channels->len, added, removed);
 	relay_config_free(next);
-}
-
-
-/* ---- federation (relay-fed.h): bursts of other relays, answers of homes ---- */
-
-void relay_logic_set_wake(struct relay_logic *l, void (*wake)(void *data), void *data)
-{
-	if (l->fed)
-		relay_fed_set_wake(l->fed, wake, data);
-}
-
-void relay_logic_poll(struct relay_logic *l, uint64_t now)
-{
-	if (l->fed)
-		relay_fed_dispatch(l->fed, now);
-}
-
-static void end_remote(struct relay_logic *l, struct burst *b, const char *why, uint64_t now)
-{
-	l->fed_remote_end = true;
-	end_burst(l, b, why, true, now);
-	l->fed_remote_end = false;
-}
-
-void relay_logic_fed_answer(struct relay_logic *l, void *session, int64_t seq,
-			    const struct relay_fed_stream *st, bool granted)
-{
-	struct session *s = session;
-	struct channel *ch = session_channel(s, st->channel);
-
-	if (!granted) {
-		l->stats.busy++;
-		g_info("channel %s: %s denied by the channel's home", st->channel, who(s));
-		if (seq >= 0)
-			send_text(s, proto_build_reply_error(seq, PROTO_ERR_CHANNEL_BUSY));
-		else
-			send_text(s, proto_build_on_error(PROTO_ERR_CHANNEL_BUSY));
-		return;
-	}
-	if (!ch || s->closing) {
-		/* given back at once: the home frees the floor */
-		relay_fed_ended(l->fed, st->channel, st->id, 0, "talker gone");
-		return;
-	}
-	start_burst(l, s, ch, st->id, seq, st);
-}
-
-void relay_logic_remote_start(struct relay_logic *l, const struct relay_fed_stream *st)
-{
-	struct channel *ch = g_hash_table_lookup(l->channels, st->channel);
-	uint64_t now = g_get_monotonic_time();
-	struct burst *b;
-	unsigned i;
-
-	if (!ch) {
-		g_debug("federation: stream %u on %s, a channel not configured here", st->id,
-			st->channel);
-		return;
-	}
-	if (g_hash_table_contains(l->streams, GUINT_TO_POINTER(st->id)))
-		return;	/* known already (a duplicate) */
-	if (ch->live)
-		end_remote(l, ch->live, ch->live->remote ? "superseded" :
-			   "another relay's talker has the floor", now);
-	b = g_new0(struct burst, 1);
-	b->id = st->id;
-	b->ch = ch;
-	b->remote = true;
-	b->from = g_strdup(st->from);
-	b->for_user = g_strdup(st->for_user);
-	b->hdr = st->hdr;
-	b->packet_duration = st->packet_duration;
-	b->emergency = st->emergency;
-	b->packets = g_ptr_array_new_with_free_func(frame_unref);
-	b->started = b->last_audio = now;
-	g_hash_table_insert(l->streams, GUINT_TO_POINTER(b->id), b);
-	ch->live = b;
-	l->stats.streams++;
-	for (i = 0; i < ch->sessions->len; i++) {
-		struct session *o = g_ptr_array_index(ch->sessions, i);
-
-		if (!b->for_user || g_strcmp0(o->user, b->for_user) == 0)
-			start_receiving(o, b);
-	}
-	g_message("stream %u on %s from %s (relay %s) started%s", b->id, ch->conf->name, b->from,
-		  st->origin, b->emergency ? " (emergency)" : "");
-}
-
-void relay_logic_remote_audio(struct relay_logic *l, const uint8_t *frame, size_t len)
-{
-	struct proto_audio a;
-	struct burst *b;
-	struct relay_frame *f;
-	unsigned i;
-
-	if (proto_parse_audio(frame, len, &a, NULL) < 0 || len > PROTO_MAX_BINARY)
-		return;
-	b = g_hash_table_lookup(l->streams, GUINT_TO_POINTER(a.stream_id));
-	if (!b || !b->remote || b->ended || a.packet_id < b->next_packet)
-		return;	/* not (or no longer) live here, or a duplicate */
-	if (b->packets->len >= MAX_BURST_PACKETS || b->bytes + len > l->cfg->max_burst_bytes) {
-		end_remote(l, b, "too much audio", g_get_monotonic_time());
-		return;
-	}
-	b->next_packet = a.packet_id + 1;
-	f = relay_frame_new(RELAY_FRAME_AUDIO, len);
-	f->stream_id = b->id;
-	memcpy(f->data, frame, len);
-	g_ptr_array_add(b->packets, f);
-	b->bytes += len;
-	b->last_audio = g_get_monotonic_time();
-	l->stats.packets_in++;
-	for (i = 0; i < b->ch->sessions->len; i++) {
-		struct session *o = g_ptr_array_index(b->ch->sessions, i);
-
-		if (g_hash_table_contains(o->receiving, GUINT_TO_POINTER(b->id)))
-			relay_conn_send(o->conn, f);
-	}
-	if (b->stop_deadline && b->packets->len >= b->stop_packets)
-		end_remote(l, b, "stopped", b->last_audio);
-}
-
-void relay_logic_remote_stop(struct relay_logic *l, uint32_t id, unsigned packets,
-			     const char *why, uint64_t now)
-{
-	struct burst *b = g_hash_table_lookup(l->streams, GUINT_TO_POINTER(id));
-	g_autofree char *reason = g_strdup(why ? why : "stopped");
-
-	if (!b || b->ended)
-		return;
-	if (!b->remote) {
-		/* ours, stopped by the channel's home (an emergency elsewhere) */
-		l->stats.preempted++;
-		end_remote(l, b, reason, now);
-		return;
-	}
-	if (b->packets->len >= packets) {
-		end_remote(l, b, reason, now);
-		return;
-	}
-	/* its last packets come on another path (QoS 0): wait for them a little */
-	b->stop_packets = packets;
-	b->stop_deadline = now + RELAY_FED_LINGER_USEC;
 }

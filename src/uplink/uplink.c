@@ -219,6 +219,12 @@ static void ping_cb(lws_sorted_usec_list_t *sul)
 		g_debug("link: stable, backoff reset");
 		u->retry_count = 0;
 	}
+	/* a frame or a Pong within the last interval already proved the link
+	 * (RFC 6455 5.5.2): a Ping only after an interval of silence */
+	if (now - u->last_rx < u->cfg.heartbeat_interval) {
+		sul_arm(u, &u->sul_ping, ping_cb, u->last_rx + u->cfg.heartbeat_interval - now);
+		return;
+	}
 	/* liveness by RFC 6455 only: a Ping, whose Pong resets the watchdog
 	 * (API.md knows no keepalive command; a strict server refuses one) */
 	u->ping_due = true;

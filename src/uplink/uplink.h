@@ -8,9 +8,9 @@
  * always with its password, plus the refresh_token and auth_token when held;
  * listen_only, platform_type, platform_name, version), the channel status
  * (UPLINK_CONNECTED once the first on_channel_status is in; streams only while
- * it says online), heartbeats (a WebSocket Ping every heartbeat-interval, no
- * keepalive command; the link is dead after 2.5 x interval without a frame or
- * a Pong), a WebSocket Close frame with a code whenever we close (see
+ * it says online), heartbeats (a WebSocket Ping after every heartbeat-interval
+ * in which nothing came in, no keepalive command; the link is dead after
+ * 2.5 x interval without a frame or a Pong), a WebSocket Close frame with a code whenever we close (see
  * UPLINK_CLOSE_*), API.md's error codes mapped to what it says to do
  * (uplink_error_lookup()), reconnect with full-jitter exponential backoff, and
  * the link policy (persistent | idle-drop | push-only). pttgw's extensions
@@ -66,7 +66,7 @@ struct uplink_config {
 	char *auth_token;   /* first line of token-file, or NULL */
 	char *ca_file;      /* NULL: the system store */
 	bool insecure;      /* no certificate verification (warned at every connect) */
-	uint64_t heartbeat_interval; /* usec; dead link after 2.5 x this of silence */
+	uint64_t heartbeat_interval; /* usec; a Ping after this of silence, dead after 2.5 x */
 	uint64_t backoff_base;       /* usec */
 	uint64_t backoff_cap;        /* usec */
 	enum uplink_policy policy;

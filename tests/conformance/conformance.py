@@ -302,6 +302,32 @@ def case_keepalive(env):
     connected(env)
 
 
+
+def case_heartbeat_traffic(env):
+    """Any frame from the server proves the link (RFC 6455 5.5.2): no Ping while
+    the server's audio comes in, Pings again once it is quiet; the server's own
+    Pings (API.md: every 30 s) are answered throughout; the link never drops."""
+    env.double.ping_interval = 1.0
+    env.start_gateway(heartbeat=0.3)
+    connected(env)
+    time.sleep(1.0)
+    check(len(env.double.entries("rx", "ping")) >= 2, "the gateway pings while idle")
+    c = env.double.conn()
+    t0 = time.monotonic()
+    n = env.double.call(lambda: c.burst(16000, 20, 1, 3.0, 700))
+    t1 = time.monotonic()
+    # the first heartbeat interval of the burst may still see a Ping planned before it
+    during = [e for e in env.double.entries("rx", "ping") if t0 + 0.35 < e[0] < t1]
+    print("%d packets in %.1f s; gateway Pings during them: %d" % (n, t1 - t0, len(during)))
+    check(not during, "no Ping while frames arrive every 20 ms (%d sent)" % len(during))
+    time.sleep(1.5)
+    after = [e for e in env.double.entries("rx", "ping") if e[0] > t1]
+    check(len(after) >= 2, "Pings again once the server is quiet (%d)" % len(after))
+    check(env.double.entries("rx", "pong"), "the server's Pings are answered")
+    st = env.status()
+    check(st["link"] == "connected" and st["upstream"]["attempts"] == 1,
+          "one link throughout: %s" % st["upstream"])
+
 def case_close(env):
     """A Close frame with a code whenever the gateway closes: channel switch,
     refused logon, policy drop, dead link, shutdown; the server's Close echoed."""

@@ -95,6 +95,7 @@ wait_count "$T/gw2.out" 'state connected' 2 5 || fail "connect after stop: not c
 
 say gw1 stats
 say gw2 stats
+wait_for "$T/gw1.out" ' stats ' 5 || fail "no stats from gw1"
 wait_for "$T/gw2.out" ' stats ' 5 || fail "no stats"
 grep -q 'bad_frames=0' "$T/gw1.out" || fail "gw1 saw bad frames from the relay"
 grep -q 'bad_frames=0' "$T/gw2.out" || fail "gw2 saw bad frames from the relay"
