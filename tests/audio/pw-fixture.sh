@@ -240,6 +240,15 @@ pwfix_node_id() {
 		index($0, n) { print id; exit }'
 }
 
+# The object.serial of node NAME (a pw-record --target that means this node
+# only, not a later one of the same name).
+pwfix_node_serial() {
+	pw-cli ls Node | awk -v n="node.name = \"$1\"" '
+		/^[[:space:]]*id [0-9]+,/ { serial = "" }
+		/object.serial = / { serial = $3; gsub("\"", "", serial) }
+		index($0, n) { print serial; exit }'
+}
+
 pwfix_destroy() {
 	id=$(pwfix_node_id "$1")
 	[ -n "$id" ] && pw-cli destroy "$id" >/dev/null
