@@ -227,6 +227,15 @@ pwfix_source() {
 		api.bluez5.address=\"$2\" }" >/dev/null && pwfix_wait_for "$1"
 }
 
+# A plain (non-Bluetooth) microphone, e.g. a USB one: NAME (a virtual source; feed it
+# with pwfix_feed_source NAME FILE)
+pwfix_plain_source() {
+	pw-cli create-node adapter "{ factory.name=support.null-audio-sink node.name=$1 \
+		node.description=$1 media.class=Audio/Source/Virtual object.linger=true \
+		session.suspend-timeout-seconds=0 audio.position=[MONO] }" >/dev/null &&
+		pwfix_wait_for "$1"
+}
+
 # A plain (non-Bluetooth) sink, e.g. the vehicle speaker
 pwfix_plain_sink() {
 	pw-cli create-node adapter "{ factory.name=support.null-audio-sink node.name=$1 \
