@@ -4,9 +4,12 @@
 # Source it, then call pwfix_start. Everything lives in a temp dir
 # (XDG_RUNTIME_DIR, XDG_CONFIG_HOME, XDG_STATE_HOME); no D-Bus, no ALSA, no
 # BlueZ, no V4L2. pwfix_stop (also on EXIT) kills exactly what we started.
-# Stand-in nodes: pwfix_sink NAME PROFILE ADDRESS, pwfix_source NAME ADDRESS,
-# pwfix_plain_sink NAME; pwfix_destroy NAME removes one. A real-shaped headset
-# (one device, one profile at a time): pwfix_headset, see below.
+# A Bluetooth headset is pwfix_headset (tests/audio/pw-bt-headset: one device, one
+# profile at a time, switched through its Profile param, nodes as PipeWire 0.3.65
+# makes them), see below. Plain (non-Bluetooth) nodes: pwfix_plain_sink NAME (a
+# speaker), pwfix_plain_source NAME (a USB microphone); pwfix_destroy NAME removes one.
+# pwfix_sink / pwfix_source (bluez5-flagged nodes side by side, which no real headset
+# shows) are left only for tests/soak and tests/bench/bench-audio-pw.sh.
 #
 # Variables: PWFIX_DIR (temp dir), PWFIX_KEEP=1 keeps it for post-mortem.
 
@@ -210,7 +213,8 @@ pwfix_start() {
 	pwfix_daemons
 }
 
-# A stand-in Bluetooth sink: NAME PROFILE (a2dp-sink|headset-head-unit) ADDRESS
+# Side-by-side Bluetooth stand-ins (soak and bench-audio-pw only; use pwfix_headset):
+# a sink NAME PROFILE (a2dp-sink|headset-head-unit) ADDRESS
 pwfix_sink() {
 	pw-cli create-node adapter "{ factory.name=support.null-audio-sink node.name=$1 \
 		node.description=$1 media.class=Audio/Sink object.linger=true session.suspend-timeout-seconds=0 \
