@@ -29,9 +29,9 @@ expect_order() {
 	[ -n "$a" ] && [ -n "$b" ] && [ "$a" -lt "$b" ] || fail "expected '$1' before '$2'"
 }
 drive() { timeout 60 "$DRIVE" "$@" >"$OUT" 2>"$OUT.log"; }
-# headset [pw-bt-headset options]: the headset connected, in A2DP, its sink there
+# headset: the headset connected, in A2DP, its sink there
 headset() {
-	pwfix_headset "$HEADSET" $BT "$@" && pwfix_headset_wait a2dp-sink &&
+	pwfix_headset "$HEADSET" $BT && pwfix_headset_wait a2dp-sink &&
 		pwfix_wait_for $SINK
 }
 
