@@ -9,7 +9,8 @@
 # makes them), see below. Plain (non-Bluetooth) nodes: pwfix_plain_sink NAME (a
 # speaker), pwfix_plain_source NAME (a USB microphone); pwfix_destroy NAME removes one.
 # pwfix_sink / pwfix_source (bluez5-flagged nodes side by side, which no real headset
-# shows) are left only for tests/soak and tests/bench/bench-audio-pw.sh.
+# shows) are left only for tests/bench/bench-audio-pw.sh (its microphone is fed a
+# speech-like file, which pw-bt-headset's tone microphone cannot give).
 #
 # Variables: PWFIX_DIR (temp dir), PWFIX_KEEP=1 keeps it for post-mortem.
 
@@ -213,7 +214,7 @@ pwfix_start() {
 	pwfix_daemons
 }
 
-# Side-by-side Bluetooth stand-ins (soak and bench-audio-pw only; use pwfix_headset):
+# Side-by-side Bluetooth stand-ins (bench-audio-pw only; use pwfix_headset):
 # a sink NAME PROFILE (a2dp-sink|headset-head-unit) ADDRESS
 pwfix_sink() {
 	pw-cli create-node adapter "{ factory.name=support.null-audio-sink node.name=$1 \
