@@ -6,13 +6,23 @@
  *               play    [--tone HZ] [--seconds S] [--loss PCT] [--reorder PCT]
  *                       [--dup PCT] [--seed N]
  *               capture [--seconds S] --out FILE.raw      (decoded S16LE 16 kHz mono)
- *               route                                    (listen, burst, talk, release, burst)
+ *               route [--talk-gate FILE]                 (listen, burst, talk, release, burst)
  *               conceal [play options] --out FILE.raw    (jitter + decoder, simulated clock)
  *               two-bursts [play options] --pause S      (burst, pause, burst)
  *               back-to-back [play options]              (burst 2 begins as burst 1 ends)
  *
  * Prints one line per event ("playback id=1 state=active reason=...") and the
  * burst accounting ("stats ..."), exits 0 when the scenario ran to its end.
+ *
+ * A Bluetooth headset is one PipeWire device with one profile at a time (A2DP:
+ * a sink; HFP: a sink and a microphone). As the daemon does (gateway-headset.c,
+ * without its hangover), the talk of capture and route first switches the
+ * device to HFP through its Profile param and waits (bounded) until the HFP
+ * nodes are there and the bridge routes to them; route's release switches it
+ * back to A2DP before the next burst. --hfp-policy never switches nothing.
+ * Each switch prints "headset switching MODE" and "headset MODE ready after_ms=N".
+ * route --talk-gate FILE: once on HFP, print "step hfp-ready" and wait for FILE
+ * to exist before the talk (the test records the HFP sink first).
  */
 #include <errno.h>
 #include <math.h>
@@ -22,7 +32,12 @@
 
 #include "audio-codec.h"
 #include "audio-jitter.h"
+#include "audio-profile.h"
+#include "audio-pw.h"
 #include "audio.h"
+
+/* bound for a profile switch (the daemon's hfp-switch-timeout, generously) */
+#define SWITCH_TIMEOUT_USEC (10 * G_USEC_PER_SEC)
 
 struct pkt {
 	uint32_t id;
@@ -52,6 +67,13 @@ struct drive {
 	double pause;
 	bool chain;              /* back-to-back: burst 2 begins as burst 1's end is sent */
 	char *codec_error;       /* the burst's codec header cannot be played: why */
+	/* the headset device and its profile (the daemon's gateway-headset, in short) */
+	enum audio_hfp_policy policy;
+	struct audio_pw *pw;
+	struct audio_profile *prof;
+	bool switching;
+	uint64_t switch_started;
+	char *talk_gate;
 };
 
 static void ev_playback(void *data, uint32_t id, enum audio_activation st, const char *reason)
@@ -137,6 +159,66 @@ static const struct audio_events events = {
 	.first_sample = ev_first_sample,
 	.play_stats = ev_stats,
 };
+
+static bool routed(struct drive *d, enum audio_profile_mode mode)
+{
+	struct audio_route r;
+
+	audio_preview_route(d->a, mode == AUDIO_PROFILE_HFP, &r);
+	if (mode == AUDIO_PROFILE_HFP)
+		return r.source.kind == AUDIO_EP_HEADSET_HFP && r.sink.kind == AUDIO_EP_HEADSET_HFP;
+	return r.sink.kind == AUDIO_EP_HEADSET_A2DP;
+}
+
+/* Polled: ask the headset for mode (the first time) and tell whether it is
+ * there: its nodes exist and the bridge's own registry routes to them. Nothing
+ * to wait for without a headset device or with hfp-policy never. A switch that
+ * fails or times out is printed and ends the wait (the scenario goes on and
+ * the test sees where it went). */
+static bool headset_at(struct drive *d, enum audio_profile_mode mode)
+{
+	uint64_t now = (uint64_t)g_get_monotonic_time();
+	int r;
+
+	if (!d->prof || d->policy == AUDIO_HFP_NEVER ||
+	    audio_profile_get_mode(d->prof) == AUDIO_PROFILE_ABSENT)
+		return true;
+	if (audio_profile_ready(d->prof, mode) && routed(d, mode)) {
+		if (d->switching)
+			printf("headset %s ready after_ms=%.0f\n", audio_profile_mode_to_string(mode),
+			       (double)(now - d->switch_started) / 1000.0);
+		d->switching = false;
+		return true;
+	}
+	if (!d->switching) {
+		r = audio_profile_set(d->prof, mode);
+		if (r < 0) {
+			printf("headset switch to %s failed: %s\n",
+			       audio_profile_mode_to_string(mode), g_strerror(-r));
+			return true;
+		}
+		printf("headset switching %s\n", audio_profile_mode_to_string(mode));
+		d->switching = true;
+		d->switch_started = now;
+		return false;
+	}
+	if (now - d->switch_started > SWITCH_TIMEOUT_USEC) {
+		printf("headset switch to %s timed out (profile %s)\n",
+		       audio_profile_mode_to_string(mode), audio_profile_name(d->prof));
+		d->switching = false;
+		return true;
+	}
+	return false;
+}
+
+/* headset_at() polls: no events needed */
+static const struct audio_pw_events no_pw_events = { 0 };
+static const struct audio_profile_events no_profile_events = { 0 };
+
+static enum audio_profile_mode listen_mode(const struct drive *d)
+{
+	return d->policy == AUDIO_HFP_ALWAYS ? AUDIO_PROFILE_HFP : AUDIO_PROFILE_A2DP;
+}
 
 /* Encode the burst and decide, per packet, its fate on the simulated network. */
 static void make_burst(struct drive *d)
@@ -246,6 +328,21 @@ static gboolean watch_play(gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
+static gboolean stop_capture(gpointer data);
+
+/* capture: a press; the microphone opens once the headset is on HFP */
+static gboolean capture_start(gpointer data)
+{
+	struct drive *d = data;
+
+	if (!headset_at(d, AUDIO_PROFILE_HFP))
+		return G_SOURCE_CONTINUE;
+	printf("step talk\n");
+	audio_capture_begin(d->a);
+	g_timeout_add((guint)(d->seconds * 1000), stop_capture, d);
+	return G_SOURCE_REMOVE;
+}
+
 static gboolean stop_capture(gpointer data)
 {
 	struct drive *d = data;
@@ -258,7 +355,7 @@ static gboolean stop_capture(gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
-/* route scenario: burst, talk 1 s (cue), release, burst */
+/* route scenario: burst, talk 1 s (cue) on HFP, release, back to A2DP, burst */
 static gboolean route_step(gpointer data)
 {
 	struct drive *d = data;
@@ -274,19 +371,45 @@ static gboolean route_step(gpointer data)
 			return G_SOURCE_CONTINUE;
 		}
 		printf("step talk\n");
+		d->switch_started = (uint64_t)g_get_monotonic_time();
+		return G_SOURCE_CONTINUE;
+	case 2:
+		if (!headset_at(d, AUDIO_PROFILE_HFP)) {
+			d->step--;
+			return G_SOURCE_CONTINUE;
+		}
+		if (d->talk_gate)
+			printf("step hfp-ready\n");
+		return G_SOURCE_CONTINUE;
+	case 3:
+		if (d->talk_gate && !g_file_test(d->talk_gate, G_FILE_TEST_EXISTS)) {
+			if ((uint64_t)g_get_monotonic_time() - d->switch_started >
+			    2 * SWITCH_TIMEOUT_USEC) {
+				printf("timeout: no %s\n", d->talk_gate);
+				d->rc = 2;
+				g_main_loop_quit(d->loop);
+				return G_SOURCE_REMOVE;
+			}
+			d->step--;
+			return G_SOURCE_CONTINUE;
+		}
 		audio_capture_begin(d->a);
 		audio_cue(d->a, AUDIO_CUE_PERMIT);
 		return G_SOURCE_CONTINUE;
-	case 2:
-	case 3:
 	case 4:
 	case 5:
-		return G_SOURCE_CONTINUE; /* talk for ~1 s */
 	case 6:
+	case 7:
+		return G_SOURCE_CONTINUE; /* talk for ~1 s */
+	case 8:
 		printf("step release\n");
 		audio_capture_end(d->a);
 		return G_SOURCE_CONTINUE;
-	case 7:
+	case 9:
+		if (!headset_at(d, listen_mode(d))) {
+			d->step--;
+			return G_SOURCE_CONTINUE;
+		}
 		printf("step listen-again\n");
 		start_burst(d, 2);
 		return G_SOURCE_CONTINUE;
@@ -338,8 +461,7 @@ static gboolean begin(gpointer data)
 		start_burst(d, 1);
 		g_timeout_add(20, watch_play, d);
 	} else if (strcmp(d->scenario, "capture") == 0) {
-		audio_capture_begin(d->a);
-		g_timeout_add((guint)(d->seconds * 1000), stop_capture, d);
+		g_timeout_add(20, capture_start, d);
 	} else if (strcmp(d->scenario, "route") == 0) {
 		g_timeout_add(200, route_step, d);
 	} else if (strcmp(d->scenario, "two-bursts") == 0) {
@@ -457,6 +579,8 @@ int main(int argc, char **argv)
 		{ "codec-error", 0, 0, G_OPTION_ARG_STRING, &d.codec_error,
 		  "the burst's codec header cannot be played (why)", "TEXT" },
 		{ "out", 0, 0, G_OPTION_ARG_FILENAME, &d.out_path, "capture output", "FILE" },
+		{ "talk-gate", 0, 0, G_OPTION_ARG_FILENAME, &d.talk_gate,
+		  "route: talk once FILE exists", "FILE" },
 		{ NULL },
 	};
 	g_autoptr(GOptionContext) oc = g_option_context_new("play|capture|route");
@@ -484,6 +608,7 @@ int main(int argc, char **argv)
 		cfg.hfp_policy = strcmp(policy, "always") == 0  ? AUDIO_HFP_ALWAYS
 				 : strcmp(policy, "never") == 0 ? AUDIO_HFP_NEVER
 								: AUDIO_HFP_ON_TALK;
+	d.policy = cfg.hfp_policy;
 	d.loop = g_main_loop_new(NULL, FALSE);
 	d.dec = audio_dec_new();
 	if (d.out_path && !(d.out = fopen(d.out_path, "wb"))) {
@@ -511,11 +636,20 @@ int main(int argc, char **argv)
 		fprintf(stderr, "audio-drive: %s\n", error->message);
 		return 1;
 	}
+	/* the headset device, on a connection of its own (as the daemon's) */
+	d.pw = audio_pw_new(&no_pw_events, NULL, &error);
+	if (!d.pw) {
+		fprintf(stderr, "audio-drive: %s\n", error->message);
+		return 1;
+	}
+	d.prof = audio_profile_new(audio_pw_get_core(d.pw), headset, &no_profile_events, NULL);
 	/* as the daemon does on volume up/down: on the running bridge */
 	audio_set_volume(d.a, (unsigned)MAX(volume, 0));
 	g_timeout_add(300, begin, &d); /* let the registry settle */
 	g_timeout_add((guint)((d.seconds * 2 + d.pause) * 1000) + 15000, overall_timeout, &d);
 	g_main_loop_run(d.loop);
+	audio_profile_free(d.prof);
+	audio_pw_free(d.pw);
 	audio_free(d.a);
 	if (d.out)
 		fclose(d.out);
@@ -524,5 +658,6 @@ int main(int argc, char **argv)
 	g_main_loop_unref(d.loop);
 	g_free(d.out_path);
 	g_free(d.codec_error);
+	g_free(d.talk_gate);
 	return d.rc;
 }

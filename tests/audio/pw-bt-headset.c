@@ -24,11 +24,15 @@
  * nodes come back.
  * --no-hfp lists no HFP profile at all (an A2DP-only headset).
  * --cvsd-priority lists the CVSD profile with a higher priority than mSBC.
+ * --mic-freq HZ[,HZ...]: the microphone's tone (default 440); each SIGUSR1
+ * moves it to the next one of the list (the last one stays), as a talker
+ * says the next syllable ("mic HZ" is printed).
  * Every applied profile is printed on stdout as "profile NAME" (flushed),
  * a refused one as "refused NAME".
  *
  * usage: pw-bt-headset [--address AA:BB:CC:DD:EE:FF] [--delay MS]
  *                      [--profile NAME] [--refuse-hfp] [--no-hfp] [--cvsd-priority]
+ *                      [--mic-freq HZ[,HZ...]]
  */
 #include <errno.h>
 #include <getopt.h>
@@ -42,6 +46,7 @@
 #include <spa/monitor/utils.h>
 #include <spa/param/param.h>
 #include <spa/param/profile.h>
+#include <spa/param/props.h>
 #include <spa/param/route.h>
 #include <spa/pod/builder.h>
 #include <spa/pod/filter.h>
@@ -108,6 +113,9 @@ struct hs {
 	struct spa_source *timer;
 
 	struct pw_proxy *nodes[2];
+
+	float mic_freq[8]; /* the microphone's tones, SIGUSR1: the next one */
+	unsigned n_mic_freq, mic_at;
 };
 
 static bool listed(const struct hs *hs, uint32_t i)
@@ -299,6 +307,48 @@ static struct pw_proxy *make_node(struct hs *hs, bool sink, const struct hs_prof
 	return proxy;
 }
 
+/* The microphone (an audiotestsrc) plays its current tone. */
+static void set_mic_freq(struct hs *hs)
+{
+	uint8_t buf[256];
+	struct spa_pod_builder b = SPA_POD_BUILDER_INIT(buf, sizeof(buf));
+	const struct spa_pod *param;
+
+	if (!hs->nodes[1])
+		return;
+	param = spa_pod_builder_add_object(&b, SPA_TYPE_OBJECT_Props, SPA_PARAM_Props,
+					   SPA_PROP_frequency,
+					   SPA_POD_Float(hs->mic_freq[hs->mic_at]));
+	pw_node_set_param((struct pw_node *)hs->nodes[1], SPA_PARAM_Props, 0, param);
+}
+
+static void on_usr1(void *data, int sig)
+{
+	struct hs *hs = data;
+
+	if (hs->mic_at + 1 < hs->n_mic_freq)
+		hs->mic_at++;
+	set_mic_freq(hs);
+	printf("mic %.0f\n", hs->mic_freq[hs->mic_at]);
+	fflush(stdout);
+}
+
+static int parse_freqs(struct hs *hs, const char *s)
+{
+	char *end;
+
+	hs->n_mic_freq = 0;
+	do {
+		double f = strtod(s, &end);
+
+		if (end == s || f < 20 || f > 7000 || hs->n_mic_freq == SPA_N_ELEMENTS(hs->mic_freq))
+			return -EINVAL;
+		hs->mic_freq[hs->n_mic_freq++] = (float)f;
+		s = end + 1;
+	} while (*end == ',');
+	return *end ? -EINVAL : 0;
+}
+
 /* The profile's transport is up: its nodes appear. */
 static void make_nodes(struct hs *hs)
 {
@@ -310,6 +360,7 @@ static void make_nodes(struct hs *hs)
 	} else if (p->hfp) {
 		hs->nodes[0] = make_node(hs, true, p);
 		hs->nodes[1] = make_node(hs, false, p);
+		set_mic_freq(hs);
 	}
 	printf("profile %s\n", p->name);
 	fflush(stdout);
@@ -441,17 +492,18 @@ int main(int argc, char **argv)
 		{ "refuse-hfp", no_argument, NULL, 'r' },
 		{ "no-hfp", no_argument, NULL, 'n' },
 		{ "cvsd-priority", no_argument, NULL, 'c' },
+		{ "mic-freq", required_argument, NULL, 'f' },
 		{ 0 },
 	};
 	struct hs hs = { .delay_ms = 300, .current = 1, .pending = SPA_ID_INVALID,
-			 .dev_id = SPA_ID_INVALID };
+			 .dev_id = SPA_ID_INVALID, .mic_freq = { 440 }, .n_mic_freq = 1 };
 	const char *initial = "a2dp-sink";
 	struct pw_properties *props;
 	char name[64];
 	int c;
 
 	parse_address(&hs, "00:11:22:33:44:55");
-	while ((c = getopt_long(argc, argv, "a:d:p:rnc", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "a:d:p:rncf:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'a':
 			if (parse_address(&hs, optarg) < 0) {
@@ -474,9 +526,16 @@ int main(int argc, char **argv)
 		case 'c':
 			profiles[2].priority = 3; /* above mSBC: a client must look at the codec */
 			break;
+		case 'f':
+			if (parse_freqs(&hs, optarg) < 0) {
+				fprintf(stderr, "pw-bt-headset: bad --mic-freq %s\n", optarg);
+				return 2;
+			}
+			break;
 		default:
 			fprintf(stderr, "usage: pw-bt-headset [--address ADDR] [--delay MS] "
-					"[--profile NAME] [--refuse-hfp] [--no-hfp] [--cvsd-priority]\n");
+					"[--profile NAME] [--refuse-hfp] [--no-hfp] [--cvsd-priority] "
+					"[--mic-freq HZ[,HZ...]]\n");
 			return 2;
 		}
 	}
@@ -494,6 +553,7 @@ int main(int argc, char **argv)
 	hs.loop = pw_main_loop_new(NULL);
 	pw_loop_add_signal(pw_main_loop_get_loop(hs.loop), SIGINT, on_signal, hs.loop);
 	pw_loop_add_signal(pw_main_loop_get_loop(hs.loop), SIGTERM, on_signal, hs.loop);
+	pw_loop_add_signal(pw_main_loop_get_loop(hs.loop), SIGUSR1, on_usr1, &hs);
 	hs.timer = pw_loop_add_timer(pw_main_loop_get_loop(hs.loop), on_timer, &hs);
 	hs.context = pw_context_new(pw_main_loop_get_loop(hs.loop), NULL, 0);
 	hs.core = pw_context_connect(hs.context, NULL, 0);

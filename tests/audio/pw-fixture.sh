@@ -4,9 +4,13 @@
 # Source it, then call pwfix_start. Everything lives in a temp dir
 # (XDG_RUNTIME_DIR, XDG_CONFIG_HOME, XDG_STATE_HOME); no D-Bus, no ALSA, no
 # BlueZ, no V4L2. pwfix_stop (also on EXIT) kills exactly what we started.
-# Stand-in nodes: pwfix_sink NAME PROFILE ADDRESS, pwfix_source NAME ADDRESS,
-# pwfix_plain_sink NAME; pwfix_destroy NAME removes one. A real-shaped headset
-# (one device, one profile at a time): pwfix_headset, see below.
+# A Bluetooth headset is pwfix_headset (tests/audio/pw-bt-headset: one device, one
+# profile at a time, switched through its Profile param, nodes as PipeWire 0.3.65
+# makes them), see below. Plain (non-Bluetooth) nodes: pwfix_plain_sink NAME (a
+# speaker), pwfix_plain_source NAME (a USB microphone); pwfix_destroy NAME removes one.
+# pwfix_sink / pwfix_source (bluez5-flagged nodes side by side, which no real headset
+# shows) are left only for tests/bench/bench-audio-pw.sh (its microphone is fed a
+# speech-like file, which pw-bt-headset's tone microphone cannot give).
 #
 # Variables: PWFIX_DIR (temp dir), PWFIX_KEEP=1 keeps it for post-mortem.
 
@@ -210,7 +214,8 @@ pwfix_start() {
 	pwfix_daemons
 }
 
-# A stand-in Bluetooth sink: NAME PROFILE (a2dp-sink|headset-head-unit) ADDRESS
+# Side-by-side Bluetooth stand-ins (bench-audio-pw only; use pwfix_headset):
+# a sink NAME PROFILE (a2dp-sink|headset-head-unit) ADDRESS
 pwfix_sink() {
 	pw-cli create-node adapter "{ factory.name=support.null-audio-sink node.name=$1 \
 		node.description=$1 media.class=Audio/Sink object.linger=true session.suspend-timeout-seconds=0 \
@@ -227,6 +232,15 @@ pwfix_source() {
 		api.bluez5.address=\"$2\" }" >/dev/null && pwfix_wait_for "$1"
 }
 
+# A plain (non-Bluetooth) microphone, e.g. a USB one: NAME (a virtual source; feed it
+# with pwfix_feed_source NAME FILE)
+pwfix_plain_source() {
+	pw-cli create-node adapter "{ factory.name=support.null-audio-sink node.name=$1 \
+		node.description=$1 media.class=Audio/Source/Virtual object.linger=true \
+		session.suspend-timeout-seconds=0 audio.position=[MONO] }" >/dev/null &&
+		pwfix_wait_for "$1"
+}
+
 # A plain (non-Bluetooth) sink, e.g. the vehicle speaker
 pwfix_plain_sink() {
 	pw-cli create-node adapter "{ factory.name=support.null-audio-sink node.name=$1 \
@@ -238,6 +252,15 @@ pwfix_node_id() {
 	pw-cli ls Node | awk -v n="node.name = \"$1\"" '
 		/^[[:space:]]*id [0-9]+,/ { id = $2; sub(",", "", id) }
 		index($0, n) { print id; exit }'
+}
+
+# The object.serial of node NAME (a pw-record --target that means this node
+# only, not a later one of the same name).
+pwfix_node_serial() {
+	pw-cli ls Node | awk -v n="node.name = \"$1\"" '
+		/^[[:space:]]*id [0-9]+,/ { serial = "" }
+		/object.serial = / { serial = $3; gsub("\"", "", serial) }
+		index($0, n) { print serial; exit }'
 }
 
 pwfix_destroy() {

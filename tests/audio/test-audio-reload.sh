@@ -1,7 +1,7 @@
 #!/bin/sh
-# test-audio-reload.sh PTTGWD PTTGWCTL PTTGW_RELAY PTTGW_DISPATCH AUDIO_ANALYSE
+# test-audio-reload.sh PTTGWD PTTGWCTL PTTGW_RELAY PTTGW_DISPATCH AUDIO_ANALYSE PW_BT_HEADSET
 # A reload that changes [audio] while a dispatcher's burst plays through pttgwd to the
-# A2DP stand-in (headless PipeWire): the reload waits ("pending"), the burst plays out
+# headset's A2DP sink (headless PipeWire, pw-bt-headset): the reload waits ("pending"), the burst plays out
 # whole (recorded from the sink's monitor: 1 kHz, no gap over one frame, >= 2.8 of 3 s),
 # then it is applied (the audio bridge made anew) without dropping the link: the next
 # burst plays at the reloaded [audio] volume (50 %: 0.5 of the first burst's level).
@@ -11,17 +11,19 @@ PTTGWCTL=$2
 RELAY=$3
 DISPATCH=$4
 ANALYSE=$5
+HEADSET=$6
 here=$(dirname "$0")
 . "$here/pw-fixture.sh"
 BT=00:11:22:33:44:55
+SINK=bluez_output.00_11_22_33_44_55.1
 ATTEMPTS=3
 
 fail() { pwfix_fail "$@"; }
 ctl() { timeout 20 "$PTTGWCTL" --session-bus "$@"; }
 
 pwfix_start || fail "fixture did not start"
-pwfix_sink bt_a2dp a2dp-sink $BT && pwfix_sink bt_hfp headset-head-unit $BT &&
-	pwfix_source bt_hfp_mic $BT || fail "stand-ins"
+pwfix_headset "$HEADSET" $BT || fail "headset"
+pwfix_headset_wait a2dp-sink && pwfix_wait_for $SINK || fail "headset not in A2DP"
 
 pwfix_session_bus || fail "no session bus"
 
@@ -66,7 +68,7 @@ logons() { grep -c 'gw1 logged on' "$PWFIX_DIR/relay.err"; }
 # (the ThreadSanitizer stage saw a 3 s burst end before its reload came).
 BURST_S=6
 burst() { # burst RECORDING: one BURST_S s dispatcher burst of 1 kHz, recorded at the sink
-	pwfix_record_sink bt_a2dp "$1"
+	pwfix_record_sink $SINK "$1"
 	sleep 0.3
 	timeout 30 "$DISPATCH" -U "ws://127.0.0.1:$port" -u disp:pw-disp -C test \
 		--tone 1000 -s $BURST_S -n 1 --timeout 30 >"$PWFIX_DIR/disp.out" \
@@ -137,6 +139,8 @@ awk -v r="$rms_50" -v ref="$rms_100" 'BEGIN {
 	q = r / ref; printf "after the reload: %.3f of the level before (want 0.50)\n", q
 	exit !(q > 0.45 && q < 0.55) }' || fail "the reloaded [audio] volume did not apply"
 [ "$(logons)" = 1 ] || fail "logons $(logons), want 1"
+# listening never moved the headset off A2DP (the bridge made anew included)
+[ "$(grep -c '^switching' "$PWFIX_DIR/headset.log")" = 0 ] || fail "the headset was switched"
 
 kill "$GWD"
 rc=0

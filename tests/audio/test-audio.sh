@@ -1,16 +1,21 @@
 #!/bin/sh
-# test-audio.sh CASE AUDIO_DRIVE AUDIO_ANALYSE - the audio bridge against a real,
-# headless PipeWire + WirePlumber (see pw-fixture.sh). Cases: play-1khz
-# capture-440 route-hfp no-output node-removed loss-reorder volume back-to-back pw-restart
+# test-audio.sh CASE AUDIO_DRIVE AUDIO_ANALYSE PW_BT_HEADSET - the audio bridge against a
+# real, headless PipeWire + WirePlumber (see pw-fixture.sh) and a real-shaped
+# Bluetooth headset (pw-bt-headset: one bluez5 device, one profile at a time,
+# nodes named as PipeWire 0.3.65 names them). Cases: play-1khz capture-440
+# route-hfp no-output node-removed loss-reorder volume back-to-back pw-restart
 # conceal codec-refused.
 set -u
 case_name=$1
 DRIVE=$2
 ANALYSE=$3
+HEADSET=${4:-}
 here=$(dirname "$0")
 . "$here/pw-fixture.sh"
 
 BT=00:11:22:33:44:55
+SINK=bluez_output.00_11_22_33_44_55.1
+MIC=bluez_input.00_11_22_33_44_55.0
 fail() {
 	echo "FAIL: $*"
 	[ -n "${OUT:-}" ] && [ -f "$OUT.log" ] && grep -v acquire_rt "$OUT.log" | tail -20
@@ -24,6 +29,11 @@ expect_order() {
 	[ -n "$a" ] && [ -n "$b" ] && [ "$a" -lt "$b" ] || fail "expected '$1' before '$2'"
 }
 drive() { timeout 60 "$DRIVE" "$@" >"$OUT" 2>"$OUT.log"; }
+# headset: the headset connected, in A2DP, its sink there
+headset() {
+	pwfix_headset "$HEADSET" $BT && pwfix_headset_wait a2dp-sink &&
+		pwfix_wait_for $SINK
+}
 
 # Every packet accounted: received = played + late + duplicate + invalid + flushed,
 # every slot first..last played, recovered, concealed or skipped.
@@ -46,12 +56,12 @@ check_accounting() {
 		exit ok ? 0 : 1 }' || fail "accounting: $line"
 }
 
-# play_recorded FILE DRIVE_OPTIONS...: one burst through the bridge to bt_a2dp, recorded to
+# play_recorded FILE DRIVE_OPTIONS...: one burst through the bridge to the headset, recorded to
 # FILE; it must drain, with every packet accounted for
 play_recorded() {
 	rec=$1
 	shift
-	pwfix_record_sink bt_a2dp "$rec"
+	pwfix_record_sink $SINK "$rec"
 	sleep 0.3
 	drive --headset $BT --no-cues --tone 1000 "$@" play || fail "driver exit $?"
 	pwfix_stop_rec
@@ -105,12 +115,11 @@ OUT=$PWFIX_DIR/out.txt
 
 case $case_name in
 play-1khz)
-	pwfix_sink bt_a2dp a2dp-sink $BT && pwfix_sink bt_hfp headset-head-unit $BT &&
-		pwfix_source bt_hfp_mic $BT || fail "stand-ins"
+	headset || fail "headset"
 	ok=0
 	for attempt in $(seq $ATTEMPTS); do
 		play_recorded "$PWFIX_DIR/rec.raw" --seconds 3
-		expect "playback id=1 state=active reason=playing to bt_a2dp"
+		expect "playback id=1 state=active reason=playing to $SINK"
 		if no_underruns && "$ANALYSE" "$PWFIX_DIR/rec.raw" --expect-freq 1000 \
 			--tolerance 1 --max-gap-ms 20 --min-active-ms 2900; then
 			ok=1
@@ -118,24 +127,24 @@ play-1khz)
 		fi
 		echo "attempt $attempt: the recording has a gap"
 	done
-	[ $ok = 1 ] || fail "recording"
+	[ "$(pwfix_headset_profile)" = a2dp-sink ] || fail "the burst moved the headset off A2DP"
 	;;
 capture-440)
-	pwfix_sink bt_a2dp a2dp-sink $BT && pwfix_sink bt_hfp headset-head-unit $BT &&
-		pwfix_source bt_hfp_mic $BT || fail "stand-ins"
-	sox -n -r 16000 -c 1 -b 16 "$PWFIX_DIR/tone.wav" synth 6 sine 440 vol 0.5 ||
-		fail "sox"
+	# the headset's microphone (HFP only) is a 440 Hz source; the press switches the
+	# headset to HFP first (it is in A2DP, with no microphone, until then)
+	headset || fail "headset"
 	ok=0
 	for attempt in $(seq $ATTEMPTS); do
-		pwfix_feed_source bt_hfp_mic "$PWFIX_DIR/tone.wav"
-		sleep 0.5
 		# a steady tone is what Opus DTX takes for background noise: DTX off here
 		drive --headset $BT --no-cues --no-dtx --seconds 2 --out "$PWFIX_DIR/cap.raw" \
 			capture || fail "driver exit $?"
-		kill "$PWFIX_FEED" 2>/dev/null
-		wait "$PWFIX_FEED" 2>/dev/null
 		cat "$OUT"
-		expect "capture state=active reason=capturing from bt_hfp_mic"
+		[ "$(pwfix_headset_profile)" = headset-head-unit ] ||
+			fail "the press did not switch the headset to HFP: $(pwfix_headset_profile)"
+		# the first press switches it (later ones find it on HFP): the microphone
+		# opens only once the HFP nodes are there
+		[ $attempt -gt 1 ] || expect_order "^headset hfp ready" "^step talk"
+		expect "capture state=active reason=capturing from $MIC"
 		expect "capture state=off reason=released"
 		frames=$(sed -n 's/^capture_stats frames=\([0-9]*\).*/\1/p' "$OUT")
 		[ "${frames:-0}" -ge 80 ] || fail "only ${frames:-0} frames in 2 s"
@@ -148,48 +157,87 @@ capture-440)
 		echo "attempt $attempt: the decoded capture has a gap"
 	done
 	[ $ok = 1 ] || fail "decoded capture"
+	grep -q '^switching headset-head-unit$' "$PWFIX_DIR/headset.log" ||
+		fail "not switched through the Profile param (mSBC)"
 	;;
 route-hfp)
-	pwfix_sink bt_a2dp a2dp-sink $BT && pwfix_sink bt_hfp headset-head-unit $BT &&
-		pwfix_source bt_hfp_mic $BT || fail "stand-ins"
-	pwfix_record_sink bt_hfp "$PWFIX_DIR/hfp.raw"
-	sleep 0.3
-	drive --headset $BT --seconds 1 route || fail "driver exit $?"
-	pwfix_stop_rec
+	# listen on A2DP; a talk switches the headset to HFP (its Profile param), the
+	# microphone and the permit cue wait for the HFP nodes; the release switches it
+	# back to A2DP before the next burst. The sink has the same node.name in both
+	# profiles: the cue is recorded from the HFP profile's sink by its object.serial.
+	headset || fail "headset"
+	gate=$PWFIX_DIR/talk.gate
+	timeout 60 "$DRIVE" --headset $BT --seconds 1 --talk-gate "$gate" route >"$OUT" \
+		2>"$OUT.log" &
+	drv=$!
+	n=0
+	until grep -q '^step hfp-ready' "$OUT" 2>/dev/null; do
+		n=$((n + 1)); [ $n -gt 300 ] && fail "the headset did not reach HFP"; sleep 0.1
+	done
+	serial=$(pwfix_node_serial $SINK)
+	[ -n "$serial" ] || fail "no HFP sink"
+	pwfix_record_sink "$serial" "$PWFIX_DIR/hfp.raw"
+	n=0
+	until pw-link -l | grep -A1 '^pwfix-rec:input' | grep -q '|<-'; do
+		n=$((n + 1)); [ $n -gt 100 ] && fail "the HFP sink's recorder was not linked"
+		sleep 0.1
+	done
+	touch "$gate"
+	n=0
+	until grep -q '^step release' "$OUT" 2>/dev/null; do
+		n=$((n + 1)); [ $n -gt 100 ] && fail "no release"; sleep 0.1
+	done
+	# (before the HFP sink goes: its recorder would fall back to the A2DP sink)
+	kill "$PWFIX_REC" 2>/dev/null; wait "$PWFIX_REC" 2>/dev/null
+	wait $drv || fail "driver exit $?"
 	cat "$OUT"
-	expect "route talking=0 sink=bt_a2dp sink-kind=headset-a2dp"
-	expect "playback id=1 state=active reason=playing to bt_a2dp"
-	expect_order "step talk" \
-		"route talking=1 sink=bt_hfp sink-kind=headset-hfp .* source=bt_hfp_mic"
-	expect "capture state=active reason=capturing from bt_hfp_mic"
-	expect_order "step release" "route talking=0 sink=bt_a2dp"
-	expect "playback id=2 state=active reason=playing to bt_a2dp"
-	grep "playback id=1 state=active" "$OUT" | grep -q bt_hfp && fail "listening used HFP"
+	expect "route talking=0 sink=$SINK sink-kind=headset-a2dp"
+	expect "playback id=1 state=active reason=playing to $SINK"
+	expect_order "^step talk" "^headset switching hfp"
+	expect_order "^headset hfp ready" \
+		"route talking=1 sink=$SINK sink-kind=headset-hfp .* source=$MIC"
+	expect "capture state=active reason=capturing from $MIC"
+	expect_order "^step release" "^headset switching a2dp"
+	expect_order "^headset a2dp ready" "^step listen-again"
+	expect_order "^step release" "route talking=0 sink=$SINK sink-kind=headset-a2dp"
+	expect "playback id=2 state=active reason=playing to $SINK"
+	# listening used A2DP: the route in effect when each burst became active
+	awk '/^route / { kind = $4 } /^playback id=[12] state=active/ {
+		if (kind != "sink-kind=headset-a2dp") { print "listening on " kind; bad = 1 } }
+		END { exit bad }' "$OUT" || fail "listening used HFP"
+	# the device went A2DP -> HFP (mSBC) -> A2DP, one profile at a time
+	[ "$(grep -E '^(switching|profile) ' "$PWFIX_DIR/headset.log" | tr '\n' ' ')" = \
+		"profile a2dp-sink switching headset-head-unit profile headset-head-unit switching a2dp-sink profile a2dp-sink " ] ||
+		fail "profile switches: $(tr '\n' ' ' <"$PWFIX_DIR/headset.log")"
 	# the talk-permit cue went to the HFP sink while talking
-	"$ANALYSE" "$PWFIX_DIR/hfp.raw" --min-active-ms 150 || fail "no cue on bt_hfp"
-	# hfp-policy = never: talking keeps A2DP
+	"$ANALYSE" "$PWFIX_DIR/hfp.raw" --min-active-ms 150 || fail "no cue on the HFP sink"
+	# hfp-policy = never: talking keeps A2DP, the headset is not switched
+	switches=$(grep -c '^switching' "$PWFIX_DIR/headset.log")
 	drive --headset $BT --hfp-policy never --seconds 1 route || fail "driver exit $?"
 	cat "$OUT"
-	grep -q "route talking=1 sink=bt_hfp" "$OUT" && fail "hfp-policy never used HFP"
-	expect "route talking=1 sink=bt_a2dp"
+	grep -q "sink-kind=headset-hfp" "$OUT" && fail "hfp-policy never used HFP"
+	grep -q "^headset switching" "$OUT" && fail "hfp-policy never switched the headset"
+	[ "$(grep -c '^switching' "$PWFIX_DIR/headset.log")" = "$switches" ] ||
+		fail "hfp-policy never: the headset was switched"
+	expect "route talking=1 sink=$SINK sink-kind=headset-a2dp"
 	;;
 no-output)
 	drive --headset $BT --no-cues --seconds 1 play || fail "driver exit $?"
 	cat "$OUT"
 	expect "playback id=1 state=failed reason=no output node"
 	# a sink, but no session manager to link the stream: bounded, named
-	pwfix_sink bt_a2dp a2dp-sink $BT || fail "stand-in"
+	headset || fail "headset"
 	kill "$PWFIX_WP"
 	wait "$PWFIX_WP" 2>/dev/null
 	drive --headset $BT --no-cues --seconds 3 play || fail "driver exit $?"
 	cat "$OUT"
-	expect "playback id=1 state=failed reason=no session manager linked the stream to bt_a2dp"
+	expect "playback id=1 state=failed reason=no session manager linked the stream to $SINK"
 	;;
 codec-refused)
 	# a burst whose codec header cannot be played (the daemon hands down why): playback
 	# fails with that reason at once, never "active"; every packet is counted invalid and
 	# the burst's account names the reason
-	pwfix_sink bt_a2dp a2dp-sink $BT || fail "stand-in"
+	headset || fail "headset"
 	why="codec header: sample rate 44100 not supported"
 	drive --headset $BT --no-cues --tone 1000 --seconds 0.4 --codec-error "$why" play ||
 		fail "driver exit $?"
@@ -204,7 +252,7 @@ codec-refused)
 	;;
 volume)
 	# the playback volume scales what reaches the sink: 50 % and 150 % of the level at 100 %
-	pwfix_sink bt_a2dp a2dp-sink $BT || fail "stand-in"
+	headset || fail "headset"
 	for v in 100 50 150; do
 		ok=0
 		for attempt in $(seq $ATTEMPTS); do
@@ -231,34 +279,39 @@ volume)
 	done
 	;;
 node-removed)
-	pwfix_sink bt_a2dp a2dp-sink $BT && pwfix_plain_sink speaker || fail "stand-ins"
+	# the headset goes (out of range, switched off) during a burst: its device and
+	# nodes go with it
+	headset || fail "headset"
+	pwfix_plain_sink speaker || fail "speaker"
 	pwfix_record_sink speaker "$PWFIX_DIR/spk.raw"
 	sleep 0.3
-	(sleep 1.5; pwfix_destroy bt_a2dp) &
+	(sleep 1.5; kill "$PWFIX_HS") &
 	rm_pid=$!
 	drive --headset $BT --output speaker --no-cues --seconds 3 play || fail "driver exit $?"
 	wait $rm_pid
+	pwfix_headset_stop
 	pwfix_stop_rec
 	cat "$OUT"
-	expect "playback id=1 state=active reason=playing to bt_a2dp"
-	expect "playback id=1 state=starting reason=moving to speaker: output node bt_a2dp gone"
+	expect "playback id=1 state=active reason=playing to $SINK"
+	expect "playback id=1 state=starting reason=moving to speaker: output node $SINK gone"
 	expect "playback id=1 state=active reason=playing to speaker"
 	expect "playback id=1 state=off reason=drained"
 	"$ANALYSE" "$PWFIX_DIR/spk.raw" --expect-freq 1000 --min-active-ms 1000 ||
 		fail "fallback did not play"
 	# no fallback at all: cut with the reason
-	pwfix_sink bt_a2dp a2dp-sink $BT || fail "stand-in"
+	headset || fail "headset again"
 	pwfix_destroy speaker
-	(sleep 1.5; pwfix_destroy bt_a2dp) &
+	(sleep 1.5; kill "$PWFIX_HS") &
 	rm_pid=$!
 	drive --headset $BT --no-cues --seconds 3 play || fail "driver exit $?"
 	wait $rm_pid
+	pwfix_headset_stop
 	cat "$OUT"
-	expect "playback id=1 state=failed reason=output node bt_a2dp gone"
+	expect "playback id=1 state=failed reason=output node $SINK gone"
 	grep -q '^stats ' "$OUT" || fail "no stats for the cut burst"
 	;;
 loss-reorder)
-	pwfix_sink bt_a2dp a2dp-sink $BT || fail "stand-in"
+	headset || fail "headset"
 	for seed in 1 2 3; do
 		ok=0
 		for attempt in $(seq $ATTEMPTS); do
@@ -282,10 +335,10 @@ loss-reorder)
 back-to-back)
 	# a queued talker is granted the moment the first one stops: the first burst's tail,
 	# still in the jitter buffer, plays out before the second burst (nothing flushed)
-	pwfix_sink bt_a2dp a2dp-sink $BT || fail "stand-in"
+	headset || fail "headset"
 	ok=0
 	for attempt in $(seq $ATTEMPTS); do
-		pwfix_record_sink bt_a2dp "$PWFIX_DIR/rec.raw"
+		pwfix_record_sink $SINK "$PWFIX_DIR/rec.raw"
 		sleep 0.3
 		# 200 ms of jitter allowance: the first burst's tail is still in the jitter
 		# buffer when the second begins
@@ -315,7 +368,7 @@ back-to-back)
 pw-restart)
 	# PipeWire goes away between two bursts and comes back: the first burst
 	# plays, the library reconnects by itself, the second burst plays again.
-	pwfix_sink bt_a2dp a2dp-sink $BT || fail "stand-in"
+	headset || fail "headset"
 	timeout 60 "$DRIVE" --headset $BT --no-cues --seconds 1 --pause 6 two-bursts \
 		>"$OUT" 2>"$OUT.log" &
 	drv=$!
@@ -324,14 +377,15 @@ pw-restart)
 		n=$((n + 1)); [ $n -gt 100 ] && fail "driver did not start"; sleep 0.1
 	done
 	sleep 2.5
+	pwfix_headset_stop
 	pwfix_kill_daemons
 	sleep 1
 	pwfix_daemons || fail "restart"
-	pwfix_sink bt_a2dp a2dp-sink $BT || fail "stand-in again"
+	headset || fail "headset again"
 	wait $drv || fail "driver exit $?"
 	cat "$OUT"
 	expect "playback id=1 state=off reason=drained"
-	expect "playback id=2 state=active reason=playing to bt_a2dp"
+	expect "playback id=2 state=active reason=playing to $SINK"
 	expect "playback id=2 state=off reason=drained"
 	;;
 *)

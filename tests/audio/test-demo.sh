@@ -17,6 +17,9 @@ check "the demo exits 0 (rc=$rc) within a minute ($(( $(date +%s) - start )) s)"
 check "the summary reports two granted presses" "[ \$(grep -c 'granted, press -> grant' '$out/demo.txt') -eq 2 ]"
 check "the pushed burst was played from its first packet" \
 	"grep -Eq 'push for stream [0-9]+: push -> first audio' '$out/demo.txt'"
+check "both presses switched the headset to HFP, and it went back to A2DP between them" \
+	"[ \$(grep -c 'headset hfp (headset-head-unit) after' '$out/demo.txt') -eq 2 ] &&
+	 grep -q 'headset a2dp (a2dp-sink) after' '$out/demo.txt'"
 check "every burst played whole (100 of 100, none concealed)" \
 	"[ \$(grep -c '100 packets received, 100 played, 0 concealed' '$out/demo.txt') -eq 2 ]"
 

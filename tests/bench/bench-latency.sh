@@ -26,7 +26,7 @@ gateway_conf() {
 }
 
 start_audio
-pwfix_source bench_mic 00:11:22:33:44:77 || fail "no stand-in microphone"
+pwfix_plain_source bench_mic || fail "no stand-in microphone"
 start_bus
 start_broker
 start_relay

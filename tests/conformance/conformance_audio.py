@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 """One inbound audio format through the real pttgwd (run by
 test-audio-conformance.sh inside the PipeWire fixture): the double sends a
-1 kHz burst as FORMAT = RATE-FRAMEMS-FRAMES; the stand-in sink's recording
+1 kHz burst as FORMAT = RATE-FRAMEMS-FRAMES; the headset's sink ($SINK) recording
 must be 1 kHz within 1 %, and the burst's "invalid" count must be 0."""
 import json
 import os
@@ -93,7 +93,7 @@ def main():
         procs.append(mon)
         for attempt in range(1, ATTEMPTS + 1):
             rec = os.path.join(d, "rec.raw")
-            recp = subprocess.Popen(["pw-record", "--target", "bt_a2dp", "-P",
+            recp = subprocess.Popen(["pw-record", "--target", os.environ["SINK"], "-P",
                                      "{ stream.capture.sink=true node.name=pwfix-rec }",
                                      "--rate", "16000", "--channels", "1", "--format", "s16",
                                      rec], stderr=subprocess.DEVNULL)

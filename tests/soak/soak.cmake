@@ -8,7 +8,7 @@ find_program(SOAK_MOSQUITTO_SUB_BIN mosquitto_sub)
 find_program(SOAK_DBUS_DAEMON_BIN dbus-daemon)
 find_program(SOAK_PIPEWIRE_BIN pipewire)
 if(TARGET pttgwd AND TARGET pttgw-relay AND TARGET pttgw-dispatch AND TARGET push-sign
-   AND TARGET pttgw-audio AND SOAK_MOSQUITTO_BIN AND SOAK_MOSQUITTO_PUB_BIN
+   AND TARGET pttgw-audio AND TARGET pw-bt-headset AND SOAK_MOSQUITTO_BIN AND SOAK_MOSQUITTO_PUB_BIN
    AND SOAK_MOSQUITTO_SUB_BIN AND SOAK_DBUS_DAEMON_BIN AND SOAK_PIPEWIRE_BIN
    AND EXISTS ${PROJECT_SOURCE_DIR}/tests/audio/pw-fixture.sh)
   add_test(NAME soak COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/soak.sh)
@@ -21,6 +21,7 @@ if(TARGET pttgwd AND TARGET pttgw-relay AND TARGET pttgw-dispatch AND TARGET pus
       "MOSQUITTO_PUB_BIN=${SOAK_MOSQUITTO_PUB_BIN}"
       "MOSQUITTO_SUB_BIN=${SOAK_MOSQUITTO_SUB_BIN}"
       "PW_FIXTURE=${PROJECT_SOURCE_DIR}/tests/audio/pw-fixture.sh"
+      "PW_BT_HEADSET=$<TARGET_FILE:pw-bt-headset>"
       "SOAK_PY=${CMAKE_CURRENT_LIST_DIR}/soak.py")
   set_tests_properties(soak PROPERTIES LABELS soak TIMEOUT 1200
                        ENVIRONMENT "${_soak_env}")

@@ -9,7 +9,8 @@ short backoffs), then for a bounded time, all at once:
   - random faults from a seeded schedule: relay killed (SIGKILL or SIGTERM) and
     restarted, relay frozen (SIGSTOP beyond 2.5 heartbeats, SIGCONT), broker
     restarted, a captured push published again (replay), a freshly signed push for a
-    burst already played (late), the output node removed and restored, garbage and
+    burst already played (late), the headset gone and back (pw-bt-headset's process
+    ended: its device and nodes go, as out of range; a new one connects), garbage and
     malformed WebSocket frames thrown at the relay, malformed pushes and bad D-Bus
     arguments thrown at the gateway.
 Then the faults stop, everything is brought back, and after a settle time:
@@ -208,6 +209,37 @@ secret(T + "/gw.cred", "pw-gw")
 counts = collections.Counter()      # everything counted, printed at the end
 faults = collections.Counter()      # faults injected by kind
 reasons = collections.Counter()     # outcomes other than granted, by reason
+
+
+class Headset:
+    """The Bluetooth headset: pw-bt-headset (one PipeWire device, A2DP or HFP at a time,
+    switched by the gateway as a real one)."""
+    LOG = T + "/headset.log"
+
+    def __init__(self):
+        self.p = None
+        if not self.start():
+            fail("the headset did not connect")
+
+    def profiles(self):
+        try:
+            with open(self.LOG, errors="replace") as f:
+                return [l.split()[-1] for l in f if " profile " in l]
+        except OSError:
+            return []
+
+    def start(self):
+        """Connect a new one; True once it is in A2DP (WirePlumber settled it)."""
+        n = len(self.profiles())
+        self.p = Proc("pw-bt-headset", [E["PW_BT_HEADSET"], "--address", E["SOAK_HEADSET"]],
+                      self.LOG)
+        end = now() + 20
+        while now() < end:
+            p = self.profiles()
+            if len(p) > n and p[-1] == "a2dp-sink":
+                return True
+            time.sleep(0.05)
+        return False
 
 
 class Broker:
@@ -604,11 +636,12 @@ def bad_dbus(gw):
 
 class Faults:
     KINDS = ["relay-kill", "relay-term", "relay-freeze", "broker-restart", "push-replay",
-             "push-late", "push-garbage", "output-removed", "relay-garbage", "ws-malformed",
+             "push-late", "push-garbage", "headset-gone", "relay-garbage", "ws-malformed",
              "dbus-bad-args"]
 
-    def __init__(self, relay, broker, gw, disp):
+    def __init__(self, relay, broker, gw, disp, headset):
         self.relay, self.broker, self.gw, self.disp = relay, broker, gw, disp
+        self.headset = headset
         self.on = True
         self.t = threading.Thread(target=self.run, daemon=True)
         if E.get("SOAK_FAULTS", "1") == "1":
@@ -667,15 +700,11 @@ class Faults:
         elif kind == "push-garbage":
             self.broker.publish(rng_fault.choice(['{"channel":"ops","stream_id":1}', "garbage",
                                             '{"payload":"e30=","mac":"AAAA"}', "[]", ""]))
-        elif kind == "output-removed":
-            pw = ". '%s'; pwfix_%s" % (E["PW_FIXTURE"], "%s")
-            subprocess.run(["sh", "-c", pw % "destroy soak-a2dp"], timeout=20)
+        elif kind == "headset-gone":
+            self.headset.p.stop()
             time.sleep(rng_fault.uniform(0.3, 2.0))
-            # restored as soak.sh created it (see there: session.suspend-timeout-seconds)
-            r = subprocess.run(["sh", "-c", 'pw-cli create-node adapter "{ $SOAK_A2DP_PROPS }" '
-                                '>/dev/null && ' + pw % "wait_for soak-a2dp"], timeout=30)
-            if r.returncode != 0:
-                fail("could not restore the A2DP stand-in")
+            if not self.headset.start():
+                fail("the headset did not come back")
         elif kind == "relay-garbage":
             for _ in range(rng_fault.randrange(1, 4)):
                 garbage("raw")
@@ -884,6 +913,7 @@ def main():
         % (SEED, CYCLES, BURSTS, SECONDS))
     dbus.mainloop.glib.DBusGMainLoop(set_as_default=True)
     bus = dbus.bus.BusConnection(E["DBUS_SESSION_BUS_ADDRESS"])
+    headset = Headset()
     broker = Broker()
     relay = Relay()
     gw = Gateway(bus)
@@ -904,7 +934,7 @@ def main():
     presser = Presser(gw)
     disp = Dispatchers(relay)
     presser.disp = disp
-    flt = Faults(relay, broker, gw, disp)
+    flt = Faults(relay, broker, gw, disp, headset)
     t_drive = now()
     phase = {"stop": False}
 

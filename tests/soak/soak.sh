@@ -8,7 +8,7 @@
 # faults and checks the accounting at the end.
 #
 # Environment (from ctest): PTTGWD PTTGW_RELAY PTTGW_DISPATCH PUSH_SIGN
-# MOSQUITTO_BIN MOSQUITTO_PUB_BIN MOSQUITTO_SUB_BIN PW_FIXTURE SOAK_PY.
+# MOSQUITTO_BIN MOSQUITTO_PUB_BIN MOSQUITTO_SUB_BIN PW_FIXTURE PW_BT_HEADSET SOAK_PY.
 # Knobs: SOAK_SEED (reproduce a run), SOAK_CYCLES (10000), SOAK_BURSTS (2000),
 # SOAK_SECONDS (time budget of the driving phase, 900; it stops once both counts are reached,
 # and a count short of its target when the budget runs out fails the soak), SOAK_KEEP=1 keeps the temp dir,
@@ -29,21 +29,7 @@ trap 'exit 1' INT TERM HUP
 . "$PW_FIXTURE"
 pwfix_start || { echo "FAIL: no headless PipeWire"; exit 1; }
 trap soak_cleanup EXIT # pwfix_start installs its own EXIT trap: ours calls pwfix_stop too
-HEADSET=AA:BB:CC:50:A4:01
-# The A2DP stand-in is the node the soak removes and restores (soak.py creates it the same
-# way). session.suspend-timeout-seconds=0: WirePlumber 0.4.13's suspend-node.lua arms a 5 s
-# timer when a node goes idle and never disarms it when the node is removed; the timer
-# then calls node:send_command("Suspend") on the dead proxy and WirePlumber segfaults
-# (wp_node_send_command, a NULL dereference; seen in dmesg).
-SOAK_A2DP_PROPS="factory.name=support.null-audio-sink node.name=soak-a2dp \
-node.description=soak-a2dp media.class=Audio/Sink object.linger=true audio.position=[MONO] \
-monitor.channel-volumes=false device.api=bluez5 api.bluez5.profile=a2dp-sink \
-api.bluez5.address=\"$HEADSET\" session.suspend-timeout-seconds=0"
-export SOAK_A2DP_PROPS
-{ pw-cli create-node adapter "{ $SOAK_A2DP_PROPS }" >/dev/null && pwfix_wait_for soak-a2dp; } ||
-	{ echo "FAIL: no stand-in A2DP sink"; exit 1; }
-pwfix_sink soak-hfp headset-head-unit $HEADSET || { echo "FAIL: no stand-in HFP sink"; exit 1; }
-pwfix_source soak-mic $HEADSET || { echo "FAIL: no stand-in microphone"; exit 1; }
+HEADSET=AA:BB:CC:50:A4:01 # pw-bt-headset, started (and taken away and back) by soak.py
 pwfix_plain_sink soak-speaker || { echo "FAIL: no stand-in speaker"; exit 1; }
 
 dbus-daemon --session --fork --print-address=3 --print-pid=4 3> "$T/bus.addr" 4> "$T/bus.pid" ||
