@@ -225,11 +225,11 @@ enum audio_jitter_put audio_jitter_put(struct audio_jitter *j, uint32_t id, cons
 		return AUDIO_JITTER_PUT_INVALID;
 	}
 	if (d >= win) {
-		/* we lag a whole window behind (a stalled consumer, a burst of backlog):
-		 * jump ahead to keep `target` of audio, dropping what we jump over */
-		uint32_t keep = (uint32_t)(j->target / j->packet_usec);
-
-		resync(j, id - keep);
+		/* we lag a whole window behind (a consumer that stalled, such as a
+		 * Bluetooth sink that takes a second to start): drop only the oldest
+		 * packets that no longer fit, not the window. The words are late, but
+		 * none is lost beyond what overflowed, and the flushes are counted. */
+		resync(j, id - (uint32_t)(win - 1));
 		d = id_diff(id, j->next);
 	}
 	if (s->state == SLOT_BUFFERED) {
