@@ -353,7 +353,69 @@ pwfix_fail() {
 		echo "---- $f (last 25 lines)"
 		grep -v acquire_rt "$f" | tail -n 25
 	done
+	pwfix_san_report "$PWFIX_DIR"/*.out "$PWFIX_DIR"/*.err "$PWFIX_DIR"/*.log
 	exit 1
+}
+
+# What ASan/LSan, UBSan and TSan print first in a report.
+PWFIX_SAN_RE='ERROR: (Address|Leak)Sanitizer|runtime error:|WARNING: ThreadSanitizer|ERROR: ThreadSanitizer'
+
+# pwfix_san_report FILE...: print each sanitizer report in the FILEs from its first line
+# (at most 80 lines); status 0 if there was one.
+pwfix_san_report() {
+	_sr=1
+	for _f in "$@"; do
+		[ -f "$_f" ] || continue
+		_l=$(grep -nE "$PWFIX_SAN_RE" "$_f" | head -n 1 | cut -d: -f1)
+		[ -n "$_l" ] || continue
+		echo "---- sanitizer report in $_f (line $_l)"
+		tail -n +"$_l" "$_f" | head -n 80
+		_sr=0
+	done
+	return $_sr
+}
+
+# pwfix_exit_status STATUS: "exit N", or "killed by SIGNAME" for a status over 128.
+pwfix_exit_status() {
+	if [ "$1" -gt 128 ]; then
+		echo "killed by SIG$(kill -l $(($1 - 128)) 2>/dev/null || echo "$(($1 - 128))")"
+	else
+		echo "exit $1"
+	fi
+}
+
+# pwfix_sane WHAT PID FILE...: after each attempt of a case that may be retried, before its
+# recording is judged: a retry is only for an analyser-level miss (the recording's figure
+# out of bounds). If PID (the process under test, "-" for none) is gone, or a FILE holds a
+# sanitizer report, the test fails at once (pwfix_fail shows the reports of every file in
+# PWFIX_DIR): never retried away.
+pwfix_sane() {
+	_what=$1 _pid=$2
+	shift 2
+	if [ "$_pid" != - ]; then
+		case $(ps -o stat= -p "$_pid" 2>/dev/null) in
+		'' | Z*)
+			wait "$_pid" 2>/dev/null
+			_rc=$?
+			pwfix_fail "$_what: the process under test (pid $_pid) is gone," \
+				"$(pwfix_exit_status $_rc) (never retried)"
+			;;
+		esac
+	fi
+	if grep -qE "$PWFIX_SAN_RE" "$@" 2>/dev/null; then
+		pwfix_fail "$_what: sanitizer report (never retried)"
+	fi
+	return 0
+}
+
+# pwfix_inject_crash WHAT PID: for tests/audio/test-no-retry.sh only: with
+# PTTGW_TEST_INJECT=crash, the first call sends PID a SIGSEGV (a crash in the first
+# attempt); the test must then fail at once, not retry.
+pwfix_inject_crash() {
+	[ "${PTTGW_TEST_INJECT:-}" = crash ] && [ -z "${PWFIX_INJECTED:-}" ] || return 0
+	PWFIX_INJECTED=1
+	echo "PTTGW_TEST_INJECT=crash: SIGSEGV to $1 (pid $2)"
+	kill -SEGV "$2"
 }
 
 # pwfix_free_port: a free TCP port on 127.0.0.1

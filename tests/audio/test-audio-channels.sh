@@ -90,6 +90,8 @@ for attempt in $(seq $ATTEMPTS); do
 	wait "$D2" || fail "chat's dispatcher failed"
 	sleep 1
 	pwfix_stop_rec
+	pwfix_sane "case 1 attempt $attempt" "$GWD" "$PWFIX_DIR"/pttgwd.err "$PWFIX_DIR"/relay.err \
+		"$PWFIX_DIR"/fire.err "$PWFIX_DIR"/chat.err
 	sent=$(sed -n 's/^sent burst 1: stream [0-9]*, \([0-9]*\) packets$/\1/p' "$PWFIX_DIR/fire.out")
 	[ "$(json "ch['chat']['preempted'] - $pre")" = 1 ] || fail "chat not counted pre-empted"
 	echo "case 1: fire sent $sent packets; $(json "s['audio']['last_burst']")"
@@ -123,6 +125,8 @@ for attempt in $(seq $ATTEMPTS); do
 	wait "$D2" || fail "fire's dispatcher failed"
 	sleep 1
 	pwfix_stop_rec
+	pwfix_sane "case 2 attempt $attempt" "$GWD" "$PWFIX_DIR"/pttgwd.err "$PWFIX_DIR"/relay.err \
+		"$PWFIX_DIR"/fire.err "$PWFIX_DIR"/chat.err
 	[ "$(json "ch['chat']['preempted'] - $pre")" = 1 ] || fail "chat not counted pre-empted"
 	grep -q "channel chat: stream [0-9]* of low pre-empted by channel fire" \
 		"$PWFIX_DIR/pttgwd.err" || fail "pttgwd did not log the pre-emption"
@@ -154,6 +158,5 @@ kill "$GWD"
 rc=0
 wait "$GWD" || rc=$?
 [ $rc = 0 ] || fail "pttgwd exited with $rc"
-grep -q 'ERROR: \(Address\|Leak\)Sanitizer\|runtime error:' "$PWFIX_DIR/pttgwd.err" &&
-	fail "sanitizer report"
+! grep -qE "$PWFIX_SAN_RE" "$PWFIX_DIR/pttgwd.err" || fail "sanitizer report"
 echo "PASS: audio/channels: the higher channel's burst plays alone; the lower one is counted pre-empted"

@@ -71,6 +71,7 @@ e2e-1khz)
 	for attempt in $(seq $ATTEMPTS); do
 		pwfix_record_sink $SINK "$PWFIX_DIR/rec.raw"
 		sleep 0.3
+		pwfix_inject_crash pttgwd "$GWD"
 		timeout 30 "$DISPATCH" -U "ws://127.0.0.1:$port" -u disp:pw-disp -C test \
 			--tone 1000 -s 3 -n 1 --timeout 20 >"$PWFIX_DIR/disp.out" \
 			2>"$PWFIX_DIR/disp.err" || fail "pttgw-dispatch failed"
@@ -78,6 +79,7 @@ e2e-1khz)
 		pwfix_stop_rec
 		cat "$PWFIX_DIR/disp.out"
 		ctl status | grep -i audio
+		pwfix_sane "attempt $attempt" "$GWD" "$PWFIX_DIR/pttgwd.err" "$PWFIX_DIR/relay.err" "$PWFIX_DIR/disp.err"
 		if "$ANALYSE" "$PWFIX_DIR/rec.raw" --expect-freq 1000 --tolerance 1 \
 			--max-gap-ms 20 --min-active-ms 2800; then
 			ok=1
@@ -109,6 +111,7 @@ e2e-formats)
 				"$PWFIX_DIR/disp.out")
 			ctl --json status >"$PWFIX_DIR/status.json" || fail "status"
 			echo "format $fmt: sent $sent packets"
+			pwfix_sane "attempt $attempt" "$GWD" "$PWFIX_DIR/pttgwd.err" "$PWFIX_DIR/relay.err" "$PWFIX_DIR/disp.err"
 			python3 - "$PWFIX_DIR/status.json" "$sent" <<'PY' || fail "burst account ($fmt)"
 import json, sys
 b = json.load(open(sys.argv[1]))["audio"]["last_burst"]
@@ -144,6 +147,7 @@ e2e-440)
 		cat "$PWFIX_DIR/disp.out"
 		sox "$PWFIX_DIR/heard.wav" -t raw -r 16000 -c 1 -b 16 -e signed \
 			"$PWFIX_DIR/heard.raw" || fail "sox"
+		pwfix_sane "attempt $attempt" "$GWD" "$PWFIX_DIR/pttgwd.err" "$PWFIX_DIR/relay.err" "$PWFIX_DIR/disp.err"
 		if "$ANALYSE" "$PWFIX_DIR/heard.raw" --expect-freq 440 --tolerance 1 \
 			--max-gap-ms 20 --min-active-ms 2000; then
 			ok=1
@@ -163,6 +167,5 @@ kill "$GWD"
 rc=0
 wait "$GWD" || rc=$?
 [ $rc = 0 ] || fail "pttgwd exited with $rc"
-grep -q 'ERROR: \(Address\|Leak\)Sanitizer\|runtime error:' "$PWFIX_DIR/pttgwd.err" &&
-	fail "sanitizer report"
+! grep -qE "$PWFIX_SAN_RE" "$PWFIX_DIR/pttgwd.err" || fail "sanitizer report"
 echo "PASS: $case_name"

@@ -106,6 +106,7 @@ for attempt in $(seq $ATTEMPTS); do
 		sleep 0.1
 	done
 	[ "$(jget 's["reload"]["changed"]')" = audio ] || fail "changed: $(jget 's["reload"]["changed"]')"
+	pwfix_sane "attempt $attempt" "$GWD" "$PWFIX_DIR/pttgwd.err" "$PWFIX_DIR/relay.err" "$PWFIX_DIR/disp.err"
 	if clean "$PWFIX_DIR/rec-100.raw" "$PWFIX_DIR/an-100.txt"; then
 		ok=1
 		break
@@ -126,6 +127,7 @@ ok=0
 for attempt in $(seq $ATTEMPTS); do
 	burst "$PWFIX_DIR/rec-50.raw"
 	burst_end
+	pwfix_sane "attempt $attempt" "$GWD" "$PWFIX_DIR/pttgwd.err" "$PWFIX_DIR/relay.err" "$PWFIX_DIR/disp.err"
 	if clean "$PWFIX_DIR/rec-50.raw" "$PWFIX_DIR/an-50.txt"; then
 		ok=1
 		break
@@ -146,6 +148,5 @@ kill "$GWD"
 rc=0
 wait "$GWD" || rc=$?
 [ $rc = 0 ] || fail "pttgwd exited with $rc"
-grep -q 'ERROR: \(Address\|Leak\)Sanitizer\|runtime error:' "$PWFIX_DIR/pttgwd.err" &&
-	fail "sanitizer report"
+! grep -qE "$PWFIX_SAN_RE" "$PWFIX_DIR/pttgwd.err" || fail "sanitizer report"
 echo "PASS: audio reload: pending during a burst, played whole, then applied, link kept"

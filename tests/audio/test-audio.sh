@@ -18,7 +18,8 @@ SINK=bluez_output.00_11_22_33_44_55.1
 MIC=bluez_input.00_11_22_33_44_55.0
 fail() {
 	echo "FAIL: $*"
-	[ -n "${OUT:-}" ] && [ -f "$OUT.log" ] && grep -v acquire_rt "$OUT.log" | tail -20
+	[ -n "${OUT:-}" ] && [ -f "$OUT.log" ] && grep -v acquire_rt "$OUT.log" | tail -20 &&
+		pwfix_san_report "$OUT.log"
 	exit 1
 }
 expect() { grep -q -- "$1" "$OUT" || fail "expected '$1'"; }
@@ -28,7 +29,34 @@ expect_order() {
 	b=$(grep -n -- "$2" "$OUT" | tail -1 | cut -d: -f1)
 	[ -n "$a" ] && [ -n "$b" ] && [ "$a" -lt "$b" ] || fail "expected '$1' before '$2'"
 }
-drive() { timeout 60 "$DRIVE" "$@" >"$OUT" 2>"$OUT.log"; }
+# drive ARGS...: one run of the driver. A crash, a sanitizer's exit status or a sanitizer
+# report fails the test at once, also in a case that retries an attempt whose recording
+# missed: only an analyser-level miss is retried (see ATTEMPTS).
+# PTTGW_TEST_INJECT (tests/audio/test-no-retry.sh only): "crash" sends the first run a
+# SIGSEGV once it plays, "report" appends a UBSan-style report to the first run's stderr.
+drive() {
+	if [ "${PTTGW_TEST_INJECT:-}" = crash ] && [ -z "${injected:-}" ]; then
+		injected=1
+		timeout 60 "$DRIVE" "$@" >"$OUT" 2>"$OUT.log" &
+		_t=$!
+		_n=0
+		until grep -q 'state=active' "$OUT" 2>/dev/null || [ $_n -gt 100 ]; do
+			_n=$((_n + 1)); sleep 0.05
+		done
+		echo "PTTGW_TEST_INJECT=crash: SIGSEGV to the driver"
+		pkill -SEGV -P $_t
+		wait $_t
+	else
+		timeout 60 "$DRIVE" "$@" >"$OUT" 2>"$OUT.log"
+	fi
+	_rc=$?
+	if [ "${PTTGW_TEST_INJECT:-}" = report ] && [ -z "${injected:-}" ]; then
+		injected=1
+		echo "audio-drive.c:1:1: runtime error: injected by PTTGW_TEST_INJECT=report" >>"$OUT.log"
+	fi
+	[ $_rc = 0 ] || fail "driver $(pwfix_exit_status $_rc) (never retried)"
+	! grep -qE "$PWFIX_SAN_RE" "$OUT.log" || fail "sanitizer report from the driver (never retried)"
+}
 # headset: the headset connected, in A2DP, its sink there
 headset() {
 	pwfix_headset "$HEADSET" $BT && pwfix_headset_wait a2dp-sink &&
@@ -84,7 +112,8 @@ no_underruns() {
 # fuzzers on 2 cores) a whole graph cycle is sometimes missed by every client.
 # Our own logic is checked exactly on every attempt (every packet accounted);
 # timing (no underrun in process(), no gap in the recording) must be clean in
-# one of ATTEMPTS attempts, each failed attempt printed.
+# one of ATTEMPTS attempts, each failed attempt printed. A crash or a sanitizer
+# report is never retried: drive fails the test at once.
 ATTEMPTS=3
 
 if [ "$case_name" = conceal ]; then

@@ -23,7 +23,8 @@ MediaTransport, ProfileManager, Profile, MediaControl).
 
 Control FIFO lines: `play`, `pause`, `quit`. Output lines start with CLOCK_MONOTONIC
 seconds: `ready`, `endpoint set-configuration PATH HEX`, `transport PATH STATE`,
-`acquired PATH mtu=N`, `first-packet`, `packets N frames N bytes N`, `hfp rejected PATH`,
+`acquired PATH mtu=N`, `first-packet`, `rtp-gap`, `rtp-late` (the first 20),
+`packets N frames N bytes N rtp-lost N anomalies N`, `hfp rejected PATH`,
 `hfp connected PATH`, `hfp > LINE`, `hfp < LINE`, `hfp slc-established`,
 `hfp disconnected`, `avrcp play ok|error ...`. Runs until killed or `quit`.
 """
@@ -31,6 +32,7 @@ seconds: `ready`, `endpoint set-configuration PATH HEX`, `transport PATH STATE`,
 import argparse
 import os
 import sys
+import time
 
 import dbus
 import dbus.service
@@ -106,6 +108,11 @@ class SinkEndpoint(dbus.service.Object):
         self.fd = -1
         self.watch = 0
         self.packets = self.frames = self.bytes = 0
+        # the RTP sequence: packets the sender numbered and sent that never came here (a
+        # gap), and pauses in arrival over 100 ms (a late sender or a stalled link)
+        self.seq = None
+        self.arrival = 0.0
+        self.lost = self.anomalies = 0
         self.mtu = 0
         bus.add_signal_receiver(self._on_props, "PropertiesChanged", vb.PROPERTIES, vb.BLUEZ,
                                 path_keyword="path")
@@ -174,6 +181,7 @@ class SinkEndpoint(dbus.service.Object):
             return True
         nframes = pkt[off] & 0x0F
         payload = pkt[off + 1:]
+        self._rtp_check(int.from_bytes(pkt[2:4], "big"))
         if self.packets == 0:
             log("first-packet", "frames=%d" % nframes, "bytes=%d" % len(payload))
         self.packets += 1
@@ -184,6 +192,24 @@ class SinkEndpoint(dbus.service.Object):
             self.sbc.flush()
         return True
 
+    def _anomaly(self, *what):
+        self.anomalies += 1
+        if self.anomalies <= 20:  # bounded: the first 20 are enough to place them
+            log(*what)
+
+    def _rtp_check(self, seq):
+        now = time.monotonic()
+        if self.seq is not None:
+            gap = (seq - self.seq - 1) & 0xFFFF
+            if gap:
+                self.lost += gap
+                self._anomaly("rtp-gap", "packet %d: seq %d -> %d, %d lost" % (
+                    self.packets, self.seq, seq, gap))
+            if now - self.arrival > 0.1:
+                self._anomaly("rtp-late", "packet %d: %.0f ms after the one before" % (
+                    self.packets, (now - self.arrival) * 1000))
+        self.seq, self.arrival = seq, now
+
     def _release(self):
         if self.watch:
             GLib.source_remove(self.watch)
@@ -191,7 +217,9 @@ class SinkEndpoint(dbus.service.Object):
         if self.fd >= 0:
             os.close(self.fd)
             self.fd = -1
-            log("packets %d frames %d bytes %d" % (self.packets, self.frames, self.bytes))
+            log("packets %d frames %d bytes %d" % (self.packets, self.frames, self.bytes),
+                "rtp-lost %d anomalies %d" % (self.lost, self.anomalies))
+            self.seq = None  # a new transport starts a new stream
 
 
 class HandsFree(dbus.service.Object):

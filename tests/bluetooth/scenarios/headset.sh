@@ -20,7 +20,8 @@
 # 4. An AVRCP play from the headset reaches pttgwd as a press through BlueZ's uinput
 #    device (udev tags it by name; [evdev] avrcp).
 # PTTGW_HS_SWITCHES=N (pttgw-vm -e) adds N press/release switches and prints their median
-# (tests/bench/bench-headset-switch-vm.sh).
+# (tests/bench/bench-headset-switch-vm.sh). PTTGW_HS_MIN_ACTIVE_MS (default 2000) is the
+# tone the headset must decode of the 3 s burst (a higher one shows the burst retry at work).
 . "$PTTGW_SRC/tests/vm/scenario-lib.sh"
 
 vm_wait_adapters 30
@@ -233,27 +234,65 @@ MON=$R/monitor.log
 sleep 0.5
 
 # ---------------------------------------------------------------- 2. a remote burst on A2DP
-vm_log "remote burst: 1 kHz, 3 s"
-"$B/src/relay/pttgw-dispatch" -U "ws://127.0.0.1:$port" -u disp:pw-disp -C test \
-	--tone 1000 -s 3 -n 1 --timeout 20 >"$R/dispatch.log" 2>&1 || vm_fail "pttgw-dispatch failed"
-vm_wait 20 grep -q 'first-packet' "$R/headset.log" || vm_fail "the headset got no A2DP media packet"
-# until the frames stop coming (the burst's end + the jitter buffer)
-last=-1
-until [ "$(stat -c %s "$T/a2dp.sbc")" = "$last" ]; do
-	last=$(stat -c %s "$T/a2dp.sbc")
-	sleep 1
+# The one step of this scenario that is retried, and only for the emulation: under TCG
+# the path after the gateway (PipeWire's bluez5 A2DP sink, btvirt's ACL link, the
+# headset's reader) can lose frames of a burst the gateway played whole (150 of 150 into
+# the sink node, a fifth or more of the SBC frames missing at the headset). A burst is
+# sent again (at most BURSTS, each retry logged with the figures) only when the gateway's
+# own account of it is clean; a burst the gateway did not play whole, a dead pttgwd or a
+# sanitizer report in its log fail at once.
+BURSTS=3
+burst_sent() { sed -n 's/^sent burst 1: stream \([0-9]*\), \([0-9]*\) packets$/\1 \2/p' "$R/dispatch.log"; }
+# gateway_played_whole STREAM PACKETS: pttgwd's account of the burst: every packet played
+gateway_played_whole() {
+	vm_wait 10 grep -q "burst $1 (.*): received" "$R/pttgwd.log" || return 1
+	grep "burst $1 (.*): received" "$R/pttgwd.log" | tail -1 |
+		grep -q "(drained): received $2 played $2 .* flushed 0 "
+}
+gateway_sane() {
+	vm_pttgwd_alive || vm_fail "pttgwd died during the burst (never retried)"
+	if grep -Eq 'ERROR: (Address|Leak)Sanitizer|runtime error:|WARNING: ThreadSanitizer' "$R/pttgwd.log"; then
+		grep -E -A40 -m1 'ERROR: (Address|Leak)Sanitizer|runtime error:|WARNING: ThreadSanitizer' "$R/pttgwd.log"
+		vm_fail "sanitizer report in pttgwd.log (never retried)"
+	fi
+}
+for burst in $(seq $BURSTS); do
+	: >"$T/a2dp.sbc"
+	vm_log "remote burst $burst: 1 kHz, 3 s"
+	"$B/src/relay/pttgw-dispatch" -U "ws://127.0.0.1:$port" -u disp:pw-disp -C test \
+		--tone 1000 -s 3 -n 1 --timeout 20 >"$R/dispatch.log" 2>&1 || vm_fail "pttgw-dispatch failed"
+	vm_wait 20 sh -c "[ -s '$T/a2dp.sbc' ]" || vm_fail "the headset got no A2DP media packet"
+	# until the frames stop coming (the burst's end + the jitter buffer)
+	last=-1
+	until [ "$(stat -c %s "$T/a2dp.sbc")" = "$last" ]; do
+		last=$(stat -c %s "$T/a2dp.sbc")
+		sleep 1
+	done
+	gateway_sane
+	vm_log "SBC from the headset's transport: $last bytes"
+	sbcdec -f "$T/a2dp.au" "$T/a2dp.sbc" || vm_fail "sbcdec failed"
+	rate=$(soxi -V1 -r "$T/a2dp.au")
+	vm_log "decoded: $(soxi -V1 -c "$T/a2dp.au") channels at $rate Hz, $(soxi -V1 -D "$T/a2dp.au") s" \
+		"(the transport was acquired for $(awk '/ first-packet /{ a = $1 } / packets /{ b = $1 }
+		END { printf "%.2f", b - a }' "$R/headset.log") s)"
+	sox -V1 "$T/a2dp.au" -t raw -e signed -b 16 -L -c 1 "$T/a2dp.raw" remix 1 || vm_fail "sox"
+	cp "$T/a2dp.sbc" "$R/a2dp-$burst.sbc"
+	# The pitch: the median period (frames the emulation loses splice the tone; see the report)
+	"$B/tests/audio/audio-analyse" "$T/a2dp.raw" --rate "$rate" --periods --expect-freq 1000 \
+		--tolerance 1 --min-active-ms "${PTTGW_HS_MIN_ACTIVE_MS:-2000}" && break
+	stream=$(burst_sent | cut -d' ' -f1)
+	sent=$(burst_sent | cut -d' ' -f2)
+	[ -n "$stream" ] || vm_fail "no 'sent burst 1' in dispatch.log"
+	gateway_played_whole "$stream" "$sent" || vm_fail "the headset did not hear 1 kHz within 1 %," \
+		"and pttgwd did not play the burst whole (not the emulation: never retried):" \
+		"$(grep "burst $stream (" "$R/pttgwd.log" | tail -1)"
+	[ "$burst" -lt $BURSTS ] ||
+		vm_fail "the headset did not hear 1 kHz within 1 % in $BURSTS bursts the gateway played whole"
+	vm_log "RETRY burst $burst of $BURSTS: the gateway played all $sent packets of stream $stream," \
+		"the emulated A2DP path lost part of them (the figures above): sending the burst again"
+	sleep 6 # the sink idle again (WirePlumber suspends it after 5 s), as for the first burst
+	vm_log "the headset so far: $(grep ' packets ' "$R/headset.log" | tail -1 | cut -d' ' -f2-)"
 done
-vm_log "SBC from the headset's transport: $last bytes"
-sbcdec -f "$T/a2dp.au" "$T/a2dp.sbc" || vm_fail "sbcdec failed"
-rate=$(soxi -V1 -r "$T/a2dp.au")
-vm_log "decoded: $(soxi -V1 -c "$T/a2dp.au") channels at $rate Hz, $(soxi -V1 -D "$T/a2dp.au") s" \
-	"(the transport was acquired for $(awk '/ first-packet /{ a = $1 } / packets /{ b = $1 }
-	END { printf "%.2f", b - a }' "$R/headset.log") s)"
-sox -V1 "$T/a2dp.au" -t raw -e signed -b 16 -L -c 1 "$T/a2dp.raw" remix 1 || vm_fail "sox"
-cp "$T/a2dp.sbc" "$R/a2dp.sbc"
-# The pitch: the median period (frames the emulation loses splice the tone; see the report)
-"$B/tests/audio/audio-analyse" "$T/a2dp.raw" --rate "$rate" --periods --expect-freq 1000 \
-	--tolerance 1 --min-active-ms 2000 || vm_fail "the headset did not hear 1 kHz within 1 %"
 [[ $(card_profile) == a2dp-sink* ]] || vm_fail "the burst moved the headset off A2DP"
 
 # ---------------------------------------------------------------- 3. press: HFP, SCO refused
