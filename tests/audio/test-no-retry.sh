@@ -43,6 +43,6 @@ expect driver-crash crash 'SIGSEGV to the driver' \
 expect driver-report report 'runtime error: injected by PTTGW_TEST_INJECT' \
 	"$here/test-audio.sh" play-1khz "$DRIVE" "$ANALYSE" "$HEADSET"
 expect daemon-crash crash 'SIGSEGV to pttgwd' \
-		"$here/test-audio-e2e.sh" e2e-1khz "$3" "$4" "$5" "$6" "$ANALYSE" "$HEADSET"
+	"$here/test-audio-e2e.sh" e2e-1khz "$3" "$4" "$5" "$6" "$ANALYSE" "$HEADSET"
 [ $failed = 0 ] || exit 1
 echo "PASS: a crash or a sanitizer report fails the first attempt, never retried"
