@@ -26,6 +26,9 @@
 #                "transmitting" only once the desk microphone is live.
 #   hs-no-sco-deny: same with hfp-switch-fail = deny: the press is denied by name
 #                (press --wait says so), "transmitting" is never shown.
+#   hs-mic-dead: the configured input (not the headset's route: input = that
+#                node) never delivers: after mic-timeout the press is denied as a
+#                microphone failure (no headset fallback), never "transmitting".
 # Every case that talks checks the order: the "mic" live event, then the floor
 # event to transmitting (not before), then the granted outcome.
 set -u
@@ -85,6 +88,7 @@ hs-never) policy=never; input=desk_mic ;;
 hs-always) policy=always ;;
 hs-no-sco) hs_args="--delay 300 --no-sco"; mic_timeout=1.0 ;;
 hs-no-sco-deny) hs_args="--delay 300 --no-sco"; on_fail=deny ;;
+hs-mic-dead) hs_args="--delay 300 --no-sco"; policy=always; input=$IN; mic_timeout=1.0 ;;
 esac
 
 pwfix_start || fail "fixture did not start"
@@ -293,6 +297,27 @@ hs-no-sco-deny)
 	grep -q '"to":"transmitting"' "$PWFIX_DIR/monitor.out" && fail "transmitting was shown"
 	grep -q "capturing from desk_mic" "$PWFIX_DIR/monitor.out" &&
 		fail "fell back although hfp-switch-fail = deny"
+	;;
+hs-mic-dead)
+	pwfix_headset_wait headset-head-unit 50 || fail "not switched to HFP (always)"
+	pwfix_wait_for "$IN" || fail "no $IN"
+	rc=0
+	ctl press --wait >"$PWFIX_DIR/press.out" 2>&1 || rc=$?
+	[ $rc = 1 ] || fail "press --wait: exit $rc, not 1 (denied)"
+	grep -q '^denied: microphone failed: no microphone samples within 1.0 s .*: press denied' \
+		"$PWFIX_DIR/press.out" || fail "press --wait: $(cat "$PWFIX_DIR/press.out")"
+	n=30
+	until ctl status | grep -Eq '^Floor: +idle'; do
+		n=$((n - 1)); [ $n -gt 0 ] || fail "the press did not end"; sleep 0.1
+	done
+	ctl status >"$PWFIX_DIR/status-after.txt"
+	grep -Eq '^Mic: +failed: microphone failed: no microphone samples' \
+		"$PWFIX_DIR/status-after.txt" || fail "pttgwctl status: $(cat "$PWFIX_DIR/status-after.txt")"
+	wait_grep '"type":"mic","state":"failed","source":"'"$IN"'"' 10 "$PWFIX_DIR/monitor.out" ||
+		fail "no mic failed event"
+	grep -q '"to":"transmitting"' "$PWFIX_DIR/monitor.out" && fail "transmitting was shown"
+	grep -q '"type":"headset","state":"failed"' "$PWFIX_DIR/monitor.out" &&
+		fail "reported as a headset failure"
 	;;
 hs-no-hfp)
 	talk 2.5
