@@ -203,3 +203,26 @@ bool audio_route_equal(const struct audio_route *a, const struct audio_route *b)
 	       strcmp(a->sink.reason, b->sink.reason) == 0 &&
 	       strcmp(a->source.reason, b->source.reason) == 0;
 }
+
+void audio_route_avoid_bt_source(const struct audio_config *cfg,
+				 const struct audio_node *const *nodes, size_t n_nodes,
+				 struct audio_route *r)
+{
+	const struct audio_node *n = find_named(nodes, n_nodes, cfg->input, false);
+
+	if (!r->talking)
+		return;
+	if (n && !is_bt(n)) {
+		set_ep(&r->source, AUDIO_EP_CONFIGURED, n,
+		       "headset microphone failed: configured input");
+		return;
+	}
+	for (size_t i = 0; i < n_nodes; i++) {
+		if (!audio_node_is_source(nodes[i]) || is_bt(nodes[i]))
+			continue;
+		set_ep(&r->source, AUDIO_EP_DEFAULT, nodes[i],
+		       "headset microphone failed: first non-Bluetooth source");
+		return;
+	}
+	set_ep(&r->source, AUDIO_EP_NONE, NULL, "headset microphone failed: no other input node");
+}

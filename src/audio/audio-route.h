@@ -39,3 +39,10 @@ bool audio_node_is_hfp(const struct audio_node *n);
 void audio_route_compute(const struct audio_config *cfg, const struct audio_node *const *nodes,
 			 size_t n_nodes, bool talking, struct audio_route *ret);
 bool audio_route_equal(const struct audio_route *a, const struct audio_route *b);
+/* The headset's microphone failed during this talk (no SCO audio link): the talk
+ * route's source becomes the configured input when it is no Bluetooth node, else the
+ * first non-Bluetooth source by name (not "": the session manager could resolve the
+ * default to the headset again), else none. The sink is left as it is. */
+void audio_route_avoid_bt_source(const struct audio_config *cfg,
+				 const struct audio_node *const *nodes, size_t n_nodes,
+				 struct audio_route *r);

@@ -130,7 +130,7 @@ static void on_process_capture(void *data)
 	struct audio_stream *s = data;
 	struct pw_buffer *b = pw_stream_dequeue_buffer(s->stream);
 	struct spa_data *d;
-	uint32_t off, size, n;
+	uint32_t off, size, n = 0;
 
 	if (!b)
 		return;
@@ -144,6 +144,9 @@ static void on_process_capture(void *data)
 		atomic_store(&s->last_io, now_usec());
 	}
 	pw_stream_queue_buffer(s->stream, b);
+	/* capture is ACTIVE on real samples only: an empty buffer is no microphone */
+	if (n == 0)
+		return;
 	atomic_store(&s->cycled, true);
 	audio_pw_notify_rt(s->pw);
 }

@@ -4,7 +4,8 @@
  * node.latency of one frame, with its sample ring and its activation.
  *
  * Activation: STARTING at creation; ACTIVE when the stream is STREAMING, is
- * linked to a node we know and process() has moved its first buffer; FAILED
+ * linked to a node we know and process() has moved its first buffer (capture:
+ * its first buffer with samples in it, the microphone is live); FAILED
  * (terminal for this object) with a reason that names the cause. The owner
  * calls audio_stream_check() on registry changes and audio_stream_poll() when
  * process() asked for attention.

@@ -75,6 +75,7 @@ struct audio {
 	unsigned cap_moves;
 	bool cap_retried;
 	struct audio_capture_stats cstats;
+	bool no_bt_source;       /* this talk avoids Bluetooth microphones (audio_capture_avoid_bt) */
 	int16_t cap_pcm[AUDIO_FRAME_SAMPLES];
 	unsigned cap_fill;
 };
@@ -409,6 +410,8 @@ static void update_route(struct audio *a)
 	const struct audio_node *const *nodes = audio_pw_get_nodes(a->pw, &n);
 
 	audio_route_compute(&a->cfg, nodes, n, a->talking, &r);
+	if (a->no_bt_source)
+		audio_route_avoid_bt_source(&a->cfg, nodes, n, &r);
 	if (audio_route_equal(&r, &a->route))
 		return;
 	g_info("route: sink %s (%s) -> %s (%s); source %s (%s) -> %s (%s)",
@@ -939,6 +942,7 @@ int audio_capture_begin(struct audio *a)
 
 void audio_capture_end(struct audio *a)
 {
+	a->no_bt_source = false;
 	if (!a->talking)
 		return;
 	a->talking = false;
@@ -946,6 +950,17 @@ void audio_capture_end(struct audio *a)
 	 * raised inside that stream's own callback; frames stop here already */
 	set_cap(a, AUDIO_OFF, "released");
 	schedule(a); /* the route returns to listening */
+}
+
+void audio_capture_avoid_bt(struct audio *a)
+{
+	if (a->no_bt_source)
+		return;
+	a->no_bt_source = true;
+	if (!a->talking || lost(a))
+		return;
+	update_route(a);
+	schedule(a); /* reconcile() moves the stream off the headset */
 }
 
 void audio_set_volume(struct audio *a, unsigned percent)
@@ -981,6 +996,8 @@ void audio_preview_route(const struct audio *a, bool talking, struct audio_route
 	const struct audio_node *const *nodes = lost(a) ? NULL : audio_pw_get_nodes(a->pw, &n);
 
 	audio_route_compute(&a->cfg, nodes, n, talking, ret);
+	if (talking && a->no_bt_source)
+		audio_route_avoid_bt_source(&a->cfg, nodes, n, ret);
 }
 
 enum audio_activation audio_get_playback_state(const struct audio *a, const char **ret_reason)

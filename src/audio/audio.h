@@ -189,6 +189,10 @@ void audio_play_cancel(struct audio *a, uint32_t stream_id, const char *reason);
 /* Microphone on (talk route) / off. Frames come through events.frame. */
 int audio_capture_begin(struct audio *a);
 void audio_capture_end(struct audio *a);
+/* The headset's microphone failed in this talk: capture (now, or from the next
+ * audio_capture_begin()) from a non-Bluetooth source, the configured input, else
+ * the first other source, until audio_capture_end(). */
+void audio_capture_avoid_bt(struct audio *a);
 
 /* Playback volume of remote bursts, in percent of the received level
  * (AUDIO_VOLUME_MAX at most; cues keep cue_volume); takes effect from the next

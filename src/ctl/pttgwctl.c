@@ -197,6 +197,13 @@ static int cmd_status(struct ctl *c)
 											  : "inactive",
 		       json_object_get_null_member(audio, "error") ? "" : ": ",
 		       json_object_get_null_member(audio, "error") ? "" : member_string(audio, "error"));
+	if (audio && json_object_has_member(audio, "mic") &&
+	    !g_str_equal(member_string(audio, "mic"), "off"))
+		printf("Mic:      %s%s%s\n", member_string(audio, "mic"),
+		       json_object_get_null_member(audio, "mic_error") ? "" : ": ",
+		       json_object_get_null_member(audio, "mic_error")
+			       ? ""
+			       : member_string(audio, "mic_error"));
 	if (audio && json_object_has_member(audio, "headset")) {
 		JsonObject *hs = json_object_get_object_member(audio, "headset");
 		const char *err = hs ? member_string(hs, "error") : "";

@@ -19,6 +19,14 @@ G_STATIC_ASSERT((int)_AUDIO_CUE_MAX == (int)_FLOOR_CUE_MAX);
 #define AUDIO_RETRY_SECONDS 5
 #define ANNOUNCED 8 /* formats of the last streams on_stream_start announced */
 
+/* The talk's microphone, as the user sees it (status "mic", event "mic"). */
+enum mic_state {
+	MIC_OFF,
+	MIC_WAITING, /* capture opened, no sample yet (mic-timeout runs) */
+	MIC_LIVE,    /* the first samples came: the talk may show "transmitting" */
+	MIC_FAILED,  /* no samples: named in mic_error, the press denied */
+};
+
 struct announced {
 	uint32_t stream_id;
 	unsigned packet_usec;
@@ -39,7 +47,108 @@ struct gateway_audio {
 	bool permit_deferred;            /* the permit cue waits for the microphone */
 	guint see_id;                    /* waiting for the bridge to see the HFP source */
 	unsigned see_tries;
+	uint64_t mic_timeout;            /* usec: [audio] mic-timeout */
+	guint mic_timer;
+	enum mic_state mic;
+	char *mic_error;
+	bool skip_end;                   /* the busy cue of a mic denial stands for the end cue */
 };
+
+static const char *mic_state_to_string(enum mic_state m)
+{
+	switch (m) {
+	case MIC_OFF:
+		return "off";
+	case MIC_WAITING:
+		return "waiting";
+	case MIC_LIVE:
+		return "live";
+	case MIC_FAILED:
+		return "failed";
+	}
+	return "?";
+}
+
+static void emit_mic(struct gateway *gw, const char *reason)
+{
+	struct gateway_audio *ga = gw->audio;
+	JsonBuilder *b = gateway_event_begin("mic");
+	const struct audio_route *r = ga->a ? audio_get_route(ga->a) : NULL;
+
+	gateway_json_string(b, "state", mic_state_to_string(ga->mic));
+	if (r && r->talking)
+		gateway_json_string(b, "source", r->source.node_name);
+	gateway_json_string(b, "reason", reason ? reason : "");
+	gateway_emit(gw, "mic", b);
+}
+
+/* The microphone failed for good: named (status, event "mic", busy cue), press denied. */
+static void mic_deny(struct gateway *gw, const char *why)
+{
+	struct gateway_audio *ga = gw->audio;
+
+	g_warning("%s", why);
+	g_clear_handle_id(&ga->mic_timer, g_source_remove);
+	ga->permit_deferred = false;
+	ga->mic = MIC_FAILED;
+	g_free(ga->mic_error);
+	ga->mic_error = g_strdup(why);
+	emit_mic(gw, why);
+	if (ga->a)
+		audio_cue(ga->a, AUDIO_CUE_BUSY);
+	/* a granted talk ends with the release's end cue: the busy one was the word */
+	ga->skip_end = floor_get_state(gw->floor) == FLOOR_TRANSMITTING;
+	gateway_mic_deny(gw, why);
+}
+
+/* The capture failed, or gave no sample within mic-timeout. The headset's HFP
+ * microphone: a headset failure (named there; hfp-switch-fail decides, through
+ * gateway_audio_capture_ready()). Any other before the first sample: denied. */
+static void mic_failed(struct gateway *gw, const char *reason)
+{
+	struct gateway_audio *ga = gw->audio;
+	g_autofree char *why = NULL;
+
+	if (!gw->capturing)
+		return;
+	g_clear_handle_id(&ga->mic_timer, g_source_remove);
+	if (ga->headset && ga->a &&
+	    audio_get_route(ga->a)->source.kind == AUDIO_EP_HEADSET_HFP &&
+	    gateway_headset_capture_failed(ga->headset, reason))
+		return;
+	if (!gw->mic_gate || ga->mic != MIC_WAITING)
+		return;
+	why = g_strdup_printf("microphone failed: %s: press denied", reason ? reason : "?");
+	mic_deny(gw, why);
+}
+
+static gboolean mic_timeout(gpointer data)
+{
+	struct gateway *gw = data;
+	struct gateway_audio *ga = gw->audio;
+	const char *state = NULL;
+	g_autofree char *why = NULL;
+
+	ga->mic_timer = 0;
+	audio_get_capture_state(ga->a, &state);
+	why = g_strdup_printf("no microphone samples within %.1f s (%s)",
+			      (double)ga->mic_timeout / 1e6, state ? state : "?");
+	mic_failed(gw, why);
+	return G_SOURCE_REMOVE;
+}
+
+/* Open the capture (again): the microphone has mic-timeout to deliver. */
+static int capture_begin(struct gateway *gw)
+{
+	struct gateway_audio *ga = gw->audio;
+
+	if (ga->mic != MIC_LIVE) {
+		ga->mic = MIC_WAITING;
+		g_clear_handle_id(&ga->mic_timer, g_source_remove);
+		ga->mic_timer = g_timeout_add((guint)(ga->mic_timeout / 1000), mic_timeout, gw);
+	}
+	return audio_capture_begin(ga->a);
+}
 
 static void set_active(struct gateway *gw)
 {
@@ -116,6 +225,13 @@ static void on_capture(void *data, enum audio_activation st, const char *reason)
 		g_warning("capture failed: %s", reason ? reason : "?");
 	emit_activation(gw, "capture", 0, st, reason);
 	ga->capture_active = st == AUDIO_ACTIVE;
+	if (st == AUDIO_ACTIVE && gw->capturing && ga->mic == MIC_WAITING) {
+		/* the first samples: the talk becomes "transmitting" (with the grant) */
+		g_clear_handle_id(&ga->mic_timer, g_source_remove);
+		ga->mic = MIC_LIVE;
+		emit_mic(gw, reason);
+		gateway_mic_live(gw, reason);
+	}
 	/* the talk permit only once the microphone delivers samples */
 	if (ga->permit_deferred && st != AUDIO_STARTING) {
 		ga->permit_deferred = false;
@@ -129,8 +245,8 @@ static void on_capture(void *data, enum audio_activation st, const char *reason)
 		}
 	}
 	activation_result(gw, st, reason);
-	if (st == AUDIO_FAILED && ga->headset)
-		gateway_headset_capture_failed(ga->headset, reason);
+	if (st == AUDIO_FAILED)
+		mic_failed(gw, reason);
 }
 
 static void on_frame(void *data, const uint8_t *opus, size_t len, uint64_t captured)
@@ -252,27 +368,28 @@ void gateway_audio_capture(struct gateway *gw, bool on)
 	if (!on) {
 		ga->permit_deferred = false;
 		g_clear_handle_id(&ga->see_id, g_source_remove);
+		g_clear_handle_id(&ga->mic_timer, g_source_remove);
+		if (ga->mic != MIC_FAILED)
+			ga->mic = MIC_OFF;
 		if (ga->headset)
 			gateway_headset_capture(ga->headset, false);
 		audio_capture_end(ga->a);
 		return;
 	}
+	/* "transmitting" waits for the microphone's first samples (gateway.c) */
+	gateway_mic_gate(gw, true);
+	ga->mic = MIC_WAITING;
+	g_clear_pointer(&ga->mic_error, g_free);
 	if (ga->headset && !gateway_headset_capture(ga->headset, true)) {
 		if (ga->headset && gw->capturing && !ga->capture_active)
 			on_capture(gw, AUDIO_STARTING, "switching the headset to HFP");
 		return; /* gateway_audio_capture_ready() follows */
 	}
-	r = audio_capture_begin(ga->a);
+	if (!gw->capturing || ga->mic == MIC_FAILED)
+		return; /* the headset denied the press meanwhile */
+	r = capture_begin(gw);
 	if (r < 0)
 		on_capture(gw, AUDIO_FAILED, g_strerror(-r));
-}
-
-static void deny_press(struct gateway *gw, void *arg)
-{
-	const char *source = floor_get_source(gw->floor);
-
-	if (source && gw->capturing)
-		gateway_release(gw, source, NULL);
 }
 
 static void capture_now(struct gateway *gw)
@@ -283,7 +400,7 @@ static void capture_now(struct gateway *gw)
 	/* a capture that failed meanwhile (the headset left HFP under it) starts again */
 	if (audio_get_capture_state(ga->a, NULL) == AUDIO_FAILED)
 		audio_capture_end(ga->a);
-	r = audio_capture_begin(ga->a);
+	r = capture_begin(gw);
 	if (r < 0 && r != -EALREADY)
 		on_capture(gw, AUDIO_FAILED, g_strerror(-r));
 }
@@ -319,14 +436,16 @@ void gateway_audio_capture_ready(struct gateway *gw, const char *fail, bool deny
 	if (fail && deny) {
 		g_autofree char *why = g_strdup_printf("%s: press denied", fail);
 
-		ga->permit_deferred = false;
-		on_capture(gw, AUDIO_FAILED, why);
-		audio_cue(ga->a, AUDIO_CUE_BUSY);
-		gateway_floor_input(gw, deny_press, NULL, NULL);
+		emit_activation(gw, "capture", 0, AUDIO_FAILED, why);
+		activation_result(gw, AUDIO_FAILED, why);
+		mic_deny(gw, why);
 		return;
 	}
 	if (fail) {
 		audio_cue(ga->a, AUDIO_CUE_BUSY); /* heard: the headset microphone is not used */
+		/* fallback: a non-Bluetooth microphone (the headset may still be in HFP,
+		 * its source in the route, when its SCO link failed) */
+		audio_capture_avoid_bt(ga->a);
 		capture_now(gw);
 		return;
 	}
@@ -401,6 +520,11 @@ void gateway_audio_cue(struct gateway *gw, enum floor_cue cue)
 
 	if (!ga || !ga->a)
 		return;
+	if (ga->skip_end) {
+		ga->skip_end = false;
+		if (cue == FLOOR_CUE_END)
+			return;
+	}
 	if (cue == FLOOR_CUE_PERMIT && gw->capturing && !ga->capture_active) {
 		ga->permit_deferred = true; /* played when the microphone is ACTIVE */
 		return;
@@ -456,6 +580,8 @@ void gateway_audio_status_json(struct gateway *gw, JsonBuilder *b)
 	gateway_json_string(b, "reason", ps.reason);
 	json_builder_end_object(b);
 	gateway_json_uint(b, "mic_frames", cs.frames);
+	gateway_json_string(b, "mic", mic_state_to_string(ga->mic));
+	gateway_json_string(b, "mic_error", ga->mic_error);
 	if (ga->headset)
 		gateway_headset_status_json(ga->headset, b);
 }
@@ -476,7 +602,9 @@ gboolean gateway_audio_init(struct gateway *gw, GError **error)
 	}
 	ga = g_new0(struct gateway_audio, 1);
 	if (!audio_config_load(gw->conf, &ga->cfg, error) ||
-	    !gateway_headset_config(gw->conf, &ga->hcfg, error)) {
+	    !gateway_headset_config(gw->conf, &ga->hcfg, error) ||
+	    !conf_get_seconds(gw->conf, "audio", "mic-timeout", 4.0, 0.1, 30.0, &ga->mic_timeout,
+			      error)) {
 		audio_config_clear(&ga->cfg);
 		g_free(ga);
 		return FALSE;
@@ -504,6 +632,8 @@ void gateway_audio_fini(struct gateway *gw)
 		return;
 	g_clear_handle_id(&ga->retry_id, g_source_remove);
 	g_clear_handle_id(&ga->see_id, g_source_remove);
+	g_clear_handle_id(&ga->mic_timer, g_source_remove);
+	g_free(ga->mic_error);
 	ga->headset = gateway_headset_free(ga->headset);
 	ga->a = audio_free(ga->a);
 	gw->audio = NULL;

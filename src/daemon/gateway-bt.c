@@ -155,7 +155,7 @@ void gateway_bt_state_changed(struct gateway *gw)
 	if (!bt)
 		return;
 	st = (struct gatt_state){
-		.floor = floor_get_state(gw->floor),
+		.floor = gateway_floor_state(gw),
 		.status = gw->status,
 		.link = gatt_link_of(gateway_link_state(gw)),
 		.audio_active = gw->audio_active,
@@ -169,7 +169,7 @@ void gateway_bt_state_changed(struct gateway *gw)
 	if (bt->gatt)
 		gatt_server_set_state(bt->gatt, &st);
 	if (bt->buttons)
-		buttons_set_state(bt->buttons, floor_get_state(gw->floor), gw->status);
+		buttons_set_state(bt->buttons, gateway_floor_state(gw), gw->status);
 }
 
 int gateway_bt_open_pairing(struct gateway *gw, unsigned seconds)

@@ -363,18 +363,19 @@ bool gateway_headset_capture(struct gateway_headset *hs, bool on)
 	return false;
 }
 
-void gateway_headset_capture_failed(struct gateway_headset *hs, const char *reason)
+bool gateway_headset_capture_failed(struct gateway_headset *hs, const char *reason)
 {
 	g_autofree char *why = NULL;
 
-	if (!hs->capturing || !hs->ours || hs->pending || hs->audio_failed ||
+	if (!hs->capturing || hs->pending || hs->audio_failed ||
 	    audio_profile_get_mode(hs->prof) != AUDIO_PROFILE_HFP)
-		return;
+		return false;
 	/* the HFP nodes are there but the microphone never ran: PipeWire could not
 	 * set up the SCO link (refused, no SCO support, out of range) */
 	hs->audio_failed = true;
 	why = g_strdup_printf("headset HFP audio (SCO) did not start: %s", reason ? reason : "?");
 	go(hs, why);
+	return true;
 }
 
 void gateway_headset_playback(struct gateway_headset *hs, bool on)

@@ -34,10 +34,11 @@ struct gateway_headset *gateway_headset_free(struct gateway_headset *hs);
 /* The microphone is wanted (on) or not. true: capture now; false: the headset
  * is being switched, gateway_audio_capture_ready() follows. */
 bool gateway_headset_capture(struct gateway_headset *hs, bool on);
-/* The capture failed (gateway-audio.c): on the headset's HFP source during our talk
- * that is the HFP audio link (SCO) not coming up, a switch failure like the others:
- * named (event "headset" failed, status), then hfp-switch-fail. Once per talk. */
-void gateway_headset_capture_failed(struct gateway_headset *hs, const char *reason);
+/* The capture on the headset's HFP source failed or gave no sample within
+ * mic-timeout (gateway-audio.c): the HFP audio link (SCO) did not come up, a switch
+ * failure like the others: named (event "headset" failed, status), then
+ * hfp-switch-fail. Once per talk; true when taken (false: not a headset matter). */
+bool gateway_headset_capture_failed(struct gateway_headset *hs, const char *reason);
 /* A remote burst plays (on) or ended. */
 void gateway_headset_playback(struct gateway_headset *hs, bool on);
 void gateway_headset_status_json(struct gateway_headset *hs, JsonBuilder *b);

@@ -55,6 +55,16 @@ struct gateway {
 	uint32_t tx_stream_id;  /* granted stream we are sending on; 0 none */
 	bool capturing;
 
+	/* The microphone gate: with an audio bridge on PipeWire, the user sees
+	 * "transmitting" (floor event, FloorState, GATT, the granted outcome) only once
+	 * the grant and the microphone's first samples are both in (gateway_mic_live). */
+	bool mic_gate;          /* this talk's capture is gated (audio bridge connected) */
+	bool mic_live;          /* this talk's microphone delivered samples */
+	enum floor_state shown; /* the floor state the user was last told of */
+	uint32_t held_press;    /* a granted press whose outcome waits for the microphone */
+	char *held_reason;
+	char *mic_denied;       /* the microphone failed and the press is denied: why */
+
 	/* Audio as seen by the user */
 	char *audio_route;
 	bool audio_active;
@@ -150,6 +160,14 @@ void gateway_audio_cue(struct gateway *gw, enum floor_cue cue);
 void gateway_audio_status_json(struct gateway *gw, JsonBuilder *b);
 /* The microphone's encoded frames enter here (from the audio glue). */
 void gateway_mic_frame(struct gateway *gw, const uint8_t *opus, size_t len);
+/* gateway.c, from the audio glue: the talk waits for its microphone (gate on) ... */
+void gateway_mic_gate(struct gateway *gw, bool on);
+/* ... which delivered its first samples now (from, the capture's reason) ... */
+void gateway_mic_live(struct gateway *gw, const char *from);
+/* ... or failed for good: the press ends, denied with reason (after the floor call). */
+void gateway_mic_deny(struct gateway *gw, const char *reason);
+/* The floor state as the user sees it (transmitting only with a live microphone). */
+enum floor_state gateway_floor_state(struct gateway *gw);
 
 /* gateway-channels.c: several channels, the priority between their bursts */
 gboolean gateway_channels_init(struct gateway *gw, GError **error);

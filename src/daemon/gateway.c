@@ -181,19 +181,28 @@ void gateway_floor_input(struct gateway *gw, void (*fn)(struct gateway *gw, void
 	gateway_floor_done(gw);
 }
 
-static void on_transition(void *data, enum floor_state old, enum floor_state new_state,
-			  const char *reason)
+/* ---- the microphone gate ---- */
+
+enum floor_state gateway_floor_state(struct gateway *gw)
 {
-	struct gateway *gw = data;
+	enum floor_state st = floor_get_state(gw->floor);
+
+	return st == FLOOR_TRANSMITTING && gw->mic_gate && !gw->mic_live ? FLOOR_REQUESTING : st;
+}
+
+/* The "floor" event: the user's view moves from gw->shown to to. */
+static void emit_floor(struct gateway *gw, enum floor_state to, const char *reason)
+{
 	JsonBuilder *b;
 
-	g_message("floor %s -> %s (%s)", floor_state_to_string(old),
-		  floor_state_to_string(new_state), reason);
+	if (to == gw->shown)
+		return;
 	b = gateway_event_begin("floor");
 	json_builder_set_member_name(b, "from");
-	json_builder_add_string_value(b, floor_state_to_string(old));
+	json_builder_add_string_value(b, floor_state_to_string(gw->shown));
 	json_builder_set_member_name(b, "to");
-	json_builder_add_string_value(b, floor_state_to_string(new_state));
+	json_builder_add_string_value(b, floor_state_to_string(to));
+	gw->shown = to;
 	json_builder_set_member_name(b, "reason");
 	json_builder_add_string_value(b, reason ? reason : "");
 	if (floor_get_source(gw->floor)) {
@@ -205,7 +214,80 @@ static void on_transition(void *data, enum floor_state old, enum floor_state new
 		json_builder_add_int_value(b, floor_get_stream_id(gw->floor));
 	}
 	gateway_emit(gw, "floor", b);
+}
+
+static void emit_outcome(struct gateway *gw, uint32_t press_id, enum floor_outcome outcome,
+			 const char *reason);
+
+/* A granted press held back for its microphone ends without it. */
+static void held_press_ends(struct gateway *gw, enum floor_state new_state, const char *reason)
+{
+	uint32_t id = gw->held_press;
+
+	gw->held_press = 0;
+	g_clear_pointer(&gw->held_reason, g_free);
+	if (gw->mic_denied)
+		emit_outcome(gw, id, FLOOR_OUTCOME_DENIED, gw->mic_denied);
+	else if (new_state == FLOOR_RELEASING) /* the holder let go first */
+		emit_outcome(gw, id, FLOOR_OUTCOME_CANCELLED, "released before the microphone was live");
+	else
+		emit_outcome(gw, id, FLOOR_OUTCOME_DENIED, reason);
+}
+
+static void on_transition(void *data, enum floor_state old, enum floor_state new_state,
+			  const char *reason)
+{
+	struct gateway *gw = data;
+	bool gated = new_state == FLOOR_TRANSMITTING && gw->mic_gate && !gw->mic_live;
+
+	g_message("floor %s -> %s (%s)%s", floor_state_to_string(old),
+		  floor_state_to_string(new_state), reason,
+		  gated ? ": shown once the microphone is live" : "");
+	emit_floor(gw, gated ? FLOOR_REQUESTING : new_state, reason);
+	if (gw->held_press && new_state != FLOOR_TRANSMITTING)
+		held_press_ends(gw, new_state, reason);
 	gateway_changed(gw, GATEWAY_PROP_FLOOR);
+}
+
+void gateway_mic_gate(struct gateway *gw, bool on)
+{
+	gw->mic_gate = on;
+}
+
+void gateway_mic_live(struct gateway *gw, const char *from)
+{
+	if (!gw->capturing || gw->mic_live)
+		return;
+	gw->mic_live = true;
+	if (!gw->mic_gate || floor_get_state(gw->floor) != FLOOR_TRANSMITTING)
+		return;
+	g_message("floor: microphone live (%s): transmitting", from ? from : "");
+	emit_floor(gw, FLOOR_TRANSMITTING, "granted, microphone live");
+	if (gw->held_press) {
+		uint32_t id = gw->held_press;
+		g_autofree char *why = g_steal_pointer(&gw->held_reason);
+
+		gw->held_press = 0;
+		emit_outcome(gw, id, FLOOR_OUTCOME_GRANTED, why);
+	}
+	gateway_changed(gw, GATEWAY_PROP_FLOOR);
+}
+
+static void mic_deny_input(struct gateway *gw, void *arg)
+{
+	const char *source = floor_get_source(gw->floor);
+
+	if (source && gw->capturing)
+		gateway_release(gw, source, NULL);
+}
+
+void gateway_mic_deny(struct gateway *gw, const char *reason)
+{
+	if (!gw->capturing)
+		return;
+	g_free(gw->mic_denied);
+	gw->mic_denied = g_strdup(reason);
+	gateway_floor_input(gw, mic_deny_input, NULL, NULL);
 }
 
 static void on_request(void *data, bool emergency)
@@ -231,6 +313,10 @@ static void on_capture(void *data, bool on)
 		return;
 	gw->capturing = on;
 	gw->tx_stream_id = 0;
+	gw->mic_gate = false; /* the audio glue turns it on for a capture it can prove */
+	gw->mic_live = false;
+	if (on)
+		g_clear_pointer(&gw->mic_denied, g_free);
 	preroll_clear(&gw->preroll);
 	gateway_audio_capture(gw, on);
 }
@@ -292,6 +378,23 @@ static void on_outcome(void *data, uint32_t press_id, enum floor_outcome outcome
 		       const char *reason)
 {
 	struct gateway *gw = data;
+
+	if (outcome == FLOOR_OUTCOME_GRANTED && gw->mic_gate && !gw->mic_live) {
+		/* told once the microphone is live (gateway_mic_live) or the talk ends */
+		gw->held_press = press_id;
+		g_free(gw->held_reason);
+		gw->held_reason = g_strdup(reason);
+		return;
+	}
+	if (outcome == FLOOR_OUTCOME_CANCELLED && gw->mic_denied)
+		emit_outcome(gw, press_id, FLOOR_OUTCOME_DENIED, gw->mic_denied);
+	else
+		emit_outcome(gw, press_id, outcome, reason);
+}
+
+static void emit_outcome(struct gateway *gw, uint32_t press_id, enum floor_outcome outcome,
+			 const char *reason)
+{
 	JsonBuilder *b = gateway_event_begin("outcome");
 
 	switch (outcome) {
@@ -450,7 +553,7 @@ int gateway_volume(struct gateway *gw, int steps, const char **ret_reason)
 
 const char *gateway_get_floor_state(struct gateway *gw)
 {
-	return floor_state_to_string(floor_get_state(gw->floor));
+	return floor_state_to_string(gateway_floor_state(gw));
 }
 
 const char *gateway_get_service_status(struct gateway *gw)
@@ -696,6 +799,8 @@ struct gateway *gateway_free(struct gateway *gw)
 	g_free(gw->push_state);
 	g_free(gw->channel);
 	g_free(gw->talker);
+	g_free(gw->held_reason);
+	g_free(gw->mic_denied);
 	g_free(gw->audio_route);
 	g_free(gw->audio_error);
 	g_free(gw);

@@ -23,6 +23,10 @@
  * refused): after the delay the Profile goes back to the previous one, whose
  * nodes come back.
  * --no-hfp lists no HFP profile at all (an A2DP-only headset).
+ * --no-sco: the HFP profile comes up and its nodes appear, but the microphone
+ * never delivers a sample (the SCO audio link does not come up, as when the
+ * controller refuses SCO): bluez_input is then a source node that is never
+ * scheduled (an inactive stream), not a tone.
  * --cvsd-priority lists the CVSD profile with a higher priority than mSBC.
  * --mic-freq HZ[,HZ...]: the microphone's tone (default 440); each SIGUSR1
  * moves it to the next one of the list (the last one stays), as a talker
@@ -32,7 +36,7 @@
  *
  * usage: pw-bt-headset [--address AA:BB:CC:DD:EE:FF] [--delay MS]
  *                      [--profile NAME] [--refuse-hfp] [--no-hfp] [--cvsd-priority]
- *                      [--mic-freq HZ[,HZ...]]
+ *                      [--mic-freq HZ[,HZ...]] [--no-sco]
  */
 #include <errno.h>
 #include <getopt.h>
@@ -44,6 +48,7 @@
 #include <pipewire/pipewire.h>
 #include <spa/monitor/device.h>
 #include <spa/monitor/utils.h>
+#include <spa/param/audio/format-utils.h>
 #include <spa/param/param.h>
 #include <spa/param/profile.h>
 #include <spa/param/props.h>
@@ -106,6 +111,8 @@ struct hs {
 	unsigned delay_ms;
 	bool refuse_hfp;
 	bool no_hfp;
+	bool no_sco;
+	struct pw_stream *dead_mic; /* --no-sco: the HFP microphone that never delivers */
 
 	uint32_t current; /* profile index */
 	uint32_t previous;
@@ -269,6 +276,9 @@ static int dev_enum_params(void *object, int seq, uint32_t id, uint32_t start, u
 
 static void destroy_nodes(struct hs *hs)
 {
+	if (hs->dead_mic)
+		pw_stream_destroy(hs->dead_mic);
+	hs->dead_mic = NULL;
 	for (size_t i = 0; i < 2; i++) {
 		if (hs->nodes[i])
 			pw_proxy_destroy(hs->nodes[i]);
@@ -349,6 +359,39 @@ static int parse_freqs(struct hs *hs, const char *s)
 	return *end ? -EINVAL : 0;
 }
 
+/* --no-sco: bluez_input as an inactive output stream of class Audio/Source: the
+ * session manager links to it, the graph never runs it, no sample comes. */
+static struct pw_stream *make_dead_mic(struct hs *hs, const struct hs_profile *p)
+{
+	uint8_t buf[512];
+	struct spa_pod_builder b = SPA_POD_BUILDER_INIT(buf, sizeof(buf));
+	struct spa_audio_info_raw info = { .format = SPA_AUDIO_FORMAT_S16, .rate = 16000,
+					   .channels = 1, .position = { SPA_AUDIO_CHANNEL_MONO } };
+	const struct spa_pod *params[1];
+	struct pw_properties *props;
+	struct pw_stream *st;
+
+	props = pw_properties_new("media.class", "Audio/Source", "device.api", "bluez5",
+				  "api.bluez5.address", hs->address, "api.bluez5.profile",
+				  "headset-head-unit", "api.bluez5.codec", p->codec,
+				  "api.bluez5.transport", "sco", "node.autoconnect", "false",
+				  "session.suspend-timeout-seconds", "0", NULL);
+	pw_properties_setf(props, "node.name", "bluez_input.%s.0", hs->under);
+	pw_properties_setf(props, "node.description", "Test Headset %s (mic, no SCO)",
+			   hs->address);
+	pw_properties_setf(props, "device.id", "%u", hs->dev_id);
+	st = pw_stream_new(hs->core, "bluez_input", props);
+	if (!st)
+		return NULL;
+	params[0] = spa_format_audio_raw_build(&b, SPA_PARAM_EnumFormat, &info);
+	if (pw_stream_connect(st, PW_DIRECTION_OUTPUT, PW_ID_ANY,
+			      PW_STREAM_FLAG_INACTIVE | PW_STREAM_FLAG_MAP_BUFFERS, params, 1) < 0) {
+		pw_stream_destroy(st);
+		return NULL;
+	}
+	return st;
+}
+
 /* The profile's transport is up: its nodes appear. */
 static void make_nodes(struct hs *hs)
 {
@@ -359,8 +402,12 @@ static void make_nodes(struct hs *hs)
 		hs->nodes[0] = make_node(hs, true, p);
 	} else if (p->hfp) {
 		hs->nodes[0] = make_node(hs, true, p);
-		hs->nodes[1] = make_node(hs, false, p);
-		set_mic_freq(hs);
+		if (hs->no_sco) {
+			hs->dead_mic = make_dead_mic(hs, p);
+		} else {
+			hs->nodes[1] = make_node(hs, false, p);
+			set_mic_freq(hs);
+		}
 	}
 	printf("profile %s\n", p->name);
 	fflush(stdout);
@@ -493,6 +540,7 @@ int main(int argc, char **argv)
 		{ "no-hfp", no_argument, NULL, 'n' },
 		{ "cvsd-priority", no_argument, NULL, 'c' },
 		{ "mic-freq", required_argument, NULL, 'f' },
+		{ "no-sco", no_argument, NULL, 's' },
 		{ 0 },
 	};
 	struct hs hs = { .delay_ms = 300, .current = 1, .pending = SPA_ID_INVALID,
@@ -503,7 +551,7 @@ int main(int argc, char **argv)
 	int c;
 
 	parse_address(&hs, "00:11:22:33:44:55");
-	while ((c = getopt_long(argc, argv, "a:d:p:rncf:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "a:d:p:rncf:s", opts, NULL)) != -1) {
 		switch (c) {
 		case 'a':
 			if (parse_address(&hs, optarg) < 0) {
@@ -532,10 +580,13 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 's':
+			hs.no_sco = true;
+			break;
 		default:
 			fprintf(stderr, "usage: pw-bt-headset [--address ADDR] [--delay MS] "
 					"[--profile NAME] [--refuse-hfp] [--no-hfp] [--cvsd-priority] "
-					"[--mic-freq HZ[,HZ...]]\n");
+					"[--mic-freq HZ[,HZ...]] [--no-sco]\n");
 			return 2;
 		}
 	}

@@ -20,6 +20,17 @@
 #   hs-always:   hfp-policy = always: HFP without a press.
 #   hs-restart:  PipeWire and WirePlumber restart (the headset reconnects):
 #                a press still switches it to HFP and captures from it.
+#   hs-no-sco:   the headset goes to HFP but its microphone never delivers (no SCO
+#                link): after mic-timeout (1 s) that is named; fallback captures from
+#                the desk microphone although the headset's source is still there;
+#                "transmitting" only once the desk microphone is live.
+#   hs-no-sco-deny: same with hfp-switch-fail = deny: the press is denied by name
+#                (press --wait says so), "transmitting" is never shown.
+#   hs-mic-dead: the configured input (not the headset's route: input = that
+#                node) never delivers: after mic-timeout the press is denied as a
+#                microphone failure (no headset fallback), never "transmitting".
+# Every case that talks checks the order: the "mic" live event, then the floor
+# event to transmitting (not before), then the granted outcome.
 set -u
 case_name=$1
 PTTGWD=$2
@@ -66,6 +77,7 @@ on_fail=fallback
 timeout_s=3.0
 hangover=2.0
 input=
+mic_timeout=4.0
 case $case_name in
 hs-press) hs_args="--delay 300 --cvsd-priority" ;; # mSBC must win on its codec
 hs-refused) hs_args="--delay 300 --refuse-hfp" ;;
@@ -74,12 +86,17 @@ hs-timeout) hs_args="--delay 4000"; timeout_s=1.0 ;;
 hs-no-hfp) hs_args="--no-hfp" ;;
 hs-never) policy=never; input=desk_mic ;;
 hs-always) policy=always ;;
+hs-no-sco) hs_args="--delay 300 --no-sco"; mic_timeout=1.0 ;;
+hs-no-sco-deny) hs_args="--delay 300 --no-sco"; on_fail=deny ;;
+hs-mic-dead) hs_args="--delay 300 --no-sco"; policy=always; input=$IN; mic_timeout=1.0 ;;
 esac
 
 pwfix_start || fail "fixture did not start"
 # shellcheck disable=SC2086 # the options are words
 pwfix_headset "$HEADSET" $BT $hs_args || fail "headset"
-case $case_name in hs-refused | hs-deny | hs-timeout | hs-never | hs-no-hfp) desk_mic || fail "desk mic" ;; esac
+case $case_name in
+hs-refused | hs-deny | hs-timeout | hs-never | hs-no-hfp | hs-no-sco*) desk_mic || fail "desk mic" ;;
+esac
 # WirePlumber settles the device (its device-profile policy) first
 pwfix_headset_wait a2dp-sink || fail "headset not in a2dp-sink"
 
@@ -103,6 +120,7 @@ hfp-policy = $policy
 hfp-switch-timeout = $timeout_s
 hfp-hangover = $hangover
 hfp-switch-fail = $on_fail
+mic-timeout = $mic_timeout
 dtx = false
 CONF
 G_MESSAGES_DEBUG=pttgw-audio pwfix_bg "$PTTGWD" --session-bus --config "$PWFIX_DIR/gw.conf" \
@@ -114,6 +132,27 @@ while ! ctl status 2>/dev/null | grep -Eq '^Link: +connected'; do
 done
 pwfix_bg "$PTTGWCTL" --session-bus monitor --json >"$PWFIX_DIR/monitor.out" 2>/dev/null
 sleep 0.5
+
+# mic_order [SOURCE]: in the monitor, each talk shows "transmitting" only after its
+# microphone's "mic" live event (from SOURCE when given), and the granted outcome after
+mic_order() {
+	python3 - "$PWFIX_DIR/monitor.out" "${1:-}" <<'PY' || fail "transmitting before the microphone was live"
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+tx = [i for i, e in enumerate(ev) if e.get("type") == "floor" and e.get("to") == "transmitting"]
+assert tx, "never transmitting"
+for t in tx:
+    live = [i for i, e in enumerate(ev[:t]) if e.get("type") == "mic" and e.get("state") == "live"]
+    talk = [i for i, e in enumerate(ev[:t]) if e.get("type") == "floor" and e.get("from") == "idle"]
+    assert live and talk and live[-1] > talk[-1], ("no mic live before", ev[t])
+    if sys.argv[2]:
+        assert ev[live[-1]].get("source") == sys.argv[2], ev[live[-1]]
+    granted = [i for i, e in enumerate(ev) if e.get("type") == "outcome" and
+               e.get("outcome") == "granted" and i > talk[-1]]
+    assert granted and granted[0] > t, ("granted outcome before transmitting", granted, t)
+print("mic live before transmitting:", len(tx), "talk(s)")
+PY
+}
 
 # press for SECONDS while the dispatcher records; its recording in heard.raw
 talk() {
@@ -130,8 +169,10 @@ talk() {
 	wait $disp || fail "pttgw-dispatch heard nothing"
 	sox "$PWFIX_DIR/heard.wav" -t raw -r 16000 -c 1 -b 16 -e signed \
 		"$PWFIX_DIR/heard.raw" || fail "sox"
+	mic_order
 }
 switches_to() { pwfix_headset_count "$1"; }
+
 
 case $case_name in
 hs-press)
@@ -143,6 +184,7 @@ hs-press)
 	[ "$(pwfix_headset_profile)" = headset-head-unit ] ||
 		fail "not on HFP (mSBC) after the release: $(pwfix_headset_profile)"
 	grep -q '"state" *: *"hfp"' "$PWFIX_DIR/monitor.out" || fail "no headset hfp event"
+	mic_order "$IN"
 	# the permit cue sounded only after the microphone delivered (capture active)
 	python3 - "$PWFIX_DIR/monitor.out" <<'PY' || fail "permit cue before the microphone"
 import json, sys
@@ -220,6 +262,62 @@ hs-retake)
 		n=$((n - 1)); [ $n -gt 0 ] || fail "the microphone did not come back"; sleep 0.1
 	done
 	ctl release >/dev/null 2>&1 || fail "release refused"
+	;;
+hs-no-sco)
+	talk 3
+	wait_grep '"type":"headset","state":"failed".*HFP audio \(SCO\) did not start: no microphone samples within 1.0 s' \
+		10 "$PWFIX_DIR/monitor.out" || fail "the SCO failure not named in the monitor"
+	grep -q 'HFP audio (SCO) did not start' "$PWFIX_DIR/status-talk.json" ||
+		fail "the SCO failure not in the status"
+	grep -q "capturing from desk_mic" "$PWFIX_DIR/monitor.out" ||
+		fail "no fallback to the desk microphone"
+	grep -q '"mic" *: *"live"' "$PWFIX_DIR/status-talk.json" || fail "status: mic not live"
+	# the headset stayed in HFP, its (silent) source in the registry, and was not used
+	grep -q '"mode" *: *"hfp"' "$PWFIX_DIR/status-talk.json" || fail "the headset left HFP"
+	mic_order desk_mic
+	"$ANALYSE" "$PWFIX_DIR/heard.raw" --expect-freq 440 --tolerance 1 \
+		--min-active-ms 1500 || fail "what the dispatcher heard"
+	;;
+hs-no-sco-deny)
+	rc=0
+	ctl press --wait >"$PWFIX_DIR/press.out" 2>&1 || rc=$?
+	[ $rc = 1 ] || fail "press --wait: exit $rc, not 1 (denied)"
+	grep -q '^denied: headset HFP audio (SCO) did not start: .*: press denied' \
+		"$PWFIX_DIR/press.out" || fail "press --wait: $(cat "$PWFIX_DIR/press.out")"
+	n=30
+	until ctl status | grep -Eq '^Floor: +idle'; do
+		n=$((n - 1)); [ $n -gt 0 ] || fail "the press did not end"; sleep 0.1
+	done
+	ctl status --json >"$PWFIX_DIR/status-after.json"
+	grep -q '"mic" *: *"failed"' "$PWFIX_DIR/status-after.json" || fail "status: mic not failed"
+	grep -q '"mic_error" *: *"headset HFP audio (SCO) did not start' \
+		"$PWFIX_DIR/status-after.json" || fail "status: mic_error does not name it"
+	grep -q '"type":"mic","state":"failed"' "$PWFIX_DIR/monitor.out" ||
+		fail "no mic failed event"
+	grep -q '"to":"transmitting"' "$PWFIX_DIR/monitor.out" && fail "transmitting was shown"
+	grep -q "capturing from desk_mic" "$PWFIX_DIR/monitor.out" &&
+		fail "fell back although hfp-switch-fail = deny"
+	;;
+hs-mic-dead)
+	pwfix_headset_wait headset-head-unit 50 || fail "not switched to HFP (always)"
+	pwfix_wait_for "$IN" || fail "no $IN"
+	rc=0
+	ctl press --wait >"$PWFIX_DIR/press.out" 2>&1 || rc=$?
+	[ $rc = 1 ] || fail "press --wait: exit $rc, not 1 (denied)"
+	grep -q '^denied: microphone failed: no microphone samples within 1.0 s .*: press denied' \
+		"$PWFIX_DIR/press.out" || fail "press --wait: $(cat "$PWFIX_DIR/press.out")"
+	n=30
+	until ctl status | grep -Eq '^Floor: +idle'; do
+		n=$((n - 1)); [ $n -gt 0 ] || fail "the press did not end"; sleep 0.1
+	done
+	ctl status >"$PWFIX_DIR/status-after.txt"
+	grep -Eq '^Mic: +failed: microphone failed: no microphone samples' \
+		"$PWFIX_DIR/status-after.txt" || fail "pttgwctl status: $(cat "$PWFIX_DIR/status-after.txt")"
+	wait_grep '"type":"mic","state":"failed","source":"'"$IN"'"' 10 "$PWFIX_DIR/monitor.out" ||
+		fail "no mic failed event"
+	grep -q '"to":"transmitting"' "$PWFIX_DIR/monitor.out" && fail "transmitting was shown"
+	grep -q '"type":"headset","state":"failed"' "$PWFIX_DIR/monitor.out" &&
+		fail "reported as a headset failure"
 	;;
 hs-no-hfp)
 	talk 2.5

@@ -115,11 +115,68 @@ static void test_reasons(void)
 	g_assert_cmpstr(r.source.reason, ==, "no input node");
 }
 
+/* The headset's microphone failed (no SCO link): the talk source avoids Bluetooth. */
+static const struct audio_node n_bmic2 = { 44, "bluez_input.other", "Audio/Source", "bluez5",
+					   BT2, "headset-head-unit", 0, "" };
+static const struct audio_node n_vmic = { 52, "virtual-mic", "Audio/Source/Virtual", "", "", "",
+					  0, "" };
+
+struct acase {
+	const char *path;
+	const char *input;
+	bool talking;
+	const struct audio_node *nodes[8];
+	const char *source;
+	enum audio_endpoint_kind source_kind;
+};
+
+static const struct acase avoid_cases[] = {
+	/* the HFP source is still there (headset in HFP): the other source by name */
+	{ "/audio/route/avoid-bt/first-other", NULL, true, { &n_hfp, &n_mic, &n_bmic2, &n_dmic },
+	  "dash-mic", AUDIO_EP_DEFAULT },
+	{ "/audio/route/avoid-bt/configured", "virtual-mic", true,
+	  { &n_hfp, &n_mic, &n_dmic, &n_vmic }, "virtual-mic", AUDIO_EP_CONFIGURED },
+	/* a configured input that is the headset's own source is no fallback */
+	{ "/audio/route/avoid-bt/configured-is-bt", "bluez_input.hfp", true,
+	  { &n_mic, &n_vmic }, "virtual-mic", AUDIO_EP_DEFAULT },
+	{ "/audio/route/avoid-bt/none", NULL, true, { &n_hfp, &n_mic, &n_bmic2 }, "",
+	  AUDIO_EP_NONE },
+	/* listening: untouched */
+	{ "/audio/route/avoid-bt/listening", NULL, false, { &n_hfp, &n_mic, &n_dmic },
+	  "bluez_input.hfp", AUDIO_EP_HEADSET_HFP },
+};
+
+static void run_avoid_case(gconstpointer data)
+{
+	const struct acase *c = data;
+	struct audio_config cfg;
+	struct audio_route r;
+	char sink[AUDIO_NAME_MAX];
+	size_t n = 0;
+
+	audio_config_init(&cfg);
+	cfg.headset = (char *)BT;
+	cfg.input = (char *)c->input;
+	while (n < G_N_ELEMENTS(c->nodes) && c->nodes[n])
+		n++;
+	audio_route_compute(&cfg, c->nodes, n, c->talking, &r);
+	g_strlcpy(sink, r.sink.node_name, sizeof(sink));
+	audio_route_avoid_bt_source(&cfg, c->nodes, n, &r);
+	g_test_message("source %s (%s)", r.source.node_name, r.source.reason);
+	g_assert_cmpstr(r.source.node_name, ==, c->source);
+	g_assert_cmpstr(audio_endpoint_kind_to_string(r.source.kind), ==,
+			audio_endpoint_kind_to_string(c->source_kind));
+	g_assert_cmpstr(r.sink.node_name, ==, sink);
+	g_assert_cmpuint(strlen(r.source.reason), >, 0);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++)
 		g_test_add_data_func(cases[i].path, &cases[i], run_case);
+	for (size_t i = 0; i < G_N_ELEMENTS(avoid_cases); i++)
+		g_test_add_data_func(avoid_cases[i].path, &avoid_cases[i], run_avoid_case);
 	g_test_add_func("/audio/route/reasons", test_reasons);
 	return g_test_run();
 }
