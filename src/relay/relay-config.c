@@ -44,7 +44,7 @@ static const char config_help[] =
 	"  NAME = PASSWORD            one line per user; a crypt(3) hash from\n"
 	"                             pttgw-relay --hash-password (\"$y$...\") or plain text\n"
 	"  [tokens]\n"
-	"  NAME = TOKEN               an anonymous logon with this auth_token is NAME's\n"
+	"  NAME = TOKEN               auth_token accepted for NAME instead of the password\n"
 	"  [channels]\n"
 	"  NAME = USER;USER           channel members; empty value: every user\n"
 	"  [push-keys]\n"
@@ -472,7 +472,7 @@ static gboolean parse_options(struct relay_opts *o, int *argc, char ***argv, GEr
 		{ "user", 'u', 0, G_OPTION_ARG_STRING_ARRAY, &o->users,
 		  "A user and its password (repeatable)", "NAME:PASSWORD" },
 		{ "token", 't', 0, G_OPTION_ARG_STRING_ARRAY, &o->tokens,
-		  "An anonymous logon with this auth_token is NAME's (repeatable)", "NAME:TOKEN" },
+		  "An auth_token accepted for user NAME (repeatable)", "NAME:TOKEN" },
 		{ "channel", 'C', 0, G_OPTION_ARG_STRING_ARRAY, &o->channels,
 		  "A channel, optionally with its members (default: every user; repeatable)",
 		  "NAME[=USER,USER]" },

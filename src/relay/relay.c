@@ -252,29 +252,9 @@ static uint32_t new_stream_id(struct relay_logic *l)
 
 /* ---- commands ---- */
 
-/* The user whose [tokens] auth_token this is, or NULL; every user is compared (in
- * constant time), so the time taken tells no user apart. */
-static struct relay_user *user_by_token(struct relay_logic *l, const char *token)
-{
-	struct relay_user *found = NULL;
-	GHashTableIter it;
-	gpointer v;
-
-	g_hash_table_iter_init(&it, l->cfg->users);
-	while (g_hash_table_iter_next(&it, NULL, &v)) {
-		struct relay_user *u = v;
-
-		if (u->token && relay_auth_equal(token, u->token) && !found)
-			found = u;
-	}
-	return found;
-}
-
 /*
- * The user m's credentials prove, or NULL (*ret_result says why). A username comes with
- * its password (cmd_logon checked; API.md); a wrong password is not rescued by a token.
- * An anonymous logon proves a user with a refresh token, which is spent, or with the
- * auth_token configured for that user ([tokens]). Failures are throttled.
+ * The user m's credentials prove, or NULL (*ret_result says why). A wrong password is not
+ * rescued by a token; a refresh token is spent when used; failures are throttled.
  */
 static struct relay_user *authenticate(struct relay_logic *l, struct session *s,
 				       const struct proto_msg *m, uint64_t now,
@@ -287,28 +267,30 @@ static struct relay_user *authenticate(struct relay_logic *l, struct session *s,
 	*ret_retry = 0;
 	if (m->username) {
 		u = g_hash_table_lookup(l->cfg->users, m->username);
-		*ret_result = relay_auth_password(l->auth, addr,
-						  /* unknown names get no throttling record of
-						   * their own (they would push real users'
-						   * records out of the bounded table) */
-						  u ? m->username : NULL, u ? u->password : NULL,
-						  m->password, now, ret_retry);
-		return *ret_result == RELAY_AUTH_OK ? u : NULL;
-	}
-	if (m->auth_token && !m->refresh_token) {
-		u = user_by_token(l, m->auth_token);
-		*ret_result = relay_auth_password(l->auth, addr, u ? u->name : NULL,
-						  u ? u->token : NULL, m->auth_token, now,
-						  ret_retry);
-		return *ret_result == RELAY_AUTH_OK ? u : NULL;
+		/* unknown names get no throttling record of their own (they would
+		 * push real users' records out of the bounded table) */
+		const char *key = u ? m->username : NULL;
+
+		if (m->password || (m->auth_token && !m->refresh_token)) {
+			*ret_result = relay_auth_password(l->auth, addr, key,
+				u ? (m->password ? u->password : u->token) : NULL,
+				m->password ? m->password : m->auth_token, now, ret_retry);
+			return *ret_result == RELAY_AUTH_OK ? u : NULL;
+		}
+		if (u && m->auth_token && u->token && relay_auth_equal(m->auth_token, u->token)) {
+			/* an auth_token with a refresh token: the token is not needed */
+			*ret_result = relay_auth_password(l->auth, addr, key, u->token,
+							  m->auth_token, now, ret_retry);
+			return *ret_result == RELAY_AUTH_OK ? u : NULL;
+		}
 	}
 	if (!m->refresh_token) {
-		relay_auth_failed(l->auth, addr, NULL, now);
+		relay_auth_failed(l->auth, addr, u ? m->username : NULL, now);
 		*ret_result = RELAY_AUTH_BAD;
 		return NULL;
 	}
-	*ret_result = relay_auth_refresh(l->auth, addr, NULL, m->refresh_token, now, &owner,
-					 ret_retry);
+	*ret_result = relay_auth_refresh(l->auth, addr, m->username, m->refresh_token, now,
+					 &owner, ret_retry);
 	if (*ret_result != RELAY_AUTH_OK)
 		return NULL;
 	u = g_hash_table_lookup(l->cfg->users, owner);
@@ -367,17 +349,10 @@ static void cmd_logon(struct relay_logic *l, struct session *s, const struct pro
 		answer_error(s, m, PROTO_ERR_INVALID_REQUEST);
 		return;
 	}
-	if (m->username && !m->password) {
-		/* API.md: the password is "Required if username is provided" */
-		peer_warning(l, now, "%s: logon with a username and no password, refused", peer(s));
-		answer_error(s, m, PROTO_ERR_NOT_ENOUGH_PARAMS);
-		return;
-	}
 	u = authenticate(l, s, m, now, &res, &retry);
 	if (!u) {
-		g_autofree char *name = log_escape(m->username ? m->username :
-						   m->refresh_token ? "(refresh token)" :
-						   "(auth_token)");
+		g_autofree char *name = log_escape(m->username ? m->username
+							       : "(refresh token)");
 
 		if (res == RELAY_AUTH_THROTTLED) {
 			l->stats.logons_throttled++;
@@ -665,17 +640,16 @@ void relay_logic_text(struct relay_logic *l, struct relay_conn *c, const char *b
 		proto_msg_clear(&m);
 		return;
 	}
-	if (r == PROTO_PARSE_IGNORED || m.cmd == PROTO_CMD_KEEPALIVE) {
+	if (r == PROTO_PARSE_IGNORED) {
 		g_autofree char *name = log_escape(m.command);
 
-		/* as a strict server: {seq, error}, or on_error without a seq; API.md has
-		 * no keepalive either (liveness is the WebSocket Ping's) */
+		/* as a strict server: {seq, error}, or on_error without a seq */
 		g_debug("%s: %s: unknown command \"%s\", refused", peer(s), who(s), name);
 		answer_error(s, &m, PROTO_ERR_UNKNOWN_COMMAND);
 		proto_msg_clear(&m);
 		return;
 	}
-	if (!s->user && m.cmd != PROTO_CMD_LOGON) {
+	if (!s->user && m.cmd != PROTO_CMD_LOGON && m.cmd != PROTO_CMD_KEEPALIVE) {
 		peer_warning(l, now, "%s: %s before logon, refused", peer(s),
 			     proto_cmd_to_string(m.cmd));
 		answer_error(s, &m, PROTO_ERR_NOT_LOGGED_IN);
@@ -701,7 +675,9 @@ void relay_logic_text(struct relay_logic *l, struct relay_conn *c, const char *b
 	case PROTO_CMD_SEND_LOCATION:
 		cmd_location(l, s, &m);
 		break;
-	case PROTO_CMD_KEEPALIVE:	/* refused above */
+	case PROTO_CMD_KEEPALIVE:
+		if (m.has_seq)
+			send_text(s, proto_build_reply_ok(m.seq, false, 0, NULL));
 		break;
 	case PROTO_CMD_REPLY:
 		g_debug("%s: %s: reply to seq %u, ignored", peer(s), who(s), m.seq);

