@@ -14,9 +14,10 @@
 # 3. A press switches the device to headset-head-unit (the gateway's "headset hfp" event).
 #    btvirt has no SCO buffers: the kernel refuses the SCO link, so the HFP microphone
 #    never delivers; no talk permit cue, the failure is named in the status and the
-#    events (capture failed; headset failed "HFP audio (SCO) did not start"); with
-#    hfp-switch-fail = fallback the talk goes on (there is no other microphone here).
-#    After the release (+ hfp-hangover) the device is back on a2dp-sink.
+#    events (capture failed; headset failed "HFP audio (SCO) did not start"). With
+#    hfp-switch-fail = fallback the gateway looks for a non-Bluetooth microphone; there
+#    is none here, so the press is denied by name ("microphone failed"), "transmitting"
+#    is never shown, and the device goes back to a2dp-sink (+ hfp-hangover).
 # 4. An AVRCP play from the headset reaches pttgwd as a press through BlueZ's uinput
 #    device (udev tags it by name; [evdev] avrcp).
 # PTTGW_HS_SWITCHES=N (pttgw-vm -e) adds N press/release switches and prints their median
@@ -319,16 +320,21 @@ python3 - "$R/status-talk.json" <<'PY' || vm_fail "the status during the talk do
 import json, sys
 a = json.load(open(sys.argv[1]))["audio"]
 print("status: audio.capture=%s audio.error=%r headset=%s" % (a["capture"], a["error"], a.get("headset")))
-# failed, or starting again: hfp-switch-fail = fallback tries the capture once more
-assert a["capture"] in ("failed", "starting") and "bluez_input" in (a["error"] or ""), a
+# fallback found no other microphone: the press is over, denied, and says why
+assert a["capture"] in ("failed", "off") and "bluez_input" in (a["error"] or ""), a
+assert a["mic"] == "failed" and "press denied" in a["mic_error"], a
 assert "SCO" in a["headset"]["error"], a["headset"]
 PY
 grep -q '"type":"cue_played"' "$MON" && vm_fail "a permit cue played though the microphone never delivered"
-"$CTL" release || vm_fail "release refused"
+grep -q '"to":"transmitting"' "$MON" && vm_fail "transmitting shown though the microphone never delivered"
+grep -q '^denied: microphone failed: .*bluez_input' "$R/press.log" ||
+	vm_fail "press --wait did not say the press was denied, and why"
+vm_wait 10 grep -q '"type":"outcome","press_id":1,"outcome":"denied","reason":"microphone failed' "$MON" ||
+	vm_fail "no denied outcome for the press"
 t_release=$(vm_now)
-wait_profile 'a2dp-sink*' 30 || vm_fail "not back to a2dp-sink after the release: '$(card_profile)'"
+wait_profile 'a2dp-sink*' 30 || vm_fail "not back to a2dp-sink after the denial: '$(card_profile)'"
 vm_wait 10 grep -q '"type":"headset","state":"a2dp"' "$MON" || vm_fail "no headset a2dp event"
-vm_log "back in $(card_profile) $(awk -v a="$t_release" -v b="$(vm_now)" 'BEGIN { printf "%.1f", b - a }') s after the release"
+vm_log "back in $(card_profile) $(awk -v a="$t_release" -v b="$(vm_now)" 'BEGIN { printf "%.1f", b - a }') s after the denial"
 vm_log "events:"
 cat "$MON"
 
