@@ -38,6 +38,8 @@ struct audio_jitter {
 	uint64_t grow;      /* usec to add while playing (late packets seen) */
 	uint64_t grown;     /* usec added in this burst */
 	uint64_t first_arrival;
+	bool consumer_holds; /* the consumer waits the reserve itself, until `due` */
+	uint64_t due;       /* when the first sample is to play (0: not released yet) */
 	uint32_t held_id;   /* the packet returned by the last get() (PLAY) */
 	bool held;
 	bool stretch_owed;  /* the last get() stretched, waiting for the head, next */
@@ -102,6 +104,11 @@ void audio_jitter_set_reserve(struct audio_jitter *j, uint64_t reserve)
 	j->reserve = reserve;
 }
 
+void audio_jitter_set_consumer_holds(struct audio_jitter *j, bool holds)
+{
+	j->consumer_holds = holds;
+}
+
 void audio_jitter_begin(struct audio_jitter *j, uint32_t stream_id, uint64_t packet_usec,
 			uint64_t now)
 {
@@ -133,6 +140,7 @@ void audio_jitter_begin(struct audio_jitter *j, uint32_t stream_id, uint64_t pac
 	j->stretch_owed = false;
 	j->grow = 0;
 	j->grown = 0;
+	j->due = 0;
 }
 
 static void adapt(struct audio_jitter *j)
@@ -258,18 +266,43 @@ static bool buffered(struct audio_jitter *j, uint32_t id)
 	return s->state == SLOT_BUFFERED && s->id == id;
 }
 
-/* Prebuffering: has the wait for jitter passed (or a backlog covered it)? */
+/* Audio buffered beyond the packet in hand (a backlog), usec. */
+static uint64_t backlog(const struct audio_jitter *j)
+{
+	uint64_t span = (uint64_t)(id_diff(j->max_id, j->next) + 1) * j->packet_usec;
+
+	return span > j->packet_usec ? span - j->packet_usec : 0;
+}
+
+/* Prebuffering: has the wait for jitter passed (or a backlog covered it)? The reserve
+ * is waited here, or by the consumer (consumer_holds: it holds the first sample until
+ * audio_jitter_due()). */
 static bool prebuffered(struct audio_jitter *j, uint64_t now)
 {
 	uint64_t need = j->target + j->reserve;
-	uint64_t span = (uint64_t)(id_diff(j->max_id, j->next) + 1) * j->packet_usec;
+	uint64_t wait = j->consumer_holds ? j->target : need;
 
 	if (j->ending)
 		return true;
 	/* the packet in hand covers the time until the next one is due */
-	if (span > j->packet_usec && span - j->packet_usec >= need)
+	if (backlog(j) >= wait)
 		return true;
-	return now - j->first_arrival >= need;
+	return now - j->first_arrival >= wait;
+}
+
+/* Released at now: when the first sample is to play. Packets go on arriving in real
+ * time from the first arrival (or from the backlog's end, if that is earlier): each
+ * must be in before the consumer takes the cycle that reaches it, a reserve ahead. */
+static uint64_t due_time(const struct audio_jitter *j, uint64_t now)
+{
+	uint64_t b = backlog(j), from = j->first_arrival, t;
+
+	if (j->ending || !j->consumer_holds)
+		return now;
+	if (now - b < from)
+		from = now - b;
+	t = from + j->target + j->reserve;
+	return t > now ? t : now;
 }
 
 enum audio_jitter_action audio_jitter_get(struct audio_jitter *j, uint64_t now, bool dry,
@@ -295,6 +328,7 @@ enum audio_jitter_action audio_jitter_get(struct audio_jitter *j, uint64_t now, 
 		}
 		if (!prebuffered(j, now))
 			return AUDIO_JITTER_NONE;
+		j->due = due_time(j, now);
 		j->state = j->ending ? J_DRAINING : J_PLAYING;
 		j->st.first_id = j->next;
 		j->st.last_id = j->next;
@@ -418,6 +452,11 @@ bool audio_jitter_ending(const struct audio_jitter *j)
 uint32_t audio_jitter_stream_id(const struct audio_jitter *j)
 {
 	return j->st.stream_id;
+}
+
+uint64_t audio_jitter_due(const struct audio_jitter *j)
+{
+	return j->due;
 }
 
 uint64_t audio_jitter_target(const struct audio_jitter *j)

@@ -86,6 +86,12 @@ struct audio_jitter *audio_jitter_free(struct audio_jitter *j); /* NULL-safe, re
 
 /* The consumer's reserve changed (the graph's quantum); counts while prebuffering. */
 void audio_jitter_set_reserve(struct audio_jitter *j, uint64_t reserve);
+/* holds: the consumer waits the reserve itself: playing starts (get() hands out
+ * packets) once `target` has passed, and the consumer holds the first sample back
+ * until audio_jitter_due(), on its own clock (PipeWire's cycle, which the jitter
+ * buffer cannot see): the sample plays exactly when due, not at the next cycle
+ * after a wait. Off: the jitter buffer waits target + reserve. */
+void audio_jitter_set_consumer_holds(struct audio_jitter *j, bool holds);
 /* packet_usec: the packet length the stream announced (codec header), used until a
  * packet says otherwise; 0: 20 ms. */
 void audio_jitter_begin(struct audio_jitter *j, uint32_t stream_id, uint64_t packet_usec,
@@ -112,6 +118,10 @@ bool audio_jitter_active(const struct audio_jitter *j); /* between begin and END
 bool audio_jitter_ending(const struct audio_jitter *j);
 uint32_t audio_jitter_stream_id(const struct audio_jitter *j);
 uint64_t audio_jitter_target(const struct audio_jitter *j);   /* usec */
+/* When the burst's first sample is to play (monotonic usec as given to get()): the
+ * first arrival + target + reserve, earlier by a backlog, never before the release;
+ * without consumer_holds, the release. 0 until playing starts. */
+uint64_t audio_jitter_due(const struct audio_jitter *j);
 uint64_t audio_jitter_packet_usec(const struct audio_jitter *j); /* the stream's packet length */
 unsigned audio_jitter_window(const struct audio_jitter *j);   /* slots (packets) this burst */
 unsigned audio_jitter_buffered(const struct audio_jitter *j); /* packets */

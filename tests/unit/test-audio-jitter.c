@@ -411,11 +411,64 @@ static void test_adapt(void)
 	audio_jitter_free(j);
 }
 
+/* The consumer holds the reserve itself: packets come out once the target has passed,
+ * and due says when the first sample is to play. */
+struct hcase {
+	const char *path;
+	bool holds;
+	unsigned target, reserve; /* ms */
+	unsigned backlog;         /* packets that came with the first one */
+	unsigned wait;            /* ms after the first arrival until get() plays */
+	unsigned due;             /* ms after the first arrival, as audio_jitter_due() says */
+};
+
+static const struct hcase hcases[] = {
+	{ "/audio/jitter/holds/at-once", true, 0, 25, 0, 0, 25 },
+	{ "/audio/jitter/holds/after-target", true, 20, 25, 0, 20, 45 },
+	/* a backlog covers the reserve: due at once */
+	{ "/audio/jitter/holds/backlog", true, 0, 25, 2, 0, 0 },
+	/* a backlog shorter than the reserve covers part of it */
+	{ "/audio/jitter/holds/short-backlog", true, 0, 25, 1, 0, 5 },
+	/* without: the jitter buffer waits target + reserve, due when it lets go */
+	{ "/audio/jitter/holds/off", false, 20, 25, 0, 45, 45 },
+};
+
+static void run_hold_case(gconstpointer data)
+{
+	const struct hcase *c = data;
+	struct audio_jitter *j = audio_jitter_new(c->target * 1000u, 0, 200000,
+						  c->reserve * 1000u);
+	uint8_t pkt[10];
+	const uint64_t t0 = 5000000;
+	const uint8_t *d;
+	size_t len;
+	uint64_t usec;
+
+	memset(pkt, 0x55, sizeof(pkt));
+	audio_jitter_set_consumer_holds(j, c->holds);
+	audio_jitter_begin(j, 7, 20000, t0);
+	for (unsigned i = 0; i <= c->backlog; i++)
+		g_assert_cmpint(audio_jitter_put(j, 100 + i, pkt, sizeof(pkt), 20000, t0), ==,
+				AUDIO_JITTER_PUT_OK);
+	g_assert_cmpuint(audio_jitter_due(j), ==, 0);
+	if (c->wait) {
+		g_assert_cmpint(audio_jitter_get(j, t0 + c->wait * 1000u - 1, true, &d, &len,
+						 &usec), ==, AUDIO_JITTER_NONE);
+		g_assert_cmpuint(audio_jitter_due(j), ==, 0);
+	}
+	g_assert_cmpint(audio_jitter_get(j, t0 + c->wait * 1000u, true, &d, &len, &usec), ==,
+			AUDIO_JITTER_PLAY);
+	g_assert_cmpuint(audio_jitter_due(j), ==, t0 + MAX(c->due, c->wait) * 1000u);
+	audio_jitter_free(j);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++)
 		g_test_add_data_func(cases[i].path, &cases[i], run_case);
+	for (size_t i = 0; i < G_N_ELEMENTS(hcases); i++)
+		g_test_add_data_func(hcases[i].path, &hcases[i], run_hold_case);
 	g_test_add_func("/audio/jitter/accounting-random", test_accounting);
 	g_test_add_func("/audio/jitter/adapt", test_adapt);
 	g_test_add_func("/audio/jitter/catch-up", test_catch_up);
