@@ -92,7 +92,7 @@ static uint64_t now_usec(void)
 static uint32_t hold_split(struct audio_stream *s, uint64_t now, uint32_t n, uint32_t *ret_pad)
 {
 	uint64_t until = atomic_load(&s->hold_until);
-	uint32_t before, pad = 0;
+	uint32_t before, avail, pad = 0;
 	uint64_t wait;
 
 	*ret_pad = 0;
@@ -110,6 +110,12 @@ static uint32_t hold_split(struct audio_stream *s, uint64_t now, uint32_t n, uin
 	wait = until > now ? (until - now) * AUDIO_RATE / 1000000u : 0;
 	if (wait > before)
 		pad = (uint32_t)MIN(wait - before, (uint64_t)(n - before));
+	/* the ring holds too little to fill the cycle after the pad (the cycle asks more
+	 * than the quantum that was planned for, or a packet came a little late): the
+	 * burst starts that much later instead, rather than with a hole after its start */
+	avail = audio_ring_fill(&s->ring);
+	if (avail > before && avail + pad < n)
+		pad = n - avail;
 	if (before + pad < n)
 		atomic_compare_exchange_strong(&s->hold_until, &until, 0);
 	*ret_pad = pad;
