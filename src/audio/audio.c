@@ -58,6 +58,7 @@ struct audio {
 	uint64_t period_hint;    /* usec between graph cycles seen last */
 	guint dry_id;            /* decide on dryness just before the next cycle */
 	bool dry_now;            /* that timer is running refill() */
+	bool last_concealed;     /* the burst's last frame was a PLC or a stretch */
 
 	/* playback */
 	struct audio_stream *out;
@@ -221,11 +222,28 @@ static gboolean on_dry_check(gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
+/* Has this burst shown loss, reordering, a stall or an underrun? */
+static bool burst_troubled(struct audio *a)
+{
+	const struct audio_play_stats *st = audio_jitter_stats(a->jit);
+
+	return st->late || st->concealed || st->recovered || st->stretched || st->skipped ||
+	       audio_stream_underruns(a->out) != a->underruns_base;
+}
+
 /* Will the ring run short at the next cycle unless audio goes in now? The silence a
- * held first sample still has in front counts. Below DRY_MARGIN ahead with a hole
- * (later packets buffered): yes. With nothing buffered and the cycles' schedule known,
- * the answer waits until DRY_LEAD_USEC before the next cycle (a timer comes back
- * then): the packet the cycle needs may still come in time, as the hold planned. */
+ * held first sample still has in front counts.
+ * A clean burst starts with no cushion beyond START_MARGIN_USEC: with the cycles'
+ * schedule known, the answer waits until DRY_LEAD_USEC before the next cycle (a timer
+ * comes back then): the packet the cycle needs may still come in time, as the hold
+ * planned, and a missing one (reordered) has the longest chance to.
+ * Once the burst has shown trouble, it is judged DRY_MARGIN ahead of the cycle, as a
+ * burst that started a cycle later would be: the cushion grows by stretches, one at
+ * a time with a frame between them (never two concealments in a row where the last
+ * moment does not force it), until the packet after a loss comes before the loss
+ * must be concealed and a stalled main loop finds audio in the ring.
+ * Without the schedule: below DRY_MARGIN ahead with a hole (later packets
+ * buffered), yes. */
 static bool is_dry(struct audio *a, struct audio_ring *ring, uint64_t now)
 {
 	uint32_t pending = audio_stream_hold_pending(a->out, now);
@@ -234,17 +252,16 @@ static bool is_dry(struct audio *a, struct audio_ring *ring, uint64_t now)
 
 	if (have >= cycle_samples(a) + DRY_MARGIN)
 		return false;
-	/* a hole with later packets buffered (loss, reordering): conceal it in time, the
-	 * margin ahead; only an on-time packet not in yet is waited for */
-	if (audio_jitter_buffered(a->jit) > 0)
+	if (!a->last_concealed && burst_troubled(a))
 		return true;
 	if (audio_stream_period(a->out))
 		a->period_hint = audio_stream_period(a->out);
 	next = audio_stream_next_cycle(a->out, now, a->period_hint);
 	if (!next)
 		/* not cycling regularly (yet, or stalled): nothing is taken, nothing to
-		 * conceal (the hold waited a cycle's worth for the packets on time) */
-		return false;
+		 * conceal (the hold waited a cycle's worth for the packets on time); a
+		 * hole with later packets buffered is concealed the margin ahead */
+		return audio_jitter_buffered(a->jit) > 0;
 	/* the timer may come a little early (ms), or late: then it is the next cycle's turn */
 	if (next > now + DRY_LEAD_USEC + (a->dry_now ? 1000u : 0u)) {
 		if (!a->dry_id)
@@ -281,6 +298,9 @@ static void refill_to(struct audio *a, uint32_t target)
 			int r;
 
 			act = audio_jitter_get(a->jit, now, dry, &d, &len, &usec);
+			if (act != AUDIO_JITTER_NONE)
+				a->last_concealed = act == AUDIO_JITTER_PLC ||
+						    act == AUDIO_JITTER_STRETCH;
 			if (usec)
 				n = MIN(audio_usec_samples(usec), AUDIO_PACKET_MAX_SAMPLES);
 			if (act != AUDIO_JITTER_PLAY && act != AUDIO_JITTER_NONE)
@@ -295,6 +315,7 @@ static void refill_to(struct audio *a, uint32_t target)
 				r = audio_dec_decode(a->dec, d, len, pcm, AUDIO_PACKET_MAX_SAMPLES);
 				if (r < 0) {
 					audio_jitter_undecodable(a->jit);
+					a->last_concealed = true;
 					audio_dec_conceal(a->dec, pcm, n);
 				} else {
 					n = (unsigned)r;
@@ -918,6 +939,7 @@ int audio_play_begin(struct audio *a, uint32_t stream_id, const struct audio_bur
 	a->play_retried = false;
 	a->first_told = false;
 	a->first_pending = false;
+	a->last_concealed = false;
 	a->play_act = AUDIO_OFF;
 	a->t_begin = (uint64_t)g_get_monotonic_time();
 	a->t_packet = 0;
