@@ -38,9 +38,12 @@ struct audio_jitter {
 	uint64_t grow;      /* usec to add while playing (late packets seen) */
 	uint64_t grown;     /* usec added in this burst */
 	uint64_t first_arrival;
+	bool consumer_holds; /* the consumer waits the reserve itself, until `due` */
+	uint64_t due;       /* when the first sample is to play (0: not released yet) */
 	uint32_t held_id;   /* the packet returned by the last get() (PLAY) */
 	bool held;
 	bool stretch_owed;  /* the last get() stretched, waiting for the head, next */
+	bool last_plc;      /* the last get() handed out a PLC or a stretch */
 	unsigned nslots;    /* this burst's window */
 	size_t cap;         /* bytes per slot this burst */
 	struct audio_play_stats st;
@@ -102,6 +105,11 @@ void audio_jitter_set_reserve(struct audio_jitter *j, uint64_t reserve)
 	j->reserve = reserve;
 }
 
+void audio_jitter_set_consumer_holds(struct audio_jitter *j, bool holds)
+{
+	j->consumer_holds = holds;
+}
+
 void audio_jitter_begin(struct audio_jitter *j, uint32_t stream_id, uint64_t packet_usec,
 			uint64_t now)
 {
@@ -131,8 +139,10 @@ void audio_jitter_begin(struct audio_jitter *j, uint32_t stream_id, uint64_t pac
 	j->buffered_usec = 0;
 	j->held = false;
 	j->stretch_owed = false;
+	j->last_plc = false;
 	j->grow = 0;
 	j->grown = 0;
+	j->due = 0;
 }
 
 static void adapt(struct audio_jitter *j)
@@ -258,23 +268,47 @@ static bool buffered(struct audio_jitter *j, uint32_t id)
 	return s->state == SLOT_BUFFERED && s->id == id;
 }
 
-/* Prebuffering: has the wait for jitter passed (or a backlog covered it)? */
+/* Audio buffered beyond the packet in hand (a backlog), usec. */
+static uint64_t backlog(const struct audio_jitter *j)
+{
+	uint64_t span = (uint64_t)(id_diff(j->max_id, j->next) + 1) * j->packet_usec;
+
+	return span > j->packet_usec ? span - j->packet_usec : 0;
+}
+
+/* Prebuffering: has the wait for jitter passed (or a backlog covered it)? The reserve
+ * is waited here, or by the consumer (consumer_holds: it holds the first sample until
+ * audio_jitter_due()). */
 static bool prebuffered(struct audio_jitter *j, uint64_t now)
 {
 	uint64_t need = j->target + j->reserve;
-	uint64_t span = (uint64_t)(id_diff(j->max_id, j->next) + 1) * j->packet_usec;
+	uint64_t wait = j->consumer_holds ? j->target : need;
 
 	if (j->ending)
 		return true;
 	/* the packet in hand covers the time until the next one is due */
-	if (span > j->packet_usec && span - j->packet_usec >= need)
+	if (backlog(j) >= wait)
 		return true;
-	return now - j->first_arrival >= need;
+	return now - j->first_arrival >= wait;
 }
 
-enum audio_jitter_action audio_jitter_get(struct audio_jitter *j, uint64_t now, bool dry,
-					  const uint8_t **ret_data, size_t *ret_len,
-					  uint64_t *ret_usec)
+/* Released at now: when the first sample is to play. Packets go on arriving in real
+ * time from the first arrival (or from the backlog's end, if that is earlier): each
+ * must be in before the consumer takes the cycle that reaches it, a reserve ahead. */
+static uint64_t due_time(const struct audio_jitter *j, uint64_t now)
+{
+	uint64_t b = backlog(j), from = j->first_arrival, t;
+
+	if (j->ending || !j->consumer_holds)
+		return now;
+	if (now - b < from)
+		from = now - b;
+	t = from + j->target + j->reserve;
+	return t > now ? t : now;
+}
+
+static enum audio_jitter_action get(struct audio_jitter *j, uint64_t now, bool dry,
+				    const uint8_t **ret_data, size_t *ret_len, uint64_t *ret_usec)
 {
 	struct slot *s;
 	uint64_t missing;
@@ -295,6 +329,7 @@ enum audio_jitter_action audio_jitter_get(struct audio_jitter *j, uint64_t now, 
 		}
 		if (!prebuffered(j, now))
 			return AUDIO_JITTER_NONE;
+		j->due = due_time(j, now);
 		j->state = j->ending ? J_DRAINING : J_PLAYING;
 		j->st.first_id = j->next;
 		j->st.last_id = j->next;
@@ -334,9 +369,12 @@ enum audio_jitter_action audio_jitter_get(struct audio_jitter *j, uint64_t now, 
 	 * consumer has audio (reordering), after the end it will not */
 	if (!dry && j->state != J_DRAINING)
 		return AUDIO_JITTER_NONE;
-	if (j->grow && j->state != J_DRAINING) {
+	if (j->grow && j->state != J_DRAINING && !j->last_plc && buffered(j, j->next + 1)) {
 		/* late packets were seen: give this one a stretch more to come, which
-		 * keeps the burst that much later from now on */
+		 * keeps the burst that much later from now on. Not right after a PLC,
+		 * and only when the packet after it is here: if the head does not come,
+		 * its FEC follows the stretch, not a second PLC in a row (a dropout);
+		 * the wait is kept for the next hole that allows it. */
 		j->grow -= j->grow < AUDIO_JITTER_STRETCH_USEC ? j->grow : AUDIO_JITTER_STRETCH_USEC;
 		j->grown += AUDIO_JITTER_STRETCH_USEC;
 		j->st.stretched++;
@@ -346,7 +384,16 @@ enum audio_jitter_action audio_jitter_get(struct audio_jitter *j, uint64_t now, 
 	}
 	owed = j->stretch_owed;
 	j->stretch_owed = false;
-	if (owed && j->packet_usec <= AUDIO_JITTER_STRETCH_USEC && j->state != J_DRAINING) {
+	if (owed && j->consumer_holds && buffered(j, j->next + 1) && j->state != J_DRAINING &&
+	    j->target + j->grown + AUDIO_JITTER_STRETCH_USEC <= j->max) {
+		/* the consumer started with no cushion beyond its margin, so the packet
+		 * after a lost one is not in before its hole is due: the stretch bridged
+		 * the wait, the head comes back from that packet's FEC (below) and the
+		 * stretch's delay stays: from now on the packet after a loss is in time
+		 * to recover it (the burst's cushion grows on the first loss) */
+		j->grown += AUDIO_JITTER_STRETCH_USEC;
+	} else if (owed && j->packet_usec <= AUDIO_JITTER_STRETCH_USEC &&
+		   j->state != J_DRAINING) {
 		/* we stretched waiting for this head, and what came is after it: it was
 		 * lost, not late, and the stretch already stood in for it. Concealing it
 		 * once more would put two concealments in a row (a dropout); the stall
@@ -355,7 +402,7 @@ enum audio_jitter_action audio_jitter_get(struct audio_jitter *j, uint64_t now, 
 		s->state = SLOT_CONCEALED;
 		j->st.last_id = j->next++;
 		j->st.concealed++;
-		return audio_jitter_get(j, now, dry, ret_data, ret_len, ret_usec);
+		return get(j, now, dry, ret_data, ret_len, ret_usec);
 	}
 	s->id = j->next;
 	s->state = SLOT_CONCEALED;
@@ -374,11 +421,23 @@ enum audio_jitter_action audio_jitter_get(struct audio_jitter *j, uint64_t now, 
 	return AUDIO_JITTER_PLC;
 }
 
+enum audio_jitter_action audio_jitter_get(struct audio_jitter *j, uint64_t now, bool dry,
+					  const uint8_t **ret_data, size_t *ret_len,
+					  uint64_t *ret_usec)
+{
+	enum audio_jitter_action a = get(j, now, dry, ret_data, ret_len, ret_usec);
+
+	if (a != AUDIO_JITTER_NONE)
+		j->last_plc = a == AUDIO_JITTER_PLC || a == AUDIO_JITTER_STRETCH;
+	return a;
+}
+
 void audio_jitter_undecodable(struct audio_jitter *j)
 {
 	if (!j->held)
 		return;
 	j->held = false;
+	j->last_plc = true; /* the consumer conceals it */
 	j->st.played--;
 	j->st.invalid++;
 	slot_of(j, j->held_id)->state = SLOT_CONCEALED;
@@ -418,6 +477,11 @@ bool audio_jitter_ending(const struct audio_jitter *j)
 uint32_t audio_jitter_stream_id(const struct audio_jitter *j)
 {
 	return j->st.stream_id;
+}
+
+uint64_t audio_jitter_due(const struct audio_jitter *j)
+{
+	return j->due;
 }
 
 uint64_t audio_jitter_target(const struct audio_jitter *j)

@@ -25,7 +25,9 @@
  *    a clean burst: - AUDIO_JITTER_STEP_DOWN; within [min, max]. Within a burst a
  *    dry buffer stretches (below), which itself adds delay, and a late packet
  *    makes the next missing head wait a stretch longer (+ AUDIO_JITTER_STEP_UP
- *    of delay for the rest of the burst, up to max);
+ *    of delay for the rest of the burst, up to max) where that stretch cannot put
+ *    two PLCs in a row: not right after one, and only when the packet after the
+ *    head is there (its FEC follows if the head does not come);
  *  - reordering within the window (audio_jitter_window() packets, >= 1.28 s);
  *    duplicates and packets whose slot has passed are dropped and counted;
  *  - a packet one to two windows ahead means we lag (a stalled consumer): jump
@@ -39,7 +41,10 @@
  *    that does not consume the slot (a stall is not a loss: late-but-not-too-late
  *    packets still play). If what comes next is after the head, the head was lost
  *    and that stretch stood in for it (packets up to the stretch's length): its slot
- *    is consumed as concealed without a second concealment in a row, a dropout;
+ *    is consumed as concealed without a second concealment in a row, a dropout.
+ *    With consumer_holds (no cushion at the start), when the packet after the head
+ *    is there, the head comes back from its FEC instead and the stretch's delay
+ *    stays: the cushion grows on the first loss (up to max);
  *  - after audio_jitter_end(): what is buffered plays at once (the consumer may
  *    take it all), holes concealed, then END.
  */
@@ -86,6 +91,14 @@ struct audio_jitter *audio_jitter_free(struct audio_jitter *j); /* NULL-safe, re
 
 /* The consumer's reserve changed (the graph's quantum); counts while prebuffering. */
 void audio_jitter_set_reserve(struct audio_jitter *j, uint64_t reserve);
+/* holds: the consumer waits the reserve itself: playing starts (get() hands out
+ * packets) once `target` has passed, and the consumer holds the first sample back
+ * until audio_jitter_due(), on its own clock (PipeWire's cycle, which the jitter
+ * buffer cannot see): the sample plays exactly when due, not at the next cycle
+ * after a wait. Off: the jitter buffer waits target + reserve. Holding, a burst
+ * starts with no cushion: a stretch for a lost head keeps its delay when the next
+ * packet's FEC recovers the head (see Policy). */
+void audio_jitter_set_consumer_holds(struct audio_jitter *j, bool holds);
 /* packet_usec: the packet length the stream announced (codec header), used until a
  * packet says otherwise; 0: 20 ms. */
 void audio_jitter_begin(struct audio_jitter *j, uint32_t stream_id, uint64_t packet_usec,
@@ -112,6 +125,10 @@ bool audio_jitter_active(const struct audio_jitter *j); /* between begin and END
 bool audio_jitter_ending(const struct audio_jitter *j);
 uint32_t audio_jitter_stream_id(const struct audio_jitter *j);
 uint64_t audio_jitter_target(const struct audio_jitter *j);   /* usec */
+/* When the burst's first sample is to play (monotonic usec as given to get()): the
+ * first arrival + target + reserve, earlier by a backlog, never before the release;
+ * without consumer_holds, the release. 0 until playing starts. */
+uint64_t audio_jitter_due(const struct audio_jitter *j);
 uint64_t audio_jitter_packet_usec(const struct audio_jitter *j); /* the stream's packet length */
 unsigned audio_jitter_window(const struct audio_jitter *j);   /* slots (packets) this burst */
 unsigned audio_jitter_buffered(const struct audio_jitter *j); /* packets */

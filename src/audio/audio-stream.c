@@ -29,6 +29,7 @@ struct audio_stream {
 	guint recheck_id;
 	bool first_sample_told;
 	bool drained_told;
+	bool parked;              /* set inactive between bursts (corked), still linked */
 
 	/* shared with process() on the data thread */
 	atomic_bool cycled;       /* process() moved a buffer */
@@ -42,9 +43,15 @@ struct audio_stream {
 	_Atomic uint64_t last_io;
 	_Atomic uint64_t first_cycle;
 	_Atomic uint64_t last_cycle;
+	_Atomic uint64_t period;  /* usec between the last two process() calls */
+	_Atomic uint64_t hold_until; /* usec: the sample at hold_index plays no earlier */
+	atomic_uint hold_index;
+	uint32_t quiet_cycles;    /* data thread only: cycles of silence since eos + empty */
 	uint64_t t_connect, t_streaming;
 	struct audio_ring ring;
 };
+
+#define DRAIN_QUIET_CYCLES 2
 
 static const char *dir_word(const struct audio_stream *s)
 {
@@ -80,17 +87,53 @@ static uint64_t now_usec(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
+/* data thread: samples of this cycle (of n) to read from the ring before the held
+ * sample, and how many zeros then keep it back until its time (*ret_pad) */
+static uint32_t hold_split(struct audio_stream *s, uint64_t now, uint32_t n, uint32_t *ret_pad)
+{
+	uint64_t until = atomic_load(&s->hold_until);
+	uint32_t before, avail, pad = 0;
+	uint64_t wait;
+
+	*ret_pad = 0;
+	if (!until)
+		return n;
+	before = atomic_load(&s->hold_index) - audio_ring_read_index(&s->ring);
+	if ((int32_t)before < 0) {
+		/* it went out (a newer hold may have come meanwhile: keep that one) */
+		atomic_compare_exchange_strong(&s->hold_until, &until, 0);
+		return n;
+	}
+	if (before >= n)
+		return n;
+	/* sample `before` of this buffer plays before / 16 ms after now */
+	wait = until > now ? (until - now) * AUDIO_RATE / 1000000u : 0;
+	if (wait > before)
+		pad = (uint32_t)MIN(wait - before, (uint64_t)(n - before));
+	/* the ring holds too little to fill the cycle after the pad (the cycle asks more
+	 * than the quantum that was planned for, or a packet came a little late): the
+	 * burst starts that much later instead, rather than with a hole after its start */
+	avail = audio_ring_fill(&s->ring);
+	if (avail > before && avail + pad < n)
+		pad = n - avail;
+	if (before + pad < n)
+		atomic_compare_exchange_strong(&s->hold_until, &until, 0);
+	*ret_pad = pad;
+	return before;
+}
+
 /* data thread */
 static void on_process_playback(void *data)
 {
 	struct audio_stream *s = data;
 	struct pw_buffer *b = pw_stream_dequeue_buffer(s->stream);
 	struct spa_data *d;
-	uint32_t n, got;
+	uint32_t n, got, first, pad;
 	int16_t *dst;
-	uint64_t now = now_usec();
+	uint64_t now = now_usec(), prev;
 
-	atomic_store(&s->last_cycle, now);
+	prev = atomic_exchange(&s->last_cycle, now);
+	atomic_store(&s->period, prev ? now - prev : 0);
 	if (!atomic_load(&s->first_cycle))
 		atomic_store(&s->first_cycle, now);
 	if (!b)
@@ -105,9 +148,17 @@ static void on_process_playback(void *data)
 	if (b->requested && b->requested < n)
 		n = (uint32_t)b->requested;
 	atomic_store(&s->quantum, n);
-	got = audio_ring_read(&s->ring, dst, n);
-	if (got < n) {
-		memset(dst + got, 0, (n - got) * sizeof(int16_t));
+	/* a held sample: what comes before it, silence until its time, then the rest */
+	first = hold_split(s, now, n, &pad);
+	got = audio_ring_read(&s->ring, dst, first);
+	if (got < first) {
+		pad = 0; /* the ring ran short before the held sample */
+	} else {
+		memset(dst + got, 0, pad * sizeof(int16_t));
+		got += audio_ring_read(&s->ring, dst + first + pad, n - first - pad);
+	}
+	if (got + pad < n) {
+		memset(dst + got + pad, 0, (n - got - pad) * sizeof(int16_t));
 		if (atomic_load(&s->started) && !atomic_load(&s->eos))
 			atomic_fetch_add(&s->underruns, 1);
 	}
@@ -119,8 +170,17 @@ static void on_process_playback(void *data)
 	atomic_store(&s->cycled, true);
 	if (got > 0)
 		atomic_store(&s->sample_out, true);
-	if (atomic_load(&s->eos) && audio_ring_fill(&s->ring) == 0)
-		atomic_store(&s->drained, true);
+	/* drained once the last samples are through the graph: what a converter (the
+	 * resampler) still held goes out with a cycle or two of silence, rather than at
+	 * the start of the next burst after a park */
+	if (atomic_load(&s->eos) && audio_ring_fill(&s->ring) == 0) {
+		if (s->quiet_cycles < DRAIN_QUIET_CYCLES)
+			s->quiet_cycles++;
+		else
+			atomic_store(&s->drained, true);
+	} else {
+		s->quiet_cycles = 0;
+	}
 	audio_pw_notify_rt(s->pw);
 }
 
@@ -445,6 +505,64 @@ void audio_stream_set_eos(struct audio_stream *s, bool eos)
 bool audio_stream_drained(const struct audio_stream *s)
 {
 	return atomic_load(&((struct audio_stream *)s)->drained);
+}
+
+void audio_stream_park(struct audio_stream *s, bool park)
+{
+	if (!s->stream || s->parked == park)
+		return;
+	s->parked = park;
+	if (!park) {
+		/* the timeline counts from here (the data thread is out of the graph) */
+		s->t_connect = (uint64_t)g_get_monotonic_time();
+		atomic_store(&s->first_cycle, 0);
+	}
+	/* an inactive node is left out of the graph's cycles: no process(), no wake-ups;
+	 * its links stay, so that it plays again within a cycle or two */
+	pw_stream_set_active(s->stream, !park);
+}
+
+bool audio_stream_parked(const struct audio_stream *s)
+{
+	return s->parked;
+}
+
+void audio_stream_hold(struct audio_stream *s, uint32_t index, uint64_t until)
+{
+	atomic_store(&s->hold_index, index);
+	atomic_store(&s->hold_until, until);
+}
+
+uint64_t audio_stream_period(const struct audio_stream *s)
+{
+	return atomic_load(&((struct audio_stream *)s)->period);
+}
+
+uint64_t audio_stream_next_cycle(const struct audio_stream *s, uint64_t now, uint64_t period)
+{
+	struct audio_stream *m = (struct audio_stream *)s;
+	uint64_t last = atomic_load(&m->last_cycle), own = atomic_load(&m->period);
+
+	if (own && own <= 200000u)
+		period = own; /* not the gap of a park */
+	/* cycling now and then: not (yet, any more) a schedule to rely on */
+	if (!last || !period || period > 200000u || now > last + 2 * period)
+		return 0;
+	return last + period;
+}
+
+uint32_t audio_stream_hold_pending(const struct audio_stream *s, uint64_t now)
+{
+	struct audio_stream *m = (struct audio_stream *)s;
+	uint64_t until = atomic_load(&m->hold_until), wait;
+	uint32_t before;
+
+	if (until <= now)
+		return 0;
+	before = atomic_load(&m->hold_index) - audio_ring_read_index(&m->ring);
+	wait = MIN((until - now) * AUDIO_RATE / 1000000u, (uint64_t)AUDIO_RING_SAMPLES);
+	/* the samples ahead of the held one play meanwhile */
+	return (int32_t)before >= 0 && wait > before ? (uint32_t)(wait - before) : 0;
 }
 
 void audio_stream_set_started(struct audio_stream *s, bool started)

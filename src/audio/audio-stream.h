@@ -52,6 +52,22 @@ const char *audio_stream_target(const struct audio_stream *s);
 void audio_stream_set_eos(struct audio_stream *s, bool eos);
 /* playback: eos was set and process() found the ring empty since */
 bool audio_stream_drained(const struct audio_stream *s);
+/* playback: park (set inactive, as a corked stream: out of the graph's cycles, no
+ * process() and no wake-ups, links kept) or resume a stream that has drained */
+void audio_stream_park(struct audio_stream *s, bool park);
+bool audio_stream_parked(const struct audio_stream *s);
+/* playback: the sample at ring write index `index` (written or about to be) plays
+ * no earlier than `until` (monotonic usec): process() puts silence before it in the
+ * cycle that reaches it, so that it plays when due rather than at a cycle boundary. */
+void audio_stream_hold(struct audio_stream *s, uint32_t index, uint64_t until);
+/* playback: usec between the last two cycles (0: fewer than two yet) */
+uint64_t audio_stream_period(const struct audio_stream *s);
+/* playback: when process() is due next (monotonic usec): the last cycle + the period
+ * between the last two, or `period` (a previous stream's) after the first; 0 when the
+ * stream is not cycling regularly */
+uint64_t audio_stream_next_cycle(const struct audio_stream *s, uint64_t now, uint64_t period);
+/* playback: samples of silence a hold still puts in front (0: none), as of now */
+uint32_t audio_stream_hold_pending(const struct audio_stream *s, uint64_t now);
 /* playback: samples are flowing now (underruns count from here) */
 void audio_stream_set_started(struct audio_stream *s, bool started);
 uint32_t audio_stream_underruns(const struct audio_stream *s); /* playback */

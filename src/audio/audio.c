@@ -4,9 +4,16 @@
  * the playback stream, the microphone through the encoder to events.frame,
  * cues mixed into playback, and the route followed as nodes come and go.
  *
- * Structural changes (open, move, close a stream) happen in one place,
+ * Structural changes (open, move, park, close a stream) happen in one place,
  * reconcile(), run from an idle source, so that no stream is destroyed from
- * inside its own callback.
+ * inside its own callback. A drained playback stream is parked (inactive, as a
+ * corked one: no cycles, no wake-ups) rather than closed, so that the next burst
+ * to the same sink starts without connecting a stream.
+ *
+ * Latency: a burst's first sample is due one graph cycle (+ START_MARGIN_USEC)
+ * after its first packet (+ the jitter target); the stream holds it back until
+ * then within the cycle that reaches it (audio_stream_hold), and dryness is judged
+ * just before the cycle that would run short (DRY_LEAD_USEC), not a margin ahead.
  */
 #include "audio.h"
 
@@ -29,6 +36,11 @@
 #define RING_FRAMES 2
 #define RING_HEADROOM 3
 #define DRY_MARGIN (AUDIO_FRAME_SAMPLES / 2)  /* 10 ms for the main loop to come round */
+/* With the cycle's schedule known, whether the ring runs dry is decided this long
+ * before the next cycle (a timer), not right after the last one: a packet that comes
+ * in between is no reason to conceal. Less than START_MARGIN_USEC, so that a packet
+ * on time is in before the decision. */
+#define DRY_LEAD_USEC 2000
 #define MAX_MOVES 3 /* fallbacks per burst / talk */
 #define UNDECODABLE_FAIL 5 /* packets in a row from the start: the stream fails */
 
@@ -43,6 +55,10 @@ struct audio {
 	bool ready;              /* audio_new() done: registry changes reconcile */
 	guint reconnect_id;      /* PipeWire went away: trying again */
 	uint32_t quantum_hint;   /* samples per graph cycle seen last */
+	uint64_t period_hint;    /* usec between graph cycles seen last */
+	guint dry_id;            /* decide on dryness just before the next cycle */
+	bool dry_now;            /* that timer is running refill() */
+	bool last_concealed;     /* the burst's last frame was a PLC or a stretch */
 
 	/* playback */
 	struct audio_stream *out;
@@ -124,6 +140,10 @@ static void burst_finish(struct audio *a, enum audio_activation st, const char *
 	a->burst = false;
 	a->burst_ended = false;
 	a->first_pending = false;
+	if (a->dry_id) {
+		g_source_remove(a->dry_id);
+		a->dry_id = 0;
+	}
 	a->last = *audio_jitter_stats(a->jit);
 	a->last.packet_usec = audio_jitter_packet_usec(a->jit);
 	g_strlcpy(a->last.reason, reason, sizeof(a->last.reason));
@@ -176,12 +196,81 @@ static uint32_t cycle_samples(const struct audio *a)
 	return a->quantum_hint ? a->quantum_hint : GRAPH_MAX_QUANTUM_SAMPLES;
 }
 
-/* usec the jitter buffer waits on top of its target before playing: one cycle, for
- * the graph takes a whole quantum at once. Once: the ring holds what the jitter
- * buffer gives rather than a level of its own, so nothing else comes on top. */
+/* usec from a burst's first packet (+ jitter target) to its first sample: one cycle,
+ * for the graph takes a whole quantum at once and the packet that completes it comes
+ * in real time, plus START_MARGIN for the main loop to decode it before the cycle.
+ * The jitter buffer hands the first packet out at once and the stream holds its
+ * first sample back until then (audio_stream_hold: silence in front of it within
+ * the cycle), so the burst starts exactly when due, not at the next cycle after a
+ * wait. Once: the ring holds what the jitter buffer gives rather than a level of its
+ * own, so nothing else comes on top. */
+#define START_MARGIN_USEC 3000
 static uint64_t ring_reserve(const struct audio *a)
 {
-	return (uint64_t)cycle_samples(a) * 1000000u / AUDIO_RATE;
+	return (uint64_t)cycle_samples(a) * 1000000u / AUDIO_RATE + START_MARGIN_USEC;
+}
+
+static void refill(struct audio *a);
+
+static gboolean on_dry_check(gpointer data)
+{
+	struct audio *a = data;
+
+	a->dry_id = 0;
+	a->dry_now = true;
+	refill(a);
+	a->dry_now = false;
+	return G_SOURCE_REMOVE;
+}
+
+/* Has this burst shown loss, reordering, a stall or an underrun? */
+static bool burst_troubled(struct audio *a)
+{
+	const struct audio_play_stats *st = audio_jitter_stats(a->jit);
+
+	return st->late || st->concealed || st->recovered || st->stretched || st->skipped ||
+	       audio_stream_underruns(a->out) != a->underruns_base;
+}
+
+/* Will the ring run short at the next cycle unless audio goes in now? The silence a
+ * held first sample still has in front counts.
+ * A clean burst starts with no cushion beyond START_MARGIN_USEC: with the cycles'
+ * schedule known, the answer waits until DRY_LEAD_USEC before the next cycle (a timer
+ * comes back then): the packet the cycle needs may still come in time, as the hold
+ * planned, and a missing one (reordered) has the longest chance to.
+ * Once the burst has shown trouble, it is judged DRY_MARGIN ahead of the cycle, as a
+ * burst that started a cycle later would be: the cushion grows by stretches, one at
+ * a time with a frame between them (never two concealments in a row where the last
+ * moment does not force it), until the packet after a loss comes before the loss
+ * must be concealed and a stalled main loop finds audio in the ring.
+ * Without the schedule: below DRY_MARGIN ahead with a hole (later packets
+ * buffered), yes. */
+static bool is_dry(struct audio *a, struct audio_ring *ring, uint64_t now)
+{
+	uint32_t pending = audio_stream_hold_pending(a->out, now);
+	uint32_t have = audio_ring_fill(ring) + pending;
+	uint64_t next;
+
+	if (have >= cycle_samples(a) + DRY_MARGIN)
+		return false;
+	if (!a->last_concealed && burst_troubled(a))
+		return true;
+	if (audio_stream_period(a->out))
+		a->period_hint = audio_stream_period(a->out);
+	next = audio_stream_next_cycle(a->out, now, a->period_hint);
+	if (!next)
+		/* not cycling regularly (yet, or stalled): nothing is taken, nothing to
+		 * conceal (the hold waited a cycle's worth for the packets on time); a
+		 * hole with later packets buffered is concealed the margin ahead */
+		return audio_jitter_buffered(a->jit) > 0;
+	/* the timer may come a little early (ms), or late: then it is the next cycle's turn */
+	if (next > now + DRY_LEAD_USEC + (a->dry_now ? 1000u : 0u)) {
+		if (!a->dry_id)
+			a->dry_id = g_timeout_add((guint)((next - now - DRY_LEAD_USEC) / 1000u),
+						  on_dry_check, a);
+		return false;
+	}
+	return have < audio_stream_quantum(a->out);
 }
 
 /* Decode what the jitter buffer gives, mix cues, up to target samples in the ring. */
@@ -204,12 +293,15 @@ static void refill_to(struct audio *a, uint32_t target)
 			const uint8_t *d = NULL;
 			size_t len = 0;
 			uint64_t usec = 0;
-			bool dry = audio_ring_fill(ring) < cycle_samples(a) + DRY_MARGIN;
+			uint64_t now = (uint64_t)g_get_monotonic_time();
+			bool dry = is_dry(a, ring, now);
 			enum audio_jitter_action act;
 			int r;
 
-			act = audio_jitter_get(a->jit, (uint64_t)g_get_monotonic_time(), dry, &d,
-					       &len, &usec);
+			act = audio_jitter_get(a->jit, now, dry, &d, &len, &usec);
+			if (act != AUDIO_JITTER_NONE)
+				a->last_concealed = act == AUDIO_JITTER_PLC ||
+						    act == AUDIO_JITTER_STRETCH;
 			if (usec)
 				n = MIN(audio_usec_samples(usec), AUDIO_PACKET_MAX_SAMPLES);
 			if (act != AUDIO_JITTER_PLAY && act != AUDIO_JITTER_NONE)
@@ -224,6 +316,7 @@ static void refill_to(struct audio *a, uint32_t target)
 				r = audio_dec_decode(a->dec, d, len, pcm, AUDIO_PACKET_MAX_SAMPLES);
 				if (r < 0) {
 					audio_jitter_undecodable(a->jit);
+					a->last_concealed = true;
 					audio_dec_conceal(a->dec, pcm, n);
 				} else {
 					n = (unsigned)r;
@@ -254,6 +347,8 @@ static void refill_to(struct audio *a, uint32_t target)
 			if (!a->first_told && !a->first_pending) {
 				a->first_pending = true;
 				a->first_index = audio_ring_write_index(ring);
+				/* before it is written: the data thread must not see it unheld */
+				audio_stream_hold(a->out, a->first_index, audio_jitter_due(a->jit));
 				a->t_prebuffered = (uint64_t)g_get_monotonic_time();
 				a->pre_frames = audio_jitter_buffered(a->jit) + 1;
 			}
@@ -438,6 +533,13 @@ static bool retry_same_target(struct audio *a, const struct audio_endpoint *ep,
 	return true;
 }
 
+/* A parked output plays again (a burst or a cue on the same sink). */
+static void unpark_output(struct audio *a)
+{
+	if (a->out && audio_stream_parked(a->out))
+		audio_stream_park(a->out, false);
+}
+
 static void reconcile_output(struct audio *a)
 {
 	const char *reason = NULL;
@@ -477,6 +579,8 @@ static void reconcile_output(struct audio *a)
 			if (a->cue.active)
 				audio_cue_gen_start(&a->cue, a->cue.cue, a->cue.volume);
 		} else {
+			if (want)
+				unpark_output(a);
 			return;
 		}
 		if (a->burst)
@@ -513,9 +617,12 @@ static void reconcile_output(struct audio *a)
 		refill(a);
 }
 
+/* Nothing to play: a drained stream is parked (inactive, still linked: the next burst
+ * starts without connecting a stream), and closed when it failed or the route moved. */
 static void close_drained_output(struct audio *a)
 {
 	const char *reason;
+	bool moved;
 
 	if (!a->out || a->burst || a->cue.active)
 		return;
@@ -523,11 +630,21 @@ static void close_drained_output(struct audio *a)
 	case AUDIO_STARTING:
 		return;
 	case AUDIO_ACTIVE:
+		moved = strcmp(audio_stream_target(a->out), a->route.sink.node_name) != 0 ||
+			a->route.sink.kind == AUDIO_EP_NONE;
+		if (audio_stream_parked(a->out)) {
+			if (moved)
+				break;
+			return;
+		}
 		/* eos is set: the last samples (a cue's tail) still go out first */
 		audio_stream_set_eos(a->out, true);
 		if (!audio_stream_drained(a->out))
 			return;
-		break;
+		if (moved)
+			break;
+		audio_stream_park(a->out, true);
+		return;
 	case AUDIO_OFF:
 	case AUDIO_FAILED:
 	case _AUDIO_ACTIVATION_MAX:
@@ -710,6 +827,8 @@ struct audio *audio_new(const struct audio_config *cfg, const struct audio_event
 	/* starts at prebuffer (small), grows on jitter up to max-prebuffer, shrinks to 0 */
 	a->jit = audio_jitter_new(cfg->prebuffer, 0, cfg->max_prebuffer,
 				  AUDIO_FRAME_USEC);
+	if (a->jit)
+		audio_jitter_set_consumer_holds(a->jit, true);
 	a->dec = audio_dec_new();
 	a->enc = audio_enc_new(&ep);
 	if (!a->jit || !a->dec || !a->enc) {
@@ -743,6 +862,8 @@ struct audio *audio_free(struct audio *a)
 		g_source_remove(a->reconcile_id);
 	if (a->reconnect_id)
 		g_source_remove(a->reconnect_id);
+	if (a->dry_id)
+		g_source_remove(a->dry_id);
 	audio_stream_free(a->in);
 	audio_stream_free(a->out);
 	audio_pw_free(a->pw);
@@ -821,6 +942,7 @@ int audio_play_begin(struct audio *a, uint32_t stream_id, const struct audio_bur
 	a->play_retried = false;
 	a->first_told = false;
 	a->first_pending = false;
+	a->last_concealed = false;
 	a->play_act = AUDIO_OFF;
 	a->t_begin = (uint64_t)g_get_monotonic_time();
 	a->t_packet = 0;
@@ -830,6 +952,7 @@ int audio_play_begin(struct audio *a, uint32_t stream_id, const struct audio_bur
 
 		a->underruns_base = audio_stream_underruns(a->out);
 		audio_stream_set_eos(a->out, false);
+		unpark_output(a);
 		if (audio_stream_state(a->out, &reason) == AUDIO_ACTIVE)
 			set_play(a, AUDIO_ACTIVE, reason);
 		else
@@ -979,6 +1102,7 @@ void audio_cue(struct audio *a, enum audio_cue cue)
 	if (a->out && audio_stream_state(a->out, NULL) != AUDIO_FAILED &&
 	    strcmp(audio_stream_target(a->out), a->route.sink.node_name) == 0) {
 		audio_stream_set_eos(a->out, false);
+		unpark_output(a);
 		refill(a);
 	} else {
 		schedule(a);

@@ -48,6 +48,12 @@ static const struct jcase cases[] = {
 	/* a late packet: the next missing head gets a stretch more to come, and comes */
 	{ "/audio/jitter/grow-on-late", 0, 0, 0, 0, "+1 +3 y f l2 +4 +6 y y s +5 y y E x",
 	  5, 1, 0, 1, 0, 0, 0, 1 },
+	/* ... but not as a stretch that a PLC follows or that follows one (a dropout):
+	 * the head's neighbour is lost too, or the last frame was a PLC */
+	{ "/audio/jitter/grow-not-before-plc", 0, 0, 0, 0, "+1 +3 y f y l2 +6 +7 c f y y E x",
+	  4, 2, 1, 1, 0, 0, 0, 0 },
+	{ "/audio/jitter/grow-not-after-plc", 0, 0, 0, 0, "+1 +4 +5 y c l2 f y y E x",
+	  3, 1, 1, 1, 0, 0, 0, 0 },
 	{ "/audio/jitter/stall-is-not-loss", 40, 0, 0, 0, "+1 +2 +3 y y y s s +4 y E x",
 	  4, 0, 0, 0, 0, 0, 0, 2 },
 	/* a stall, then what comes is after the head: the head was lost, and the stretch
@@ -107,9 +113,24 @@ static uint64_t packet_usec(const struct jcase *c)
 	return c->packet_ms == 3 ? 2500 : c->packet_ms ? c->packet_ms * 1000u : 20000u;
 }
 
-static void run_case(gconstpointer data)
+/* The same scripts for a consumer that holds the first sample itself (the daemon's):
+ * the burst starts with no cushion, which grows on the first loss. */
+static const struct jcase holds_cases[] = {
+	/* a stall, then the packet after the head: the head comes back from its FEC and
+	 * the stretch's delay stays (the next loss finds the packet after it in time) */
+	{ "/audio/jitter/holds/stretch-then-fec-keeps-delay", 0, 0, 0, 0, "+1 y s +3 f y E x",
+	  2, 1, 0, 0, 0, 0, 0, 1 },
+	/* the packet after the head is lost too: the stretch stands in for the head,
+	 * the next one recovers that one */
+	{ "/audio/jitter/holds/stretch-stands-in-for-lost", 0, 0, 0, 0,
+	  "+1 +2 y y s +5 f y E x", 3, 1, 1, 0, 0, 0, 0, 1 },
+	/* a stretch for the head, then its packet: it plays */
+	{ "/audio/jitter/holds/stall-is-not-loss", 0, 0, 0, 0, "+1 y s +2 +3 y y E x",
+	  3, 0, 0, 0, 0, 0, 0, 1 },
+};
+
+static void run_script(const struct jcase *c, bool holds)
 {
-	const struct jcase *c = data;
 	struct audio_jitter *j = audio_jitter_new(c->prebuffer * 1000u, 0, 200000,
 						  c->reserve * 1000u);
 	g_auto(GStrv) tok = g_strsplit(c->script, " ", -1);
@@ -119,6 +140,7 @@ static void run_case(gconstpointer data)
 	const struct audio_play_stats *st;
 
 	memset(pkt, 0x55, sizeof(pkt));
+	audio_jitter_set_consumer_holds(j, holds);
 	audio_jitter_begin(j, 7, hu, now);
 	for (unsigned i = 0; tok[i]; i++) {
 		const char *t = tok[i];
@@ -224,6 +246,16 @@ static void run_case(gconstpointer data)
 	g_assert_cmpuint(st->stretched, ==, c->stretched);
 	g_assert_cmpuint(audio_jitter_packet_usec(j), ==, pu);
 	audio_jitter_free(j);
+}
+
+static void run_case(gconstpointer data)
+{
+	run_script(data, false);
+}
+
+static void run_holds_case(gconstpointer data)
+{
+	run_script(data, true);
 }
 
 /* Random loss, reordering and duplicates: every packet lands in one bucket,
@@ -415,11 +447,66 @@ static void test_adapt(void)
 	audio_jitter_free(j);
 }
 
+/* The consumer holds the reserve itself: packets come out once the target has passed,
+ * and due says when the first sample is to play. */
+struct hcase {
+	const char *path;
+	bool holds;
+	unsigned target, reserve; /* ms */
+	unsigned backlog;         /* packets that came with the first one */
+	unsigned wait;            /* ms after the first arrival until get() plays */
+	unsigned due;             /* ms after the first arrival, as audio_jitter_due() says */
+};
+
+static const struct hcase hcases[] = {
+	{ "/audio/jitter/holds/at-once", true, 0, 25, 0, 0, 25 },
+	{ "/audio/jitter/holds/after-target", true, 20, 25, 0, 20, 45 },
+	/* a backlog covers the reserve: due at once */
+	{ "/audio/jitter/holds/backlog", true, 0, 25, 2, 0, 0 },
+	/* a backlog shorter than the reserve covers part of it */
+	{ "/audio/jitter/holds/short-backlog", true, 0, 25, 1, 0, 5 },
+	/* without: the jitter buffer waits target + reserve, due when it lets go */
+	{ "/audio/jitter/holds/off", false, 20, 25, 0, 45, 45 },
+};
+
+static void run_hold_case(gconstpointer data)
+{
+	const struct hcase *c = data;
+	struct audio_jitter *j = audio_jitter_new(c->target * 1000u, 0, 200000,
+						  c->reserve * 1000u);
+	uint8_t pkt[10];
+	const uint64_t t0 = 5000000;
+	const uint8_t *d;
+	size_t len;
+	uint64_t usec;
+
+	memset(pkt, 0x55, sizeof(pkt));
+	audio_jitter_set_consumer_holds(j, c->holds);
+	audio_jitter_begin(j, 7, 20000, t0);
+	for (unsigned i = 0; i <= c->backlog; i++)
+		g_assert_cmpint(audio_jitter_put(j, 100 + i, pkt, sizeof(pkt), 20000, t0), ==,
+				AUDIO_JITTER_PUT_OK);
+	g_assert_cmpuint(audio_jitter_due(j), ==, 0);
+	if (c->wait) {
+		g_assert_cmpint(audio_jitter_get(j, t0 + c->wait * 1000u - 1, true, &d, &len,
+						 &usec), ==, AUDIO_JITTER_NONE);
+		g_assert_cmpuint(audio_jitter_due(j), ==, 0);
+	}
+	g_assert_cmpint(audio_jitter_get(j, t0 + c->wait * 1000u, true, &d, &len, &usec), ==,
+			AUDIO_JITTER_PLAY);
+	g_assert_cmpuint(audio_jitter_due(j), ==, t0 + MAX(c->due, c->wait) * 1000u);
+	audio_jitter_free(j);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++)
 		g_test_add_data_func(cases[i].path, &cases[i], run_case);
+	for (size_t i = 0; i < G_N_ELEMENTS(holds_cases); i++)
+		g_test_add_data_func(holds_cases[i].path, &holds_cases[i], run_holds_case);
+	for (size_t i = 0; i < G_N_ELEMENTS(hcases); i++)
+		g_test_add_data_func(hcases[i].path, &hcases[i], run_hold_case);
 	g_test_add_func("/audio/jitter/accounting-random", test_accounting);
 	g_test_add_func("/audio/jitter/adapt", test_adapt);
 	g_test_add_func("/audio/jitter/catch-up", test_catch_up);
