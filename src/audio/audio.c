@@ -273,8 +273,10 @@ static bool is_dry(struct audio *a, struct audio_ring *ring, uint64_t now)
 	return have < audio_stream_quantum(a->out);
 }
 
-/* Decode what the jitter buffer gives, mix cues, up to target samples in the ring. */
-static void refill_to(struct audio *a, uint32_t target)
+/* Decode what the jitter buffer gives, mix cues, up to target samples in the ring.
+ * tail_only: the burst's own frames and no more (a cue is mixed into them, but a cue
+ * that outlasts them is not written on its own: it goes on mixed into what follows). */
+static void refill_to(struct audio *a, uint32_t target, bool tail_only)
 {
 	struct audio_ring *ring;
 	int16_t pcm[AUDIO_PACKET_MAX_SAMPLES];
@@ -353,6 +355,8 @@ static void refill_to(struct audio *a, uint32_t target)
 				a->pre_frames = audio_jitter_buffered(a->jit) + 1;
 			}
 		}
+		if (tail_only && !burst_frame)
+			break;
 		if (a->cue.active && audio_cue_gen_mix_n(&a->cue, pcm, n))
 			have = true;
 		if (!have)
@@ -367,7 +371,7 @@ static void refill_to(struct audio *a, uint32_t target)
 
 static void refill(struct audio *a)
 {
-	refill_to(a, ring_target(a));
+	refill_to(a, ring_target(a), false);
 }
 
 static void out_state(void *data, struct audio_stream *s, enum audio_activation st,
@@ -886,8 +890,17 @@ static void burst_supersede(struct audio *a, uint32_t next)
 		/* The talker has stopped and its tail is still in the jitter buffer (the
 		 * next talker was granted at once): decode the tail into the ring, where
 		 * the new burst's samples follow it. After the end, the jitter buffer
-		 * hands out all it has; the ring holds 2 s. */
-		refill_to(a, AUDIO_RING_SAMPLES);
+		 * hands out all it has; the ring holds 2 s. Only the tail: a cue that
+		 * outlasts it (the end cue is 170 ms) goes on mixed into the next burst
+		 * instead of being written ahead of it, else back-to-back short bursts
+		 * each pushed the next one a cue later, until the ring was full. */
+		refill_to(a, AUDIO_RING_SAMPLES, true);
+		if (!a->burst_ended)
+			g_debug("burst %u: tail left at supersede: ring fill %u space %u, "
+				"%u buffered", a->play_id,
+				audio_ring_fill(audio_stream_ring(a->out)),
+				audio_ring_space(audio_stream_ring(a->out)),
+				audio_jitter_buffered(a->jit));
 	}
 	if (a->burst_ended || a->refused || audio_jitter_ending(a->jit)) {
 		/* ended normally: whatever could not be played out is still flushed (no
