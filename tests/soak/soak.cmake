@@ -23,7 +23,7 @@ if(TARGET pttgwd AND TARGET pttgw-relay AND TARGET pttgw-dispatch AND TARGET pus
       "PW_FIXTURE=${PROJECT_SOURCE_DIR}/tests/audio/pw-fixture.sh"
       "PW_BT_HEADSET=$<TARGET_FILE:pw-bt-headset>"
       "SOAK_PY=${CMAKE_CURRENT_LIST_DIR}/soak.py")
-  set_tests_properties(soak PROPERTIES LABELS soak TIMEOUT 1200
+  set_tests_properties(soak PROPERTIES LABELS soak TIMEOUT 1400
                        ENVIRONMENT "${_soak_env}")
 else()
   message(WARNING "soak test skipped: it needs pttgwd, pttgw-relay, pttgw-dispatch, push-sign, "

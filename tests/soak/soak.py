@@ -46,7 +46,7 @@ T = E["SOAK_DIR"]
 SEED = int(E.get("SOAK_SEED") or random.SystemRandom().randrange(1 << 31))
 CYCLES = int(E.get("SOAK_CYCLES", "10000"))
 BURSTS = int(E.get("SOAK_BURSTS", "2000"))
-SECONDS = float(E.get("SOAK_SECONDS", "900"))
+SECONDS = float(E.get("SOAK_SECONDS", "1100"))
 SETTLE = 25.0
 # SOAK_STRICT=1: a burst the audio bridge throws away because it ended before the playback
 # stream was active (a short burst, or one delivered at once, e.g. a late join of an ended

@@ -10,7 +10,7 @@
 # Environment (from ctest): PTTGWD PTTGW_RELAY PTTGW_DISPATCH PUSH_SIGN
 # MOSQUITTO_BIN MOSQUITTO_PUB_BIN MOSQUITTO_SUB_BIN PW_FIXTURE PW_BT_HEADSET SOAK_PY.
 # Knobs: SOAK_SEED (reproduce a run), SOAK_CYCLES (10000), SOAK_BURSTS (2000),
-# SOAK_SECONDS (time budget of the driving phase, 900; it stops once both counts are reached,
+# SOAK_SECONDS (time budget of the driving phase, 1100; it stops once both counts are reached,
 # and a count short of its target when the budget runs out fails the soak), SOAK_KEEP=1 keeps the temp dir,
 # SOAK_FAULTS=0 (no faults), SOAK_STRICT=1 (a burst discarded because it ended before
 # playback was active fails too), SOAK_AUDIO=0 (no audio bridge: what the audio path costs),
@@ -40,7 +40,7 @@ export DBUS_SESSION_BUS_ADDRESS SOAK_DIR="$T" SOAK_HEADSET=$HEADSET
 export SOAK_SESSION_PIDS="pipewire:$PWFIX_PW wireplumber:$PWFIX_WP"
 
 # the driver gets the whole budget; ctest's TIMEOUT is the outer bound
-timeout -s TERM 1080 /usr/bin/python3 -u "$SOAK_PY"
+timeout -s TERM 1280 /usr/bin/python3 -u "$SOAK_PY"
 rc=$?
 # what PipeWire and WirePlumber cost (each press links a capture stream and moves the
 # route to HFP and back)
