@@ -326,6 +326,7 @@ backoff-cap = 1
 [push]
 broker = 127.0.0.1:%d
 key-file = %s/gw.key
+state-dir = %s
 client-id = pttgw-soak-%d
 backoff-base = 0.1
 backoff-cap = 1
@@ -338,7 +339,8 @@ activation-timeout = 2.0
 enabled = false
 [evdev]
 enable = false
-""" % (RELAY_URL, GW_USER, T, HEARTBEAT, MQTT_PORT, T, os.getpid(), E["SOAK_HEADSET"])
+""" % (RELAY_URL, GW_USER, T, HEARTBEAT, MQTT_PORT, T, T, os.getpid(),
+       E["SOAK_HEADSET"])
     if E.get("SOAK_AUDIO", "1") == "0":   # a measurement aid: what the audio path costs
         conf = conf.replace("unavailable-after = 30\n", "unavailable-after = 30\naudio = false\n")
     with open(T + "/gw.conf", "w") as f:
