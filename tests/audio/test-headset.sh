@@ -78,6 +78,19 @@ timeout_s=3.0
 hangover=2.0
 input=
 mic_timeout=4.0
+# press_denied PATTERN: press --wait exits 1 with a line matching PATTERN; the floor is
+# idle again within 3 s
+press_denied() {
+	rc=0
+	ctl press --wait >"$PWFIX_DIR/press.out" 2>&1 || rc=$?
+	[ $rc = 1 ] || fail "press --wait: exit $rc, not 1 (denied)"
+	grep -q "$1" "$PWFIX_DIR/press.out" || fail "press --wait: $(cat "$PWFIX_DIR/press.out")"
+	n=30
+	until ctl status | grep -Eq '^Floor: +idle'; do
+		n=$((n - 1)); [ $n -gt 0 ] || fail "the press did not end"; sleep 0.1
+	done
+}
+
 case $case_name in
 hs-press) hs_args="--delay 300 --cvsd-priority" ;; # mSBC must win on its codec
 hs-refused) hs_args="--delay 300 --refuse-hfp" ;;
@@ -279,15 +292,7 @@ hs-no-sco)
 		--min-active-ms 1500 || fail "what the dispatcher heard"
 	;;
 hs-no-sco-deny)
-	rc=0
-	ctl press --wait >"$PWFIX_DIR/press.out" 2>&1 || rc=$?
-	[ $rc = 1 ] || fail "press --wait: exit $rc, not 1 (denied)"
-	grep -q '^denied: headset HFP audio (SCO) did not start: .*: press denied' \
-		"$PWFIX_DIR/press.out" || fail "press --wait: $(cat "$PWFIX_DIR/press.out")"
-	n=30
-	until ctl status | grep -Eq '^Floor: +idle'; do
-		n=$((n - 1)); [ $n -gt 0 ] || fail "the press did not end"; sleep 0.1
-	done
+	press_denied '^denied: headset HFP audio (SCO) did not start: .*: press denied'
 	ctl status --json >"$PWFIX_DIR/status-after.json"
 	grep -q '"mic" *: *"failed"' "$PWFIX_DIR/status-after.json" || fail "status: mic not failed"
 	grep -q '"mic_error" *: *"headset HFP audio (SCO) did not start' \
@@ -301,15 +306,7 @@ hs-no-sco-deny)
 hs-mic-dead)
 	pwfix_headset_wait headset-head-unit 50 || fail "not switched to HFP (always)"
 	pwfix_wait_for "$IN" || fail "no $IN"
-	rc=0
-	ctl press --wait >"$PWFIX_DIR/press.out" 2>&1 || rc=$?
-	[ $rc = 1 ] || fail "press --wait: exit $rc, not 1 (denied)"
-	grep -q '^denied: microphone failed: no microphone samples within 1.0 s .*: press denied' \
-		"$PWFIX_DIR/press.out" || fail "press --wait: $(cat "$PWFIX_DIR/press.out")"
-	n=30
-	until ctl status | grep -Eq '^Floor: +idle'; do
-		n=$((n - 1)); [ $n -gt 0 ] || fail "the press did not end"; sleep 0.1
-	done
+	press_denied '^denied: microphone failed: no microphone samples within 1.0 s .*: press denied'
 	ctl status >"$PWFIX_DIR/status-after.txt"
 	grep -Eq '^Mic: +failed: microphone failed: no microphone samples' \
 		"$PWFIX_DIR/status-after.txt" || fail "pttgwctl status: $(cat "$PWFIX_DIR/status-after.txt")"
