@@ -111,14 +111,22 @@ pw_start() {
 }
 # card_profile: the headset device's active profile name ("" when there is no device)
 card_profile() {
+	# pw-dump prints a second array when objects change while it dumps: the last word counts
 	pw-dump 2>/dev/null | python3 -c '
 import json, sys
-for o in json.load(sys.stdin):
-    p = o.get("info", {}).get("props", {})
-    if o.get("type") == "PipeWire:Interface:Device" and p.get("device.name") == sys.argv[1]:
-        for prof in o["info"].get("params", {}).get("Profile", []):
-            print(prof.get("name", ""))
-        break' "$CARD"
+text, dec, pos, name = sys.stdin.read(), json.JSONDecoder(), 0, ""
+while True:
+    while pos < len(text) and text[pos].isspace():
+        pos += 1
+    if pos >= len(text):
+        break
+    objs, pos = dec.raw_decode(text, pos)
+    for o in objs:
+        p = (o.get("info") or {}).get("props", {})
+        if o.get("type") == "PipeWire:Interface:Device" and p.get("device.name") == sys.argv[1]:
+            for prof in o["info"].get("params", {}).get("Profile", []):
+                name = prof.get("name", "")
+print(name)' "$CARD"
 }
 # wait_profile PATTERN SECONDS: until the headset device's active profile matches (PipeWire
 # names codec-specific ones a2dp-sink-sbc, headset-head-unit-msbc)
@@ -297,12 +305,19 @@ done
 [[ $(card_profile) == a2dp-sink* ]] || vm_fail "the burst moved the headset off A2DP"
 
 # ---------------------------------------------------------------- 3. press: HFP, SCO refused
+# PipeWire's view of the device is sampled while the press runs: the denial (below) ends the
+# press and the gateway restores A2DP at once, so the profile after the press proves nothing
+(while :; do card_profile; sleep 0.1; done) >"$R/profiles.log" 2>/dev/null &
+sampler=$!
 "$CTL" press --wait --timeout 15 >"$R/press.log" 2>&1
 vm_log "press: exit $? $(cat "$R/press.log")"
 vm_wait 15 grep -q '"type":"headset","state":"hfp"' "$MON" || vm_fail "no headset hfp event after the press"
 vm_log "the gateway saw the HFP nodes: $(grep -o '"switch_ms":[0-9.]*' "$MON" | head -n1)"
-[[ $(card_profile) == headset-head-unit* ]] || vm_fail "the device is not in headset-head-unit: $(card_profile)"
-vm_log "card profile now: $(card_profile)"
+kill "$sampler" 2>/dev/null
+wait "$sampler" 2>/dev/null
+vm_log "profiles PipeWire showed during the press: $(uniq "$R/profiles.log" | tr '\n' ' ')"
+grep -q '^headset-head-unit' "$R/profiles.log" ||
+	vm_fail "PipeWire never showed the device in headset-head-unit during the press"
 # btvirt has no SCO buffers: PipeWire's SCO connect is refused, its HFP source never runs
 vm_wait 15 grep -q 'sco_do_connect: connect(): Connection refused' "$R/wireplumber.log" ||
 	vm_fail "no SCO refusal in wireplumber.log"
