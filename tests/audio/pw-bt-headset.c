@@ -32,7 +32,9 @@
  * moves it to the next one of the list (the last one stays), as a talker
  * says the next syllable ("mic HZ" is printed).
  * Every applied profile is printed on stdout as "profile NAME" (flushed),
- * a refused one as "refused NAME".
+ * a refused one as "refused NAME"; a request as "switching NAME", after a line
+ * "request NAME SECONDS" with the wall-clock time (CLOCK_REALTIME, as
+ * date +%s.%N gives it) it arrived.
  *
  * usage: pw-bt-headset [--address AA:BB:CC:DD:EE:FF] [--delay MS]
  *                      [--profile NAME] [--refuse-hfp] [--no-hfp] [--cvsd-priority]
@@ -44,6 +46,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <pipewire/pipewire.h>
 #include <spa/monitor/device.h>
@@ -459,6 +462,9 @@ static int dev_set_param(void *object, uint32_t id, uint32_t flags, const struct
 		return -EINVAL;
 	if (idx == hs->current && hs->pending == SPA_ID_INVALID)
 		return 0;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	printf("request %s %lld.%03ld\n", profiles[idx].name, (long long)ts.tv_sec,
+	       ts.tv_nsec / 1000000L);
 	printf("switching %s\n", profiles[idx].name);
 	fflush(stdout);
 	/* the old transport goes at once; the new one takes its time */

@@ -178,6 +178,9 @@ talk() {
 	ctl press --wait >"$PWFIX_DIR/press.out" 2>&1 || fail "press not granted"
 	sleep "$1"
 	ctl status --json >"$PWFIX_DIR/status-talk.json"
+	# taken before the call, as the call's return is late (a TSan build sleeps 1 s at exit,
+	# TSan's atexit_sleep_ms): a hangover measured from here is at least the real one
+	t_release=$(date +%s.%N)
 	ctl release >/dev/null 2>&1 || fail "release refused"
 	wait $disp || fail "pttgw-dispatch heard nothing"
 	sox "$PWFIX_DIR/heard.wav" -t raw -r 16000 -c 1 -b 16 -e signed \
@@ -194,8 +197,10 @@ hs-press)
 		fail "pttgwd did not capture from $IN"
 	"$ANALYSE" "$PWFIX_DIR/heard.raw" --expect-freq 440 --tolerance 1 \
 		--min-active-ms 2000 || fail "what the dispatcher heard"
-	[ "$(pwfix_headset_profile)" = headset-head-unit ] ||
-		fail "not on HFP (mSBC) after the release: $(pwfix_headset_profile)"
+	# the talk was on HFP with mSBC, never CVSD (the hangover is measured below)
+	grep -q '^profile headset-head-unit$' "$PWFIX_DIR/headset.log" ||
+		fail "never on HFP (mSBC): $(grep '^profile' "$PWFIX_DIR/headset.log" | tr '\n' ' ')"
+	grep -q '^profile headset-head-unit-cvsd$' "$PWFIX_DIR/headset.log" && fail "CVSD chosen over mSBC"
 	grep -q '"state" *: *"hfp"' "$PWFIX_DIR/monitor.out" || fail "no headset hfp event"
 	mic_order "$IN"
 	# the permit cue sounded only after the microphone delivered (capture active)
@@ -214,10 +219,13 @@ for e in ev[hfp[0]:act[0] + 1]:
     if e.get("type") == "audio" and e.get("direction") == "capture":
         assert "default" not in e.get("reason", ""), e
 PY
-	a2=$(switches_to a2dp-sink)
-	sleep 1
-	[ "$(switches_to a2dp-sink)" = "$a2" ] || fail "back to A2DP before the hangover"
 	pwfix_headset_wait a2dp-sink 50 || fail "not back to A2DP after the hangover"
+	# not before the hangover: the headset's own clock of the request, against the release
+	# (0.2 s below it: the two clocks are read by different processes)
+	t_req=$(awk '$1 == "request" && $2 == "a2dp-sink" { t = $3 } END { print t }' "$PWFIX_DIR/headset.log")
+	awk -v r="$t_release" -v q="$t_req" -v h="$hangover" 'BEGIN {
+		printf "A2DP requested %.2f s after the release (hfp-hangover %s s)\n", q - r, h
+		exit !(q != "" && q - r >= h - 0.2) }' || fail "back to A2DP before the hangover"
 	sleep 3 # WirePlumber must not put it back to HFP (nor anything else)
 	[ "$(pwfix_headset_profile)" = a2dp-sink ] || fail "the headset moved again"
 	;;
