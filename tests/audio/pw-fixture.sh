@@ -8,9 +8,8 @@
 # profile at a time, switched through its Profile param, nodes as PipeWire 0.3.65
 # makes them), see below. Plain (non-Bluetooth) nodes: pwfix_plain_sink NAME (a
 # speaker), pwfix_plain_source NAME (a USB microphone); pwfix_destroy NAME removes one.
-# pwfix_sink / pwfix_source (bluez5-flagged nodes side by side, which no real headset
-# shows) are left only for tests/bench/bench-audio-pw.sh (its microphone is fed a
-# speech-like file, which pw-bt-headset's tone microphone cannot give).
+# There are no bluez5-flagged nodes side by side (no real headset shows A2DP and HFP
+# nodes at once): every Bluetooth node comes from pwfix_headset.
 #
 # Variables: PWFIX_DIR (temp dir), PWFIX_KEEP=1 keeps it for post-mortem.
 
@@ -212,24 +211,6 @@ pwfix_start() {
 	trap 'exit 143' TERM
 	pwfix_write_config
 	pwfix_daemons
-}
-
-# Side-by-side Bluetooth stand-ins (bench-audio-pw only; use pwfix_headset):
-# a sink NAME PROFILE (a2dp-sink|headset-head-unit) ADDRESS
-pwfix_sink() {
-	pw-cli create-node adapter "{ factory.name=support.null-audio-sink node.name=$1 \
-		node.description=$1 media.class=Audio/Sink object.linger=true session.suspend-timeout-seconds=0 \
-		audio.position=[MONO] monitor.channel-volumes=false \
-		device.api=bluez5 api.bluez5.profile=$2 api.bluez5.address=\"$3\" }" >/dev/null &&
-		pwfix_wait_for "$1"
-}
-
-# A stand-in HFP microphone: NAME ADDRESS (a virtual source; feed it with pw-cat --target NAME)
-pwfix_source() {
-	pw-cli create-node adapter "{ factory.name=support.null-audio-sink node.name=$1 \
-		node.description=$1 media.class=Audio/Source/Virtual object.linger=true session.suspend-timeout-seconds=0 \
-		audio.position=[MONO] device.api=bluez5 api.bluez5.profile=headset-head-unit \
-		api.bluez5.address=\"$2\" }" >/dev/null && pwfix_wait_for "$1"
 }
 
 # A plain (non-Bluetooth) microphone, e.g. a USB one: NAME (a virtual source; feed it
